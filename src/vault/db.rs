@@ -1,0 +1,116 @@
+//! Opening the SQLCipher database with the raw data key, the durability settings, and the
+//! schema migrations (rusqlite_migration, tracked in `PRAGMA user_version`).
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{Migrations, M};
+use zeroize::Zeroizing;
+
+use crate::secret::Key32;
+use crate::{Error, Result};
+
+/// Every migration, in order; the schema version is their count. Never edit a released one:
+/// add a new file.
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_vault.sql")),
+        M::up(include_str!("../../migrations/0002_organisation.sql")),
+    ])
+});
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Opens (or, with `create`, creates) the database at `path` keyed with `key`.
+///
+/// The key pragma is the first statement, as SQLCipher requires; the first read then proves the
+/// key. A file that does not decrypt with a key we unwrapped ourselves is damaged or replaced.
+pub fn open(path: &Path, key: &Key32, create: bool) -> Result<Connection> {
+    if !create && !path.exists() {
+        return Err(Error::NoVault {
+            path: path.parent().unwrap_or(path).to_path_buf(),
+        });
+    }
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let sql_err = |e| Error::sqlite(path, e);
+    let conn = Connection::open_with_flags(path, flags).map_err(sql_err)?;
+    // SQLCipher would otherwise print "hmac check failed" and similar to standard error.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+        .map_err(sql_err)?;
+    let key_pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
+    conn.execute_batch(&key_pragma).map_err(sql_err)?;
+    drop(key_pragma);
+    conn.execute_batch("PRAGMA cipher_compatibility = 4;")
+        .map_err(sql_err)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map_err(|_| Error::DamagedDatabase {
+            path: path.to_path_buf(),
+        })?;
+    apply_settings(&conn).map_err(sql_err)?;
+    Ok(conn)
+}
+
+/// WAL with full syncs: a committed transaction survives a crash or power cut. Temporary
+/// tables stay in memory so no plaintext spills into temp files; freed pages are zeroed.
+fn apply_settings(conn: &Connection) -> rusqlite::Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::InvalidQuery);
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA busy_timeout = 5000;",
+    )
+}
+
+/// The schema version stored in the database.
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`]; refuses a database from a newer Casebook.
+/// Idempotent: running it on an up-to-date database changes nothing.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    migrate_to(conn, path, SCHEMA_VERSION)
+}
+
+/// Brings the schema up to `version` (tests use this to build an older vault).
+pub fn migrate_to(conn: &mut Connection, path: &Path, version: i64) -> Result<()> {
+    let found = schema_version(conn).map_err(|e| Error::sqlite(path, e))?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found >= version {
+        return Ok(());
+    }
+    let target = usize::try_from(version)
+        .map_err(|_| Error::Internal(format!("bad schema version {version}")))?;
+    MIGRATIONS
+        .to_version(conn, target)
+        .map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => Error::sqlite(path, err),
+            other => Error::Internal(format!("schema migration: {other}")),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_migration_list_is_valid() {
+        assert!(MIGRATIONS.validate().is_ok());
+        assert_eq!(SCHEMA_VERSION, 2);
+    }
+}

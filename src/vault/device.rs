@@ -1,0 +1,106 @@
+//! The device secret: 32 random bytes kept in the operating system's keyring and mixed into the
+//! passphrase slot, so that copied vault files plus a shoulder-surfed passphrase are not enough
+//! on another computer. The store sits behind a small trait so tests can use a memory store.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use uuid::Uuid;
+
+use crate::secret::Key32;
+
+/// Why the device-secret store could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreUnavailable(pub String);
+
+/// Where the device secret of each vault lives on this computer.
+pub trait DeviceSecretStore: Send + Sync {
+    /// The secret for `vault_id`, `Ok(None)` when this computer has none.
+    fn get(&self, vault_id: &Uuid) -> Result<Option<Key32>, StoreUnavailable>;
+    /// Stores (or replaces) the secret for `vault_id`.
+    fn put(&self, vault_id: &Uuid, secret: &Key32) -> Result<(), StoreUnavailable>;
+}
+
+/// The real OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on
+/// Windows), through the `keyring` crate. Never falls back to a plain file.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsKeyring;
+
+const SERVICE: &str = "uk.casebook.device-secret";
+
+impl OsKeyring {
+    fn entry(vault_id: &Uuid) -> Result<keyring::Entry, StoreUnavailable> {
+        keyring::Entry::new(SERVICE, &vault_id.to_string()).map_err(unavailable)
+    }
+}
+
+fn unavailable(e: keyring::Error) -> StoreUnavailable {
+    StoreUnavailable(e.to_string())
+}
+
+impl DeviceSecretStore for OsKeyring {
+    fn get(&self, vault_id: &Uuid) -> Result<Option<Key32>, StoreUnavailable> {
+        match Self::entry(vault_id)?.get_password() {
+            Ok(hex) => {
+                let hex = zeroize::Zeroizing::new(hex);
+                Key32::from_hex(&hex).map(Some).ok_or_else(|| {
+                    StoreUnavailable("the keyring entry for this vault is not a Casebook key".into())
+                })
+            }
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn put(&self, vault_id: &Uuid, secret: &Key32) -> Result<(), StoreUnavailable> {
+        Self::entry(vault_id)?
+            .set_password(&secret.to_hex())
+            .map_err(unavailable)
+    }
+}
+
+/// An in-memory store: for tests, and to simulate "another computer" (a second, empty store).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    secrets: Mutex<HashMap<Uuid, Key32>>,
+    /// When set, every call fails as if the keyring were not running.
+    pub broken: bool,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// A store that always fails, like a machine with no keyring service.
+    pub fn unavailable() -> Self {
+        MemoryStore {
+            broken: true,
+            ..Self::default()
+        }
+    }
+}
+
+impl DeviceSecretStore for MemoryStore {
+    fn get(&self, vault_id: &Uuid) -> Result<Option<Key32>, StoreUnavailable> {
+        if self.broken {
+            return Err(StoreUnavailable("no keyring service is running".into()));
+        }
+        let map = self
+            .secrets
+            .lock()
+            .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
+        Ok(map.get(vault_id).cloned())
+    }
+
+    fn put(&self, vault_id: &Uuid, secret: &Key32) -> Result<(), StoreUnavailable> {
+        if self.broken {
+            return Err(StoreUnavailable("no keyring service is running".into()));
+        }
+        let mut map = self
+            .secrets
+            .lock()
+            .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
+        map.insert(*vault_id, secret.clone());
+        Ok(())
+    }
+}

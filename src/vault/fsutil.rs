@@ -1,0 +1,66 @@
+//! Small file helpers for the sidecar files: atomic replace and private permissions.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use crate::{Error, Result};
+
+/// Writes `bytes` to `path` so that a crash leaves either the old file or the new one, never a
+/// torn mix: write a temporary file beside it, flush it to the disk, rename it over the old one,
+/// then flush the directory so the rename itself survives a power cut.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Internal(format!("{} has no folder", path.display())))?;
+    let tmp = path.with_extension("tmp");
+    let result = (|| {
+        let mut f = private_file(&tmp)?;
+        f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        // Best effort: the temporary file holds nothing the old file did not.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Creates (or truncates) a file readable and writable by its owner only.
+fn private_file(path: &Path) -> Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map_err(|e| Error::io(path, e))
+}
+
+/// Creates the vault folder (and parents) with owner-only access where the OS supports it.
+pub fn create_private_dir(path: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path).map_err(|e| Error::io(path, e))
+}
+
+/// Flushes a directory entry list to disk (a no-op where directories cannot be opened).
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let d = File::open(dir).map_err(|e| Error::io(dir, e))?;
+        d.sync_all().map_err(|e| Error::io(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}

@@ -1,0 +1,769 @@
+//! The encrypted vault: a SQLCipher database keyed with a random data key, a key-slot file
+//! beside it, and a failed-attempt file. See `DESIGN.md` §2 (security model) for the reasoning.
+//!
+//! A [`Vault`] is a folder, locked. Unlocking it yields a [`Session`] holding the open
+//! connection and the data key in zeroizing memory; locking (or dropping) the session closes
+//! the connection and wipes the key.
+
+mod attempts;
+pub mod db;
+pub mod device;
+mod fsutil;
+pub mod kdf;
+pub mod keyslots;
+pub mod passphrase_policy;
+pub mod recovery;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, Transaction};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+pub use attempts::{FailedAttempts, Throttle, UnlockMethod};
+pub use device::{DeviceSecretStore, MemoryStore, OsKeyring};
+pub use kdf::KdfParams;
+pub use recovery::RecoveryCode;
+
+use crate::audit::{self, Action, ChainState};
+use crate::secret::{Key32, Passphrase};
+use crate::{Error, Result};
+use keyslots::KeySlotFile;
+
+/// File names inside a vault folder.
+const DB_FILE: &str = "casebook.vault";
+const KEYS_FILE: &str = "casebook.keys";
+const ATTEMPTS_FILE: &str = "casebook.attempts";
+
+/// How long deriving a passphrase key should take on this computer.
+pub const KDF_TARGET: Duration = Duration::from_millis(500);
+
+/// The longest name the organisation or DSL may have.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The default vault folder: the operating system's data folder for Casebook
+/// (`~/.local/share/casebook` on Linux).
+pub fn default_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("uk", "Casebook", "casebook").map(|d| d.data_dir().to_path_buf())
+}
+
+/// Where a vault's files are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultPaths {
+    dir: PathBuf,
+}
+
+impl VaultPaths {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        VaultPaths { dir: dir.into() }
+    }
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+    /// The SQLCipher database (its `-wal` and `-shm` files sit beside it).
+    pub fn db(&self) -> PathBuf {
+        self.dir.join(DB_FILE)
+    }
+    pub fn keys(&self) -> PathBuf {
+        self.dir.join(KEYS_FILE)
+    }
+    pub fn attempts(&self) -> PathBuf {
+        self.dir.join(ATTEMPTS_FILE)
+    }
+}
+
+/// How key derivation costs are chosen for new slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdfSetting {
+    /// Tuned to [`KDF_TARGET`] on this computer, never below [`KdfParams::PRODUCTION_FLOOR`].
+    Tuned,
+    /// Fixed parameters (tests use cheap ones so the suite stays fast).
+    Fixed(KdfParams),
+}
+
+/// What a vault needs from its surroundings.
+#[derive(Clone)]
+pub struct VaultConfig {
+    pub device_store: Arc<dyn DeviceSecretStore>,
+    pub kdf: KdfSetting,
+    pub throttle: Throttle,
+}
+
+impl std::fmt::Debug for VaultConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultConfig")
+            .field("kdf", &self.kdf)
+            .field("throttle", &self.throttle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VaultConfig {
+    /// The real thing: OS keyring, tuned Argon2id, growing delays.
+    pub fn production() -> Self {
+        VaultConfig {
+            device_store: Arc::new(OsKeyring),
+            kdf: KdfSetting::Tuned,
+            throttle: Throttle::DEFAULT,
+        }
+    }
+
+    /// Parameters for a new or re-wrapped slot.
+    fn kdf_params(&self) -> Result<KdfParams> {
+        static TUNED: OnceLock<KdfParams> = OnceLock::new();
+        match self.kdf {
+            KdfSetting::Fixed(p) => Ok(p),
+            KdfSetting::Tuned => {
+                if let Some(p) = TUNED.get() {
+                    return Ok(*p);
+                }
+                let p = KdfParams::tune(KDF_TARGET)?;
+                Ok(*TUNED.get_or_init(|| p))
+            }
+        }
+    }
+
+    /// Slots weaker than this are re-wrapped at the next passphrase unlock.
+    fn kdf_floor(&self) -> KdfParams {
+        match self.kdf {
+            KdfSetting::Fixed(p) => p,
+            KdfSetting::Tuned => KdfParams::PRODUCTION_FLOOR,
+        }
+    }
+}
+
+/// Whether a folder holds a vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultState {
+    /// Nothing here yet: set-up can create one.
+    Missing,
+    /// A vault is here, locked.
+    Locked,
+    /// Some vault files are here but not all: set-up will not touch them.
+    Incomplete,
+}
+
+/// What set-up asks for.
+#[derive(Debug)]
+pub struct NewVault<'a> {
+    pub organisation: &'a str,
+    pub dsl_name: &'a str,
+    pub passphrase: &'a Passphrase,
+    pub confirm: &'a Passphrase,
+}
+
+/// The organisation's details, as last saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    pub name: String,
+    pub dsl_name: String,
+    pub version: i64,
+}
+
+/// "3 failed attempts since …", shown after the next good unlock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailureNotice {
+    pub count: u64,
+    pub since: DateTime<Utc>,
+}
+
+impl FailureNotice {
+    pub fn message(&self) -> String {
+        let s = if self.count == 1 { "" } else { "s" };
+        format!(
+            "{} failed unlock attempt{s} since {}. If that was not you, tell your head teacher and change your passphrase.",
+            self.count,
+            self.since.format("%-d %B %Y at %H:%M UTC")
+        )
+    }
+}
+
+/// A vault folder, locked.
+#[derive(Debug, Clone)]
+pub struct Vault {
+    paths: VaultPaths,
+    config: VaultConfig,
+}
+
+/// A successful unlock.
+#[derive(Debug)]
+pub struct Unlocked {
+    pub session: Session,
+    /// Failed attempts since the last good unlock, now recorded in the audit trail.
+    pub failures: Option<FailureNotice>,
+}
+
+impl Vault {
+    pub fn new(dir: impl Into<PathBuf>, config: VaultConfig) -> Self {
+        Vault {
+            paths: VaultPaths::new(dir),
+            config,
+        }
+    }
+
+    pub fn paths(&self) -> &VaultPaths {
+        &self.paths
+    }
+
+    pub fn state(&self) -> VaultState {
+        match (self.paths.keys().exists(), self.paths.db().exists()) {
+            (true, true) => VaultState::Locked,
+            (false, false) => VaultState::Missing,
+            _ => VaultState::Incomplete,
+        }
+    }
+
+    /// How long until another unlock may be tried (zero when it may be tried now).
+    pub fn wait_before_next_try(&self) -> Result<Duration> {
+        let record = FailedAttempts::load(&self.paths.attempts())?;
+        Ok(self.config.throttle.remaining(&record, Utc::now()))
+    }
+
+    /// Creates a new vault. Returns the open session and the recovery code, which is shown to
+    /// the DSL once and never stored anywhere in clear.
+    pub fn create(&self, new: NewVault<'_>) -> Result<(Session, RecoveryCode)> {
+        if self.state() != VaultState::Missing {
+            return Err(Error::VaultExists {
+                path: self.paths.dir().to_path_buf(),
+            });
+        }
+        let organisation = check_name("Organisation name", new.organisation)?;
+        let dsl_name = check_name("Your name", new.dsl_name)?;
+        passphrase_policy::check_new(new.passphrase, new.confirm, &[organisation, dsl_name])?;
+
+        let vault_id = Uuid::new_v4();
+        let data_key = Key32::random()?;
+        let recovery = RecoveryCode::generate()?;
+        let device_secret = Key32::random()?;
+        let device_secret_id = Uuid::new_v4();
+        let kdf = self.config.kdf_params()?;
+        let keys = KeySlotFile::create(
+            vault_id,
+            device_secret_id,
+            &data_key,
+            new.passphrase,
+            &device_secret,
+            &recovery,
+            kdf,
+        )?;
+        self.put_device_secret(&device_secret_id, &device_secret)?;
+
+        fsutil::create_private_dir(self.paths.dir())?;
+        let built = (|| {
+            keys.save(&self.paths.keys())?;
+            let mut conn = db::open(&self.paths.db(), &data_key, true)?;
+            db::migrate(&mut conn, &self.paths.db())?;
+            let now = Utc::now();
+            let tx = conn
+                .transaction()
+                .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
+            tx.execute(
+                "INSERT INTO vault_meta (key, value) VALUES ('vault_id', ?1), ('created_at', ?2)",
+                params![vault_id.to_string(), audit::timestamp(now)],
+            )
+            .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
+            tx.execute(
+                "INSERT INTO organisation_versions (version, name, dsl_name, changed_at, changed_by)
+                 VALUES (1, ?1, ?2, ?3, ?2)",
+                params![organisation, dsl_name, audit::timestamp(now)],
+            )
+            .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
+            audit::append(
+                &tx,
+                now,
+                dsl_name,
+                Action::VaultCreated,
+                "vault",
+                &json!({ "schema_version": db::SCHEMA_VERSION, "kdf": kdf }),
+            )?;
+            tx.commit()
+                .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
+            Ok(conn)
+        })();
+        match built {
+            Ok(conn) => Ok((
+                Session {
+                    conn,
+                    data_key,
+                    keys,
+                    paths: self.paths.clone(),
+                    config: self.config.clone(),
+                    actor: dsl_name.to_owned(),
+                },
+                recovery,
+            )),
+            Err(e) => {
+                // Nothing was recorded yet: remove the partial vault so set-up can be retried.
+                self.remove_partial_files();
+                Err(e)
+            }
+        }
+    }
+
+    /// Unlocks with the passphrase (on the computer the vault was made or last reset on).
+    pub fn unlock(&self, passphrase: &Passphrase) -> Result<Unlocked> {
+        let keys = self.load_keys()?;
+        let mut record = self.check_throttle()?;
+        let device_secret = match self
+            .config
+            .device_store
+            .get(&keys.passphrase.device_secret_id)
+        {
+            Err(e) => return Err(Error::KeyringUnavailable { detail: e.0 }),
+            Ok(None) => return Err(Error::NotThisComputer),
+            Ok(Some(s)) if !keys.device_matches(&s) => return Err(Error::NotThisComputer),
+            Ok(Some(s)) => s,
+        };
+        let Some(data_key) = keys.open_with_passphrase(passphrase, &device_secret)? else {
+            record.record(Utc::now(), UnlockMethod::Passphrase);
+            record.save(&self.paths.attempts())?;
+            return Err(Error::WrongPassphrase);
+        };
+        let mut unlocked = self.finish_unlock(keys, data_key, record, UnlockMethod::Passphrase)?;
+        unlocked
+            .session
+            .strengthen_passphrase_slot(passphrase, &device_secret)?;
+        Ok(unlocked)
+    }
+
+    /// Unlocks with the recovery code, on any computer. The DSL must then choose a new
+    /// passphrase before the vault can be used: see [`RecoveredVault::set_new_passphrase`].
+    pub fn unlock_with_recovery(&self, code: &RecoveryCode) -> Result<RecoveredVault> {
+        let keys = self.load_keys()?;
+        let mut record = self.check_throttle()?;
+        let Some(data_key) = keys.open_with_recovery(code)? else {
+            record.record(Utc::now(), UnlockMethod::RecoveryCode);
+            record.save(&self.paths.attempts())?;
+            return Err(Error::WrongRecoveryCode);
+        };
+        let unlocked = self.finish_unlock(keys, data_key, record, UnlockMethod::RecoveryCode)?;
+        Ok(RecoveredVault {
+            session: unlocked.session,
+            failures: unlocked.failures,
+        })
+    }
+
+    fn load_keys(&self) -> Result<KeySlotFile> {
+        match self.state() {
+            VaultState::Locked => KeySlotFile::load(&self.paths.keys()),
+            VaultState::Missing => Err(Error::NoVault {
+                path: self.paths.dir().to_path_buf(),
+            }),
+            VaultState::Incomplete if !self.paths.keys().exists() => Err(Error::DamagedKeyFile {
+                path: self.paths.keys(),
+                detail: "the file is missing".into(),
+            }),
+            VaultState::Incomplete => Err(Error::DamagedDatabase {
+                path: self.paths.db(),
+            }),
+        }
+    }
+
+    fn check_throttle(&self) -> Result<FailedAttempts> {
+        let record = FailedAttempts::load(&self.paths.attempts())?;
+        let wait = self.config.throttle.remaining(&record, Utc::now());
+        if !wait.is_zero() {
+            return Err(Error::TooManyAttempts {
+                wait_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            });
+        }
+        Ok(record)
+    }
+
+    /// Opens the database with an unwrapped key, runs migrations, and moves the failed-attempt
+    /// record into the audit trail in the same transaction as the "unlocked" entry.
+    fn finish_unlock(
+        &self,
+        keys: KeySlotFile,
+        data_key: Key32,
+        record: FailedAttempts,
+        method: UnlockMethod,
+    ) -> Result<Unlocked> {
+        let db_path = self.paths.db();
+        let mut conn = db::open(&db_path, &data_key, false)?;
+        db::migrate(&mut conn, &db_path)?;
+        let actor = current_organisation(&conn, &db_path)?.dsl_name;
+        let now = Utc::now();
+        let tx = conn
+            .transaction()
+            .map_err(|e| Error::sqlite(&db_path, e))?;
+        for attempt in &record.attempts {
+            audit::append(
+                &tx,
+                now,
+                "unknown",
+                Action::UnlockFailed,
+                "vault",
+                &json!({ "attempted_at": audit::timestamp(attempt.at), "method": attempt.method.as_str() }),
+            )?;
+        }
+        if record.dropped > 0 {
+            audit::append(
+                &tx,
+                now,
+                "unknown",
+                Action::UnlockFailed,
+                "vault",
+                &json!({ "earlier_attempts_not_itemised": record.dropped }),
+            )?;
+        }
+        let action = match method {
+            UnlockMethod::Passphrase => Action::Unlocked,
+            UnlockMethod::RecoveryCode => Action::RecoveryCodeUsed,
+        };
+        audit::append(
+            &tx,
+            now,
+            &actor,
+            action,
+            "vault",
+            &json!({ "method": method.as_str(), "failed_attempts_before": record.count() }),
+        )?;
+        tx.commit().map_err(|e| Error::sqlite(&db_path, e))?;
+        let failures = record.first_at().map(|since| FailureNotice {
+            count: record.count(),
+            since,
+        });
+        if failures.is_some() {
+            // Now in the audit trail. If removal fails the same attempts would be audited
+            // again next time: a duplicate, never a loss, so the unlock still succeeds.
+            let _ = std::fs::remove_file(self.paths.attempts());
+        }
+        Ok(Unlocked {
+            session: Session {
+                conn,
+                data_key,
+                keys,
+                paths: self.paths.clone(),
+                config: self.config.clone(),
+                actor,
+            },
+            failures,
+        })
+    }
+
+    fn put_device_secret(&self, id: &Uuid, secret: &Key32) -> Result<()> {
+        self.config
+            .device_store
+            .put(id, secret)
+            .map_err(|e| Error::KeyringUnavailable { detail: e.0 })
+    }
+
+    fn remove_partial_files(&self) {
+        let db = self.paths.db();
+        for path in [
+            self.paths.keys(),
+            db.clone(),
+            PathBuf::from(format!("{}-wal", db.display())),
+            PathBuf::from(format!("{}-shm", db.display())),
+        ] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A vault opened with its recovery code: usable only to set a new passphrase.
+#[derive(Debug)]
+pub struct RecoveredVault {
+    session: Session,
+    pub failures: Option<FailureNotice>,
+}
+
+impl RecoveredVault {
+    /// Sets a new passphrase and ties the vault to this computer with a fresh device secret.
+    pub fn set_new_passphrase(
+        mut self,
+        passphrase: &Passphrase,
+        confirm: &Passphrase,
+    ) -> Result<Session> {
+        self.session.reset_passphrase_slot(passphrase, confirm)?;
+        Ok(self.session)
+    }
+
+    /// The organisation's details (for the "set a new passphrase" screen).
+    pub fn organisation(&self) -> Result<Organisation> {
+        self.session.organisation()
+    }
+}
+
+/// Why a session ended, for the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockReason {
+    /// The DSL chose "Lock now" or pressed the shortcut.
+    Manual,
+    /// No activity for the idle time-out.
+    Idle,
+    /// The application closed.
+    Exit,
+}
+
+impl LockReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            LockReason::Manual => "lock now",
+            LockReason::Idle => "idle time-out",
+            LockReason::Exit => "application closed",
+        }
+    }
+}
+
+/// Counts and checks for `casebook status` and support.
+#[derive(Debug, Clone, Serialize)]
+pub struct VaultStatus {
+    pub schema_version: i64,
+    pub tables: Vec<(String, i64)>,
+    pub audit: ChainState,
+}
+
+/// An unlocked vault. Dropping it closes the database and zeroes the data key.
+pub struct Session {
+    conn: Connection,
+    data_key: Key32,
+    keys: KeySlotFile,
+    paths: VaultPaths,
+    config: VaultConfig,
+    actor: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("vault", &self.paths.dir())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// The name recorded as the author of changes (the DSL).
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    pub fn paths(&self) -> &VaultPaths {
+        &self.paths
+    }
+
+    /// The database connection, for the record modules of this crate.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one transaction: commits when it returns `Ok`, rolls back on `Err`. One user
+    /// action is one transaction, so it is either saved whole or not at all.
+    pub fn with_tx<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let db_path = self.paths.db();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Error::sqlite(&db_path, e))?;
+        let value = f(&tx)?;
+        tx.commit().map_err(|e| Error::sqlite(&db_path, e))?;
+        Ok(value)
+    }
+
+    pub fn organisation(&self) -> Result<Organisation> {
+        current_organisation(&self.conn, &self.paths.db())
+    }
+
+    /// Schema version, row counts per table, and the audit chain's state.
+    pub fn status(&self) -> Result<VaultStatus> {
+        let db_path = self.paths.db();
+        let sql = |e| Error::sqlite(&db_path, e);
+        let schema_version = db::schema_version(&self.conn).map_err(sql)?;
+        let names: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'
+                     AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                )
+                .map_err(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(sql)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(sql)?
+        };
+        let mut tables = Vec::with_capacity(names.len());
+        for name in names {
+            // Table names come from sqlite_master, not from input; quoted all the same.
+            let count: i64 = self
+                .conn
+                .query_row(
+                    &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?;
+            tables.push((name, count));
+        }
+        Ok(VaultStatus {
+            schema_version,
+            tables,
+            audit: audit::verify(&self.conn)?,
+        })
+    }
+
+    /// Verifies the audit chain.
+    pub fn verify_audit(&self) -> Result<ChainState> {
+        audit::verify(&self.conn)
+    }
+
+    /// Changes the passphrase: checks the current one, then re-wraps the data key. No database
+    /// page is re-encrypted; the recovery code is unchanged.
+    pub fn change_passphrase(
+        &mut self,
+        current: &Passphrase,
+        new: &Passphrase,
+        confirm: &Passphrase,
+    ) -> Result<()> {
+        let org = self.organisation()?;
+        passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])?;
+        let device_secret = self
+            .config
+            .device_store
+            .get(&self.keys.passphrase.device_secret_id)
+            .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?
+            .ok_or(Error::NotThisComputer)?;
+        match self.keys.open_with_passphrase(current, &device_secret)? {
+            Some(k) if k == self.data_key => {}
+            _ => return Err(Error::WrongPassphrase),
+        }
+        let kdf = self.config.kdf_params()?;
+        let mut keys = self.keys.clone();
+        keys.rewrap_passphrase(
+            &self.data_key,
+            new,
+            keys.passphrase.device_secret_id,
+            &device_secret,
+            kdf,
+        )?;
+        self.commit_keys(keys, Action::PassphraseChanged, json!({ "kdf": kdf }))
+    }
+
+    /// After a recovery-code unlock: new passphrase, new device secret on this computer.
+    fn reset_passphrase_slot(&mut self, new: &Passphrase, confirm: &Passphrase) -> Result<()> {
+        let org = self.organisation()?;
+        passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])?;
+        let device_secret = Key32::random()?;
+        let device_secret_id = Uuid::new_v4();
+        // A new keyring entry under a new id: if saving the key file fails, the old slot and its
+        // entry still match each other and the recovery code still opens the vault.
+        self.config
+            .device_store
+            .put(&device_secret_id, &device_secret)
+            .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?;
+        let kdf = self.config.kdf_params()?;
+        let mut keys = self.keys.clone();
+        keys.rewrap_passphrase(&self.data_key, new, device_secret_id, &device_secret, kdf)?;
+        self.commit_keys(
+            keys,
+            Action::PassphraseResetAfterRecovery,
+            json!({ "kdf": kdf }),
+        )
+    }
+
+    /// Re-wraps the passphrase slot with stronger parameters if it is below today's floor.
+    fn strengthen_passphrase_slot(
+        &mut self,
+        passphrase: &Passphrase,
+        device_secret: &Key32,
+    ) -> Result<()> {
+        let old = self.keys.passphrase.kdf;
+        if !old.weaker_than(&self.config.kdf_floor()) {
+            return Ok(());
+        }
+        let kdf = self.config.kdf_params()?;
+        let mut keys = self.keys.clone();
+        keys.rewrap_passphrase(
+            &self.data_key,
+            passphrase,
+            keys.passphrase.device_secret_id,
+            device_secret,
+            kdf,
+        )?;
+        self.commit_keys(
+            keys,
+            Action::KeySlotStrengthened,
+            json!({ "from": old, "to": kdf }),
+        )
+    }
+
+    /// Saves a new key file, then audits it. The key file is written atomically first, so a
+    /// crash in between leaves a working vault with one audit entry missing, never a vault
+    /// whose trail describes a key file that does not exist.
+    fn commit_keys(
+        &mut self,
+        keys: KeySlotFile,
+        action: Action,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        keys.save(&self.paths.keys())?;
+        self.keys = keys;
+        let actor = self.actor.clone();
+        self.with_tx(|tx| {
+            audit::append(tx, Utc::now(), &actor, action, "vault", &detail)?;
+            Ok(())
+        })
+    }
+
+    /// Locks: records why, closes the database and zeroes the data key.
+    pub fn lock(mut self, reason: LockReason) -> Result<()> {
+        let actor = self.actor.clone();
+        let audited = self.with_tx(|tx| {
+            audit::append(
+                tx,
+                Utc::now(),
+                &actor,
+                Action::Locked,
+                "vault",
+                &json!({ "reason": reason.as_str() }),
+            )?;
+            Ok(())
+        });
+        // The session is dropped (and the key wiped) whether or not the entry could be written.
+        drop(self);
+        audited
+    }
+}
+
+fn current_organisation(conn: &Connection, db_path: &Path) -> Result<Organisation> {
+    conn.query_row(
+        "SELECT name, dsl_name, version FROM organisation_versions ORDER BY version DESC LIMIT 1",
+        [],
+        |r| {
+            Ok(Organisation {
+                name: r.get(0)?,
+                dsl_name: r.get(1)?,
+                version: r.get(2)?,
+            })
+        },
+    )
+    .map_err(|e| Error::sqlite(db_path, e))
+}
+
+/// Trims a name and checks it is present, not too long, and free of control characters.
+fn check_name<'a>(field: &'static str, value: &'a str) -> Result<&'a str> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::InvalidInput {
+            field,
+            message: "please fill this in".into(),
+        });
+    }
+    if v.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::InvalidInput {
+            field,
+            message: format!("use at most {MAX_NAME_CHARS} characters"),
+        });
+    }
+    if v.chars().any(char::is_control) {
+        return Err(Error::InvalidInput {
+            field,
+            message: "remove the line breaks or control characters".into(),
+        });
+    }
+    Ok(v)
+}
