@@ -74,7 +74,10 @@ impl std::fmt::Display for ChainState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ChainState::Intact { entries } => {
-                write!(f, "intact ({entries} entries, each linked to the one before)")
+                write!(
+                    f,
+                    "intact ({entries} entries, each linked to the one before)"
+                )
             }
             ChainState::Broken { seq, reason } => write!(f, "BROKEN at entry {seq}: {reason}"),
         }
@@ -292,7 +295,9 @@ mod tests {
         assert!(conn
             .execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1", [])
             .is_err());
-        assert!(conn.execute("DELETE FROM audit_log WHERE seq = 2", []).is_err());
+        assert!(conn
+            .execute("DELETE FROM audit_log WHERE seq = 2", [])
+            .is_err());
     }
 
     fn tamper(conn: &Connection, sql: &str) {
@@ -306,7 +311,10 @@ mod tests {
     fn an_edited_entry_is_named() {
         let conn = db();
         fill(&conn, 5);
-        tamper(&conn, "UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 3");
+        tamper(
+            &conn,
+            "UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 3",
+        );
         assert_eq!(
             verify(&conn).unwrap(),
             ChainState::Broken {
@@ -335,7 +343,11 @@ mod tests {
         let conn = db();
         fill(&conn, 4);
         // An attacker who edits entry 2 and recomputes its hash breaks entry 3's link.
-        let mut e = recent(&conn, 10).unwrap().into_iter().find(|e| e.seq == 2).unwrap();
+        let mut e = recent(&conn, 10)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.seq == 2)
+            .unwrap();
         e.actor = "someone else".into();
         e.hash = entry_hash(&e);
         tamper(

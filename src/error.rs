@@ -38,7 +38,9 @@ pub enum ErrorCode {
 /// Everything that can go wrong in the core, phrased for the person at the keyboard.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("That passphrase does not open this vault. Check that Caps Lock is off and try again.")]
+    #[error(
+        "That passphrase does not open this vault. Check that Caps Lock is off and try again."
+    )]
     WrongPassphrase,
 
     #[error("That recovery code does not open this vault. Check each group of characters against your printed copy and try again.")]
@@ -89,7 +91,9 @@ pub enum Error {
     #[error("Casebook could not read or write {}: {detail}", .path.display())]
     Io { path: PathBuf, detail: String },
 
-    #[error("Casebook could not read or write the vault (storage error {code}). Nothing was changed.")]
+    #[error(
+        "Casebook could not read or write the vault (storage error {code}). Nothing was changed."
+    )]
     Storage { code: i32 },
 
     #[error("Something unexpected went wrong inside Casebook ({0}). Nothing was changed.")]

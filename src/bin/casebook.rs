@@ -1,1 +1,237 @@
-fn main() {}
+//! `casebook`: the command line over the same core as the desktop app, for scripted use,
+//! administration and tests.
+//!
+//! Secrets (passphrases, recovery codes) are never taken from arguments: they are read from the
+//! terminal without echo, or, when standard input is not a terminal, one per line from it.
+//! Exit status: 0 on success, 1 on any failure (message on standard error), 2 on bad usage.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use zeroize::Zeroizing;
+
+use casebook::secret::Passphrase;
+use casebook::vault::{LockReason, NewVault, RecoveryCode, Session, Vault, VaultConfig};
+use casebook::{Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "casebook",
+    version,
+    about = "Casebook: the DSL's encrypted incident log"
+)]
+struct Cli {
+    /// The vault folder (default: the operating system's data folder for Casebook).
+    #[arg(long, global = true, env = "CASEBOOK_VAULT", value_name = "DIR")]
+    vault: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Set up a new vault: organisation, DSL, passphrase (asked twice); prints the recovery code once.
+    Init {
+        /// The organisation's name (asked for when missing).
+        #[arg(long)]
+        org: Option<String>,
+        /// The Designated Safeguarding Lead's name (asked for when missing).
+        #[arg(long)]
+        dsl: Option<String>,
+    },
+    /// Unlock and show the schema version, record counts and the audit chain's state.
+    Status,
+    /// Change the passphrase (asks for the current one, then the new one twice).
+    Passwd,
+    /// Unlock with the recovery code and set a new passphrase for this computer.
+    Recover,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check that every entry links to the one before and none was changed.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("casebook: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let dir = match cli.vault {
+        Some(d) => d,
+        None => casebook::vault::default_dir().ok_or_else(|| {
+            Error::Internal("no data folder for this user: pass --vault DIR".into())
+        })?,
+    };
+    let vault = Vault::new(dir, VaultConfig::production());
+    let mut input = Input::new();
+    match cli.command {
+        Command::Init { org, dsl } => init(&vault, &mut input, org, dsl),
+        Command::Status => {
+            let session = unlock(&vault, &mut input)?;
+            let status = session.status()?;
+            let org = session.organisation()?;
+            println!("Vault:          {}", vault.paths().dir().display());
+            println!("Organisation:   {}", org.name);
+            println!("DSL:            {}", org.dsl_name);
+            println!("Schema version: {}", status.schema_version);
+            println!("Records:");
+            for (table, count) in &status.tables {
+                println!("  {table:<24} {count}");
+            }
+            println!("Audit chain:    {}", status.audit);
+            session.lock(LockReason::Exit)
+        }
+        Command::Passwd => {
+            let mut session = unlock(&vault, &mut input)?;
+            let new = input.secret("New passphrase: ")?;
+            let confirm = input.secret("New passphrase again: ")?;
+            // The current passphrase was just proved by the unlock; it is checked again inside.
+            let current = input.take_last_unlock()?;
+            session.change_passphrase(&current, &new, &confirm)?;
+            println!("Passphrase changed. Your recovery code is unchanged.");
+            session.lock(LockReason::Exit)
+        }
+        Command::Recover => {
+            let typed = input.secret("Recovery code: ")?;
+            let code = RecoveryCode::parse(typed.expose())?;
+            let recovered = vault.unlock_with_recovery(&code)?;
+            if let Some(n) = &recovered.failures {
+                eprintln!("Note: {}", n.message());
+            }
+            let new = input.secret("New passphrase: ")?;
+            let confirm = input.secret("New passphrase again: ")?;
+            let session = recovered.set_new_passphrase(&new, &confirm)?;
+            println!(
+                "Vault unlocked with the recovery code; the new passphrase works on this computer."
+            );
+            session.lock(LockReason::Exit)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let session = unlock(&vault, &mut input)?;
+            let state = session.verify_audit()?;
+            println!("Audit chain: {state}");
+            session.lock(LockReason::Exit)?;
+            if state.is_intact() {
+                Ok(())
+            } else {
+                Err(Error::Internal(
+                    "the audit trail has been altered: keep this vault as it is and ask for help"
+                        .into(),
+                ))
+            }
+        }
+    }
+}
+
+fn init(vault: &Vault, input: &mut Input, org: Option<String>, dsl: Option<String>) -> Result<()> {
+    let org = match org {
+        Some(o) => o,
+        None => input.line("Organisation name: ")?,
+    };
+    let dsl = match dsl {
+        Some(d) => d,
+        None => input.line("Your name (the DSL): ")?,
+    };
+    let passphrase = input.secret("Choose a passphrase: ")?;
+    let confirm = input.secret("The same passphrase again: ")?;
+    let (session, code) = vault.create(NewVault {
+        organisation: &org,
+        dsl_name: &dsl,
+        passphrase: &passphrase,
+        confirm: &confirm,
+    })?;
+    println!("Vault created in {}", vault.paths().dir().display());
+    println!();
+    println!("Recovery code: {}", code.display_grouped());
+    println!();
+    println!("Write this code down or print it, and lock it away. It is shown only this once.");
+    println!(
+        "It opens the vault on any computer if you forget your passphrase or this laptop fails."
+    );
+    session.lock(LockReason::Exit)
+}
+
+fn unlock(vault: &Vault, input: &mut Input) -> Result<Session> {
+    let passphrase = input.secret("Passphrase: ")?;
+    let unlocked = vault.unlock(&passphrase)?;
+    if let Some(n) = &unlocked.failures {
+        eprintln!("Note: {}", n.message());
+    }
+    input.last_unlock = Some(passphrase);
+    Ok(unlocked.session)
+}
+
+/// Reads names and secrets from the terminal, or line by line from piped standard input.
+struct Input {
+    interactive: bool,
+    lines: std::io::StdinLock<'static>,
+    last_unlock: Option<Passphrase>,
+}
+
+impl Input {
+    fn new() -> Self {
+        let stdin = std::io::stdin();
+        Input {
+            interactive: stdin.is_terminal(),
+            lines: stdin.lock(),
+            last_unlock: None,
+        }
+    }
+
+    fn line(&mut self, prompt: &str) -> Result<String> {
+        if self.interactive {
+            eprint!("{prompt}");
+            let _ = std::io::stderr().flush();
+        }
+        let mut buf = String::new();
+        let n = self
+            .lines
+            .read_line(&mut buf)
+            .map_err(|e| Error::Internal(format!("could not read standard input: {e}")))?;
+        if n == 0 {
+            return Err(Error::InvalidInput {
+                field: "Standard input",
+                message: format!(
+                    "it ended before \"{}\" was given",
+                    prompt.trim_end_matches([':', ' '])
+                ),
+            });
+        }
+        Ok(buf.trim_end_matches(['\n', '\r']).to_owned())
+    }
+
+    fn secret(&mut self, prompt: &str) -> Result<Passphrase> {
+        if self.interactive {
+            let typed = rpassword::prompt_password(prompt)
+                .map_err(|e| Error::Internal(format!("could not read from the terminal: {e}")))?;
+            return Ok(Passphrase::new(typed));
+        }
+        let line = Zeroizing::new(self.line(prompt)?);
+        Ok(Passphrase::new(line.as_str()))
+    }
+
+    fn take_last_unlock(&mut self) -> Result<Passphrase> {
+        self.last_unlock
+            .take()
+            .ok_or_else(|| Error::Internal("no passphrase was read".into()))
+    }
+}

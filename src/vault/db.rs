@@ -35,6 +35,9 @@ pub fn open(path: &Path, key: &Key32, create: bool) -> Result<Connection> {
     }
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
+        // Made here first so it is owner-only from its first byte; SQLite gives the -wal and
+        // -shm files the same permissions as the database.
+        super::fsutil::create_private_file(path)?;
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let sql_err = |e| Error::sqlite(path, e);
@@ -47,10 +50,12 @@ pub fn open(path: &Path, key: &Key32, create: bool) -> Result<Connection> {
     drop(key_pragma);
     conn.execute_batch("PRAGMA cipher_compatibility = 4;")
         .map_err(sql_err)?;
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map_err(|_| Error::DamagedDatabase {
-            path: path.to_path_buf(),
-        })?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|_| Error::DamagedDatabase {
+        path: path.to_path_buf(),
+    })?;
     apply_settings(&conn).map_err(sql_err)?;
     Ok(conn)
 }
@@ -96,12 +101,10 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, version: i64) -> Result<()
     }
     let target = usize::try_from(version)
         .map_err(|_| Error::Internal(format!("bad schema version {version}")))?;
-    MIGRATIONS
-        .to_version(conn, target)
-        .map_err(|e| match e {
-            rusqlite_migration::Error::RusqliteError { err, .. } => Error::sqlite(path, err),
-            other => Error::Internal(format!("schema migration: {other}")),
-        })
+    MIGRATIONS.to_version(conn, target).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => Error::sqlite(path, err),
+        other => Error::Internal(format!("schema migration: {other}")),
+    })
 }
 
 #[cfg(test)]

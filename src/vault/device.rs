@@ -44,7 +44,9 @@ impl DeviceSecretStore for OsKeyring {
             Ok(hex) => {
                 let hex = zeroize::Zeroizing::new(hex);
                 Key32::from_hex(&hex).map(Some).ok_or_else(|| {
-                    StoreUnavailable("the keyring entry for this vault is not a Casebook key".into())
+                    StoreUnavailable(
+                        "the keyring entry for this vault is not a Casebook key".into(),
+                    )
                 })
             }
             Err(keyring::Error::NoEntry) => Ok(None),

@@ -41,6 +41,18 @@ fn private_file(path: &Path) -> Result<File> {
     opts.open(path).map_err(|e| Error::io(path, e))
 }
 
+/// Creates a new, empty, owner-only file; fails if it exists (never truncates a vault).
+pub fn create_private_file(path: &Path) -> Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map(drop).map_err(|e| Error::io(path, e))
+}
+
 /// Creates the vault folder (and parents) with owner-only access where the OS supports it.
 pub fn create_private_dir(path: &Path) -> Result<()> {
     let mut builder = fs::DirBuilder::new();

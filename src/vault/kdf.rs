@@ -86,10 +86,13 @@ pub fn derive(
     )
     .map_err(|e| Error::Internal(format!("bad key-derivation parameters: {e}")))?;
     let argon = match secret {
-        Some(s) => {
-            Argon2::new_with_secret(s.expose(), Algorithm::Argon2id, Version::V0x13, argon_params)
-                .map_err(|e| Error::Internal(format!("key derivation: {e}")))?
-        }
+        Some(s) => Argon2::new_with_secret(
+            s.expose(),
+            Algorithm::Argon2id,
+            Version::V0x13,
+            argon_params,
+        )
+        .map_err(|e| Error::Internal(format!("key derivation: {e}")))?,
         None => Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
     };
     let mut out = [0u8; 32];

@@ -155,14 +155,24 @@ impl KeySlotFile {
             Some(device_secret),
             &slot.kdf,
         )?;
-        Ok(unwrap(&kek, &slot.wrapped, self.vault_id, SlotKind::Passphrase))
+        Ok(unwrap(
+            &kek,
+            &slot.wrapped,
+            self.vault_id,
+            SlotKind::Passphrase,
+        ))
     }
 
     /// Unwraps the data key with the recovery code. `None` means the code is wrong.
     pub fn open_with_recovery(&self, code: &RecoveryCode) -> Result<Option<Key32>> {
         let slot = &self.recovery;
         let kek = kdf::derive(code.kdf_input(), &slot.salt, None, &slot.kdf)?;
-        Ok(unwrap(&kek, &slot.wrapped, self.vault_id, SlotKind::Recovery))
+        Ok(unwrap(
+            &kek,
+            &slot.wrapped,
+            self.vault_id,
+            SlotKind::Recovery,
+        ))
     }
 
     /// Replaces the passphrase slot (new passphrase, new device secret or stronger KDF):
@@ -319,14 +329,20 @@ mod tests {
     fn both_slots_open_and_wrong_secrets_do_not() {
         let (file, key, device, code) = sample();
         let good = Passphrase::new("lantern orbit mossy kettle");
-        assert_eq!(file.open_with_passphrase(&good, &device).unwrap(), Some(key.clone()));
+        assert_eq!(
+            file.open_with_passphrase(&good, &device).unwrap(),
+            Some(key.clone())
+        );
         assert_eq!(file.open_with_recovery(&code).unwrap(), Some(key));
         let bad = Passphrase::new("lantern orbit mossy kettles");
         assert_eq!(file.open_with_passphrase(&bad, &device).unwrap(), None);
         let other_device = Key32::random().unwrap();
         assert!(!file.device_matches(&other_device));
         assert!(file.device_matches(&device));
-        assert_eq!(file.open_with_passphrase(&good, &other_device).unwrap(), None);
+        assert_eq!(
+            file.open_with_passphrase(&good, &other_device).unwrap(),
+            None
+        );
         let other_code = RecoveryCode::generate().unwrap();
         assert_eq!(file.open_with_recovery(&other_code).unwrap(), None);
     }

@@ -389,9 +389,7 @@ impl Vault {
         db::migrate(&mut conn, &db_path)?;
         let actor = current_organisation(&conn, &db_path)?.dsl_name;
         let now = Utc::now();
-        let tx = conn
-            .transaction()
-            .map_err(|e| Error::sqlite(&db_path, e))?;
+        let tx = conn.transaction().map_err(|e| Error::sqlite(&db_path, e))?;
         for attempt in &record.attempts {
             audit::append(
                 &tx,
@@ -482,6 +480,32 @@ impl RecoveredVault {
         confirm: &Passphrase,
     ) -> Result<Session> {
         self.session.reset_passphrase_slot(passphrase, confirm)?;
+        Ok(self.session)
+    }
+
+    /// Opens the vault for this session only, without a new passphrase, when this computer's
+    /// keyring cannot be used (so no passphrase slot can be tied to it). Refused when the keyring
+    /// works: then the DSL must set a new passphrase.
+    pub fn open_without_keyring(mut self) -> Result<Session> {
+        let probe = self.session.config.device_store.get(&Uuid::nil());
+        if probe.is_ok() {
+            return Err(Error::InvalidInput {
+                field: "New passphrase",
+                message: "this computer's keyring works, so please choose a new passphrase".into(),
+            });
+        }
+        let actor = self.session.actor.clone();
+        self.session.with_tx(|tx| {
+            audit::append(
+                tx,
+                Utc::now(),
+                &actor,
+                Action::RecoveryCodeUsed,
+                "vault",
+                &json!({ "passphrase_reset": false, "reason": "keyring unavailable" }),
+            )?;
+            Ok(())
+        })?;
         Ok(self.session)
     }
 

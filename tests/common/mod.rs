@@ -1,0 +1,112 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use casebook::secret::Passphrase;
+use casebook::vault::{
+    KdfParams, KdfSetting, LockReason, MemoryStore, NewVault, RecoveryCode, Session, Throttle,
+    Vault, VaultConfig,
+};
+
+pub const PASSPHRASE: &str = "lantern orbit mossy kettle";
+pub const ORG: &str = "Quillbrook Heron Academy 7f3c";
+pub const DSL: &str = "Siobhán Nguyễn";
+
+/// A vault config on a memory keyring (one "computer"), with cheap KDF and no delays.
+pub fn config(store: Arc<MemoryStore>) -> VaultConfig {
+    VaultConfig {
+        device_store: store,
+        kdf: KdfSetting::Fixed(KdfParams::INSECURE_FOR_TESTS),
+        throttle: Throttle::NONE,
+    }
+}
+
+pub struct Fixture {
+    pub tmp: tempfile::TempDir,
+    pub store: Arc<MemoryStore>,
+    pub vault: Vault,
+    pub recovery: RecoveryCode,
+}
+
+impl Fixture {
+    pub fn dir(&self) -> PathBuf {
+        self.vault.paths().dir().to_path_buf()
+    }
+    pub fn unlock(&self) -> Session {
+        self.vault.unlock(&p(PASSPHRASE)).unwrap().session
+    }
+}
+
+pub fn p(s: &str) -> Passphrase {
+    Passphrase::new(s)
+}
+
+/// A new vault, created and locked again.
+pub fn new_vault() -> Fixture {
+    new_vault_with(|c| c)
+}
+
+pub fn new_vault_with(adjust: impl FnOnce(VaultConfig) -> VaultConfig) -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let vault = Vault::new(tmp.path().join("vault"), adjust(config(store.clone())));
+    let (session, recovery) = vault
+        .create(NewVault {
+            organisation: ORG,
+            dsl_name: DSL,
+            passphrase: &p(PASSPHRASE),
+            confirm: &p(PASSPHRASE),
+        })
+        .unwrap();
+    session.lock(LockReason::Exit).unwrap();
+    Fixture {
+        tmp,
+        store,
+        vault,
+        recovery,
+    }
+}
+
+/// Every file in a folder (recursively) with its bytes.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Whether `needle` occurs in any file under `dir`, as UTF-8 or UTF-16 (either byte order).
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let forms: Vec<Vec<u8>> = vec![
+        needle.as_bytes().to_vec(),
+        needle
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect(),
+        needle
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect(),
+    ];
+    snapshot(dir)
+        .into_iter()
+        .filter(|(_, bytes)| {
+            forms
+                .iter()
+                .any(|f| bytes.windows(f.len()).any(|w| w == f.as_slice()))
+        })
+        .map(|(p, _)| p)
+        .collect()
+}

@@ -1,0 +1,505 @@
+//! Behaviour of the vault as a DSL meets it: set-up, unlock, wrong passphrases, recovery,
+//! another computer, passphrase change, the audit trail, migrations.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use casebook::audit::ChainState;
+use casebook::vault::{
+    db, LockReason, MemoryStore, NewVault, RecoveryCode, Throttle, Vault, VaultState,
+};
+use casebook::{Error, ErrorCode};
+use common::*;
+
+#[test]
+fn the_vault_file_is_not_readable_sqlite_and_holds_no_plaintext() {
+    let f = new_vault();
+    // Open and use it, so the WAL and shared-memory files exist too.
+    let s = f.unlock();
+    let db_path = s.paths().db();
+    let header = std::fs::read(&db_path).unwrap();
+    assert!(!header.starts_with(b"SQLite format 3"));
+
+    // Plain SQLite (no key) cannot read it.
+    let plain = rusqlite::Connection::open(&db_path).unwrap();
+    let err = plain
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase)
+    );
+
+    // Nor can the sqlite3 tool a curious person would try first.
+    let out = std::process::Command::new("sqlite3")
+        .arg(&db_path)
+        .arg(".tables")
+        .output()
+        .expect("the sqlite3 tool is needed for this test (apt-get install sqlite3)");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("file is not a database"));
+
+    // The organisation name, the DSL's name and the passphrase appear in no file of the folder.
+    for secret in [ORG, DSL, "Quillbrook", PASSPHRASE] {
+        assert_eq!(
+            files_containing(&f.dir(), secret),
+            Vec::<std::path::PathBuf>::new(),
+            "{secret}"
+        );
+    }
+    s.lock(LockReason::Exit).unwrap();
+    for secret in [ORG, DSL, PASSPHRASE] {
+        assert!(files_containing(&f.dir(), secret).is_empty());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn vault_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = new_vault();
+    let s = f.unlock();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&f.dir()), 0o700);
+    for (path, _) in snapshot(&f.dir()) {
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    drop(s);
+}
+
+#[test]
+fn the_organisation_reads_back_exactly() {
+    let f = new_vault();
+    let org = f.unlock().organisation().unwrap();
+    assert_eq!(org.name, ORG);
+    assert_eq!(org.dsl_name, DSL);
+}
+
+#[test]
+fn a_wrong_passphrase_changes_only_the_attempt_record_and_is_reported_at_the_next_unlock() {
+    let f = new_vault();
+    let attempts = f.vault.paths().attempts();
+    let before = snapshot(&f.dir());
+    for _ in 0..3 {
+        let err = f
+            .vault
+            .unlock(&p("lantern orbit mossy kettles"))
+            .unwrap_err();
+        assert!(matches!(err, Error::WrongPassphrase));
+        assert_eq!(
+            err.to_string(),
+            "That passphrase does not open this vault. Check that Caps Lock is off and try again."
+        );
+    }
+    let mut after = snapshot(&f.dir());
+    assert!(
+        after.remove(&attempts).is_some(),
+        "the failures were recorded"
+    );
+    assert_eq!(before, after, "nothing but the attempt record changed");
+
+    let unlocked = f.vault.unlock(&p(PASSPHRASE)).unwrap();
+    let notice = unlocked
+        .failures
+        .clone()
+        .expect("the failures are reported");
+    assert_eq!(notice.count, 3);
+    assert!(notice
+        .message()
+        .starts_with("3 failed unlock attempts since "));
+    assert!(!attempts.exists(), "the record moved into the audit trail");
+
+    let recent = casebook::audit::recent(unlocked.session.conn(), 10).unwrap();
+    let failed = recent
+        .iter()
+        .filter(|e| e.action == "vault.unlock_failed")
+        .count();
+    assert_eq!(failed, 3);
+    assert_eq!(recent[0].action, "vault.unlocked");
+    assert!(unlocked.session.verify_audit().unwrap().is_intact());
+
+    // The next unlock after that reports nothing.
+    drop(unlocked);
+    assert!(f.vault.unlock(&p(PASSPHRASE)).unwrap().failures.is_none());
+}
+
+#[test]
+fn repeated_failures_make_the_dsl_wait_even_with_the_right_passphrase() {
+    let f = new_vault_with(|mut c| {
+        c.throttle = Throttle {
+            free_attempts: 1,
+            base: Duration::from_secs(60),
+            max: Duration::from_secs(300),
+        };
+        c
+    });
+    assert!(matches!(
+        f.vault.unlock(&p("nope nope nope nope")).unwrap_err(),
+        Error::WrongPassphrase
+    ));
+    assert!(matches!(
+        f.vault.unlock(&p("nope nope nope nope")).unwrap_err(),
+        Error::WrongPassphrase
+    ));
+    match f.vault.unlock(&p(PASSPHRASE)).unwrap_err() {
+        Error::TooManyAttempts { wait_seconds } => assert!((55..=60).contains(&wait_seconds)),
+        other => panic!("expected a wait, got {other:?}"),
+    }
+    assert!(f.vault.wait_before_next_try().unwrap() > Duration::from_secs(50));
+}
+
+#[test]
+fn the_recovery_code_opens_and_a_new_passphrase_must_be_set() {
+    let f = new_vault();
+    let shown = f
+        .recovery
+        .display_grouped()
+        .to_lowercase()
+        .replace('-', " ");
+    let code = RecoveryCode::parse(&shown).unwrap();
+    let recovered = f.vault.unlock_with_recovery(&code).unwrap();
+    assert_eq!(recovered.organisation().unwrap().name, ORG);
+    // Weak or mismatched new passphrases are refused, and the recovered vault is kept.
+    let session = recovered
+        .set_new_passphrase(
+            &p("violet harbour quartz meadow"),
+            &p("violet harbour quartz meadow"),
+        )
+        .unwrap();
+    let actions: Vec<String> = casebook::audit::recent(session.conn(), 5)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions[..2],
+        [
+            "vault.passphrase_reset_after_recovery",
+            "vault.recovery_code_used"
+        ]
+    );
+    drop(session);
+    assert!(matches!(
+        f.vault.unlock(&p(PASSPHRASE)).unwrap_err(),
+        Error::WrongPassphrase
+    ));
+    f.vault.unlock(&p("violet harbour quartz meadow")).unwrap();
+}
+
+#[test]
+fn a_wrong_recovery_code_is_refused_and_counted() {
+    let f = new_vault();
+    let wrong = RecoveryCode::generate().unwrap();
+    assert!(matches!(
+        f.vault.unlock_with_recovery(&wrong).unwrap_err(),
+        Error::WrongRecoveryCode
+    ));
+    let n = f.vault.unlock(&p(PASSPHRASE)).unwrap().failures.unwrap();
+    assert_eq!(n.count, 1);
+}
+
+#[test]
+fn a_copy_on_another_computer_refuses_the_passphrase_and_accepts_the_recovery_code() {
+    let f = new_vault();
+    // "Another computer": the same files, a keyring that has never seen this vault.
+    let other_dir = f.tmp.path().join("usb-copy");
+    std::fs::create_dir(&other_dir).unwrap();
+    for (path, bytes) in snapshot(&f.dir()) {
+        std::fs::write(other_dir.join(path.file_name().unwrap()), bytes).unwrap();
+    }
+    let other_store = Arc::new(MemoryStore::new());
+    let other = Vault::new(&other_dir, config(other_store));
+    let err = other.unlock(&p(PASSPHRASE)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotThisComputer);
+    assert_eq!(
+        err.to_string(),
+        "This vault was made on another computer: unlock it with your recovery code."
+    );
+    // No failed attempt is recorded for that: it was not a guess.
+    assert!(!other.paths().attempts().exists());
+
+    let session = other
+        .unlock_with_recovery(&f.recovery)
+        .unwrap()
+        .set_new_passphrase(
+            &p("violet harbour quartz meadow"),
+            &p("violet harbour quartz meadow"),
+        )
+        .unwrap();
+    assert_eq!(session.organisation().unwrap().name, ORG);
+    drop(session);
+    other.unlock(&p("violet harbour quartz meadow")).unwrap();
+    // The original still opens on the original computer with the original passphrase.
+    f.unlock();
+}
+
+#[test]
+fn without_a_keyring_the_dsl_is_told_and_can_use_the_recovery_code() {
+    let f = new_vault();
+    let broken = Vault::new(f.dir(), config(Arc::new(MemoryStore::unavailable())));
+    let err = broken.unlock(&p(PASSPHRASE)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeyringUnavailable);
+    assert!(err
+        .to_string()
+        .contains("You can still unlock with your recovery code"));
+    let session = broken
+        .unlock_with_recovery(&f.recovery)
+        .unwrap()
+        .open_without_keyring()
+        .unwrap();
+    assert_eq!(session.organisation().unwrap().name, ORG);
+    drop(session);
+    // Where the keyring works, skipping the new passphrase is not allowed.
+    let recovered = f.vault.unlock_with_recovery(&f.recovery).unwrap();
+    assert!(recovered.open_without_keyring().is_err());
+}
+
+#[test]
+fn changing_the_passphrase_keeps_the_data_and_the_recovery_code() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let entries_before = match s.verify_audit().unwrap() {
+        ChainState::Intact { entries } => entries,
+        broken => panic!("{broken}"),
+    };
+    let db_before = std::fs::read(f.vault.paths().db()).unwrap();
+    assert!(matches!(
+        s.change_passphrase(
+            &p("not the passphrase"),
+            &p("violet harbour quartz meadow"),
+            &p("violet harbour quartz meadow")
+        )
+        .unwrap_err(),
+        Error::WrongPassphrase
+    ));
+    assert!(matches!(
+        s.change_passphrase(&p(PASSPHRASE), &p("short"), &p("short"))
+            .unwrap_err(),
+        Error::WeakPassphrase { .. }
+    ));
+    s.change_passphrase(
+        &p(PASSPHRASE),
+        &p("violet harbour quartz meadow"),
+        &p("violet harbour quartz meadow"),
+    )
+    .unwrap();
+    s.lock(LockReason::Manual).unwrap();
+    assert!(matches!(
+        f.vault.unlock(&p(PASSPHRASE)).unwrap_err(),
+        Error::WrongPassphrase
+    ));
+    let s = f
+        .vault
+        .unlock(&p("violet harbour quartz meadow"))
+        .unwrap()
+        .session;
+    assert_eq!(s.organisation().unwrap().name, ORG);
+    assert_eq!(
+        s.verify_audit().unwrap(),
+        ChainState::Intact {
+            entries: entries_before + 4 // changed, locked, the refused old passphrase, unlocked
+        }
+    );
+    drop(s);
+    // Pages were not re-encrypted: the first page (salt and header) is the same.
+    let db_after = std::fs::read(f.vault.paths().db()).unwrap();
+    assert_eq!(db_before[..4096], db_after[..4096]);
+    f.vault.unlock_with_recovery(&f.recovery).unwrap();
+}
+
+#[test]
+fn set_up_refuses_weak_passphrases_bad_names_and_existing_vaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = Vault::new(tmp.path().join("v"), config(Arc::new(MemoryStore::new())));
+    let attempt = |org: &str, pass: &str, confirm: &str| {
+        vault
+            .create(NewVault {
+                organisation: org,
+                dsl_name: DSL,
+                passphrase: &p(pass),
+                confirm: &p(confirm),
+            })
+            .map(|_| ())
+            .unwrap_err()
+    };
+    assert_eq!(
+        attempt(ORG, "password123", "password123").code(),
+        ErrorCode::WeakPassphrase
+    );
+    assert_eq!(
+        attempt(ORG, PASSPHRASE, "something else entirely").code(),
+        ErrorCode::PassphrasesDiffer
+    );
+    assert_eq!(
+        attempt("   ", PASSPHRASE, PASSPHRASE).code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        attempt("Line\nbreak", PASSPHRASE, PASSPHRASE).code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        vault.state(),
+        VaultState::Missing,
+        "failed set-up leaves nothing behind"
+    );
+
+    vault
+        .create(NewVault {
+            organisation: ORG,
+            dsl_name: DSL,
+            passphrase: &p(PASSPHRASE),
+            confirm: &p(PASSPHRASE),
+        })
+        .unwrap();
+    assert_eq!(
+        attempt(ORG, PASSPHRASE, PASSPHRASE).code(),
+        ErrorCode::VaultExists
+    );
+}
+
+#[test]
+fn set_up_without_a_keyring_says_so_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = Vault::new(
+        tmp.path().join("v"),
+        config(Arc::new(MemoryStore::unavailable())),
+    );
+    let err = vault
+        .create(NewVault {
+            organisation: ORG,
+            dsl_name: DSL,
+            passphrase: &p(PASSPHRASE),
+            confirm: &p(PASSPHRASE),
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::KeyringUnavailable);
+    assert_eq!(vault.state(), VaultState::Missing);
+}
+
+#[test]
+fn a_missing_or_damaged_key_file_is_named_and_left_alone() {
+    let f = new_vault();
+    let keys = f.vault.paths().keys();
+    std::fs::write(&keys, b"{ not json").unwrap();
+    let err = f.vault.unlock(&p(PASSPHRASE)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DamagedKeyFile);
+    assert!(err.to_string().contains("casebook.keys"));
+    assert_eq!(std::fs::read(&keys).unwrap(), b"{ not json");
+
+    std::fs::remove_file(&keys).unwrap();
+    assert_eq!(f.vault.state(), VaultState::Incomplete);
+    assert_eq!(
+        f.vault.unlock(&p(PASSPHRASE)).unwrap_err().code(),
+        ErrorCode::DamagedKeyFile
+    );
+
+    let empty = Vault::new(f.tmp.path().join("nothing"), config(f.store.clone()));
+    assert_eq!(
+        empty.unlock(&p(PASSPHRASE)).unwrap_err().code(),
+        ErrorCode::NoVault
+    );
+}
+
+#[test]
+fn a_damaged_database_is_named_and_left_alone() {
+    let f = new_vault();
+    let db_path = f.vault.paths().db();
+    let mut bytes = std::fs::read(&db_path).unwrap();
+    for b in bytes.iter_mut().take(200) {
+        *b ^= 0xFF;
+    }
+    std::fs::write(&db_path, &bytes).unwrap();
+    let err = f.vault.unlock(&p(PASSPHRASE)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DamagedDatabase);
+    assert!(err.to_string().contains("casebook.vault"));
+    assert_eq!(std::fs::read(&db_path).unwrap(), bytes);
+}
+
+#[test]
+fn altering_a_stored_audit_entry_is_caught_and_named() {
+    let f = new_vault();
+    let s = f.unlock();
+    assert!(s.verify_audit().unwrap().is_intact());
+    // Someone with the key edits entry 2 directly, getting past the append-only triggers.
+    s.conn()
+        .execute_batch(
+            "DROP TRIGGER audit_log_no_update;
+             UPDATE audit_log SET actor = 'Someone Else' WHERE seq = 2;",
+        )
+        .unwrap();
+    assert_eq!(
+        s.verify_audit().unwrap(),
+        ChainState::Broken {
+            seq: 2,
+            reason: "it was changed after it was written".into()
+        }
+    );
+}
+
+#[test]
+fn migrations_run_once_are_idempotent_and_upgrade_an_older_vault() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("old.vault");
+    let key = casebook::secret::Key32::random().unwrap();
+    {
+        let mut conn = db::open(&path, &key, true).unwrap();
+        db::migrate_to(&mut conn, &path, 1).unwrap();
+        assert_eq!(db::schema_version(&conn).unwrap(), 1);
+        conn.execute(
+            "INSERT INTO vault_meta (key, value) VALUES ('vault_id', 'old')",
+            [],
+        )
+        .unwrap();
+        assert!(conn.prepare("SELECT * FROM organisation_versions").is_err());
+    }
+    let mut conn = db::open(&path, &key, false).unwrap();
+    db::migrate(&mut conn, &path).unwrap();
+    assert_eq!(db::schema_version(&conn).unwrap(), db::SCHEMA_VERSION);
+    db::migrate(&mut conn, &path).unwrap();
+    assert_eq!(db::schema_version(&conn).unwrap(), db::SCHEMA_VERSION);
+    let kept: String = conn
+        .query_row(
+            "SELECT value FROM vault_meta WHERE key = 'vault_id'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, "old");
+    conn.prepare("SELECT * FROM organisation_versions").unwrap();
+
+    // A vault from a newer Casebook is refused, not "downgraded".
+    conn.execute_batch("PRAGMA user_version = 99").unwrap();
+    let err = db::migrate(&mut conn, &path).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NewerSchema);
+    assert_eq!(db::schema_version(&conn).unwrap(), 99);
+}
+
+#[test]
+fn weak_key_slots_are_strengthened_at_unlock() {
+    let f = new_vault();
+    // The same vault opened by a build whose floor is higher re-wraps the slot once.
+    let stronger = casebook::vault::KdfParams {
+        iterations: 2,
+        ..casebook::vault::KdfParams::INSECURE_FOR_TESTS
+    };
+    let mut cfg = config(f.store.clone());
+    cfg.kdf = casebook::vault::KdfSetting::Fixed(stronger);
+    let v = Vault::new(f.dir(), cfg);
+    let s = v.unlock(&p(PASSPHRASE)).unwrap().session;
+    let latest = casebook::audit::recent(s.conn(), 1).unwrap();
+    assert_eq!(latest[0].action, "vault.key_slot_strengthened");
+    drop(s);
+    let keys = casebook::vault::keyslots::KeySlotFile::load(&v.paths().keys()).unwrap();
+    assert_eq!(keys.passphrase.kdf, stronger);
+    let s = v.unlock(&p(PASSPHRASE)).unwrap().session;
+    assert_eq!(
+        casebook::audit::recent(s.conn(), 1).unwrap()[0].action,
+        "vault.unlocked"
+    );
+}
