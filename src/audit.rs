@@ -24,6 +24,7 @@ pub enum Action {
     RecoveryCodeUsed,
     PassphraseResetAfterRecovery,
     KeySlotStrengthened,
+    SettingChanged,
 }
 
 impl Action {
@@ -37,6 +38,7 @@ impl Action {
             Action::RecoveryCodeUsed => "vault.recovery_code_used",
             Action::PassphraseResetAfterRecovery => "vault.passphrase_reset_after_recovery",
             Action::KeySlotStrengthened => "vault.key_slot_strengthened",
+            Action::SettingChanged => "settings.changed",
         }
     }
 }

@@ -5,8 +5,9 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-/// A passphrase typed by the DSL.
+/// A passphrase typed by the DSL (or a recovery code as typed, before it is parsed).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Passphrase(String);
 
 impl Passphrase {

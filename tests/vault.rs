@@ -164,8 +164,21 @@ fn the_recovery_code_opens_and_a_new_passphrase_must_be_set() {
     let code = RecoveryCode::parse(&shown).unwrap();
     let recovered = f.vault.unlock_with_recovery(&code).unwrap();
     assert_eq!(recovered.organisation().unwrap().name, ORG);
-    // Weak or mismatched new passphrases are refused, and the recovered vault is kept.
-    let session = recovered
+    // Weak or mismatched new passphrases are refused, and the recovered vault is handed back.
+    let refused = recovered
+        .set_new_passphrase(&p("short"), &p("short"))
+        .unwrap_err();
+    assert_eq!(refused.error.code(), ErrorCode::WeakPassphrase);
+    let refused = refused
+        .vault
+        .set_new_passphrase(
+            &p("violet harbour quartz meadow"),
+            &p("violet harbour quartz meadoww"),
+        )
+        .unwrap_err();
+    assert_eq!(refused.error.code(), ErrorCode::PassphrasesDiffer);
+    let session = refused
+        .vault
         .set_new_passphrase(
             &p("violet harbour quartz meadow"),
             &p("violet harbour quartz meadow"),
@@ -502,4 +515,29 @@ fn weak_key_slots_are_strengthened_at_unlock() {
         casebook::audit::recent(s.conn(), 1).unwrap()[0].action,
         "vault.unlocked"
     );
+}
+
+#[test]
+fn the_idle_lock_time_is_a_bounded_audited_setting() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    assert_eq!(
+        s.idle_lock_minutes().unwrap(),
+        casebook::vault::DEFAULT_IDLE_LOCK_MINUTES
+    );
+    assert_eq!(
+        s.set_idle_lock_minutes(0).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        s.set_idle_lock_minutes(61).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    s.set_idle_lock_minutes(12).unwrap();
+    assert_eq!(s.idle_lock_minutes().unwrap(), 12);
+    let last = casebook::audit::recent(s.conn(), 1).unwrap().remove(0);
+    assert_eq!(last.action, "settings.changed");
+    assert!(last.detail.contains("\"from\":5") && last.detail.contains("\"to\":12"));
+    drop(s);
+    assert_eq!(f.unlock().idle_lock_minutes().unwrap(), 12);
 }

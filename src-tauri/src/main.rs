@@ -1,1 +1,140 @@
-fn main() {}
+//! Casebook desktop: the Tauri shell. It wires the core's vault to the window, locks on idle
+//! and on exit, and exports typed bindings for the UI. No business rules live here.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod state;
+
+use std::time::Duration;
+
+use casebook::vault::{LockReason, Session, Vault, VaultConfig};
+use serde::Serialize;
+use tauri::Manager;
+use tauri_specta::{collect_commands, collect_events, Event};
+
+use state::AppState;
+
+/// Sent to the UI when the vault locks without the UI asking (idle time-out).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct VaultLocked {
+    pub reason: String,
+}
+
+/// Every command and event the UI may use; the TypeScript bindings are generated from this.
+fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::setup::app_state,
+            commands::setup::assess_passphrase,
+            commands::setup::create_vault,
+            commands::session::unlock,
+            commands::session::unlock_with_recovery,
+            commands::session::set_new_passphrase,
+            commands::session::open_without_keyring,
+            commands::session::home,
+            commands::session::lock,
+            commands::session::record_activity,
+            commands::session::set_idle_lock_minutes,
+        ])
+        .events(collect_events![VaultLocked])
+}
+
+/// Reads the DSL's idle-lock setting into the shell's timer.
+pub(crate) fn apply_idle_limit(state: &AppState, session: &Session) {
+    if let Ok(minutes) = session.idle_lock_minutes() {
+        state.set_idle_limit(Duration::from_secs(60 * u64::from(minutes)));
+    }
+}
+
+/// The vault folder: `CASEBOOK_VAULT` if set (tests, a second vault), else the OS data folder.
+fn vault_dir() -> Result<std::path::PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CASEBOOK_VAULT") {
+        return Ok(dir.into());
+    }
+    casebook::vault::default_dir().ok_or_else(|| "no data folder for this user".to_string())
+}
+
+/// Locks the vault after the idle limit; checks a few times a minute.
+fn spawn_idle_watch(app: tauri::AppHandle) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let state = app.state::<AppState>();
+        let activity = *state.activity();
+        if state.is_unlocked() && activity.last.elapsed() >= activity.idle_limit {
+            if let Ok(true) = state.lock(LockReason::Idle) {
+                let _ = VaultLocked {
+                    reason: "idle".into(),
+                }
+                .emit(&app);
+            }
+        }
+    });
+}
+
+fn main() {
+    let builder = specta_builder();
+    let dir = match vault_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("casebook-desktop: {e}");
+            std::process::exit(1);
+        }
+    };
+    let state = AppState::new(Vault::new(dir, VaultConfig::production()));
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            spawn_idle_watch(app.handle().clone());
+            Ok(())
+        })
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("casebook-desktop: could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Closing the window locks the vault and records it.
+            let _ = handle.state::<AppState>().lock(LockReason::Exit);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BINDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/bindings.ts");
+
+    /// The committed TypeScript bindings must match the commands. Regenerate with
+    /// `CASEBOOK_WRITE_BINDINGS=1 cargo test -p casebook-desktop bindings`.
+    #[test]
+    fn bindings_are_up_to_date() {
+        let generated =
+            std::env::temp_dir().join(format!("casebook-bindings-{}.ts", std::process::id()));
+        specta_builder()
+            .export(
+                specta_typescript::Typescript::default()
+                    .header("// Generated from the Rust commands by src-tauri/src/main.rs. Do not edit.\n// @ts-nocheck"),
+                &generated,
+            )
+            .expect("export bindings");
+        let fresh = std::fs::read_to_string(&generated).expect("read generated bindings");
+        let _ = std::fs::remove_file(&generated);
+        if std::env::var_os("CASEBOOK_WRITE_BINDINGS").is_some() {
+            std::fs::write(BINDINGS, &fresh).expect("write bindings");
+        }
+        let committed = std::fs::read_to_string(BINDINGS).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/lib/bindings.ts is stale: run CASEBOOK_WRITE_BINDINGS=1 cargo test -p casebook-desktop bindings"
+        );
+    }
+}

@@ -117,7 +117,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             let new = input.secret("New passphrase: ")?;
             let confirm = input.secret("New passphrase again: ")?;
-            let session = recovered.set_new_passphrase(&new, &confirm)?;
+            let session = recovered
+                .set_new_passphrase(&new, &confirm)
+                .map_err(Error::from)?;
             println!(
                 "Vault unlocked with the recovery code; the new passphrase works on this computer."
             );

@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -41,6 +41,11 @@ const ATTEMPTS_FILE: &str = "casebook.attempts";
 
 /// How long deriving a passphrase key should take on this computer.
 pub const KDF_TARGET: Duration = Duration::from_millis(500);
+
+/// Minutes of inactivity before the desktop app locks itself, unless the DSL chose otherwise.
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 5;
+/// The range the DSL may choose from: long enough to read, short enough for an open office.
+pub const IDLE_LOCK_MINUTES_RANGE: std::ops::RangeInclusive<u32> = 1..=60;
 
 /// The longest name the organisation or DSL may have.
 const MAX_NAME_CHARS: usize = 200;
@@ -138,6 +143,7 @@ impl VaultConfig {
 
 /// Whether a folder holds a vault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum VaultState {
     /// Nothing here yet: set-up can create one.
@@ -216,6 +222,12 @@ impl Vault {
             (false, false) => VaultState::Missing,
             _ => VaultState::Incomplete,
         }
+    }
+
+    /// Whether this computer's keyring answers. When it does not, the passphrase cannot work
+    /// here and the unlock screen leads with the recovery code.
+    pub fn keyring_available(&self) -> bool {
+        self.config.device_store.get(&Uuid::nil()).is_ok()
     }
 
     /// How long until another unlock may be tried (zero when it may be tried now).
@@ -474,13 +486,17 @@ pub struct RecoveredVault {
 
 impl RecoveredVault {
     /// Sets a new passphrase and ties the vault to this computer with a fresh device secret.
+    /// When refused (too weak, the two differ, no keyring) the recovered vault comes back with
+    /// the reason, so the DSL can try again without re-typing the recovery code.
     pub fn set_new_passphrase(
         mut self,
         passphrase: &Passphrase,
         confirm: &Passphrase,
-    ) -> Result<Session> {
-        self.session.reset_passphrase_slot(passphrase, confirm)?;
-        Ok(self.session)
+    ) -> Result<Session, Box<Refused>> {
+        match self.session.reset_passphrase_slot(passphrase, confirm) {
+            Ok(()) => Ok(self.session),
+            Err(error) => Err(Box::new(Refused { error, vault: self })),
+        }
     }
 
     /// Opens the vault for this session only, without a new passphrase, when this computer's
@@ -512,6 +528,19 @@ impl RecoveredVault {
     /// The organisation's details (for the "set a new passphrase" screen).
     pub fn organisation(&self) -> Result<Organisation> {
         self.session.organisation()
+    }
+}
+
+/// A new passphrase that was refused, with the recovered vault handed back.
+#[derive(Debug)]
+pub struct Refused {
+    pub error: Error,
+    pub vault: RecoveredVault,
+}
+
+impl From<Box<Refused>> for Error {
+    fn from(r: Box<Refused>) -> Self {
+        r.error
     }
 }
 
@@ -627,6 +656,56 @@ impl Session {
             schema_version,
             tables,
             audit: audit::verify(&self.conn)?,
+        })
+    }
+
+    /// Minutes of inactivity before the desktop app locks.
+    pub fn idle_lock_minutes(&self) -> Result<u32> {
+        let stored: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM vault_meta WHERE key = 'idle_lock_minutes'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
+        Ok(stored
+            .and_then(|v| v.parse().ok())
+            .filter(|m| IDLE_LOCK_MINUTES_RANGE.contains(m))
+            .unwrap_or(DEFAULT_IDLE_LOCK_MINUTES))
+    }
+
+    /// Changes the idle lock time (a setting, audited with its old and new value).
+    pub fn set_idle_lock_minutes(&mut self, minutes: u32) -> Result<()> {
+        if !IDLE_LOCK_MINUTES_RANGE.contains(&minutes) {
+            return Err(Error::InvalidInput {
+                field: "Lock after",
+                message: format!(
+                    "choose between {} and {} minutes",
+                    IDLE_LOCK_MINUTES_RANGE.start(),
+                    IDLE_LOCK_MINUTES_RANGE.end()
+                ),
+            });
+        }
+        let old = self.idle_lock_minutes()?;
+        let actor = self.actor.clone();
+        let db_path = self.paths.db();
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO vault_meta (key, value) VALUES ('idle_lock_minutes', ?1)",
+                [minutes.to_string()],
+            )
+            .map_err(|e| Error::sqlite(&db_path, e))?;
+            audit::append(
+                tx,
+                Utc::now(),
+                &actor,
+                Action::SettingChanged,
+                "settings",
+                &json!({ "idle_lock_minutes": { "from": old, "to": minutes } }),
+            )?;
+            Ok(())
         })
     }
 

@@ -11,6 +11,7 @@ pub const MIN_CHARS: usize = 12;
 
 /// Feedback on a passphrase as it is typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Strength {
     /// 0 (very weak) to 4 (strong), from the zxcvbn estimate.
     pub score: u8,

@@ -1,0 +1,4 @@
+//! Tauri commands: thin adapters that call the core and map its errors. Grouped by feature.
+
+pub mod session;
+pub mod setup;

@@ -1,0 +1,159 @@
+//! Unlocking, recovery, locking, and the home screen.
+
+use casebook::secret::Passphrase;
+use casebook::vault::{LockReason, RecoveryCode};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::{AppState, Slot};
+
+/// The home screen: the organisation and the DSL, nothing from any record.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct Home {
+    pub organisation: String,
+    pub dsl_name: String,
+    pub idle_lock_minutes: u32,
+    /// "3 failed unlock attempts since …", once, after an unlock that follows failures.
+    pub notice: Option<String>,
+}
+
+fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> CommandResult<Home> {
+    let org = session.organisation()?;
+    Ok(Home {
+        organisation: org.name,
+        dsl_name: org.dsl_name,
+        idle_lock_minutes: session.idle_lock_minutes()?,
+        notice,
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn unlock(state: State<'_, AppState>, passphrase: Passphrase) -> CommandResult<Home> {
+    state.lock(LockReason::Manual)?;
+    let unlocked = state.vault.unlock(&passphrase)?;
+    let notice = unlocked.failures.as_ref().map(|f| f.message());
+    open_session(&state, unlocked.session, notice)
+}
+
+/// After a recovery-code unlock: who the vault belongs to, for the new-passphrase screen.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct RecoveredView {
+    pub organisation: String,
+    pub dsl_name: String,
+    pub notice: Option<String>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn unlock_with_recovery(
+    state: State<'_, AppState>,
+    code: Passphrase,
+) -> CommandResult<RecoveredView> {
+    state.lock(LockReason::Manual)?;
+    let code = RecoveryCode::parse(code.expose())?;
+    let recovered = state.vault.unlock_with_recovery(&code)?;
+    let org = recovered.organisation()?;
+    let view = RecoveredView {
+        organisation: org.name,
+        dsl_name: org.dsl_name,
+        notice: recovered.failures.as_ref().map(|f| f.message()),
+    };
+    *state.slot() = Slot::Recovered(Box::new(recovered));
+    state.touch();
+    Ok(view)
+}
+
+/// Takes the recovered vault out of the slot, or says there is none.
+fn take_recovered(state: &AppState) -> CommandResult<casebook::vault::RecoveredVault> {
+    let mut slot = state.slot();
+    match std::mem::take(&mut *slot) {
+        Slot::Recovered(r) => Ok(*r),
+        other => {
+            *slot = other;
+            Err(CommandError::locked())
+        }
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_new_passphrase(
+    state: State<'_, AppState>,
+    passphrase: Passphrase,
+    confirm: Passphrase,
+) -> CommandResult<Home> {
+    let recovered = take_recovered(&state)?;
+    let session = match recovered.set_new_passphrase(&passphrase, &confirm) {
+        Ok(session) => session,
+        Err(refused) => {
+            // Keep the recovered vault open so the DSL can choose again.
+            let refused = *refused;
+            *state.slot() = Slot::Recovered(Box::new(refused.vault));
+            return Err(refused.error.into());
+        }
+    };
+    open_session(&state, session, None)
+}
+
+/// Only when this computer's keyring cannot be used: open for this session without a new
+/// passphrase (the core refuses this when the keyring works).
+#[tauri::command]
+#[specta::specta]
+pub async fn open_without_keyring(state: State<'_, AppState>) -> CommandResult<Home> {
+    let recovered = take_recovered(&state)?;
+    // The core probes the keyring itself; on refusal the vault is dropped and the DSL starts
+    // again with the recovery code, which is rare enough (the button shows only without one).
+    let session = recovered.open_without_keyring()?;
+    open_session(&state, session, None)
+}
+
+fn open_session(
+    state: &AppState,
+    session: casebook::vault::Session,
+    notice: Option<String>,
+) -> CommandResult<Home> {
+    let home = home_of(&session, notice)?;
+    crate::apply_idle_limit(state, &session);
+    *state.slot() = Slot::Open(Box::new(session));
+    state.touch();
+    Ok(home)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn home(state: State<'_, AppState>) -> CommandResult<Home> {
+    state.with_session(|s| home_of(s, None))
+}
+
+/// "Lock now": closes the vault and wipes the key. The UI then shows the unlock screen.
+#[tauri::command]
+#[specta::specta]
+pub async fn lock(state: State<'_, AppState>) -> CommandResult<()> {
+    state.lock(LockReason::Manual).map(|_| ())
+}
+
+/// The UI reports keyboard and pointer activity (at most every few seconds) to hold off the
+/// idle lock. Nothing about what was typed is sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn record_activity(state: State<'_, AppState>) -> CommandResult<()> {
+    if state.is_unlocked() {
+        state.touch();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_idle_lock_minutes(
+    state: State<'_, AppState>,
+    minutes: u32,
+) -> CommandResult<Home> {
+    state.with_session(|s| {
+        s.set_idle_lock_minutes(minutes)?;
+        crate::apply_idle_limit(&state, s);
+        home_of(s, None)
+    })
+}

@@ -1,0 +1,195 @@
+//! The `casebook` command line, run as a user would: real binary, real OS keyring (the Secret
+//! Service that `scripts/test` starts), secrets piped on standard input.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use casebook::vault::{DeviceSecretStore, OsKeyring};
+
+const PASS: &str = "lantern orbit mossy kettle";
+const NEW_PASS: &str = "violet harbour quartz meadow";
+
+/// These tests need the OS keyring. Without one they fail and say how to run them, unless the
+/// person running them explicitly opts out.
+fn require_keyring() -> bool {
+    if OsKeyring.get(&uuid::Uuid::nil()).is_ok() {
+        return true;
+    }
+    if std::env::var_os("CASEBOOK_SKIP_KEYRING_TESTS").is_some() {
+        eprintln!("skipped: no OS keyring and CASEBOOK_SKIP_KEYRING_TESTS is set");
+        return false;
+    }
+    panic!(
+        "No OS keyring (Secret Service) is reachable. Run the suite with scripts/test, which starts \
+         one, or set CASEBOOK_SKIP_KEYRING_TESTS=1 to skip these tests on purpose."
+    );
+}
+
+fn casebook(vault: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn init(vault: &Path) -> String {
+    let out = casebook(
+        vault,
+        &["init", "--org", common::ORG, "--dsl", common::DSL],
+        &format!("{PASS}\n{PASS}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Recovery code: "))
+        .expect("the recovery code is printed once");
+    assert_eq!(line.split('-').count(), 8);
+    line.to_owned()
+}
+
+#[test]
+fn init_status_wrong_passphrase_and_audit_verify() {
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    init(&vault);
+    assert!(common::files_containing(&vault, common::ORG).is_empty());
+
+    let out = casebook(&vault, &["status"], &format!("{PASS}\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(&format!("Organisation:   {}", common::ORG)));
+    assert!(stdout.contains("Schema version: 2"));
+    assert!(stdout.contains("audit_log"));
+    assert!(stdout.contains("Audit chain:    intact"));
+
+    let db = vault.join("casebook.vault");
+    let before = std::fs::read(&db).unwrap();
+    let out = casebook(&vault, &["status"], "not my passphrase at all\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "casebook: That passphrase does not open this vault. Check that Caps Lock is off and try again."
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+
+    let out = casebook(&vault, &["audit", "verify"], &format!("{PASS}\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("Note: 1 failed unlock attempt since"));
+    assert!(text(&out.stdout).contains("Audit chain: intact"));
+}
+
+#[test]
+fn passwd_and_recover() {
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let code = init(&vault);
+
+    let out = casebook(
+        &vault,
+        &["passwd"],
+        &format!("{PASS}\n{NEW_PASS}\n{NEW_PASS}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!casebook(&vault, &["status"], &format!("{PASS}\n"))
+        .status
+        .success());
+    assert!(casebook(&vault, &["status"], &format!("{NEW_PASS}\n"))
+        .status
+        .success());
+
+    // Forgotten passphrase: the recovery code (typed in lower case with spaces) and a new one.
+    let typed = code.to_lowercase().replace('-', " ");
+    let third = "copper lagoon thistle anvil";
+    let out = casebook(
+        &vault,
+        &["recover"],
+        &format!("{typed}\n{third}\n{third}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(casebook(&vault, &["status"], &format!("{third}\n"))
+        .status
+        .success());
+    assert!(!casebook(&vault, &["status"], &format!("{NEW_PASS}\n"))
+        .status
+        .success());
+}
+
+#[test]
+fn bad_input_is_refused_clearly_and_changes_nothing() {
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+
+    let out = casebook(&vault, &["status"], &format!("{PASS}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("No vault was found in"));
+
+    let out = casebook(
+        &vault,
+        &["init", "--org", "X", "--dsl", "Y"],
+        "password\npassword\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("12 characters"));
+    assert!(!vault.exists());
+
+    let out = casebook(
+        &vault,
+        &["init", "--org", "X", "--dsl", "Y"],
+        &format!("{PASS}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("ended before"));
+    assert!(!vault.exists());
+
+    init(&vault);
+    let out = casebook(&vault, &["recover"], "ABCD-EFGH\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("32 letters and digits"));
+
+    // A passphrase is never accepted as an argument.
+    let out = casebook(&vault, &["status", "--passphrase", PASS], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_os_keyring_keeps_and_finds_a_device_secret() {
+    if !require_keyring() {
+        return;
+    }
+    let id = uuid::Uuid::new_v4();
+    assert_eq!(OsKeyring.get(&id).unwrap(), None);
+    let secret = casebook::secret::Key32::random().unwrap();
+    OsKeyring.put(&id, &secret).unwrap();
+    assert_eq!(OsKeyring.get(&id).unwrap(), Some(secret));
+}

@@ -1,0 +1,89 @@
+"""Starts tauri-driver and opens the real Casebook window through WebKitWebDriver.
+
+Each test gets a fresh, empty vault folder (CASEBOOK_VAULT). Run inside scripts/test, which
+provides the X display, the D-Bus session and an unlocked keyring.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "target" / "debug" / "casebook-desktop"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tauri_driver() -> str:
+    found = shutil.which("tauri-driver") or str(Path.home() / ".cargo" / "bin" / "tauri-driver")
+    if not Path(found).exists():
+        pytest.fail("tauri-driver is not installed: run scripts/install-test-deps")
+    return found
+
+
+@pytest.fixture
+def vault_dir():
+    with tempfile.TemporaryDirectory(prefix="casebook-e2e-") as d:
+        yield Path(d) / "vault"
+
+
+@pytest.fixture
+def app(vault_dir):
+    if not APP.exists():
+        pytest.fail(f"{APP} is missing: build it with cargo build -p casebook-desktop")
+    port, native_port = _free_port(), _free_port()
+    env = dict(os.environ, CASEBOOK_VAULT=str(vault_dir))
+    driver_proc = subprocess.Popen(
+        [_tauri_driver(), "--port", str(port), "--native-port", str(native_port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    pytest.fail("tauri-driver did not start")
+                time.sleep(0.1)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(APP)})
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        driver.implicitly_wait(0)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+    finally:
+        driver_proc.terminate()
+        try:
+            driver_proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            driver_proc.kill()
+
+
+@pytest.fixture
+def screenshot():
+    """Saves a picture of the window for docs/ (kept in the repository when they change)."""
+
+    def take(driver, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+    return take
