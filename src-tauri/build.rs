@@ -1,6 +1,8 @@
 // The Tauri config lives at the repository root, as the user asked. The app manifest lists our
 // commands so that each needs an explicit permission in the capability (least privilege).
 fn main() {
+    // The UI is embedded from ui/dist at compile time: rebuild whenever it is rebuilt.
+    println!("cargo:rerun-if-changed=../ui/dist");
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(&[

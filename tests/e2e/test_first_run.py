@@ -56,9 +56,9 @@ def set_up(driver, screenshot=None):
     click_button(driver, "Create the vault")
 
     heading(driver, "Your recovery code")
-    code = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=recovery-code]")))
-    groups = re.findall(r"\b[0-9A-Z]{4}\b", code.text)
-    assert len(groups) == 8, code.text
+    wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=recovery-code]")))
+    groups = [g.text for g in driver.find_elements(By.CSS_SELECTOR, "[data-testid=code-group]")]
+    assert len(groups) == 8 and all(re.fullmatch(r"[0-9A-Z]{4}", g) for g in groups), groups
     if screenshot:
         screenshot(driver, "setup-3-recovery-code")
     driver.find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
