@@ -60,15 +60,11 @@ fn vault_dir() -> Result<std::path::PathBuf, String> {
 fn spawn_idle_watch(app: tauri::AppHandle) {
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_secs(2));
-        let state = app.state::<AppState>();
-        let activity = *state.activity();
-        if state.is_unlocked() && activity.last.elapsed() >= activity.idle_limit {
-            if let Ok(true) = state.lock(LockReason::Idle) {
-                let _ = VaultLocked {
-                    reason: "idle".into(),
-                }
-                .emit(&app);
+        if let Ok(true) = app.state::<AppState>().lock_if_idle() {
+            let _ = VaultLocked {
+                reason: "idle".into(),
             }
+            .emit(&app);
         }
     });
 }

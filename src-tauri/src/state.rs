@@ -75,6 +75,15 @@ impl AppState {
         }
     }
 
+    /// Locks the vault when the DSL has been inactive for the idle limit. Returns whether it did.
+    pub fn lock_if_idle(&self) -> CommandResult<bool> {
+        let activity = *self.activity();
+        if self.is_unlocked() && activity.last.elapsed() >= activity.idle_limit {
+            return self.lock(LockReason::Idle);
+        }
+        Ok(false)
+    }
+
     pub fn touch(&self) {
         self.activity().last = Instant::now();
     }
@@ -83,11 +92,63 @@ impl AppState {
         self.activity().idle_limit = limit;
     }
 
-    pub fn activity(&self) -> MutexGuard<'_, Activity> {
+    fn activity(&self) -> MutexGuard<'_, Activity> {
         self.activity.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn is_unlocked(&self) -> bool {
         !matches!(*self.slot(), Slot::Locked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use casebook::secret::Passphrase;
+    use casebook::vault::{KdfParams, KdfSetting, MemoryStore, NewVault, Throttle, VaultConfig};
+
+    use super::*;
+
+    #[test]
+    fn an_idle_session_locks_itself_and_an_active_one_does_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let vault = Vault::new(
+            tmp.path().join("vault"),
+            VaultConfig {
+                device_store: Arc::new(MemoryStore::new()),
+                kdf: KdfSetting::Fixed(KdfParams::INSECURE_FOR_TESTS),
+                throttle: Throttle::NONE,
+            },
+        );
+        let pass = Passphrase::new("lantern orbit mossy kettle");
+        let (session, _code) = vault
+            .create(NewVault {
+                organisation: "Test School",
+                dsl_name: "Test DSL",
+                passphrase: &pass,
+                confirm: &pass,
+            })
+            .unwrap();
+        let state = AppState::new(vault.clone());
+        *state.slot() = Slot::Open(Box::new(session));
+
+        state.set_idle_limit(Duration::from_millis(300));
+        state.touch();
+        assert!(!state.lock_if_idle().unwrap(), "active: stays open");
+        assert!(state.is_unlocked());
+
+        std::thread::sleep(Duration::from_millis(350));
+        assert!(state.lock_if_idle().unwrap(), "idle: locks");
+        assert!(!state.is_unlocked());
+        assert!(
+            !state.lock_if_idle().unwrap(),
+            "already locked: nothing to do"
+        );
+
+        let session = vault.unlock(&pass).unwrap().session;
+        let entries = casebook::audit::recent(session.conn(), 2).unwrap();
+        assert_eq!(entries[1].action, "vault.locked");
+        assert!(entries[1].detail.contains("idle time-out"));
     }
 }

@@ -12,8 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+import urllib3
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
+from selenium.webdriver.remote.remote_connection import RemoteConnection
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "target" / "debug" / "casebook-desktop"
@@ -31,6 +34,18 @@ def _tauri_driver() -> str:
     if not Path(found).exists():
         pytest.fail("tauri-driver is not installed: run scripts/install-test-deps")
     return found
+
+
+def _wait_for_port(port: int, what: str, seconds: float = 20) -> None:
+    deadline = time.time() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.time() > deadline:
+                pytest.fail(f"{what} did not start on port {port}")
+            time.sleep(0.1)
 
 
 @pytest.fixture
@@ -52,19 +67,24 @@ def app(vault_dir):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.time() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    pytest.fail("tauri-driver did not start")
-                time.sleep(0.1)
+        # tauri-driver listens first and starts WebKitWebDriver behind it: wait for both.
+        _wait_for_port(port, "tauri-driver")
+        _wait_for_port(native_port, "WebKitWebDriver")
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(APP)})
-        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        url = f"http://127.0.0.1:{port}"
+        driver = None
+        for attempt in range(5):
+            try:
+                connection = RemoteConnection(client_config=ClientConfig(url))
+                driver = webdriver.Remote(command_executor=connection, options=options)
+                break
+            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.MaxRetryError):
+                # The driver can still drop the very first request while it settles.
+                time.sleep(0.5 * (attempt + 1))
+        if driver is None:
+            pytest.fail("could not open a WebDriver session with the app")
         driver.implicitly_wait(0)
         try:
             yield driver
