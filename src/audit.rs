@@ -25,6 +25,8 @@ pub enum Action {
     PassphraseResetAfterRecovery,
     KeySlotStrengthened,
     SettingChanged,
+    RecordCreated,
+    RecordAmended,
 }
 
 impl Action {
@@ -39,6 +41,8 @@ impl Action {
             Action::PassphraseResetAfterRecovery => "vault.passphrase_reset_after_recovery",
             Action::KeySlotStrengthened => "vault.key_slot_strengthened",
             Action::SettingChanged => "settings.changed",
+            Action::RecordCreated => "record.created",
+            Action::RecordAmended => "record.amended",
         }
     }
 }

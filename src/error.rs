@@ -25,6 +25,8 @@ pub enum ErrorCode {
     WeakPassphrase,
     PassphrasesDiffer,
     InvalidInput,
+    ImageRefused,
+    NotFound,
     VaultExists,
     NoVault,
     NewerSchema,
@@ -71,6 +73,16 @@ pub enum Error {
         message: String,
     },
 
+    /// Text that is or carries an image: refused, nothing saved.
+    #[error("{field}: {message}")]
+    ImageRefused {
+        field: &'static str,
+        message: String,
+    },
+
+    #[error("{what} was not found. It may have been mistyped.")]
+    NotFound { what: String },
+
     #[error("There is already a vault in {}. Casebook will not replace it.", .path.display())]
     VaultExists { path: PathBuf },
 
@@ -114,6 +126,8 @@ impl Error {
             Error::WeakPassphrase { .. } => ErrorCode::WeakPassphrase,
             Error::PassphrasesDiffer => ErrorCode::PassphrasesDiffer,
             Error::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Error::ImageRefused { .. } => ErrorCode::ImageRefused,
+            Error::NotFound { .. } => ErrorCode::NotFound,
             Error::VaultExists { .. } => ErrorCode::VaultExists,
             Error::NoVault { .. } => ErrorCode::NoVault,
             Error::NewerSchema { .. } => ErrorCode::NewerSchema,

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod error;
+pub mod records;
 pub mod secret;
 pub mod vault;
 

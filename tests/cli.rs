@@ -82,7 +82,10 @@ fn init_status_wrong_passphrase_and_audit_verify() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains(&format!("Organisation:   {}", common::ORG)));
-    assert!(stdout.contains("Schema version: 2"));
+    assert!(stdout.contains(&format!(
+        "Schema version: {}",
+        casebook::vault::db::SCHEMA_VERSION
+    )));
     assert!(stdout.contains("audit_log"));
     assert!(stdout.contains("Audit chain:    intact"));
 

@@ -1,0 +1,360 @@
+//! The chronology of an incident: notes, decisions with their reasons, actions, and contacts
+//! with agencies. Owns `chronology_entries` and `chronology_versions`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::fields::{self, sql};
+use super::{incidents, search};
+use crate::audit::{self, Action};
+use crate::vault::Session;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Note,
+    /// A decision; its reason is required (KCSIE: record the decision and the reason for it).
+    Decision,
+    /// Something to be done, by whom, by when.
+    Action,
+    /// A contact with an agency (police, children's social care, LADO, CEOP, Prevent …).
+    AgencyContact,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Note => "note",
+            EntryKind::Decision => "decision",
+            EntryKind::Action => "action",
+            EntryKind::AgencyContact => "agency_contact",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "decision" => EntryKind::Decision,
+            "action" => EntryKind::Action,
+            "agency_contact" => EntryKind::AgencyContact,
+            _ => EntryKind::Note,
+        }
+    }
+}
+
+/// What the DSL enters. Fields that do not apply to the kind are left empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct EntryInput {
+    pub kind: Option<EntryKind>,
+    /// When it happened; now if empty.
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub text: String,
+    pub reason: String,
+    pub action_owner: String,
+    pub action_due: Option<NaiveDate>,
+    pub agency: String,
+    pub agency_person: String,
+    pub agency_outcome: String,
+    pub agency_reference: String,
+}
+
+/// One version of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Entry {
+    pub id: i64,
+    pub incident_id: i64,
+    pub version: i64,
+    pub kind: EntryKind,
+    pub occurred_at: String,
+    pub text: String,
+    pub reason: String,
+    pub action_owner: String,
+    pub action_due: Option<NaiveDate>,
+    pub agency: String,
+    pub agency_person: String,
+    pub agency_outcome: String,
+    pub agency_reference: String,
+    pub changed_at: String,
+    pub changed_by: String,
+}
+
+/// An entry with the reference of its incident, for a person's chronology.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PersonChronologyItem {
+    pub reference: String,
+    pub entry: Entry,
+}
+
+struct Checked {
+    kind: EntryKind,
+    occurred_at: String,
+    text: String,
+    reason: String,
+    action_owner: String,
+    agency: String,
+    agency_person: String,
+    agency_outcome: String,
+    agency_reference: String,
+}
+
+fn check(input: &EntryInput) -> Result<Checked> {
+    let now = Utc::now();
+    let kind = input.kind.ok_or_else(|| {
+        fields::invalid("Kind of entry", "choose note, decision, action or contact")
+    })?;
+    let occurred = input.occurred_at.unwrap_or(now);
+    fields::not_future("When", occurred, now)?;
+    let c = Checked {
+        kind,
+        occurred_at: fields::time(occurred),
+        text: fields::required_text("What", &input.text, fields::LONG)?,
+        reason: fields::text("Reason", &input.reason, fields::LONG)?,
+        action_owner: fields::line("Who will do it", &input.action_owner, fields::SHORT)?,
+        agency: fields::line("Agency", &input.agency, fields::SHORT)?,
+        agency_person: fields::line("Who you spoke to", &input.agency_person, fields::SHORT)?,
+        agency_outcome: fields::text("Outcome", &input.agency_outcome, fields::LONG)?,
+        agency_reference: fields::line("Their reference", &input.agency_reference, fields::SHORT)?,
+    };
+    match kind {
+        EntryKind::Decision if c.reason.is_empty() => Err(fields::invalid(
+            "Reason",
+            "record the reason for this decision, even when it is to take no further action",
+        )),
+        EntryKind::Action if c.action_owner.is_empty() => {
+            Err(fields::invalid("Who will do it", "say who will do this"))
+        }
+        EntryKind::AgencyContact if c.agency.is_empty() => {
+            Err(fields::invalid("Agency", "say which agency was contacted"))
+        }
+        _ => Ok(c),
+    }
+}
+
+fn insert_version(
+    tx: &Connection,
+    id: i64,
+    version: i64,
+    c: &Checked,
+    due: Option<NaiveDate>,
+    now: &str,
+    actor: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO chronology_versions (entry_id, version, kind, occurred_at, text, reason,
+             action_owner, action_due, agency, agency_person, agency_outcome, agency_reference,
+             changed_at, changed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            id,
+            version,
+            c.kind.as_str(),
+            c.occurred_at,
+            c.text,
+            c.reason,
+            c.action_owner,
+            due.map(fields::date),
+            c.agency,
+            c.agency_person,
+            c.agency_outcome,
+            c.agency_reference,
+            now,
+            actor
+        ],
+    )
+    .map_err(sql)?;
+    Ok(())
+}
+
+fn index(tx: &Connection, incident_id: i64, id: i64, c: &Checked) -> Result<()> {
+    let body = [
+        &c.text,
+        &c.reason,
+        &c.agency,
+        &c.agency_outcome,
+        &c.agency_reference,
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .map(|s| s.as_str())
+    .collect::<Vec<_>>()
+    .join("\n");
+    search::index(tx, incident_id, "chronology", id, &body)
+}
+
+/// Adds an entry to an incident's chronology.
+pub fn add(session: &mut Session, reference: &str, input: &EntryInput) -> Result<Entry> {
+    let c = check(input)?;
+    let incident = incidents::get(session.conn(), reference)?;
+    let actor = session.actor().to_owned();
+    let id = session.with_tx(|tx| add_in(tx, &incident, &c, input.action_due, &actor))?;
+    get(session.conn(), id)
+}
+
+/// Adds an entry inside a transaction that is already open (used by other modules that record
+/// a chronology entry as part of a larger change, e.g. a finished checklist).
+pub fn add_in_tx(
+    tx: &Connection,
+    incident: &incidents::Incident,
+    input: &EntryInput,
+    actor: &str,
+) -> Result<i64> {
+    let c = check(input)?;
+    add_in(tx, incident, &c, input.action_due, actor)
+}
+
+fn add_in(
+    tx: &Connection,
+    incident: &incidents::Incident,
+    c: &Checked,
+    due: Option<NaiveDate>,
+    actor: &str,
+) -> Result<i64> {
+    let now = Utc::now();
+    let at = fields::time(now);
+    tx.execute(
+        "INSERT INTO chronology_entries (incident_id, created_at, created_by) VALUES (?1, ?2, ?3)",
+        params![incident.id, at, actor],
+    )
+    .map_err(sql)?;
+    let id = tx.last_insert_rowid();
+    insert_version(tx, id, 1, c, due, &at, actor)?;
+    index(tx, incident.id, id, c)?;
+    audit::append(
+        tx,
+        now,
+        actor,
+        Action::RecordCreated,
+        &incident.reference,
+        &json!({ "record": "chronology", "entry": id, "kind": c.kind.as_str(), "version": 1 }),
+    )?;
+    Ok(id)
+}
+
+/// Saves a new version of an entry.
+pub fn amend(session: &mut Session, id: i64, input: &EntryInput) -> Result<Entry> {
+    let c = check(input)?;
+    let current = get(session.conn(), id)?;
+    let incident = incidents::get_by_id(session.conn(), current.incident_id)?;
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        let now = Utc::now();
+        let version = current.version + 1;
+        insert_version(
+            tx,
+            id,
+            version,
+            &c,
+            input.action_due,
+            &fields::time(now),
+            &actor,
+        )?;
+        index(tx, incident.id, id, &c)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordAmended,
+            &incident.reference,
+            &json!({ "record": "chronology", "entry": id, "version": version }),
+        )?;
+        Ok(())
+    })?;
+    get(session.conn(), id)
+}
+
+const COLUMNS: &str = "e.id, e.incident_id, v.version, v.kind, v.occurred_at, v.text, v.reason,
+    v.action_owner, v.action_due, v.agency, v.agency_person, v.agency_outcome,
+    v.agency_reference, v.changed_at, v.changed_by";
+
+/// The current version of each entry, joined to its entry row.
+const CURRENT: &str = "chronology_entries e JOIN chronology_versions v ON v.entry_id = e.id
+    AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
+    let due: Option<String> = r.get(8)?;
+    Ok(Entry {
+        id: r.get(0)?,
+        incident_id: r.get(1)?,
+        version: r.get(2)?,
+        kind: EntryKind::parse(&r.get::<_, String>(3)?),
+        occurred_at: r.get(4)?,
+        text: r.get(5)?,
+        reason: r.get(6)?,
+        action_owner: r.get(7)?,
+        action_due: due.as_deref().and_then(fields::parse_date),
+        agency: r.get(9)?,
+        agency_person: r.get(10)?,
+        agency_outcome: r.get(11)?,
+        agency_reference: r.get(12)?,
+        changed_at: r.get(13)?,
+        changed_by: r.get(14)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Entry> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM {CURRENT} WHERE e.id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
+    .map_err(sql)?
+    .ok_or_else(|| Error::NotFound {
+        what: format!("Chronology entry {id}"),
+    })
+}
+
+/// Every version of an entry, oldest first.
+pub fn history(conn: &Connection, id: i64) -> Result<Vec<Entry>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM chronology_entries e JOIN chronology_versions v
+             ON v.entry_id = e.id WHERE e.id = ?1 ORDER BY v.version"
+        ))
+        .map_err(sql)?;
+    let rows = stmt.query_map([id], from_row).map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}
+
+/// An incident's chronology in the order things happened.
+pub fn for_incident(conn: &Connection, reference: &str) -> Result<Vec<Entry>> {
+    let incident = incidents::get(conn, reference)?;
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM {CURRENT} WHERE e.incident_id = ?1 ORDER BY v.occurred_at, e.id"
+        ))
+        .map_err(sql)?;
+    let rows = stmt.query_map([incident.id], from_row).map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}
+
+/// A person's chronology across every incident they are (or were) linked to, newest first.
+pub fn for_person(
+    conn: &Connection,
+    person_id: i64,
+    limit: u32,
+) -> Result<Vec<PersonChronologyItem>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS}, i.reference FROM {CURRENT}
+             JOIN incidents i ON i.id = e.incident_id
+             WHERE e.incident_id IN (SELECT incident_id FROM incident_people WHERE person_id = ?1)
+             ORDER BY v.occurred_at DESC, e.id DESC LIMIT ?2"
+        ))
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map(params![person_id, limit], |r| {
+            Ok(PersonChronologyItem {
+                entry: from_row(r)?,
+                reference: r.get(15)?,
+            })
+        })
+        .map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}

@@ -1,0 +1,428 @@
+//! Evidence notes — what was reported or seen, in words, never an image — and the chain of
+//! custody of any device. Owns `evidence_notes`, `evidence_versions` and `custody_events`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::fields::{self, sql};
+use super::{incidents, search};
+use crate::audit::{self, Action};
+use crate::vault::Session;
+use crate::{Error, Result};
+
+/// What the DSL enters for an evidence note.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct EvidenceInput {
+    /// What was reported or seen, described in words.
+    pub description: String,
+    /// The device, if any (e.g. "Year 9 pupil's iPhone, blue case").
+    pub device: String,
+    /// Where the device is now.
+    pub device_location: String,
+    /// Who holds it.
+    pub held_by: String,
+    /// Addresses, kept as inert text and never opened.
+    pub urls: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct EvidenceNote {
+    pub id: i64,
+    pub incident_id: i64,
+    pub version: i64,
+    pub description: String,
+    pub device: String,
+    pub device_location: String,
+    pub held_by: String,
+    pub urls: Vec<String>,
+    pub changed_at: String,
+    pub changed_by: String,
+    pub custody: Vec<CustodyEvent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum CustodyKind {
+    Seized,
+    Sealed,
+    Stored,
+    /// Handed to the police: officer and collar number required.
+    HandedOver,
+    Returned,
+    Other,
+}
+
+impl CustodyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustodyKind::Seized => "seized",
+            CustodyKind::Sealed => "sealed",
+            CustodyKind::Stored => "stored",
+            CustodyKind::HandedOver => "handed_over",
+            CustodyKind::Returned => "returned",
+            CustodyKind::Other => "other",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "seized" => CustodyKind::Seized,
+            "sealed" => CustodyKind::Sealed,
+            "stored" => CustodyKind::Stored,
+            "handed_over" => CustodyKind::HandedOver,
+            "returned" => CustodyKind::Returned,
+            _ => CustodyKind::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CustodyInput {
+    pub event: CustodyKind,
+    pub at: DateTime<Utc>,
+    /// Who did it (seized it, sealed it …).
+    pub by_whom: String,
+    #[serde(default)]
+    pub bag_number: String,
+    #[serde(default)]
+    pub location: String,
+    /// To whom it was handed (officer's name) or returned.
+    #[serde(default)]
+    pub recipient: String,
+    #[serde(default)]
+    pub collar_number: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CustodyEvent {
+    pub id: i64,
+    pub event: CustodyKind,
+    pub at: String,
+    pub by_whom: String,
+    pub bag_number: String,
+    pub location: String,
+    pub recipient: String,
+    pub collar_number: String,
+    pub note: String,
+    pub recorded_at: String,
+    pub recorded_by: String,
+}
+
+struct Checked {
+    description: String,
+    device: String,
+    device_location: String,
+    held_by: String,
+    urls: String,
+}
+
+fn check(input: &EvidenceInput) -> Result<Checked> {
+    let mut urls = Vec::new();
+    for u in &input.urls {
+        let u = fields::line("Web addresses", u, 2000)?;
+        if u.contains(char::is_whitespace) {
+            return Err(fields::invalid(
+                "Web addresses",
+                "put one address on each line",
+            ));
+        }
+        if !u.is_empty() {
+            urls.push(u);
+        }
+    }
+    Ok(Checked {
+        description: fields::required_text(
+            "What was reported or seen",
+            &input.description,
+            fields::LONG,
+        )?,
+        device: fields::line("Device", &input.device, fields::SHORT)?,
+        device_location: fields::line(
+            "Where the device is",
+            &input.device_location,
+            fields::SHORT,
+        )?,
+        held_by: fields::line("Who holds it", &input.held_by, fields::SHORT)?,
+        urls: urls.join("\n"),
+    })
+}
+
+fn insert_version(
+    tx: &Connection,
+    id: i64,
+    version: i64,
+    c: &Checked,
+    now: &str,
+    actor: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO evidence_versions (note_id, version, description, device, device_location,
+             held_by, urls, changed_at, changed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id,
+            version,
+            c.description,
+            c.device,
+            c.device_location,
+            c.held_by,
+            c.urls,
+            now,
+            actor
+        ],
+    )
+    .map_err(sql)?;
+    Ok(())
+}
+
+fn index(tx: &Connection, incident_id: i64, id: i64, c: &Checked) -> Result<()> {
+    let body = [
+        &c.description,
+        &c.device,
+        &c.device_location,
+        &c.held_by,
+        &c.urls,
+    ]
+    .iter()
+    .filter(|s| !s.is_empty())
+    .map(|s| s.as_str())
+    .collect::<Vec<_>>()
+    .join("\n");
+    search::index(tx, incident_id, "evidence", id, &body)
+}
+
+/// Adds an evidence note to an incident.
+pub fn add(session: &mut Session, reference: &str, input: &EvidenceInput) -> Result<EvidenceNote> {
+    let c = check(input)?;
+    let incident = incidents::get(session.conn(), reference)?;
+    let actor = session.actor().to_owned();
+    let id = session.with_tx(|tx| {
+        let now = Utc::now();
+        let at = fields::time(now);
+        tx.execute(
+            "INSERT INTO evidence_notes (incident_id, created_at, created_by) VALUES (?1, ?2, ?3)",
+            params![incident.id, at, actor],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        insert_version(tx, id, 1, &c, &at, &actor)?;
+        index(tx, incident.id, id, &c)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordCreated,
+            &incident.reference,
+            &json!({ "record": "evidence", "note": id, "version": 1 }),
+        )?;
+        Ok(id)
+    })?;
+    get(session.conn(), id)
+}
+
+/// Saves a new version of an evidence note.
+pub fn amend(session: &mut Session, id: i64, input: &EvidenceInput) -> Result<EvidenceNote> {
+    let c = check(input)?;
+    let current = get(session.conn(), id)?;
+    let incident = incidents::get_by_id(session.conn(), current.incident_id)?;
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        let now = Utc::now();
+        let version = current.version + 1;
+        insert_version(tx, id, version, &c, &fields::time(now), &actor)?;
+        index(tx, incident.id, id, &c)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordAmended,
+            &incident.reference,
+            &json!({ "record": "evidence", "note": id, "version": version }),
+        )?;
+        Ok(())
+    })?;
+    get(session.conn(), id)
+}
+
+/// Appends a custody event (seized, sealed, stored, handed over …) to a note's chain.
+pub fn record_custody(
+    session: &mut Session,
+    note_id: i64,
+    input: &CustodyInput,
+) -> Result<CustodyEvent> {
+    let now = Utc::now();
+    fields::not_future("When", input.at, now)?;
+    let by_whom = fields::required_line("Who", &input.by_whom, fields::SHORT)?;
+    let bag_number = fields::line("Bag or seal number", &input.bag_number, 100)?;
+    let location = fields::line("Where it is kept", &input.location, fields::SHORT)?;
+    let recipient = fields::line("Handed to", &input.recipient, fields::SHORT)?;
+    let collar_number = fields::line("Collar number", &input.collar_number, 50)?;
+    let note = fields::text("Note", &input.note, fields::LONG)?;
+    match input.event {
+        CustodyKind::Sealed if bag_number.is_empty() => {
+            return Err(fields::invalid(
+                "Bag or seal number",
+                "record the number on the evidence bag or seal",
+            ))
+        }
+        CustodyKind::Stored if location.is_empty() => {
+            return Err(fields::invalid(
+                "Where it is kept",
+                "say where the device is stored",
+            ))
+        }
+        CustodyKind::HandedOver if recipient.is_empty() => {
+            return Err(fields::invalid("Handed to", "record the officer's name"))
+        }
+        CustodyKind::HandedOver if collar_number.is_empty() => {
+            return Err(fields::invalid(
+                "Collar number",
+                "record the officer's collar number",
+            ))
+        }
+        CustodyKind::Returned if recipient.is_empty() => {
+            return Err(fields::invalid("Handed to", "say to whom it was returned"))
+        }
+        _ => {}
+    }
+    let evidence = get(session.conn(), note_id)?;
+    let incident = incidents::get_by_id(session.conn(), evidence.incident_id)?;
+    let actor = session.actor().to_owned();
+    let id = session.with_tx(|tx| {
+        tx.execute(
+            "INSERT INTO custody_events (note_id, event, at, by_whom, bag_number, location,
+                 recipient, collar_number, note, recorded_at, recorded_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                note_id,
+                input.event.as_str(),
+                fields::time(input.at),
+                by_whom,
+                bag_number,
+                location,
+                recipient,
+                collar_number,
+                note,
+                fields::time(now),
+                actor
+            ],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordCreated,
+            &incident.reference,
+            &json!({ "record": "custody", "note": note_id, "event": input.event.as_str() }),
+        )?;
+        Ok(id)
+    })?;
+    custody(session.conn(), note_id)?
+        .into_iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| Error::Internal("custody event not found after saving".into()))
+}
+
+const COLUMNS: &str = "n.id, n.incident_id, v.version, v.description, v.device, v.device_location,
+    v.held_by, v.urls, v.changed_at, v.changed_by";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<EvidenceNote> {
+    let urls: String = r.get(7)?;
+    Ok(EvidenceNote {
+        id: r.get(0)?,
+        incident_id: r.get(1)?,
+        version: r.get(2)?,
+        description: r.get(3)?,
+        device: r.get(4)?,
+        device_location: r.get(5)?,
+        held_by: r.get(6)?,
+        urls: urls.lines().map(str::to_owned).collect(),
+        changed_at: r.get(8)?,
+        changed_by: r.get(9)?,
+        custody: Vec::new(),
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<EvidenceNote> {
+    let mut note = conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM evidence_notes n JOIN evidence_versions v ON v.note_id = n.id
+                 WHERE n.id = ?1 ORDER BY v.version DESC LIMIT 1"
+            ),
+            [id],
+            from_row,
+        )
+        .optional()
+        .map_err(sql)?
+        .ok_or_else(|| Error::NotFound {
+            what: format!("Evidence note {id}"),
+        })?;
+    note.custody = custody(conn, id)?;
+    Ok(note)
+}
+
+/// Every version of a note, oldest first.
+pub fn history(conn: &Connection, id: i64) -> Result<Vec<EvidenceNote>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM evidence_notes n JOIN evidence_versions v ON v.note_id = n.id
+             WHERE n.id = ?1 ORDER BY v.version"
+        ))
+        .map_err(sql)?;
+    let rows = stmt.query_map([id], from_row).map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}
+
+/// The evidence notes of an incident, each with its chain of custody.
+pub fn for_incident(conn: &Connection, reference: &str) -> Result<Vec<EvidenceNote>> {
+    let incident = incidents::get(conn, reference)?;
+    let ids: Vec<i64> = {
+        let mut stmt = conn
+            .prepare("SELECT id FROM evidence_notes WHERE incident_id = ?1 ORDER BY id")
+            .map_err(sql)?;
+        let rows = stmt.query_map([incident.id], |r| r.get(0)).map_err(sql)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(sql)?
+    };
+    ids.into_iter().map(|id| get(conn, id)).collect()
+}
+
+/// A note's chain of custody, in the order the events happened.
+pub fn custody(conn: &Connection, note_id: i64) -> Result<Vec<CustodyEvent>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, event, at, by_whom, bag_number, location, recipient, collar_number, note,
+                    recorded_at, recorded_by
+             FROM custody_events WHERE note_id = ?1 ORDER BY at, id",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([note_id], |r| {
+            Ok(CustodyEvent {
+                id: r.get(0)?,
+                event: CustodyKind::parse(&r.get::<_, String>(1)?),
+                at: r.get(2)?,
+                by_whom: r.get(3)?,
+                bag_number: r.get(4)?,
+                location: r.get(5)?,
+                recipient: r.get(6)?,
+                collar_number: r.get(7)?,
+                note: r.get(8)?,
+                recorded_at: r.get(9)?,
+                recorded_by: r.get(10)?,
+            })
+        })
+        .map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}

@@ -1,0 +1,607 @@
+//! Incidents: what happened, who was involved, its status and retention. Owns `incidents`,
+//! `incident_versions`, `incident_people` and `reference_counters`.
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::fields::{self, sql};
+use super::people::{self, PersonKind};
+use super::search;
+use crate::audit::{self, Action};
+use crate::vault::Session;
+use crate::{Error, Result};
+
+/// Generates an enum stored as snake_case text, with its labels for people.
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal, $label:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            /// How it is written for people (screens, PDFs).
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// The kinds of online-safety incident in the seed policies.
+    Category {
+        SharingNudes = "sharing_nudes", "Sharing nudes or semi-nudes";
+        IndecentImages = "indecent_images", "Indecent images of children";
+        OnlineSexualAbuse = "online_sexual_abuse", "Online sexual abuse or exploitation (grooming)";
+        Radicalisation = "radicalisation", "Radicalisation or extremism";
+        Cyberbullying = "cyberbullying", "Cyberbullying";
+        OnlineHate = "online_hate", "Online hate";
+        Upskirting = "upskirting", "Upskirting";
+        SexualHarassment = "sexual_harassment", "Sexual harassment";
+        InappropriateContent = "inappropriate_content", "Inappropriate content or misuse";
+        FilteringBreach = "filtering_breach", "Filtering or monitoring breach";
+        AllegationAgainstStaff = "allegation_against_staff", "Allegation against staff";
+        ComputerMisuse = "computer_misuse", "Computer misuse";
+        Other = "other", "Other";
+    }
+}
+
+text_enum! {
+    /// The 4 Cs of online risk (KCSIE).
+    FourC {
+        Content = "content", "Content";
+        Contact = "contact", "Contact";
+        Conduct = "conduct", "Conduct";
+        Commerce = "commerce", "Commerce";
+    }
+}
+
+text_enum! {
+    Risk {
+        Low = "low", "Low";
+        Medium = "medium", "Medium";
+        High = "high", "High";
+        Immediate = "immediate", "Immediate danger";
+    }
+}
+
+text_enum! {
+    Status {
+        Open = "open", "Open";
+        Referred = "referred", "Referred";
+        Monitoring = "monitoring", "Monitoring";
+        Closed = "closed", "Closed";
+    }
+}
+
+text_enum! {
+    /// How a person is involved in an incident.
+    Role {
+        Subject = "subject", "Subject";
+        Victim = "victim", "Victim";
+        AllegedHarmer = "alleged_harmer", "Alleged harmer";
+        Witness = "witness", "Witness";
+        Reporter = "reporter", "Reporter";
+    }
+}
+
+/// What the DSL enters for an incident (new or amended).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct IncidentInput {
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub reported_at: DateTime<Utc>,
+    pub reported_by: String,
+    pub category: Category,
+    pub four_cs: Vec<FourC>,
+    pub summary: String,
+    /// The child's own words, verbatim.
+    #[serde(default)]
+    pub childs_words: String,
+    pub risk: Risk,
+    pub status: Status,
+    /// Required when the status is closed.
+    #[serde(default)]
+    pub outcome: String,
+    /// Leave empty for the default (see [`default_retention`]).
+    pub retention_until: Option<NaiveDate>,
+}
+
+/// A person linked to an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PersonLink {
+    pub person_id: i64,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LinkedPerson {
+    pub person_id: i64,
+    pub full_name: String,
+    pub kind: PersonKind,
+    pub role: Role,
+}
+
+/// One version of an incident, with the people linked now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Incident {
+    pub id: i64,
+    pub reference: String,
+    pub version: i64,
+    pub occurred_at: Option<String>,
+    pub reported_at: String,
+    pub reported_by: String,
+    pub category: Category,
+    pub four_cs: Vec<FourC>,
+    pub summary: String,
+    pub childs_words: String,
+    pub risk: Risk,
+    pub status: Status,
+    pub outcome: String,
+    pub retention_until: NaiveDate,
+    pub retention_auto: bool,
+    pub changed_at: String,
+    pub changed_by: String,
+    pub people: Vec<LinkedPerson>,
+}
+
+struct Checked {
+    reported_by: String,
+    four_cs: String,
+    summary: String,
+    childs_words: String,
+    outcome: String,
+}
+
+fn check(input: &IncidentInput) -> Result<Checked> {
+    let now = Utc::now();
+    fields::not_future("Reported", input.reported_at, now)?;
+    if let Some(occurred) = input.occurred_at {
+        fields::not_future("Happened", occurred, now)?;
+        if occurred > input.reported_at + chrono::Duration::minutes(5) {
+            return Err(fields::invalid(
+                "Happened",
+                "this is after it was reported; check both times",
+            ));
+        }
+    }
+    let outcome = fields::text("Outcome", &input.outcome, fields::LONG)?;
+    if input.status == Status::Closed && outcome.is_empty() {
+        return Err(fields::invalid(
+            "Outcome",
+            "record the outcome before closing the incident",
+        ));
+    }
+    let four_cs = FourC::ALL
+        .iter()
+        .filter(|c| input.four_cs.contains(c))
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(Checked {
+        reported_by: fields::required_line("Reported by", &input.reported_by, fields::SHORT)?,
+        four_cs,
+        summary: fields::required_text("Summary", &input.summary, fields::LONG)?,
+        childs_words: fields::text("The child's own words", &input.childs_words, fields::LONG)?,
+        outcome,
+    })
+}
+
+/// Default retention (IRMS toolkit): child protection records until the youngest child's date
+/// of birth plus 25 years; allegations against staff until the adult's normal retirement age
+/// (taken as 67) or 10 years, whichever is later. With no date of birth known, the report date
+/// plus 25 years (or 10 for allegations): longer rather than shorter.
+pub fn default_retention(
+    category: Category,
+    reported: NaiveDate,
+    people: &[(PersonKind, Option<NaiveDate>)],
+) -> NaiveDate {
+    let plus = |d: NaiveDate, years: u32| {
+        d.checked_add_months(Months::new(12 * years))
+            .unwrap_or(NaiveDate::MAX)
+    };
+    if category == Category::AllegationAgainstStaff {
+        let ten_years = plus(reported, 10);
+        let retirement = people
+            .iter()
+            .filter(|(k, _)| *k != PersonKind::Child)
+            .filter_map(|(_, dob)| dob.map(|d| plus(d, 67)))
+            .max();
+        return retirement.map_or(ten_years, |r| r.max(ten_years));
+    }
+    people
+        .iter()
+        .filter(|(k, _)| *k == PersonKind::Child)
+        .filter_map(|(_, dob)| *dob)
+        .max()
+        .map_or_else(|| plus(reported, 25), |youngest| plus(youngest, 25))
+}
+
+/// Reserves the next reference for `year`: `CB-2026-0001`, … never reused.
+fn next_reference(tx: &Connection, year: i32) -> Result<String> {
+    tx.execute(
+        "INSERT INTO reference_counters (year, last_number) VALUES (?1, 1)
+         ON CONFLICT(year) DO UPDATE SET last_number = last_number + 1",
+        [year],
+    )
+    .map_err(sql)?;
+    let n: i64 = tx
+        .query_row(
+            "SELECT last_number FROM reference_counters WHERE year = ?1",
+            [year],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    Ok(format!("CB-{year}-{n:04}"))
+}
+
+/// Creates an incident with the people involved. One transaction: all or nothing.
+pub fn create(
+    session: &mut Session,
+    input: &IncidentInput,
+    links: &[PersonLink],
+) -> Result<Incident> {
+    let checked = check(input)?;
+    let mut involved = Vec::with_capacity(links.len());
+    for link in links {
+        let p = people::get(session.conn(), link.person_id)?;
+        involved.push((p.kind, p.date_of_birth));
+    }
+    let actor = session.actor().to_owned();
+    let id = session.with_tx(|tx| {
+        let now = Utc::now();
+        let at = fields::time(now);
+        let reference = next_reference(tx, input.reported_at.year())?;
+        tx.execute(
+            "INSERT INTO incidents (reference, created_at, created_by) VALUES (?1, ?2, ?3)",
+            params![reference, at, actor],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        for link in links {
+            tx.execute(
+                "INSERT INTO incident_people (incident_id, person_id, role, action, at, by_whom)
+                 VALUES (?1, ?2, ?3, 'added', ?4, ?5)",
+                params![id, link.person_id, link.role.as_str(), at, actor],
+            )
+            .map_err(sql)?;
+        }
+        let retention = input.retention_until.unwrap_or_else(|| {
+            default_retention(input.category, input.reported_at.date_naive(), &involved)
+        });
+        insert_version(tx, id, 1, input, &checked, retention, &at, &actor)?;
+        index(tx, id, &checked)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordCreated,
+            &reference,
+            &json!({ "record": "incident", "version": 1, "people": links.len() }),
+        )?;
+        Ok(id)
+    })?;
+    get_by_id(session.conn(), id)
+}
+
+/// Saves a new version of an incident; the old one stays in [`history`].
+pub fn amend(session: &mut Session, reference: &str, input: &IncidentInput) -> Result<Incident> {
+    let checked = check(input)?;
+    let current = get(session.conn(), reference)?;
+    let involved = involved(session.conn(), &current)?;
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        let now = Utc::now();
+        let version = current.version + 1;
+        let retention = input.retention_until.unwrap_or_else(|| {
+            default_retention(input.category, input.reported_at.date_naive(), &involved)
+        });
+        insert_version(
+            tx,
+            current.id,
+            version,
+            input,
+            &checked,
+            retention,
+            &fields::time(now),
+            &actor,
+        )?;
+        index(tx, current.id, &checked)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordAmended,
+            &current.reference,
+            &json!({ "record": "incident", "version": version }),
+        )?;
+        Ok(())
+    })?;
+    get_by_id(session.conn(), current.id)
+}
+
+/// Links a person with a role (an event; a version of the incident is not needed).
+pub fn link_person(session: &mut Session, reference: &str, link: PersonLink) -> Result<Incident> {
+    change_link(session, reference, link, "added")
+}
+
+/// Removes a person's link (recorded as an event; the earlier link stays in the record).
+pub fn unlink_person(session: &mut Session, reference: &str, link: PersonLink) -> Result<Incident> {
+    change_link(session, reference, link, "removed")
+}
+
+fn change_link(
+    session: &mut Session,
+    reference: &str,
+    link: PersonLink,
+    action: &str,
+) -> Result<Incident> {
+    let incident = get(session.conn(), reference)?;
+    people::get(session.conn(), link.person_id)?;
+    let linked = incident
+        .people
+        .iter()
+        .any(|p| p.person_id == link.person_id && p.role == link.role);
+    if (action == "added") == linked {
+        return Ok(incident);
+    }
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        let now = Utc::now();
+        tx.execute(
+            "INSERT INTO incident_people (incident_id, person_id, role, action, at, by_whom)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![incident.id, link.person_id, link.role.as_str(), action, fields::time(now), actor],
+        )
+        .map_err(sql)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordAmended,
+            &incident.reference,
+            &json!({ "record": "incident_person", "person": link.person_id, "role": link.role.as_str(), "action": action }),
+        )?;
+        Ok(())
+    })?;
+    get_by_id(session.conn(), incident.id)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_version(
+    tx: &Connection,
+    id: i64,
+    version: i64,
+    input: &IncidentInput,
+    c: &Checked,
+    retention: NaiveDate,
+    now: &str,
+    actor: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO incident_versions (incident_id, version, occurred_at, reported_at,
+             reported_by, category, four_cs, summary, childs_words, risk, status, outcome,
+             retention_until, retention_auto, changed_at, changed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            id,
+            version,
+            input.occurred_at.map(fields::time),
+            fields::time(input.reported_at),
+            c.reported_by,
+            input.category.as_str(),
+            c.four_cs,
+            c.summary,
+            c.childs_words,
+            input.risk.as_str(),
+            input.status.as_str(),
+            c.outcome,
+            fields::date(retention),
+            input.retention_until.is_none(),
+            now,
+            actor
+        ],
+    )
+    .map_err(sql)?;
+    Ok(())
+}
+
+fn index(tx: &Connection, id: i64, c: &Checked) -> Result<()> {
+    search::index(tx, id, "summary", id, &c.summary)?;
+    search::index(tx, id, "childs_words", id, &c.childs_words)
+}
+
+fn involved(
+    conn: &Connection,
+    incident: &Incident,
+) -> Result<Vec<(PersonKind, Option<NaiveDate>)>> {
+    incident
+        .people
+        .iter()
+        .map(|p| people::get(conn, p.person_id).map(|x| (x.kind, x.date_of_birth)))
+        .collect()
+}
+
+const COLUMNS: &str = "i.id, i.reference, v.version, v.occurred_at, v.reported_at, v.reported_by,
+    v.category, v.four_cs, v.summary, v.childs_words, v.risk, v.status, v.outcome,
+    v.retention_until, v.retention_auto, v.changed_at, v.changed_by";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
+    let text = |i: usize| r.get::<_, String>(i);
+    let four_cs: String = text(7)?;
+    let retention: String = text(13)?;
+    Ok(Incident {
+        id: r.get(0)?,
+        reference: text(1)?,
+        version: r.get(2)?,
+        occurred_at: r.get(3)?,
+        reported_at: text(4)?,
+        reported_by: text(5)?,
+        category: Category::parse(&text(6)?).unwrap_or(Category::Other),
+        four_cs: four_cs.split(',').filter_map(FourC::parse).collect(),
+        summary: text(8)?,
+        childs_words: text(9)?,
+        risk: Risk::parse(&text(10)?).unwrap_or(Risk::High),
+        status: Status::parse(&text(11)?).unwrap_or(Status::Open),
+        outcome: text(12)?,
+        retention_until: fields::parse_date(&retention).unwrap_or(NaiveDate::MAX),
+        retention_auto: r.get(14)?,
+        changed_at: text(15)?,
+        changed_by: text(16)?,
+        people: Vec::new(),
+    })
+}
+
+/// The current version of the incident with this reference.
+pub fn get(conn: &Connection, reference: &str) -> Result<Incident> {
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM incidents WHERE reference = ?1",
+            [reference.trim().to_uppercase()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql)?;
+    match id {
+        Some(id) => get_by_id(conn, id),
+        None => Err(Error::NotFound {
+            what: format!("Incident {}", reference.trim()),
+        }),
+    }
+}
+
+pub fn get_by_id(conn: &Connection, id: i64) -> Result<Incident> {
+    let mut incident = conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM incidents i JOIN incident_versions v ON v.incident_id = i.id
+                 WHERE i.id = ?1 ORDER BY v.version DESC LIMIT 1"
+            ),
+            [id],
+            from_row,
+        )
+        .optional()
+        .map_err(sql)?
+        .ok_or_else(|| Error::NotFound {
+            what: format!("Incident {id}"),
+        })?;
+    incident.people = linked_people(conn, id)?;
+    Ok(incident)
+}
+
+/// Every version, oldest first (people as linked now).
+pub fn history(conn: &Connection, reference: &str) -> Result<Vec<Incident>> {
+    let current = get(conn, reference)?;
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM incidents i JOIN incident_versions v ON v.incident_id = i.id
+             WHERE i.id = ?1 ORDER BY v.version"
+        ))
+        .map_err(sql)?;
+    let rows = stmt.query_map([current.id], from_row).map_err(sql)?;
+    rows.map(|r| {
+        r.map(|mut i| {
+            i.people = current.people.clone();
+            i
+        })
+    })
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .map_err(sql)
+}
+
+/// The people linked now: for each person and role, the latest link event is "added".
+fn linked_people(conn: &Connection, incident_id: i64) -> Result<Vec<LinkedPerson>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT l.person_id, l.role FROM incident_people l
+             WHERE l.incident_id = ?1 AND l.action = 'added'
+               AND l.id = (SELECT max(id) FROM incident_people
+                           WHERE incident_id = l.incident_id AND person_id = l.person_id
+                             AND role = l.role)
+             ORDER BY l.id",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([incident_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .map_err(sql)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (person_id, role) = row.map_err(sql)?;
+        let p = people::get(conn, person_id)?;
+        out.push(LinkedPerson {
+            person_id,
+            full_name: p.full_name,
+            kind: p.kind,
+            role: Role::parse(&role).unwrap_or(Role::Subject),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn retention_follows_the_youngest_child() {
+        let reported = d(2026, 11, 23);
+        let people = [
+            (PersonKind::Child, Some(d(2011, 3, 1))),
+            (PersonKind::Child, Some(d(2013, 9, 14))),
+            (PersonKind::Adult, Some(d(1980, 1, 1))),
+            (PersonKind::Child, None),
+        ];
+        assert_eq!(
+            default_retention(Category::SharingNudes, reported, &people),
+            d(2038, 9, 14)
+        );
+        assert_eq!(
+            default_retention(Category::Cyberbullying, reported, &[]),
+            d(2051, 11, 23)
+        );
+    }
+
+    #[test]
+    fn retention_of_allegations_is_retirement_or_ten_years() {
+        let reported = d(2026, 11, 23);
+        let older = [(PersonKind::Staff, Some(d(1962, 5, 2)))];
+        assert_eq!(
+            default_retention(Category::AllegationAgainstStaff, reported, &older),
+            d(2036, 11, 23)
+        );
+        let younger = [(PersonKind::Staff, Some(d(1995, 5, 2)))];
+        assert_eq!(
+            default_retention(Category::AllegationAgainstStaff, reported, &younger),
+            d(2062, 5, 2)
+        );
+    }
+
+    #[test]
+    fn labels_and_texts_round_trip() {
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(*c));
+            assert!(!c.label().is_empty());
+        }
+        assert_eq!(Category::ALL.len(), 13);
+    }
+}

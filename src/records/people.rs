@@ -1,0 +1,244 @@
+//! People: children and young people, adults, staff. Owns `people` and `person_versions`.
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::fields::{self, sql};
+use crate::audit::{self, Action};
+use crate::vault::Session;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum PersonKind {
+    /// A child or young person (under 18, or a learner).
+    Child,
+    Adult,
+    Staff,
+}
+
+impl PersonKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonKind::Child => "child",
+            PersonKind::Adult => "adult",
+            PersonKind::Staff => "staff",
+        }
+    }
+    fn parse(s: &str) -> Option<Self> {
+        [PersonKind::Child, PersonKind::Adult, PersonKind::Staff]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// What the DSL enters for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PersonInput {
+    pub kind: PersonKind,
+    pub full_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    #[serde(default)]
+    pub class_year: String,
+    #[serde(default)]
+    pub send: bool,
+    #[serde(default)]
+    pub looked_after: bool,
+    #[serde(default)]
+    pub cp_plan: bool,
+}
+
+/// One version of a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Person {
+    pub id: i64,
+    pub version: i64,
+    pub kind: PersonKind,
+    pub full_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub class_year: String,
+    /// Special educational needs and disabilities.
+    pub send: bool,
+    pub looked_after: bool,
+    /// Subject of a child protection plan.
+    pub cp_plan: bool,
+    pub changed_at: String,
+    pub changed_by: String,
+}
+
+struct Checked {
+    full_name: String,
+    class_year: String,
+    date_of_birth: Option<String>,
+}
+
+fn check(input: &PersonInput) -> Result<Checked> {
+    let full_name = fields::required_line("Name", &input.full_name, fields::SHORT)?;
+    let class_year = fields::line("Class or year", &input.class_year, 50)?;
+    let today = Utc::now().date_naive();
+    let date_of_birth = match input.date_of_birth {
+        Some(d) if d > today => {
+            return Err(fields::invalid("Date of birth", "this is in the future"))
+        }
+        Some(d) if d < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(d) => {
+            return Err(fields::invalid("Date of birth", "check the year"))
+        }
+        Some(d) => Some(fields::date(d)),
+        None => None,
+    };
+    Ok(Checked {
+        full_name,
+        class_year,
+        date_of_birth,
+    })
+}
+
+fn insert_version(
+    tx: &Connection,
+    id: i64,
+    version: i64,
+    input: &PersonInput,
+    c: &Checked,
+    now: &str,
+    actor: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO person_versions (person_id, version, kind, full_name, date_of_birth,
+             class_year, send, looked_after, cp_plan, changed_at, changed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            id,
+            version,
+            input.kind.as_str(),
+            c.full_name,
+            c.date_of_birth,
+            c.class_year,
+            input.send,
+            input.looked_after,
+            input.cp_plan,
+            now,
+            actor
+        ],
+    )
+    .map_err(sql)?;
+    Ok(())
+}
+
+/// Adds a person.
+pub fn create(session: &mut Session, input: &PersonInput) -> Result<Person> {
+    let checked = check(input)?;
+    let actor = session.actor().to_owned();
+    let id = session.with_tx(|tx| {
+        let now = Utc::now();
+        let at = fields::time(now);
+        tx.execute(
+            "INSERT INTO people (created_at, created_by) VALUES (?1, ?2)",
+            params![at, actor],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        insert_version(tx, id, 1, input, &checked, &at, &actor)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordCreated,
+            &format!("person {id}"),
+            &json!({ "record": "person", "version": 1 }),
+        )?;
+        Ok(id)
+    })?;
+    get(session.conn(), id)
+}
+
+/// Saves a new version of a person; the old one stays readable in [`history`].
+pub fn amend(session: &mut Session, id: i64, input: &PersonInput) -> Result<Person> {
+    let checked = check(input)?;
+    let current = get(session.conn(), id)?;
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        let now = Utc::now();
+        let version = current.version + 1;
+        insert_version(tx, id, version, input, &checked, &fields::time(now), &actor)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordAmended,
+            &format!("person {id}"),
+            &json!({ "record": "person", "version": version }),
+        )?;
+        Ok(())
+    })?;
+    get(session.conn(), id)
+}
+
+const COLUMNS: &str = "person_id, version, kind, full_name, date_of_birth, class_year, send,
+                       looked_after, cp_plan, changed_at, changed_by";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
+    let kind: String = r.get(2)?;
+    let dob: Option<String> = r.get(4)?;
+    Ok(Person {
+        id: r.get(0)?,
+        version: r.get(1)?,
+        kind: PersonKind::parse(&kind).unwrap_or(PersonKind::Adult),
+        full_name: r.get(3)?,
+        date_of_birth: dob.as_deref().and_then(fields::parse_date),
+        class_year: r.get(5)?,
+        send: r.get(6)?,
+        looked_after: r.get(7)?,
+        cp_plan: r.get(8)?,
+        changed_at: r.get(9)?,
+        changed_by: r.get(10)?,
+    })
+}
+
+/// The current version of a person.
+pub fn get(conn: &Connection, id: i64) -> Result<Person> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM person_versions WHERE person_id = ?1 ORDER BY version DESC LIMIT 1"),
+        [id],
+        from_row,
+    )
+    .optional()
+    .map_err(sql)?
+    .ok_or_else(|| Error::NotFound {
+        what: format!("Person {id}"),
+    })
+}
+
+/// Every version of a person, oldest first.
+pub fn history(conn: &Connection, id: i64) -> Result<Vec<Person>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM person_versions WHERE person_id = ?1 ORDER BY version"
+        ))
+        .map_err(sql)?;
+    let rows = stmt.query_map([id], from_row).map_err(sql)?;
+    let all = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)?;
+    if all.is_empty() {
+        return Err(Error::NotFound {
+            what: format!("Person {id}"),
+        });
+    }
+    Ok(all)
+}
+
+/// Everyone, current versions, by name.
+pub fn list(conn: &Connection) -> Result<Vec<Person>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM person_versions v
+             WHERE version = (SELECT max(version) FROM person_versions WHERE person_id = v.person_id)
+             ORDER BY full_name COLLATE NOCASE, person_id"
+        ))
+        .map_err(sql)?;
+    let rows = stmt.query_map([], from_row).map_err(sql)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+}
