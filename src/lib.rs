@@ -10,6 +10,7 @@
 //! - [`error`]: the error type, with messages written for a DSL.
 
 pub mod audit;
+pub mod demo;
 pub mod error;
 pub mod records;
 pub mod secret;

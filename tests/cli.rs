@@ -196,3 +196,35 @@ fn the_os_keyring_keeps_and_finds_a_device_secret() {
     OsKeyring.put(&id, &secret).unwrap();
     assert_eq!(OsKeyring.get(&id).unwrap(), Some(secret));
 }
+
+#[test]
+fn demo_data_and_search() {
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    init(&vault);
+    let out = casebook(
+        &vault,
+        &["demo", "--incidents", "6", "--seed", "3"],
+        &format!("{PASS}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("Added 6 demo incidents"));
+    let out = casebook(&vault, &["search", "Demo incident"], &format!("{PASS}\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let refs: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(refs.len(), 6);
+    assert!(
+        refs.iter().all(|r| r.starts_with("CB-") && r.len() == 12),
+        "{refs:?}"
+    );
+    let out = casebook(
+        &vault,
+        &["search", "nothing matches this"],
+        &format!("{PASS}\n"),
+    );
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+}

@@ -48,6 +48,23 @@ enum Command {
     Passwd,
     /// Unlock with the recovery code and set a new passphrase for this computer.
     Recover,
+    /// Fill the vault with realistic, clearly fictional demo data (deterministic for a seed).
+    Demo {
+        /// How many incidents to add.
+        #[arg(long, default_value_t = 20)]
+        incidents: u32,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print the references of incidents matching the words (newest first).
+    Search {
+        /// Words to find in summaries, the child's words, chronology and evidence.
+        text: String,
+        /// At most this many references.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -123,6 +140,27 @@ fn run(cli: Cli) -> Result<()> {
             println!(
                 "Vault unlocked with the recovery code; the new passphrase works on this computer."
             );
+            session.lock(LockReason::Exit)
+        }
+        Command::Demo { incidents, seed } => {
+            let mut session = unlock(&vault, &mut input)?;
+            let made = casebook::demo::fill(&mut session, incidents, seed)?;
+            println!(
+                "Added {} demo incidents, {} children, {} chronology entries and {} evidence notes.",
+                made.incidents, made.people, made.chronology, made.evidence
+            );
+            session.lock(LockReason::Exit)
+        }
+        Command::Search { text, limit } => {
+            let session = unlock(&vault, &mut input)?;
+            let filter = casebook::records::search::IncidentFilter {
+                text,
+                limit: Some(limit),
+                ..Default::default()
+            };
+            for row in casebook::records::search::incidents(session.conn(), &filter)? {
+                println!("{}", row.reference);
+            }
             session.lock(LockReason::Exit)
         }
         Command::Audit {
