@@ -17,6 +17,22 @@ fn main() {
             "lock",
             "record_activity",
             "set_idle_lock_minutes",
+            "vocabulary",
+            "list_incidents",
+            "incident_page",
+            "create_incident",
+            "amend_incident",
+            "link_person",
+            "add_chronology_entry",
+            "add_evidence_note",
+            "record_custody_event",
+            "list_people",
+            "create_person",
+            "person_page",
+            "amend_person",
+            "save_draft",
+            "load_draft",
+            "discard_draft",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

@@ -621,3 +621,44 @@ fn demo_data_is_deterministic_for_a_seed() {
     assert_eq!(a, snapshot_of(7));
     assert_ne!(a, snapshot_of(8));
 }
+
+#[test]
+fn drafts_survive_a_lock_and_refuse_images() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let body = r#"{"summary":"Half-typed: Zoë said the wobbly periwinkle","four_cs":["conduct"]}"#;
+    casebook::records::drafts::save(&mut s, "new-incident", body).unwrap();
+    s.lock(LockReason::Idle).unwrap();
+    assert!(files_containing(&f.dir(), "periwinkle").is_empty());
+    let mut s = f.unlock();
+    assert_eq!(
+        casebook::records::drafts::load(&s, "new-incident")
+            .unwrap()
+            .as_deref(),
+        Some(body)
+    );
+    let smuggled = format!(r#"{{"summary":"data:image/png;base64,{}"}}"#, "iVBORw0KGgo");
+    assert_eq!(
+        casebook::records::drafts::save(&mut s, "new-incident", &smuggled)
+            .unwrap_err()
+            .code(),
+        ErrorCode::ImageRefused
+    );
+    assert_eq!(
+        casebook::records::drafts::save(&mut s, "new-incident", "{not json")
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        casebook::records::drafts::load(&s, "new-incident")
+            .unwrap()
+            .as_deref(),
+        Some(body)
+    );
+    casebook::records::drafts::discard(&mut s, "new-incident").unwrap();
+    assert_eq!(
+        casebook::records::drafts::load(&s, "new-incident").unwrap(),
+        None
+    );
+}

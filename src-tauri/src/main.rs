@@ -37,6 +37,22 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::session::lock,
             commands::session::record_activity,
             commands::session::set_idle_lock_minutes,
+            commands::records::vocabulary,
+            commands::records::list_incidents,
+            commands::records::incident_page,
+            commands::records::create_incident,
+            commands::records::amend_incident,
+            commands::records::link_person,
+            commands::records::add_chronology_entry,
+            commands::records::add_evidence_note,
+            commands::records::record_custody_event,
+            commands::records::list_people,
+            commands::records::create_person,
+            commands::records::person_page,
+            commands::records::amend_person,
+            commands::records::save_draft,
+            commands::records::load_draft,
+            commands::records::discard_draft,
         ])
         .events(collect_events![VaultLocked])
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::fields::{self, sql};
+use super::RecordId;
 use super::{incidents, search};
 use crate::audit::{self, Action};
 use crate::vault::Session;
@@ -66,9 +67,9 @@ pub struct EntryInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Entry {
-    pub id: i64,
-    pub incident_id: i64,
-    pub version: i64,
+    pub id: RecordId,
+    pub incident_id: RecordId,
+    pub version: RecordId,
     pub kind: EntryKind,
     pub occurred_at: String,
     pub text: String,
@@ -138,8 +139,8 @@ fn check(input: &EntryInput) -> Result<Checked> {
 
 fn insert_version(
     tx: &Connection,
-    id: i64,
-    version: i64,
+    id: RecordId,
+    version: RecordId,
     c: &Checked,
     due: Option<NaiveDate>,
     now: &str,
@@ -171,7 +172,7 @@ fn insert_version(
     Ok(())
 }
 
-fn index(tx: &Connection, incident_id: i64, id: i64, c: &Checked) -> Result<()> {
+fn index(tx: &Connection, incident_id: RecordId, id: RecordId, c: &Checked) -> Result<()> {
     let body = [
         &c.text,
         &c.reason,
@@ -203,7 +204,7 @@ pub fn add_in_tx(
     incident: &incidents::Incident,
     input: &EntryInput,
     actor: &str,
-) -> Result<i64> {
+) -> Result<RecordId> {
     let c = check(input)?;
     add_in(tx, incident, &c, input.action_due, actor)
 }
@@ -214,7 +215,7 @@ fn add_in(
     c: &Checked,
     due: Option<NaiveDate>,
     actor: &str,
-) -> Result<i64> {
+) -> Result<RecordId> {
     let now = Utc::now();
     let at = fields::time(now);
     tx.execute(
@@ -222,7 +223,7 @@ fn add_in(
         params![incident.id, at, actor],
     )
     .map_err(sql)?;
-    let id = tx.last_insert_rowid();
+    let id = super::last_id(tx)?;
     insert_version(tx, id, 1, c, due, &at, actor)?;
     index(tx, incident.id, id, c)?;
     audit::append(
@@ -237,7 +238,7 @@ fn add_in(
 }
 
 /// Saves a new version of an entry.
-pub fn amend(session: &mut Session, id: i64, input: &EntryInput) -> Result<Entry> {
+pub fn amend(session: &mut Session, id: RecordId, input: &EntryInput) -> Result<Entry> {
     let c = check(input)?;
     let current = get(session.conn(), id)?;
     let incident = incidents::get_by_id(session.conn(), current.incident_id)?;
@@ -297,7 +298,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Entry> {
+pub fn get(conn: &Connection, id: RecordId) -> Result<Entry> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM {CURRENT} WHERE e.id = ?1"),
         [id],
@@ -311,7 +312,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Entry> {
 }
 
 /// Every version of an entry, oldest first.
-pub fn history(conn: &Connection, id: i64) -> Result<Vec<Entry>> {
+pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<Entry>> {
     let mut stmt = conn
         .prepare(&format!(
             "SELECT {COLUMNS} FROM chronology_entries e JOIN chronology_versions v
@@ -337,7 +338,7 @@ pub fn for_incident(conn: &Connection, reference: &str) -> Result<Vec<Entry>> {
 /// A person's chronology across every incident they are (or were) linked to, newest first.
 pub fn for_person(
     conn: &Connection,
-    person_id: i64,
+    person_id: RecordId,
     limit: u32,
 ) -> Result<Vec<PersonChronologyItem>> {
     let mut stmt = conn

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::fields::{self, sql};
+use super::RecordId;
 use super::{incidents, search};
 use crate::audit::{self, Action};
 use crate::vault::Session;
@@ -32,9 +33,9 @@ pub struct EvidenceInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EvidenceNote {
-    pub id: i64,
-    pub incident_id: i64,
-    pub version: i64,
+    pub id: RecordId,
+    pub incident_id: RecordId,
+    pub version: RecordId,
     pub description: String,
     pub device: String,
     pub device_location: String,
@@ -104,7 +105,7 @@ pub struct CustodyInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CustodyEvent {
-    pub id: i64,
+    pub id: RecordId,
     pub event: CustodyKind,
     pub at: String,
     pub by_whom: String,
@@ -158,8 +159,8 @@ fn check(input: &EvidenceInput) -> Result<Checked> {
 
 fn insert_version(
     tx: &Connection,
-    id: i64,
-    version: i64,
+    id: RecordId,
+    version: RecordId,
     c: &Checked,
     now: &str,
     actor: &str,
@@ -184,7 +185,7 @@ fn insert_version(
     Ok(())
 }
 
-fn index(tx: &Connection, incident_id: i64, id: i64, c: &Checked) -> Result<()> {
+fn index(tx: &Connection, incident_id: RecordId, id: RecordId, c: &Checked) -> Result<()> {
     let body = [
         &c.description,
         &c.device,
@@ -213,7 +214,7 @@ pub fn add(session: &mut Session, reference: &str, input: &EvidenceInput) -> Res
             params![incident.id, at, actor],
         )
         .map_err(sql)?;
-        let id = tx.last_insert_rowid();
+        let id = super::last_id(tx)?;
         insert_version(tx, id, 1, &c, &at, &actor)?;
         index(tx, incident.id, id, &c)?;
         audit::append(
@@ -230,7 +231,7 @@ pub fn add(session: &mut Session, reference: &str, input: &EvidenceInput) -> Res
 }
 
 /// Saves a new version of an evidence note.
-pub fn amend(session: &mut Session, id: i64, input: &EvidenceInput) -> Result<EvidenceNote> {
+pub fn amend(session: &mut Session, id: RecordId, input: &EvidenceInput) -> Result<EvidenceNote> {
     let c = check(input)?;
     let current = get(session.conn(), id)?;
     let incident = incidents::get_by_id(session.conn(), current.incident_id)?;
@@ -256,7 +257,7 @@ pub fn amend(session: &mut Session, id: i64, input: &EvidenceInput) -> Result<Ev
 /// Appends a custody event (seized, sealed, stored, handed over …) to a note's chain.
 pub fn record_custody(
     session: &mut Session,
-    note_id: i64,
+    note_id: RecordId,
     input: &CustodyInput,
 ) -> Result<CustodyEvent> {
     let now = Utc::now();
@@ -317,7 +318,7 @@ pub fn record_custody(
             ],
         )
         .map_err(sql)?;
-        let id = tx.last_insert_rowid();
+        let id = super::last_id(tx)?;
         audit::append(
             tx,
             now,
@@ -354,7 +355,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<EvidenceNote> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<EvidenceNote> {
+pub fn get(conn: &Connection, id: RecordId) -> Result<EvidenceNote> {
     let mut note = conn
         .query_row(
             &format!(
@@ -374,7 +375,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<EvidenceNote> {
 }
 
 /// Every version of a note, oldest first.
-pub fn history(conn: &Connection, id: i64) -> Result<Vec<EvidenceNote>> {
+pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<EvidenceNote>> {
     let mut stmt = conn
         .prepare(&format!(
             "SELECT {COLUMNS} FROM evidence_notes n JOIN evidence_versions v ON v.note_id = n.id
@@ -388,7 +389,7 @@ pub fn history(conn: &Connection, id: i64) -> Result<Vec<EvidenceNote>> {
 /// The evidence notes of an incident, each with its chain of custody.
 pub fn for_incident(conn: &Connection, reference: &str) -> Result<Vec<EvidenceNote>> {
     let incident = incidents::get(conn, reference)?;
-    let ids: Vec<i64> = {
+    let ids: Vec<RecordId> = {
         let mut stmt = conn
             .prepare("SELECT id FROM evidence_notes WHERE incident_id = ?1 ORDER BY id")
             .map_err(sql)?;
@@ -399,7 +400,7 @@ pub fn for_incident(conn: &Connection, reference: &str) -> Result<Vec<EvidenceNo
 }
 
 /// A note's chain of custody, in the order the events happened.
-pub fn custody(conn: &Connection, note_id: i64) -> Result<Vec<CustodyEvent>> {
+pub fn custody(conn: &Connection, note_id: RecordId) -> Result<Vec<CustodyEvent>> {
     let mut stmt = conn
         .prepare(
             "SELECT id, event, at, by_whom, bag_number, location, recipient, collar_number, note,

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::fields::{self, sql};
 use super::people::{self, PersonKind};
 use super::search;
+use super::RecordId;
 use crate::audit::{self, Action};
 use crate::vault::Session;
 use crate::{Error, Result};
@@ -122,14 +123,14 @@ pub struct IncidentInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PersonLink {
-    pub person_id: i64,
+    pub person_id: RecordId,
     pub role: Role,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LinkedPerson {
-    pub person_id: i64,
+    pub person_id: RecordId,
     pub full_name: String,
     pub kind: PersonKind,
     pub role: Role,
@@ -139,9 +140,9 @@ pub struct LinkedPerson {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Incident {
-    pub id: i64,
+    pub id: RecordId,
     pub reference: String,
-    pub version: i64,
+    pub version: RecordId,
     pub occurred_at: Option<String>,
     pub reported_at: String,
     pub reported_by: String,
@@ -239,7 +240,7 @@ fn next_reference(tx: &Connection, year: i32) -> Result<String> {
         [year],
     )
     .map_err(sql)?;
-    let n: i64 = tx
+    let n: RecordId = tx
         .query_row(
             "SELECT last_number FROM reference_counters WHERE year = ?1",
             [year],
@@ -271,7 +272,7 @@ pub fn create(
             params![reference, at, actor],
         )
         .map_err(sql)?;
-        let id = tx.last_insert_rowid();
+        let id = super::last_id(tx)?;
         for link in links {
             tx.execute(
                 "INSERT INTO incident_people (incident_id, person_id, role, action, at, by_whom)
@@ -384,8 +385,8 @@ fn change_link(
 #[allow(clippy::too_many_arguments)]
 fn insert_version(
     tx: &Connection,
-    id: i64,
-    version: i64,
+    id: RecordId,
+    version: RecordId,
     input: &IncidentInput,
     c: &Checked,
     retention: NaiveDate,
@@ -420,7 +421,7 @@ fn insert_version(
     Ok(())
 }
 
-fn index(tx: &Connection, id: i64, c: &Checked) -> Result<()> {
+fn index(tx: &Connection, id: RecordId, c: &Checked) -> Result<()> {
     search::index(tx, id, "summary", id, &c.summary)?;
     search::index(tx, id, "childs_words", id, &c.childs_words)
 }
@@ -468,7 +469,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
 
 /// The current version of the incident with this reference.
 pub fn get(conn: &Connection, reference: &str) -> Result<Incident> {
-    let id: Option<i64> = conn
+    let id: Option<RecordId> = conn
         .query_row(
             "SELECT id FROM incidents WHERE reference = ?1",
             [reference.trim().to_uppercase()],
@@ -484,7 +485,7 @@ pub fn get(conn: &Connection, reference: &str) -> Result<Incident> {
     }
 }
 
-pub fn get_by_id(conn: &Connection, id: i64) -> Result<Incident> {
+pub fn get_by_id(conn: &Connection, id: RecordId) -> Result<Incident> {
     let mut incident = conn
         .query_row(
             &format!(
@@ -524,7 +525,7 @@ pub fn history(conn: &Connection, reference: &str) -> Result<Vec<Incident>> {
 }
 
 /// The people linked now: for each person and role, the latest link event is "added".
-fn linked_people(conn: &Connection, incident_id: i64) -> Result<Vec<LinkedPerson>> {
+fn linked_people(conn: &Connection, incident_id: RecordId) -> Result<Vec<LinkedPerson>> {
     let mut stmt = conn
         .prepare(
             "SELECT l.person_id, l.role FROM incident_people l
@@ -537,7 +538,7 @@ fn linked_people(conn: &Connection, incident_id: i64) -> Result<Vec<LinkedPerson
         .map_err(sql)?;
     let rows = stmt
         .query_map([incident_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            Ok((r.get::<_, RecordId>(0)?, r.get::<_, String>(1)?))
         })
         .map_err(sql)?;
     let mut out = Vec::new();

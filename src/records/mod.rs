@@ -5,9 +5,21 @@
 //! [`fields`] and so through the [`no_images`] guard.
 
 pub mod chronology;
+pub mod drafts;
 pub mod evidence;
 pub mod fields;
 pub mod incidents;
 pub mod no_images;
 pub mod people;
 pub mod search;
+
+/// The id of a record (a row of `people`, `incidents`, …) or a version number. SQLite row ids
+/// are 64-bit, but a vault will never hold four billion of anything, and 32 bits cross into
+/// the UI's JavaScript numbers exactly.
+pub type RecordId = u32;
+
+/// The id of the row just inserted.
+pub(crate) fn last_id(tx: &rusqlite::Connection) -> crate::Result<RecordId> {
+    RecordId::try_from(tx.last_insert_rowid())
+        .map_err(|_| crate::Error::Internal("record id out of range".into()))
+}

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::fields::{self, sql};
+use super::RecordId;
 use crate::audit::{self, Action};
 use crate::vault::Session;
 use crate::{Error, Result};
@@ -56,8 +57,8 @@ pub struct PersonInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Person {
-    pub id: i64,
-    pub version: i64,
+    pub id: RecordId,
+    pub version: RecordId,
     pub kind: PersonKind,
     pub full_name: String,
     pub date_of_birth: Option<NaiveDate>,
@@ -100,8 +101,8 @@ fn check(input: &PersonInput) -> Result<Checked> {
 
 fn insert_version(
     tx: &Connection,
-    id: i64,
-    version: i64,
+    id: RecordId,
+    version: RecordId,
     input: &PersonInput,
     c: &Checked,
     now: &str,
@@ -141,7 +142,7 @@ pub fn create(session: &mut Session, input: &PersonInput) -> Result<Person> {
             params![at, actor],
         )
         .map_err(sql)?;
-        let id = tx.last_insert_rowid();
+        let id = super::last_id(tx)?;
         insert_version(tx, id, 1, input, &checked, &at, &actor)?;
         audit::append(
             tx,
@@ -157,7 +158,7 @@ pub fn create(session: &mut Session, input: &PersonInput) -> Result<Person> {
 }
 
 /// Saves a new version of a person; the old one stays readable in [`history`].
-pub fn amend(session: &mut Session, id: i64, input: &PersonInput) -> Result<Person> {
+pub fn amend(session: &mut Session, id: RecordId, input: &PersonInput) -> Result<Person> {
     let checked = check(input)?;
     let current = get(session.conn(), id)?;
     let actor = session.actor().to_owned();
@@ -200,7 +201,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
 }
 
 /// The current version of a person.
-pub fn get(conn: &Connection, id: i64) -> Result<Person> {
+pub fn get(conn: &Connection, id: RecordId) -> Result<Person> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM person_versions WHERE person_id = ?1 ORDER BY version DESC LIMIT 1"),
         [id],
@@ -214,7 +215,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Person> {
 }
 
 /// Every version of a person, oldest first.
-pub fn history(conn: &Connection, id: i64) -> Result<Vec<Person>> {
+pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<Person>> {
     let mut stmt = conn
         .prepare(&format!(
             "SELECT {COLUMNS} FROM person_versions WHERE person_id = ?1 ORDER BY version"

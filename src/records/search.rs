@@ -8,14 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{self, sql};
 use super::incidents::{Category, Risk, Status};
+use super::RecordId;
 use crate::Result;
 
 /// Replaces the indexed text of one source (an incident's summary, a chronology entry …).
 pub(crate) fn index(
     tx: &Connection,
-    incident_id: i64,
+    incident_id: RecordId,
     source: &str,
-    source_id: i64,
+    source_id: RecordId,
     body: &str,
 ) -> Result<()> {
     tx.execute(
@@ -42,7 +43,7 @@ pub struct IncidentFilter {
     pub text: String,
     pub status: Option<Status>,
     pub category: Option<Category>,
-    pub person_id: Option<i64>,
+    pub person_id: Option<RecordId>,
     pub reported_from: Option<NaiveDate>,
     pub reported_to: Option<NaiveDate>,
     pub limit: Option<u32>,
@@ -102,7 +103,7 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
     if let Some(p) = filter.person_id {
         sql_text
             .push_str(" AND i.id IN (SELECT incident_id FROM incident_people WHERE person_id = ?)");
-        args.push(Value::Integer(p));
+        args.push(Value::Integer(i64::from(p)));
     }
     if let Some(from) = filter.reported_from {
         sql_text.push_str(" AND v.reported_at >= ?");

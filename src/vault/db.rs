@@ -18,11 +18,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0001_vault.sql")),
         M::up(include_str!("../../migrations/0002_organisation.sql")),
         M::up(include_str!("../../migrations/0003_records.sql")),
+        M::up(include_str!("../../migrations/0004_drafts.sql")),
     ])
 });
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Opens (or, with `create`, creates) the database at `path` keyed with `key`.
 ///
@@ -115,6 +116,6 @@ mod tests {
     #[test]
     fn the_migration_list_is_valid() {
         assert!(MIGRATIONS.validate().is_ok());
-        assert_eq!(SCHEMA_VERSION, 3);
+        assert_eq!(SCHEMA_VERSION, 4);
     }
 }

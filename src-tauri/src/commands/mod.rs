@@ -1,4 +1,5 @@
 //! Tauri commands: thin adapters that call the core and map its errors. Grouped by feature.
 
+pub mod records;
 pub mod session;
 pub mod setup;

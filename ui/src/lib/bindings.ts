@@ -28,6 +28,22 @@ export const commands = {
 	 */
 	recordActivity: () => typedError<null, CommandError>(__TAURI_INVOKE("record_activity")),
 	setIdleLockMinutes: (minutes: number) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("set_idle_lock_minutes", { minutes })),
+	vocabulary: () => typedError<Vocabulary, CommandError>(__TAURI_INVOKE("vocabulary")),
+	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentRow[], CommandError>(__TAURI_INVOKE("list_incidents", { filter })),
+	incidentPage: (reference: string) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("incident_page", { reference })),
+	createIncident: (input: IncidentInput_Deserialize, people: PersonLink[]) => typedError<Incident_Serialize, CommandError>(__TAURI_INVOKE("create_incident", { input, people })),
+	amendIncident: (reference: string, input: IncidentInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("amend_incident", { reference, input })),
+	linkPerson: (reference: string, link: PersonLink) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("link_person", { reference, link })),
+	addChronologyEntry: (reference: string, input: EntryInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("add_chronology_entry", { reference, input })),
+	addEvidenceNote: (reference: string, input: EvidenceInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("add_evidence_note", { reference, input })),
+	recordCustodyEvent: (noteId: number, input: CustodyInput_Deserialize) => typedError<CustodyEvent, CommandError>(__TAURI_INVOKE("record_custody_event", { noteId, input })),
+	listPeople: () => typedError<Person_Serialize[], CommandError>(__TAURI_INVOKE("list_people")),
+	createPerson: (input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError>(__TAURI_INVOKE("create_person", { input })),
+	personPage: (personId: number) => typedError<PersonPage_Serialize, CommandError>(__TAURI_INVOKE("person_page", { personId })),
+	amendPerson: (personId: number, input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError>(__TAURI_INVOKE("amend_person", { personId, input })),
+	saveDraft: (form: string, body: string) => typedError<null, CommandError>(__TAURI_INVOKE("save_draft", { form, body })),
+	loadDraft: (form: string) => typedError<string | null, CommandError>(__TAURI_INVOKE("load_draft", { form })),
+	discardDraft: (form: string) => typedError<null, CommandError>(__TAURI_INVOKE("discard_draft", { form })),
 };
 
 /** Events */
@@ -48,13 +64,198 @@ export type AppView = {
 	wait_seconds: number,
 };
 
+/**  The kinds of online-safety incident in the seed policies. */
+export type Category = "sharing_nudes" | "indecent_images" | "online_sexual_abuse" | "radicalisation" | "cyberbullying" | "online_hate" | "upskirting" | "sexual_harassment" | "inappropriate_content" | "filtering_breach" | "allegation_against_staff" | "computer_misuse" | "other";
+
+/**  A value and how it is written for people, for select boxes. */
+export type Choice<T> = {
+	value: T,
+	label: string,
+};
+
 export type CommandError = {
 	code: ErrorCode,
 	message: string,
 };
 
+export type CustodyEvent = {
+	id: number,
+	event: CustodyKind,
+	at: string,
+	by_whom: string,
+	bag_number: string,
+	location: string,
+	recipient: string,
+	collar_number: string,
+	note: string,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+export type CustodyInput = CustodyInput_Serialize | CustodyInput_Deserialize;
+
+export type CustodyInput_Deserialize = {
+	event: CustodyKind,
+	at: string,
+	/**  Who did it (seized it, sealed it …). */
+	by_whom: string,
+	bag_number?: string,
+	location?: string,
+	/**  To whom it was handed (officer's name) or returned. */
+	recipient?: string,
+	collar_number?: string,
+	note?: string,
+};
+
+export type CustodyInput_Serialize = {
+	event: CustodyKind,
+	at: string,
+	/**  Who did it (seized it, sealed it …). */
+	by_whom: string,
+	bag_number: string,
+	location: string,
+	/**  To whom it was handed (officer's name) or returned. */
+	recipient: string,
+	collar_number: string,
+	note: string,
+};
+
+export type CustodyKind = "seized" | "sealed" | "stored" | 
+/**  Handed to the police: officer and collar number required. */
+"handed_over" | "returned" | "other";
+
+/**  One version of an entry. */
+export type Entry = Entry_Serialize | Entry_Deserialize;
+
+/**  What the DSL enters. Fields that do not apply to the kind are left empty. */
+export type EntryInput = EntryInput_Serialize | EntryInput_Deserialize;
+
+/**  What the DSL enters. Fields that do not apply to the kind are left empty. */
+export type EntryInput_Deserialize = {
+	kind?: EntryKind | null,
+	/**  When it happened; now if empty. */
+	occurred_at?: string | null,
+	text?: string,
+	reason?: string,
+	action_owner?: string,
+	action_due?: string | null,
+	agency?: string,
+	agency_person?: string,
+	agency_outcome?: string,
+	agency_reference?: string,
+};
+
+/**  What the DSL enters. Fields that do not apply to the kind are left empty. */
+export type EntryInput_Serialize = {
+	kind: EntryKind | null,
+	/**  When it happened; now if empty. */
+	occurred_at: string | null,
+	text: string,
+	reason: string,
+	action_owner: string,
+	action_due: string | null,
+	agency: string,
+	agency_person: string,
+	agency_outcome: string,
+	agency_reference: string,
+};
+
+export type EntryKind = "note" | 
+/**  A decision; its reason is required (KCSIE: record the decision and the reason for it). */
+"decision" | 
+/**  Something to be done, by whom, by when. */
+"action" | 
+/**  A contact with an agency (police, children's social care, LADO, CEOP, Prevent …). */
+"agency_contact";
+
+/**  One version of an entry. */
+export type Entry_Deserialize = {
+	id: number,
+	incident_id: number,
+	version: number,
+	kind: EntryKind,
+	occurred_at: string,
+	text: string,
+	reason: string,
+	action_owner: string,
+	action_due?: string | null,
+	agency: string,
+	agency_person: string,
+	agency_outcome: string,
+	agency_reference: string,
+	changed_at: string,
+	changed_by: string,
+};
+
+/**  One version of an entry. */
+export type Entry_Serialize = {
+	id: number,
+	incident_id: number,
+	version: number,
+	kind: EntryKind,
+	occurred_at: string,
+	text: string,
+	reason: string,
+	action_owner: string,
+	action_due: string | null,
+	agency: string,
+	agency_person: string,
+	agency_outcome: string,
+	agency_reference: string,
+	changed_at: string,
+	changed_by: string,
+};
+
 /**  Stable, machine-readable error codes for fronts (UI, CLI, tests). */
-export type ErrorCode = "wrong_passphrase" | "wrong_recovery_code" | "malformed_recovery_code" | "not_this_computer" | "keyring_unavailable" | "too_many_attempts" | "weak_passphrase" | "passphrases_differ" | "invalid_input" | "vault_exists" | "no_vault" | "newer_schema" | "damaged_key_file" | "damaged_database" | "disk_full" | "io" | "storage" | "internal";
+export type ErrorCode = "wrong_passphrase" | "wrong_recovery_code" | "malformed_recovery_code" | "not_this_computer" | "keyring_unavailable" | "too_many_attempts" | "weak_passphrase" | "passphrases_differ" | "invalid_input" | "image_refused" | "not_found" | "vault_exists" | "no_vault" | "newer_schema" | "damaged_key_file" | "damaged_database" | "disk_full" | "io" | "storage" | "internal";
+
+/**  What the DSL enters for an evidence note. */
+export type EvidenceInput = EvidenceInput_Serialize | EvidenceInput_Deserialize;
+
+/**  What the DSL enters for an evidence note. */
+export type EvidenceInput_Deserialize = {
+	/**  What was reported or seen, described in words. */
+	description?: string,
+	/**  The device, if any (e.g. "Year 9 pupil's iPhone, blue case"). */
+	device?: string,
+	/**  Where the device is now. */
+	device_location?: string,
+	/**  Who holds it. */
+	held_by?: string,
+	/**  Addresses, kept as inert text and never opened. */
+	urls?: string[],
+};
+
+/**  What the DSL enters for an evidence note. */
+export type EvidenceInput_Serialize = {
+	/**  What was reported or seen, described in words. */
+	description: string,
+	/**  The device, if any (e.g. "Year 9 pupil's iPhone, blue case"). */
+	device: string,
+	/**  Where the device is now. */
+	device_location: string,
+	/**  Who holds it. */
+	held_by: string,
+	/**  Addresses, kept as inert text and never opened. */
+	urls: string[],
+};
+
+export type EvidenceNote = {
+	id: number,
+	incident_id: number,
+	version: number,
+	description: string,
+	device: string,
+	device_location: string,
+	held_by: string,
+	urls: string[],
+	changed_at: string,
+	changed_by: string,
+	custody: CustodyEvent[],
+};
+
+/**  The 4 Cs of online risk (KCSIE). */
+export type FourC = "content" | "contact" | "conduct" | "commerce";
 
 /**  The home screen: the organisation and the DSL, nothing from any record. */
 export type Home = Home_Serialize | Home_Deserialize;
@@ -77,8 +278,266 @@ export type Home_Serialize = {
 	notice: string | null,
 };
 
+/**  One version of an incident, with the people linked now. */
+export type Incident = Incident_Serialize | Incident_Deserialize;
+
+/**  What to look for. Empty fields do not filter. */
+export type IncidentFilter = IncidentFilter_Serialize | IncidentFilter_Deserialize;
+
+/**  What to look for. Empty fields do not filter. */
+export type IncidentFilter_Deserialize = {
+	/**  Words to find anywhere in summaries, the child's words, chronology and evidence. */
+	text?: string,
+	status?: Status | null,
+	category?: Category | null,
+	person_id?: number | null,
+	reported_from?: string | null,
+	reported_to?: string | null,
+	limit?: number | null,
+	offset?: number | null,
+};
+
+/**  What to look for. Empty fields do not filter. */
+export type IncidentFilter_Serialize = {
+	/**  Words to find anywhere in summaries, the child's words, chronology and evidence. */
+	text: string,
+	status: Status | null,
+	category: Category | null,
+	person_id: number | null,
+	reported_from: string | null,
+	reported_to: string | null,
+	limit: number | null,
+	offset: number | null,
+};
+
+/**  What the DSL enters for an incident (new or amended). */
+export type IncidentInput = IncidentInput_Serialize | IncidentInput_Deserialize;
+
+/**  What the DSL enters for an incident (new or amended). */
+export type IncidentInput_Deserialize = {
+	occurred_at?: string | null,
+	reported_at: string,
+	reported_by: string,
+	category: Category,
+	four_cs: FourC[],
+	summary: string,
+	/**  The child's own words, verbatim. */
+	childs_words?: string,
+	risk: Risk,
+	status: Status,
+	/**  Required when the status is closed. */
+	outcome?: string,
+	/**  Leave empty for the default (see [`default_retention`]). */
+	retention_until?: string | null,
+};
+
+/**  What the DSL enters for an incident (new or amended). */
+export type IncidentInput_Serialize = {
+	occurred_at: string | null,
+	reported_at: string,
+	reported_by: string,
+	category: Category,
+	four_cs: FourC[],
+	summary: string,
+	/**  The child's own words, verbatim. */
+	childs_words: string,
+	risk: Risk,
+	status: Status,
+	/**  Required when the status is closed. */
+	outcome: string,
+	/**  Leave empty for the default (see [`default_retention`]). */
+	retention_until: string | null,
+};
+
+/**  Everything on an incident's page. */
+export type IncidentPage = IncidentPage_Serialize | IncidentPage_Deserialize;
+
+/**  Everything on an incident's page. */
+export type IncidentPage_Deserialize = {
+	incident: Incident_Deserialize,
+	chronology: Entry_Deserialize[],
+	evidence: EvidenceNote[],
+	/**  Earlier versions, oldest first (the current one is `incident`). */
+	history: Incident_Deserialize[],
+};
+
+/**  Everything on an incident's page. */
+export type IncidentPage_Serialize = {
+	incident: Incident_Serialize,
+	chronology: Entry_Serialize[],
+	evidence: EvidenceNote[],
+	/**  Earlier versions, oldest first (the current one is `incident`). */
+	history: Incident_Serialize[],
+};
+
+/**  One line of the incident list. */
+export type IncidentRow = {
+	reference: string,
+	reported_at: string,
+	category: Category,
+	status: Status,
+	risk: Risk,
+	/**  The start of the summary. */
+	summary: string,
+};
+
+/**  One version of an incident, with the people linked now. */
+export type Incident_Deserialize = {
+	id: number,
+	reference: string,
+	version: number,
+	occurred_at?: string | null,
+	reported_at: string,
+	reported_by: string,
+	category: Category,
+	four_cs: FourC[],
+	summary: string,
+	childs_words: string,
+	risk: Risk,
+	status: Status,
+	outcome: string,
+	retention_until: string,
+	retention_auto: boolean,
+	changed_at: string,
+	changed_by: string,
+	people: LinkedPerson[],
+};
+
+/**  One version of an incident, with the people linked now. */
+export type Incident_Serialize = {
+	id: number,
+	reference: string,
+	version: number,
+	occurred_at: string | null,
+	reported_at: string,
+	reported_by: string,
+	category: Category,
+	four_cs: FourC[],
+	summary: string,
+	childs_words: string,
+	risk: Risk,
+	status: Status,
+	outcome: string,
+	retention_until: string,
+	retention_auto: boolean,
+	changed_at: string,
+	changed_by: string,
+	people: LinkedPerson[],
+};
+
+export type LinkedPerson = {
+	person_id: number,
+	full_name: string,
+	kind: PersonKind,
+	role: Role,
+};
+
 /**  A passphrase typed by the DSL (or a recovery code as typed, before it is parsed). */
 export type Passphrase = string;
+
+/**  One version of a person. */
+export type Person = Person_Serialize | Person_Deserialize;
+
+/**  An entry with the reference of its incident, for a person's chronology. */
+export type PersonChronologyItem = PersonChronologyItem_Serialize | PersonChronologyItem_Deserialize;
+
+/**  An entry with the reference of its incident, for a person's chronology. */
+export type PersonChronologyItem_Deserialize = {
+	reference: string,
+	entry: Entry_Deserialize,
+};
+
+/**  An entry with the reference of its incident, for a person's chronology. */
+export type PersonChronologyItem_Serialize = {
+	reference: string,
+	entry: Entry_Serialize,
+};
+
+/**  What the DSL enters for a person. */
+export type PersonInput = PersonInput_Serialize | PersonInput_Deserialize;
+
+/**  What the DSL enters for a person. */
+export type PersonInput_Deserialize = {
+	kind: PersonKind,
+	full_name: string,
+	date_of_birth?: string | null,
+	class_year?: string,
+	send?: boolean,
+	looked_after?: boolean,
+	cp_plan?: boolean,
+};
+
+/**  What the DSL enters for a person. */
+export type PersonInput_Serialize = {
+	kind: PersonKind,
+	full_name: string,
+	date_of_birth: string | null,
+	class_year: string,
+	send: boolean,
+	looked_after: boolean,
+	cp_plan: boolean,
+};
+
+export type PersonKind = 
+/**  A child or young person (under 18, or a learner). */
+"child" | "adult" | "staff";
+
+/**  A person linked to an incident. */
+export type PersonLink = {
+	person_id: number,
+	role: Role,
+};
+
+/**  A person with every version of their details and their chronology across incidents. */
+export type PersonPage = PersonPage_Serialize | PersonPage_Deserialize;
+
+/**  A person with every version of their details and their chronology across incidents. */
+export type PersonPage_Deserialize = {
+	history: Person_Deserialize[],
+	chronology: PersonChronologyItem_Deserialize[],
+	incidents: IncidentRow[],
+};
+
+/**  A person with every version of their details and their chronology across incidents. */
+export type PersonPage_Serialize = {
+	history: Person_Serialize[],
+	chronology: PersonChronologyItem_Serialize[],
+	incidents: IncidentRow[],
+};
+
+/**  One version of a person. */
+export type Person_Deserialize = {
+	id: number,
+	version: number,
+	kind: PersonKind,
+	full_name: string,
+	date_of_birth?: string | null,
+	class_year: string,
+	/**  Special educational needs and disabilities. */
+	send: boolean,
+	looked_after: boolean,
+	/**  Subject of a child protection plan. */
+	cp_plan: boolean,
+	changed_at: string,
+	changed_by: string,
+};
+
+/**  One version of a person. */
+export type Person_Serialize = {
+	id: number,
+	version: number,
+	kind: PersonKind,
+	full_name: string,
+	date_of_birth: string | null,
+	class_year: string,
+	/**  Special educational needs and disabilities. */
+	send: boolean,
+	looked_after: boolean,
+	/**  Subject of a child protection plan. */
+	cp_plan: boolean,
+	changed_at: string,
+	changed_by: string,
+};
 
 /**  After a recovery-code unlock: who the vault belongs to, for the new-passphrase screen. */
 export type RecoveredView = RecoveredView_Serialize | RecoveredView_Deserialize;
@@ -102,6 +561,13 @@ export type RecoveryCodeView = {
 	/**  8 groups of 4 characters. */
 	groups: string[],
 };
+
+export type Risk = "low" | "medium" | "high" | "immediate";
+
+/**  How a person is involved in an incident. */
+export type Role = "subject" | "victim" | "alleged_harmer" | "witness" | "reporter";
+
+export type Status = "open" | "referred" | "monitoring" | "closed";
 
 /**  Feedback on a passphrase as it is typed. */
 export type Strength = Strength_Serialize | Strength_Deserialize;
@@ -136,6 +602,15 @@ export type VaultLocked = {
 };
 
 export type VaultView = "missing" | "locked" | "incomplete" | "recovered" | "open";
+
+/**  The fixed lists the forms offer. */
+export type Vocabulary = {
+	categories: Choice<Category>[],
+	four_cs: Choice<FourC>[],
+	risks: Choice<Risk>[],
+	statuses: Choice<Status>[],
+	roles: Choice<Role>[],
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
