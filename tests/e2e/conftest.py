@@ -107,3 +107,24 @@ def screenshot():
         driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
     return take
+
+
+CLI = ROOT / "target" / "debug" / "casebook"
+
+
+@pytest.fixture
+def cli(vault_dir):
+    """Runs the casebook command line on the test's vault (same keyring session as the app)."""
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        if not CLI.exists():
+            pytest.fail(f"{CLI} is missing: build it with cargo build")
+        return subprocess.run(
+            [str(CLI), "--vault", str(vault_dir), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+
+    return run

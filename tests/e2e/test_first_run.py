@@ -85,7 +85,7 @@ def test_first_run_lock_and_unlock(app, vault_dir, screenshot):
     driver = app
     assert driver.title == "Casebook"
     set_up(driver, screenshot)
-    heading(driver, f"Welcome, {DSL}")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main.home"), f"Welcome, {DSL}"))
     assert driver.title == "Casebook", "the window title never shows record data"
     screenshot(driver, "home")
 

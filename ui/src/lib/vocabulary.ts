@@ -1,0 +1,14 @@
+// The fixed lists (categories, 4 Cs, risks, statuses, roles) with their labels, from the core.
+import { call, commands } from "./api";
+import type { Vocabulary } from "./bindings";
+
+let cached: Promise<Vocabulary> | null = null;
+
+export function vocabulary(): Promise<Vocabulary> {
+  cached ??= call(commands.vocabulary());
+  return cached;
+}
+
+export function labelOf<T>(list: { value: T; label: string }[], value: T): string {
+  return list.find((c) => c.value === value)?.label ?? String(value);
+}
