@@ -56,6 +56,19 @@ CREATE TABLE incident_versions (
     PRIMARY KEY (incident_id, version)
 ) STRICT;
 
+-- Each incident's current version, for fast lists and filters: a derived index (like the
+-- search index), rewritten when a version is added; the versions themselves never change.
+CREATE TABLE incident_heads (
+    incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
+    version     INTEGER NOT NULL,
+    reported_at TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    category    TEXT NOT NULL
+) STRICT;
+CREATE INDEX incident_heads_by_reported ON incident_heads(reported_at, incident_id);
+CREATE INDEX incident_heads_by_status ON incident_heads(status, reported_at);
+CREATE INDEX incident_heads_by_category ON incident_heads(category, reported_at);
+
 -- Who is involved and how: added and removed as events, never edited.
 CREATE TABLE incident_people (
     id          INTEGER PRIMARY KEY,

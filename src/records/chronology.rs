@@ -342,7 +342,7 @@ pub fn for_person(
     limit: u32,
 ) -> Result<Vec<PersonChronologyItem>> {
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {COLUMNS}, i.reference FROM {CURRENT}
              JOIN incidents i ON i.id = e.incident_id
              WHERE e.incident_id IN (SELECT incident_id FROM incident_people WHERE person_id = ?1)

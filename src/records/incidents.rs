@@ -256,47 +256,55 @@ pub fn create(
     input: &IncidentInput,
     links: &[PersonLink],
 ) -> Result<Incident> {
+    let actor = session.actor().to_owned();
+    let id = session.with_tx(|tx| create_in_tx(tx, &actor, input, links))?;
+    get_by_id(session.conn(), id)
+}
+
+/// [`create`] inside a transaction the caller holds (and commits).
+pub fn create_in_tx(
+    tx: &Connection,
+    actor: &str,
+    input: &IncidentInput,
+    links: &[PersonLink],
+) -> Result<RecordId> {
     let checked = check(input)?;
     let mut involved = Vec::with_capacity(links.len());
     for link in links {
-        let p = people::get(session.conn(), link.person_id)?;
+        let p = people::get(tx, link.person_id)?;
         involved.push((p.kind, p.date_of_birth));
     }
-    let actor = session.actor().to_owned();
-    let id = session.with_tx(|tx| {
-        let now = Utc::now();
-        let at = fields::time(now);
-        let reference = next_reference(tx, input.reported_at.year())?;
+    let now = Utc::now();
+    let at = fields::time(now);
+    let reference = next_reference(tx, input.reported_at.year())?;
+    tx.execute(
+        "INSERT INTO incidents (reference, created_at, created_by) VALUES (?1, ?2, ?3)",
+        params![reference, at, actor],
+    )
+    .map_err(sql)?;
+    let id = super::last_id(tx)?;
+    for link in links {
         tx.execute(
-            "INSERT INTO incidents (reference, created_at, created_by) VALUES (?1, ?2, ?3)",
-            params![reference, at, actor],
+            "INSERT INTO incident_people (incident_id, person_id, role, action, at, by_whom)
+             VALUES (?1, ?2, ?3, 'added', ?4, ?5)",
+            params![id, link.person_id, link.role.as_str(), at, actor],
         )
         .map_err(sql)?;
-        let id = super::last_id(tx)?;
-        for link in links {
-            tx.execute(
-                "INSERT INTO incident_people (incident_id, person_id, role, action, at, by_whom)
-                 VALUES (?1, ?2, ?3, 'added', ?4, ?5)",
-                params![id, link.person_id, link.role.as_str(), at, actor],
-            )
-            .map_err(sql)?;
-        }
-        let retention = input.retention_until.unwrap_or_else(|| {
-            default_retention(input.category, input.reported_at.date_naive(), &involved)
-        });
-        insert_version(tx, id, 1, input, &checked, retention, &at, &actor)?;
-        index(tx, id, &checked)?;
-        audit::append(
-            tx,
-            now,
-            &actor,
-            Action::RecordCreated,
-            &reference,
-            &json!({ "record": "incident", "version": 1, "people": links.len() }),
-        )?;
-        Ok(id)
-    })?;
-    get_by_id(session.conn(), id)
+    }
+    let retention = input.retention_until.unwrap_or_else(|| {
+        default_retention(input.category, input.reported_at.date_naive(), &involved)
+    });
+    insert_version(tx, id, 1, input, &checked, retention, &at, actor)?;
+    index(tx, id, &checked)?;
+    audit::append(
+        tx,
+        now,
+        actor,
+        Action::RecordCreated,
+        &reference,
+        &json!({ "record": "incident", "version": 1, "people": links.len() }),
+    )?;
+    Ok(id)
 }
 
 /// Saves a new version of an incident; the old one stays in [`history`].
@@ -415,6 +423,21 @@ fn insert_version(
             input.retention_until.is_none(),
             now,
             actor
+        ],
+    )
+    .map_err(sql)?;
+    tx.execute(
+        "INSERT INTO incident_heads (incident_id, version, reported_at, status, category)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(incident_id) DO UPDATE SET version = excluded.version,
+             reported_at = excluded.reported_at, status = excluded.status,
+             category = excluded.category",
+        params![
+            id,
+            version,
+            fields::time(input.reported_at),
+            input.status.as_str(),
+            input.category.as_str()
         ],
     )
     .map_err(sql)?;

@@ -132,29 +132,32 @@ fn insert_version(
 
 /// Adds a person.
 pub fn create(session: &mut Session, input: &PersonInput) -> Result<Person> {
-    let checked = check(input)?;
     let actor = session.actor().to_owned();
-    let id = session.with_tx(|tx| {
-        let now = Utc::now();
-        let at = fields::time(now);
-        tx.execute(
-            "INSERT INTO people (created_at, created_by) VALUES (?1, ?2)",
-            params![at, actor],
-        )
-        .map_err(sql)?;
-        let id = super::last_id(tx)?;
-        insert_version(tx, id, 1, input, &checked, &at, &actor)?;
-        audit::append(
-            tx,
-            now,
-            &actor,
-            Action::RecordCreated,
-            &format!("person {id}"),
-            &json!({ "record": "person", "version": 1 }),
-        )?;
-        Ok(id)
-    })?;
+    let id = session.with_tx(|tx| create_in_tx(tx, &actor, input))?;
     get(session.conn(), id)
+}
+
+/// [`create`] inside a transaction the caller holds (and commits).
+pub fn create_in_tx(tx: &Connection, actor: &str, input: &PersonInput) -> Result<RecordId> {
+    let checked = check(input)?;
+    let now = Utc::now();
+    let at = fields::time(now);
+    tx.execute(
+        "INSERT INTO people (created_at, created_by) VALUES (?1, ?2)",
+        params![at, actor],
+    )
+    .map_err(sql)?;
+    let id = super::last_id(tx)?;
+    insert_version(tx, id, 1, input, &checked, &at, actor)?;
+    audit::append(
+        tx,
+        now,
+        actor,
+        Action::RecordCreated,
+        &format!("person {id}"),
+        &json!({ "record": "person", "version": 1 }),
+    )?;
+    Ok(id)
 }
 
 /// Saves a new version of a person; the old one stays readable in [`history`].

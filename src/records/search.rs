@@ -77,49 +77,52 @@ pub fn fts_query(text: &str) -> Option<String> {
 
 /// Incidents matching the filter, newest report first.
 pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<IncidentRow>> {
+    // incident_heads holds each incident's current version, indexed for these orders.
     let mut sql_text = String::from(
         "SELECT i.reference, v.reported_at, v.category, v.status, v.risk, substr(v.summary, 1, 160)
-         FROM incidents i JOIN incident_versions v ON v.incident_id = i.id
-          AND v.version = (SELECT max(version) FROM incident_versions WHERE incident_id = i.id)
+         FROM incident_heads h
+         JOIN incidents i ON i.id = h.incident_id
+         JOIN incident_versions v ON v.incident_id = h.incident_id AND v.version = h.version
          WHERE 1 = 1",
     );
     let mut args: Vec<Value> = Vec::new();
     if let Some(q) = fts_query(&filter.text) {
         sql_text.push_str(
-            " AND i.id IN (SELECT incident_id FROM search_index WHERE search_index MATCH ?)",
+            " AND h.incident_id IN (SELECT incident_id FROM search_index WHERE search_index MATCH ?)",
         );
         args.push(Value::Text(q));
     } else if !filter.text.trim().is_empty() {
         return Ok(Vec::new());
     }
     if let Some(s) = filter.status {
-        sql_text.push_str(" AND v.status = ?");
+        sql_text.push_str(" AND h.status = ?");
         args.push(Value::Text(s.as_str().into()));
     }
     if let Some(c) = filter.category {
-        sql_text.push_str(" AND v.category = ?");
+        sql_text.push_str(" AND h.category = ?");
         args.push(Value::Text(c.as_str().into()));
     }
     if let Some(p) = filter.person_id {
-        sql_text
-            .push_str(" AND i.id IN (SELECT incident_id FROM incident_people WHERE person_id = ?)");
+        sql_text.push_str(
+            " AND h.incident_id IN (SELECT incident_id FROM incident_people WHERE person_id = ?)",
+        );
         args.push(Value::Integer(i64::from(p)));
     }
     if let Some(from) = filter.reported_from {
-        sql_text.push_str(" AND v.reported_at >= ?");
+        sql_text.push_str(" AND h.reported_at >= ?");
         args.push(Value::Text(fields::date(from)));
     }
     if let Some(to) = filter.reported_to {
         // Inclusive of the whole day.
-        sql_text.push_str(" AND v.reported_at < ?");
+        sql_text.push_str(" AND h.reported_at < ?");
         args.push(Value::Text(fields::date(to.succ_opt().unwrap_or(to))));
     }
-    sql_text.push_str(" ORDER BY v.reported_at DESC, i.id DESC LIMIT ? OFFSET ?");
+    sql_text.push_str(" ORDER BY h.reported_at DESC, h.incident_id DESC LIMIT ? OFFSET ?");
     args.push(Value::Integer(i64::from(
         filter.limit.unwrap_or(50).min(500),
     )));
     args.push(Value::Integer(i64::from(filter.offset.unwrap_or(0))));
-    let mut stmt = conn.prepare(&sql_text).map_err(sql)?;
+    let mut stmt = conn.prepare_cached(&sql_text).map_err(sql)?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), |r| {
             Ok(IncidentRow {
