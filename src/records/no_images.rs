@@ -172,7 +172,10 @@ fn base64_candidates(text: &[u8]) -> impl Iterator<Item = Vec<u8>> {
                 break;
             }
             let mut slice = body[skip..].to_vec();
-            slice.truncate(slice.len() - slice.len() % 4);
+            // Unpadded base64 may end anywhere except one character past a group of four.
+            if slice.len() % 4 == 1 {
+                slice.pop();
+            }
             let (std_form, url_form): (Vec<u8>, Vec<u8>) = (
                 slice
                     .iter()
@@ -359,6 +362,13 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_short_unpadded_run_keeps_its_last_bytes() {
+        // Found by `smuggled_images_are_refused`: a BMP header after four zero bytes.
+        let text = "AAAAAEJNOgAAAAAAAAA2AAAAKAAAAA==";
+        assert_eq!(check_text(text), Err(Refusal::EncodedImage("BMP")));
     }
 
     #[test]

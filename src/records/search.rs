@@ -50,6 +50,9 @@ pub struct IncidentFilter {
     pub offset: Option<u32>,
 }
 
+/// How many matching passages a text search considers, newest first.
+pub const MAX_TEXT_HITS: i64 = 5_000;
+
 /// One line of the incident list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -87,10 +90,15 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
     );
     let mut args: Vec<Value> = Vec::new();
     if let Some(q) = fts_query(&filter.text) {
+        // FTS5 walks matches newest-written first and stops at the cap, so a word found in
+        // every incident costs no more than a rare one. Specific words always find their
+        // incidents; very common ones show the most recent MAX_TEXT_HITS passages.
         sql_text.push_str(
-            " AND h.incident_id IN (SELECT incident_id FROM search_index WHERE search_index MATCH ?)",
+            " AND h.incident_id IN (SELECT incident_id FROM search_index
+               WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?)",
         );
         args.push(Value::Text(q));
+        args.push(Value::Integer(MAX_TEXT_HITS));
     } else if !filter.text.trim().is_empty() {
         return Ok(Vec::new());
     }
