@@ -18,6 +18,7 @@ use chrono::{Duration as Age, NaiveDate, Utc};
 use criterion::{BatchSize, Criterion};
 use rusqlite::Connection;
 
+use casebook::demo::Rng;
 use casebook::records::chronology::{self, EntryInput, EntryKind};
 use casebook::records::incidents::{
     self, Category, FourC, IncidentInput, PersonLink, Risk, Role, Status,
@@ -71,17 +72,6 @@ fn word(n: u64) -> String {
     format!("kestrel{:04}", n % 5000)
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 fn incident_input(rng: &mut Rng, n: u32, total: u32) -> IncidentInput {
     let now = Utc::now();
     let age = i64::from(total - n) * 5; // minutes: newest last
@@ -89,16 +79,16 @@ fn incident_input(rng: &mut Rng, n: u32, total: u32) -> IncidentInput {
         occurred_at: None,
         reported_at: now - Age::minutes(age + 10),
         reported_by: "Mr Okoro (form tutor)".into(),
-        category: [Category::Cyberbullying, Category::SharingNudes, Category::OnlineHate][(rng.next() % 3) as usize],
+        category: [Category::Cyberbullying, Category::SharingNudes, Category::OnlineHate][(rng.next_u64() % 3) as usize],
         four_cs: vec![FourC::Conduct],
         summary: format!(
             "A pupil reported messages in a group chat about another pupil; {} and {} were mentioned. Incident {n}.",
-            word(rng.next()),
-            word(rng.next())
+            word(rng.next_u64()),
+            word(rng.next_u64())
         ),
         childs_words: "They keep adding me to groups just to say horrible things.".into(),
         risk: Risk::Medium,
-        status: [Status::Open, Status::Referred, Status::Monitoring, Status::Closed][(rng.next() % 4) as usize],
+        status: [Status::Open, Status::Referred, Status::Monitoring, Status::Closed][(rng.next_u64() % 4) as usize],
         outcome: "Resolved.".into(),
         retention_until: None,
     }
@@ -154,7 +144,7 @@ fn fixture(store: Store, incidents_wanted: u32) -> (PathBuf, Vec<u32>) {
     while n < incidents_wanted {
         let tx = conn.transaction().unwrap();
         for _ in 0..5_000.min(incidents_wanted - n) {
-            let person = 1 + (rng.next() % u64::from(children)) as u32;
+            let person = 1 + (rng.next_u64() % u64::from(children)) as u32;
             let links = [PersonLink {
                 person_id: person,
                 role: Role::Victim,
@@ -180,7 +170,7 @@ fn fixture(store: Store, incidents_wanted: u32) -> (PathBuf, Vec<u32>) {
                     ),
                     text: format!(
                         "Spoke with the pupil and parents about {}.",
-                        word(rng.next())
+                        word(rng.next_u64())
                     ),
                     reason: "No referral condition applies; support plan agreed.".into(),
                     ..EntryInput::default()
@@ -201,8 +191,11 @@ fn fixture(store: Store, incidents_wanted: u32) -> (PathBuf, Vec<u32>) {
     (path, ids)
 }
 
-/// The queries measured, each a closure over a connection and a counter (to vary arguments).
-fn queries() -> Vec<(&'static str, fn(&Connection, u64, u32))> {
+/// A measured query: connection, iteration (to vary arguments), number of children.
+type Query = fn(&Connection, u64, u32);
+
+/// The queries measured.
+fn queries() -> Vec<(&'static str, Query)> {
     vec![
         ("search (rare word)", |c, i, _| {
             let f = IncidentFilter {

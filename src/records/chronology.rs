@@ -13,35 +13,15 @@ use crate::audit::{self, Action};
 use crate::vault::Session;
 use crate::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    Note,
-    /// A decision; its reason is required (KCSIE: record the decision and the reason for it).
-    Decision,
-    /// Something to be done, by whom, by when.
-    Action,
-    /// A contact with an agency (police, children's social care, LADO, CEOP, Prevent …).
-    AgencyContact,
-}
-
-impl EntryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Note => "note",
-            EntryKind::Decision => "decision",
-            EntryKind::Action => "action",
-            EntryKind::AgencyContact => "agency_contact",
-        }
-    }
-    fn parse(s: &str) -> Self {
-        match s {
-            "decision" => EntryKind::Decision,
-            "action" => EntryKind::Action,
-            "agency_contact" => EntryKind::AgencyContact,
-            _ => EntryKind::Note,
-        }
+text_enum! {
+    EntryKind {
+        Note = "note", "Note";
+        /// A decision; its reason is required (KCSIE: record the decision and the reason for it).
+        Decision = "decision", "Decision";
+        /// Something to be done, by whom, by when.
+        Action = "action", "Action";
+        /// A contact with an agency (police, children's social care, LADO, CEOP, Prevent …).
+        AgencyContact = "agency_contact", "Contact with an agency";
     }
 }
 
@@ -173,19 +153,19 @@ fn insert_version(
 }
 
 fn index(tx: &Connection, incident_id: RecordId, id: RecordId, c: &Checked) -> Result<()> {
-    let body = [
-        &c.text,
-        &c.reason,
-        &c.agency,
-        &c.agency_outcome,
-        &c.agency_reference,
-    ]
-    .iter()
-    .filter(|s| !s.is_empty())
-    .map(|s| s.as_str())
-    .collect::<Vec<_>>()
-    .join("\n");
-    search::index(tx, incident_id, "chronology", id, &body)
+    search::index_fields(
+        tx,
+        incident_id,
+        "chronology",
+        id,
+        &[
+            &c.text,
+            &c.reason,
+            &c.agency,
+            &c.agency_outcome,
+            &c.agency_reference,
+        ],
+    )
 }
 
 /// Adds an entry to an incident's chronology.
@@ -283,7 +263,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
         id: r.get(0)?,
         incident_id: r.get(1)?,
         version: r.get(2)?,
-        kind: EntryKind::parse(&r.get::<_, String>(3)?),
+        kind: EntryKind::parse(&r.get::<_, String>(3)?).unwrap_or(EntryKind::Note),
         occurred_at: r.get(4)?,
         text: r.get(5)?,
         reason: r.get(6)?,

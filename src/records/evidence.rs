@@ -46,39 +46,15 @@ pub struct EvidenceNote {
     pub custody: Vec<CustodyEvent>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum CustodyKind {
-    Seized,
-    Sealed,
-    Stored,
-    /// Handed to the police: officer and collar number required.
-    HandedOver,
-    Returned,
-    Other,
-}
-
-impl CustodyKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CustodyKind::Seized => "seized",
-            CustodyKind::Sealed => "sealed",
-            CustodyKind::Stored => "stored",
-            CustodyKind::HandedOver => "handed_over",
-            CustodyKind::Returned => "returned",
-            CustodyKind::Other => "other",
-        }
-    }
-    fn parse(s: &str) -> Self {
-        match s {
-            "seized" => CustodyKind::Seized,
-            "sealed" => CustodyKind::Sealed,
-            "stored" => CustodyKind::Stored,
-            "handed_over" => CustodyKind::HandedOver,
-            "returned" => CustodyKind::Returned,
-            _ => CustodyKind::Other,
-        }
+text_enum! {
+    CustodyKind {
+        Seized = "seized", "Seized";
+        Sealed = "sealed", "Sealed";
+        Stored = "stored", "Stored";
+        /// Handed to the police: officer and collar number required.
+        HandedOver = "handed_over", "Handed to police";
+        Returned = "returned", "Returned";
+        Other = "other", "Other";
     }
 }
 
@@ -186,19 +162,19 @@ fn insert_version(
 }
 
 fn index(tx: &Connection, incident_id: RecordId, id: RecordId, c: &Checked) -> Result<()> {
-    let body = [
-        &c.description,
-        &c.device,
-        &c.device_location,
-        &c.held_by,
-        &c.urls,
-    ]
-    .iter()
-    .filter(|s| !s.is_empty())
-    .map(|s| s.as_str())
-    .collect::<Vec<_>>()
-    .join("\n");
-    search::index(tx, incident_id, "evidence", id, &body)
+    search::index_fields(
+        tx,
+        incident_id,
+        "evidence",
+        id,
+        &[
+            &c.description,
+            &c.device,
+            &c.device_location,
+            &c.held_by,
+            &c.urls,
+        ],
+    )
 }
 
 /// Adds an evidence note to an incident.
@@ -412,7 +388,7 @@ pub fn custody(conn: &Connection, note_id: RecordId) -> Result<Vec<CustodyEvent>
         .query_map([note_id], |r| {
             Ok(CustodyEvent {
                 id: r.get(0)?,
-                event: CustodyKind::parse(&r.get::<_, String>(1)?),
+                event: CustodyKind::parse(&r.get::<_, String>(1)?).unwrap_or(CustodyKind::Other),
                 at: r.get(2)?,
                 by_whom: r.get(3)?,
                 bag_number: r.get(4)?,

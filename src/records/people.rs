@@ -11,28 +11,12 @@ use crate::audit::{self, Action};
 use crate::vault::Session;
 use crate::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
-pub enum PersonKind {
-    /// A child or young person (under 18, or a learner).
-    Child,
-    Adult,
-    Staff,
-}
-
-impl PersonKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PersonKind::Child => "child",
-            PersonKind::Adult => "adult",
-            PersonKind::Staff => "staff",
-        }
-    }
-    fn parse(s: &str) -> Option<Self> {
-        [PersonKind::Child, PersonKind::Adult, PersonKind::Staff]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+text_enum! {
+    PersonKind {
+        /// A child or young person (under 18, or a learner).
+        Child = "child", "Child or young person";
+        Adult = "adult", "Adult";
+        Staff = "staff", "Member of staff";
     }
 }
 

@@ -34,6 +34,23 @@ pub(crate) fn index(
     Ok(())
 }
 
+/// Indexes several fields of one source as one passage (empty ones left out).
+pub(crate) fn index_fields(
+    tx: &Connection,
+    incident_id: RecordId,
+    source: &str,
+    source_id: RecordId,
+    parts: &[&String],
+) -> Result<()> {
+    let body = parts
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    index(tx, incident_id, source, source_id, &body)
+}
+
 /// What to look for. Empty fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
