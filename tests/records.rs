@@ -662,3 +662,37 @@ fn drafts_survive_a_lock_and_refuse_images() {
         None
     );
 }
+
+#[test]
+fn an_amendment_replaces_what_search_finds() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let i = incidents::create(&mut s, &incident("Mentioned a periwinkle bicycle"), &[]).unwrap();
+    let e = chronology::add(&mut s, &i.reference, &note("Called about the saffron kite")).unwrap();
+    let hits = |s: &Session, text: &str| {
+        search::incidents(
+            s.conn(),
+            &IncidentFilter {
+                text: text.into(),
+                ..IncidentFilter::default()
+            },
+        )
+        .unwrap()
+        .len()
+    };
+    assert_eq!((hits(&s, "periwinkle"), hits(&s, "saffron")), (1, 1));
+    incidents::amend(
+        &mut s,
+        &i.reference,
+        &incident("Mentioned a marigold bicycle"),
+    )
+    .unwrap();
+    chronology::amend(&mut s, e.id, &note("Called about the cobalt kite")).unwrap();
+    assert_eq!((hits(&s, "periwinkle"), hits(&s, "marigold")), (0, 1));
+    assert_eq!((hits(&s, "saffron"), hits(&s, "cobalt")), (0, 1));
+    assert_eq!(
+        hits(&s, "bicycle"),
+        1,
+        "one incident, however many passages match"
+    );
+}

@@ -11,6 +11,20 @@ use super::incidents::{Category, Risk, Status};
 use super::RecordId;
 use crate::Result;
 
+/// The kinds of passage in the index, and the low bits of their rowids.
+const SOURCES: [&str; 4] = ["summary", "childs_words", "chronology", "evidence"];
+
+/// Each passage's rowid is derived from what it indexes, so replacing it is a rowid lookup
+/// (the `source` columns are UNINDEXED: a `WHERE` on them would scan the whole index).
+/// Newer records have larger ids, so rowid order is also "newest written first".
+fn rowid(source: &str, source_id: RecordId) -> Result<i64> {
+    let code = SOURCES
+        .iter()
+        .position(|s| *s == source)
+        .ok_or_else(|| crate::Error::Internal(format!("unknown search source {source}")))?;
+    Ok((i64::from(source_id) << 3) | code as i64)
+}
+
 /// Replaces the indexed text of one source (an incident's summary, a chronology entry …).
 pub(crate) fn index(
     tx: &Connection,
@@ -19,15 +33,14 @@ pub(crate) fn index(
     source_id: RecordId,
     body: &str,
 ) -> Result<()> {
-    tx.execute(
-        "DELETE FROM search_index WHERE source = ?1 AND source_id = ?2",
-        params![source, source_id],
-    )
-    .map_err(sql)?;
+    let rowid = rowid(source, source_id)?;
+    tx.execute("DELETE FROM search_index WHERE rowid = ?1", [rowid])
+        .map_err(sql)?;
     if !body.is_empty() {
         tx.execute(
-            "INSERT INTO search_index (body, incident_id, source, source_id) VALUES (?1, ?2, ?3, ?4)",
-            params![body, incident_id, source, source_id],
+            "INSERT INTO search_index (rowid, body, incident_id, source, source_id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![rowid, body, incident_id, source, source_id],
         )
         .map_err(sql)?;
     }
@@ -167,6 +180,15 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn every_passage_has_its_own_rowid() {
+        let a = rowid("summary", 7).unwrap();
+        let b = rowid("childs_words", 7).unwrap();
+        let c = rowid("summary", 8).unwrap();
+        assert!(a != b && b != c && a < c);
+        assert!(rowid("nonsense", 1).is_err());
+    }
 
     #[test]
     fn queries_are_quoted_prefix_terms() {
