@@ -81,3 +81,23 @@ def test_incident_log(app, cli, screenshot):
     click_button(driver, "Add")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "parents informed"))
     screenshot(driver, "incident-page")
+
+    # Editing makes a new version: closing needs an outcome; the earlier version stays.
+    click_button(driver, "Edit details")
+    Select(driver.find_element(By.ID, "edit-status")).select_by_visible_text("Closed")
+    click_button(driver, "Save as a new version")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "form"), "Outcome: record the outcome"))
+    type_into(driver, "edit-outcome", "Restorative meeting held; the video was removed by the platform.")
+    click_button(driver, "Save as a new version")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".page-head"), "Closed"))
+    click_button(driver, "Show 1 earlier version")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.history"), "Version 1"))
+
+    # The list's date filter: nothing was reported in the year 2000.
+    click_button(driver, "Incidents")
+    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "table.list tbody tr")) == 25)
+    driver.execute_script(
+        "const el = document.getElementById('filter-to'); el.value = '2000-12-31';"
+        "el.dispatchEvent(new Event('input', {bubbles: true}));"
+    )
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main.home"), "No incidents match"))

@@ -34,3 +34,11 @@ export function fieldOf(message: string): string | null {
   const i = message.indexOf(": ");
   return i > 0 && i < 40 ? message.slice(0, i) : null;
 }
+
+/** A stored UTC time as a <input type="datetime-local"> value in local time. */
+export function toLocal(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
