@@ -103,7 +103,9 @@ pub async fn create_incident(
 ) -> CommandResult<Incident> {
     state.with_session(|s| {
         let created = incidents::create(s, &input, &people)?;
-        drafts::discard(s, "new-incident")?;
+        // The incident is saved: a draft that could not be removed must not turn that into an
+        // error (the DSL would save it twice). At worst the old draft is offered again.
+        let _ = drafts::discard(s, "new-incident");
         Ok(created)
     })
 }
