@@ -148,15 +148,21 @@ CREATE TABLE custody_events (
 CREATE INDEX custody_events_by_note ON custody_events(note_id);
 
 -- Full-text search over the current wording of summaries, the child's words, chronology and
--- evidence. A derived index (rebuilt from the versions if ever needed), inside the encrypted
--- database like everything else. Diacritics are folded so "Zoe" finds "Zoë".
+-- evidence: a derived index inside the encrypted database like everything else. Contentless
+-- (FTS5 keeps only its index, not a second copy of the text); diacritics are folded so "Zoe"
+-- finds "Zoë". search_sources says which incident each indexed passage belongs to: a small
+-- table that stays in the page cache, so a search need not read any record to find incidents.
 CREATE VIRTUAL TABLE search_index USING fts5(
     body,
-    incident_id UNINDEXED,
-    source UNINDEXED,
-    source_id UNINDEXED,
+    content = '',
+    contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+
+CREATE TABLE search_sources (
+    passage     INTEGER PRIMARY KEY,   -- the rowid in search_index
+    incident_id INTEGER NOT NULL REFERENCES incidents(id)
+) STRICT;
 
 -- Versions and events are append-only.
 CREATE TRIGGER person_versions_append_only BEFORE UPDATE ON person_versions

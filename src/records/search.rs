@@ -1,5 +1,6 @@
 //! Finding incidents: full-text search (FTS5, inside the encrypted database) and filters by
-//! status, category, person and date. Owns `search_index`, a derived index of current wording.
+//! status, category, person and date. Owns `search_index` (a derived, contentless index of the
+//! current wording) and `search_sources` (which incident each indexed passage belongs to).
 
 use chrono::NaiveDate;
 use rusqlite::types::Value;
@@ -15,7 +16,7 @@ use crate::Result;
 const SOURCES: [&str; 4] = ["summary", "childs_words", "chronology", "evidence"];
 
 /// Each passage's rowid is derived from what it indexes, so replacing it is a rowid lookup
-/// (the `source` columns are UNINDEXED: a `WHERE` on them would scan the whole index).
+/// (a `WHERE` on anything else would scan the whole index).
 /// Newer records have larger ids, so rowid order is also "newest written first".
 fn rowid(source: &str, source_id: RecordId) -> Result<i64> {
     let code = SOURCES
@@ -33,14 +34,20 @@ pub(crate) fn index(
     source_id: RecordId,
     body: &str,
 ) -> Result<()> {
-    let rowid = rowid(source, source_id)?;
-    tx.execute("DELETE FROM search_index WHERE rowid = ?1", [rowid])
+    let passage = rowid(source, source_id)?;
+    tx.execute("DELETE FROM search_index WHERE rowid = ?1", [passage])
+        .map_err(sql)?;
+    tx.execute("DELETE FROM search_sources WHERE passage = ?1", [passage])
         .map_err(sql)?;
     if !body.is_empty() {
         tx.execute(
-            "INSERT INTO search_index (rowid, body, incident_id, source, source_id)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![rowid, body, incident_id, source, source_id],
+            "INSERT INTO search_index (rowid, body) VALUES (?1, ?2)",
+            params![passage, body],
+        )
+        .map_err(sql)?;
+        tx.execute(
+            "INSERT INTO search_sources (passage, incident_id) VALUES (?1, ?2)",
+            params![passage, incident_id],
         )
         .map_err(sql)?;
     }
@@ -136,9 +143,10 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
         args.push(Value::Integer(MAX_TEXT_HITS));
         String::from(
             "SELECT h.incident_id, h.version, h.reported_at
-             FROM (SELECT DISTINCT incident_id AS id FROM
-                   (SELECT incident_id FROM search_index WHERE search_index MATCH ?
-                    ORDER BY rowid DESC LIMIT ?)) AS hits
+             FROM (SELECT DISTINCT s.incident_id AS id FROM
+                   (SELECT rowid AS passage FROM search_index WHERE search_index MATCH ?
+                    ORDER BY rowid DESC LIMIT ?) AS m
+                   JOIN search_sources s ON s.passage = m.passage) AS hits
              CROSS JOIN incident_heads h ON h.incident_id = hits.id
              WHERE 1 = 1",
         )
