@@ -1,5 +1,10 @@
 """The incident log in the real window: the list with search, a new incident whose draft
-survives a lock, decisions that need reasons, and pasted images refused."""
+survives a lock, decisions that need reasons, pasted images refused, and no record text in
+anything the app or its webview writes outside the vault."""
+import os
+from pathlib import Path
+
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -101,3 +106,19 @@ def test_incident_log(app, cli, screenshot):
         "el.dispatchEvent(new Event('input', {bubbles: true}));"
     )
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main.home"), "No incidents match"))
+
+    # Nothing the app or its webview wrote (data, cache, config) holds record text in clear.
+    folders = [os.environ.get(v) for v in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")]
+    if not all(folders):
+        pytest.fail("run under scripts/test, which gives the app its own data, cache and config folders")
+    secrets = [ORG, "gaming server", "laughing at me", "parents informed", "Restorative meeting"]
+    scanned = 0
+    for folder in folders:
+        for path in Path(folder).rglob("*"):
+            if path.is_file():
+                scanned += 1
+                data = path.read_bytes()
+                for secret in secrets:
+                    for form in (secret.encode("utf-8"), secret.encode("utf-16-le")):
+                        assert form not in data, f"{secret!r} found in {path}"
+    assert scanned > 0, "the webview wrote nothing at all: the scan looked in the wrong place"
