@@ -40,7 +40,7 @@ enum Store {
 impl Store {
     fn name(self) -> &'static str {
         match self {
-            Store::Encrypted => "sqlcipher",
+            Store::Encrypted => "sqlcipher-hmac-sha256",
             Store::Plain => "plain",
         }
     }
@@ -48,7 +48,13 @@ impl Store {
 
 fn open(store: Store, path: &Path) -> Connection {
     let mut conn = match store {
-        Store::Encrypted => db::open(path, &Key32::from_bytes(KEY), !path.exists()).unwrap(),
+        Store::Encrypted => db::open(
+            path,
+            &Key32::from_bytes(KEY),
+            db::CipherProfile::NEW_VAULTS,
+            !path.exists(),
+        )
+        .unwrap(),
         Store::Plain => {
             // The same settings db::open applies, without the key.
             let c = Connection::open(path).unwrap();

@@ -27,6 +27,9 @@ pub enum Action {
     SettingChanged,
     RecordCreated,
     RecordAmended,
+    ChecklistStarted,
+    ChecklistAnswered,
+    ChecklistFinished,
 }
 
 impl Action {
@@ -43,6 +46,9 @@ impl Action {
             Action::SettingChanged => "settings.changed",
             Action::RecordCreated => "record.created",
             Action::RecordAmended => "record.amended",
+            Action::ChecklistStarted => "checklist.started",
+            Action::ChecklistAnswered => "checklist.answered",
+            Action::ChecklistFinished => "checklist.finished",
         }
     }
 }

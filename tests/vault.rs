@@ -461,7 +461,7 @@ fn migrations_run_once_are_idempotent_and_upgrade_an_older_vault() {
     let path = tmp.path().join("old.vault");
     let key = casebook::secret::Key32::random().unwrap();
     {
-        let mut conn = db::open(&path, &key, true).unwrap();
+        let mut conn = db::open(&path, &key, db::CipherProfile::NEW_VAULTS, true).unwrap();
         db::migrate_to(&mut conn, &path, 1).unwrap();
         assert_eq!(db::schema_version(&conn).unwrap(), 1);
         conn.execute(
@@ -471,7 +471,7 @@ fn migrations_run_once_are_idempotent_and_upgrade_an_older_vault() {
         .unwrap();
         assert!(conn.prepare("SELECT * FROM organisation_versions").is_err());
     }
-    let mut conn = db::open(&path, &key, false).unwrap();
+    let mut conn = db::open(&path, &key, db::CipherProfile::NEW_VAULTS, false).unwrap();
     db::migrate(&mut conn, &path).unwrap();
     assert_eq!(db::schema_version(&conn).unwrap(), db::SCHEMA_VERSION);
     db::migrate(&mut conn, &path).unwrap();
@@ -540,4 +540,33 @@ fn the_idle_lock_time_is_a_bounded_audited_setting() {
     assert!(last.detail.contains("\"from\":5") && last.detail.contains("\"to\":12"));
     drop(s);
     assert_eq!(f.unlock().idle_lock_minutes().unwrap(), 12);
+}
+
+#[test]
+fn the_cipher_profile_is_part_of_the_vault_and_older_key_files_mean_sqlcipher_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("profile.vault");
+    let key = casebook::secret::Key32::random().unwrap();
+    {
+        let mut conn = db::open(&path, &key, db::CipherProfile::Sqlcipher4, true).unwrap();
+        db::migrate(&mut conn, &path).unwrap();
+    }
+    // The same key with the other page authentication does not read the file: the profile
+    // really is used, and must be recorded.
+    assert!(matches!(
+        db::open(&path, &key, db::CipherProfile::Sqlcipher4HmacSha256, false),
+        Err(casebook::Error::DamagedDatabase { .. })
+    ));
+    db::open(&path, &key, db::CipherProfile::Sqlcipher4, false).unwrap();
+
+    // A key-slot file written before the profile was recorded means the SQLCipher 4 defaults.
+    let f = new_vault();
+    let keys_path = f.vault.paths().keys();
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&keys_path).unwrap()).unwrap();
+    assert_eq!(json["cipher"], "sqlcipher4-hmac-sha256");
+    json.as_object_mut().unwrap().remove("cipher");
+    let old: casebook::vault::keyslots::KeySlotFile = serde_json::from_value(json).unwrap();
+    assert_eq!(old.cipher, db::CipherProfile::Sqlcipher4);
+    f.unlock();
 }

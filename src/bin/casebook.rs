@@ -70,6 +70,23 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Response checklist templates.
+    Checklists {
+        #[command(subcommand)]
+        command: ChecklistsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChecklistsCommand {
+    /// List the checklists on offer (shipped, and the organisation's own in the vault folder).
+    List,
+    /// Check templates: those in DIR, or (without DIR) the shipped ones and the vault folder's.
+    /// Exits 1 when any template has a problem, printing each with its file, step and line.
+    Validate {
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +116,7 @@ fn run(cli: Cli) -> Result<()> {
     let vault = Vault::new(dir, VaultConfig::production());
     let mut input = Input::new();
     match cli.command {
+        Command::Checklists { command } => checklists(&vault, command),
         Command::Init { org, dsl } => init(&vault, &mut input, org, dsl),
         Command::Status => {
             let session = unlock(&vault, &mut input)?;
@@ -177,6 +195,70 @@ fn run(cli: Cli) -> Result<()> {
                     "the audit trail has been altered: keep this vault as it is and ask for help"
                         .into(),
                 ))
+            }
+        }
+    }
+}
+
+fn checklists(vault: &Vault, command: ChecklistsCommand) -> Result<()> {
+    use casebook::checklists::Library;
+    let (library, what) = match &command {
+        ChecklistsCommand::Validate { dir: Some(dir) } => {
+            if !dir.is_dir() {
+                return Err(Error::Internal(format!(
+                    "{} is not a folder of checklist templates",
+                    dir.display()
+                )));
+            }
+            (Library::folder_only(dir), dir.display().to_string())
+        }
+        _ => (
+            Library::with_folder(&vault.paths().checklists()),
+            "the shipped checklists and this vault's own".to_owned(),
+        ),
+    };
+    match command {
+        ChecklistsCommand::List => {
+            for t in library.templates() {
+                let categories: Vec<&str> = t.categories.iter().map(|c| c.label()).collect();
+                println!(
+                    "{:<28} v{:<3} {:>3} steps  {}  [{}]",
+                    t.id,
+                    t.version,
+                    t.steps.len(),
+                    t.title,
+                    categories.join(", ")
+                );
+            }
+            for p in library.problems() {
+                eprintln!("not offered: {p}");
+            }
+            Ok(())
+        }
+        ChecklistsCommand::Validate { .. } => {
+            let count = library.templates().count();
+            for t in library.templates() {
+                println!(
+                    "ok: {} version {} ({} steps)",
+                    t.id,
+                    t.version,
+                    t.steps.len()
+                );
+            }
+            for p in library.problems() {
+                println!("{p}");
+            }
+            if !library.problems().is_empty() {
+                Err(Error::Internal(format!(
+                    "{} problem(s) in {what}; a template with a problem is not offered",
+                    library.problems().len()
+                )))
+            } else if count == 0 {
+                Err(Error::Internal(format!(
+                    "no checklist templates (*.toml) in {what}"
+                )))
+            } else {
+                Ok(())
             }
         }
     }

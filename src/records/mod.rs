@@ -4,32 +4,6 @@
 //! create and amend is one transaction with its audit entry; every text passes through
 //! [`fields`] and so through the [`no_images`] guard.
 
-/// Generates an enum stored as snake_case text, with its labels for people. Defined before the
-/// modules below so each of them can use it.
-macro_rules! text_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "specta", derive(specta::Type))]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            /// How it is written for people (screens, PDFs).
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-    };
-}
-
 pub mod chronology;
 pub mod drafts;
 pub mod evidence;

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use super::db::CipherProfile;
 use super::fsutil::write_atomic;
 use super::kdf::{self, KdfParams};
 use super::recovery::RecoveryCode;
@@ -36,6 +37,9 @@ pub struct KeySlotFile {
     pub created_at: DateTime<Utc>,
     pub passphrase: PassphraseSlot,
     pub recovery: RecoverySlot,
+    /// How the database is encrypted; absent in files written before it was recorded.
+    #[serde(default)]
+    pub cipher: CipherProfile,
 }
 
 /// The data key under Argon2id(passphrase, salt, secret = device secret).
@@ -101,6 +105,7 @@ impl KeySlotFile {
                 kdf,
             )?,
             recovery: RecoverySlot::seal(vault_id, data_key, recovery, kdf)?,
+            cipher: CipherProfile::NEW_VAULTS,
         })
     }
 

@@ -79,6 +79,11 @@ impl VaultPaths {
     pub fn attempts(&self) -> PathBuf {
         self.dir.join(ATTEMPTS_FILE)
     }
+    /// The organisation's own checklist templates (plain TOML, not confidential): adapted or
+    /// added templates offered beside the shipped ones.
+    pub fn checklists(&self) -> PathBuf {
+        self.dir.join("checklists")
+    }
 }
 
 /// How key derivation costs are chosen for new slots.
@@ -268,7 +273,7 @@ impl Vault {
         fsutil::create_private_dir(self.paths.dir())?;
         let built = (|| {
             keys.save(&self.paths.keys())?;
-            let mut conn = db::open(&self.paths.db(), &data_key, true)?;
+            let mut conn = db::open(&self.paths.db(), &data_key, keys.cipher, true)?;
             db::migrate(&mut conn, &self.paths.db())?;
             let now = Utc::now();
             let tx = conn
@@ -397,7 +402,7 @@ impl Vault {
         method: UnlockMethod,
     ) -> Result<Unlocked> {
         let db_path = self.paths.db();
-        let mut conn = db::open(&db_path, &data_key, false)?;
+        let mut conn = db::open(&db_path, &data_key, keys.cipher, false)?;
         db::migrate(&mut conn, &db_path)?;
         let actor = current_organisation(&conn, &db_path)?.dsl_name;
         let now = Utc::now();

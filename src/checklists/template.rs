@@ -1,0 +1,763 @@
+//! The checklist template format (`assets/checklists/*.toml`) and its validator.
+//!
+//! A template is data an organisation may adapt, so it is treated as untrusted input: it is
+//! parsed into a raw form that keeps where each item was written, then checked as a whole.
+//! Every problem found is reported (not just the first), each naming the file, the step and
+//! the line, and a template with any problem is never offered to the DSL.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::contacts::ContactKey;
+use crate::records::incidents::Category;
+use crate::records::no_images;
+
+/// The largest template file read (a real one is a few tens of kilobytes).
+pub const MAX_TEMPLATE_BYTES: usize = 512 * 1024;
+
+/// What kind of answer a step takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Something to do; answered "done" (or "not done", with why).
+    Confirm,
+    /// A yes/no question; branches may follow the answer.
+    Question,
+    /// A choice among options, always with the reason for it.
+    Decision,
+    /// Something to write down (who viewed, what was seen, …).
+    Record,
+    /// Contact an agency; the organisation's contact details are shown with it.
+    Contact,
+}
+
+impl StepKind {
+    const ALL: [(&'static str, StepKind); 5] = [
+        ("confirm", StepKind::Confirm),
+        ("question", StepKind::Question),
+        ("decision", StepKind::Decision),
+        ("record", StepKind::Record),
+        ("contact", StepKind::Contact),
+    ];
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, k)| *k)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("confirm", |(n, _)| n)
+    }
+}
+
+/// A document the template's steps come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Source {
+    pub id: String,
+    pub document: String,
+}
+
+/// Where one step comes from: a source and the section of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Citation {
+    pub source: String,
+    pub section: String,
+}
+
+/// One option of a decision step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DecisionOption {
+    pub id: String,
+    pub label: String,
+}
+
+/// When a branch is taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case", tag = "when", content = "value")]
+pub enum Condition {
+    /// This step's answer: "yes" / "no" for a question, an option id for a decision.
+    Answer(String),
+    /// Any of these question steps was answered "yes".
+    AnyYes(Vec<String>),
+}
+
+/// A branch rule: when the condition holds on leaving the step, go to `goto`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Branch {
+    pub condition: Condition,
+    pub goto: String,
+}
+
+/// A checked step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Step {
+    pub id: String,
+    pub kind: StepKind,
+    pub title: String,
+    pub guidance: String,
+    /// "Never do" warnings shown so they cannot be missed.
+    pub never: Vec<String>,
+    pub required: bool,
+    pub cites: Vec<Citation>,
+    pub options: Vec<DecisionOption>,
+    pub contact: Option<ContactKey>,
+    /// Where to go when no branch applies; `None` ends the checklist.
+    pub next: Option<String>,
+    pub branches: Vec<Branch>,
+    /// The line the step starts on, for messages.
+    pub line: u32,
+}
+
+/// A template that passed every check. Only these are offered to the DSL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Template {
+    pub id: String,
+    pub version: u32,
+    pub title: String,
+    pub summary: String,
+    pub categories: Vec<Category>,
+    pub sources: Vec<Source>,
+    pub steps: Vec<Step>,
+    /// SHA-256 of the file's bytes: which exact text a run used.
+    pub sha256: String,
+}
+
+impl Template {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}
+
+/// One problem in a template, said so that whoever edits the file can find and fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TemplateError {
+    pub file: String,
+    pub line: Option<u32>,
+    pub step: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(step) = &self.step {
+            write!(f, ", step \"{step}\"")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+// ---- The raw form, as written -------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplate {
+    id: Spanned<String>,
+    version: Spanned<i64>,
+    title: Spanned<String>,
+    #[serde(default)]
+    summary: String,
+    categories: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
+    steps: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    document: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCitation {
+    source: Spanned<String>,
+    section: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOption {
+    id: Spanned<String>,
+    label: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBranch {
+    when_answer: Option<Spanned<String>>,
+    when_any_yes: Option<Vec<Spanned<String>>>,
+    goto: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    id: Spanned<String>,
+    kind: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    guidance: String,
+    #[serde(default)]
+    never: Vec<String>,
+    #[serde(default = "yes")]
+    required: bool,
+    #[serde(default)]
+    cite: Vec<RawCitation>,
+    #[serde(default)]
+    options: Vec<RawOption>,
+    contact: Option<Spanned<String>>,
+    next: Option<Spanned<String>>,
+    #[serde(default)]
+    branch: Vec<RawBranch>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Turns byte offsets into 1-based line numbers.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts }
+    }
+
+    fn of(&self, offset: usize) -> u32 {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        u32::try_from(line).unwrap_or(u32::MAX)
+    }
+}
+
+/// Collects problems while checking.
+struct Problems<'a> {
+    file: &'a str,
+    lines: Lines,
+    found: Vec<TemplateError>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, offset: Option<usize>, step: Option<&str>, message: impl Into<String>) {
+        self.found.push(TemplateError {
+            file: self.file.to_owned(),
+            line: offset.map(|o| self.lines.of(o)),
+            step: step.map(str::to_owned),
+            message: message.into(),
+        });
+    }
+}
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Parses and checks one template file. `file` is the name used in messages.
+pub fn parse(file: &str, text: &str) -> Result<Template, Vec<TemplateError>> {
+    let mut p = Problems {
+        file,
+        lines: Lines::new(text),
+        found: Vec::new(),
+    };
+    if text.len() > MAX_TEMPLATE_BYTES {
+        p.at(
+            None,
+            None,
+            format!(
+                "the file is larger than {} KB; a checklist template is much smaller",
+                MAX_TEMPLATE_BYTES / 1024
+            ),
+        );
+        return Err(p.found);
+    }
+    let raw: RawTemplate = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let message = e.message().trim().to_owned();
+            p.at(e.span().map(|s| s.start), None, message);
+            return Err(p.found);
+        }
+    };
+    let template = check(&mut p, raw, text);
+    match template {
+        Some(t) if p.found.is_empty() => Ok(t),
+        _ => Err(p.found),
+    }
+}
+
+/// Every check on a parsed template. Returns the template when it could be built at all; the
+/// caller still refuses it if any problem was recorded.
+fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template> {
+    let id = raw.id.get_ref().clone();
+    if !valid_id(&id) {
+        p.at(
+            Some(raw.id.span().start),
+            None,
+            "the template id must be lower-case letters, digits and hyphens",
+        );
+    }
+    let version = match u32::try_from(*raw.version.get_ref()) {
+        Ok(v) if v >= 1 => v,
+        _ => {
+            p.at(
+                Some(raw.version.span().start),
+                None,
+                "the version must be a whole number from 1",
+            );
+            1
+        }
+    };
+    if raw.title.get_ref().trim().is_empty() {
+        p.at(Some(raw.title.span().start), None, "the title is empty");
+    }
+    let mut categories = Vec::new();
+    if raw.categories.get_ref().is_empty() {
+        p.at(
+            Some(raw.categories.span().start),
+            None,
+            "list at least one incident category this checklist applies to",
+        );
+    }
+    for c in raw.categories.get_ref() {
+        match Category::parse(c.get_ref()) {
+            Some(cat) => categories.push(cat),
+            None => p.at(
+                Some(c.span().start),
+                None,
+                format!(
+                    "\"{}\" is not an incident category; use one of: {}",
+                    c.get_ref(),
+                    Category::ALL
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        }
+    }
+
+    // Sources.
+    let mut sources = Vec::new();
+    let mut source_ids = BTreeSet::new();
+    for s in &raw.sources {
+        let sid = s.id.get_ref();
+        if !source_ids.insert(sid.clone()) {
+            p.at(
+                Some(s.id.span().start),
+                None,
+                format!("the source id \"{sid}\" is used twice"),
+            );
+        }
+        if s.document.trim().is_empty() {
+            p.at(
+                Some(s.id.span().start),
+                None,
+                format!("source \"{sid}\" names no document"),
+            );
+        }
+        sources.push(Source {
+            id: sid.clone(),
+            document: s.document.trim().to_owned(),
+        });
+    }
+    if raw.sources.is_empty() {
+        p.at(
+            None,
+            None,
+            "the template lists no sources; every step must cite the guidance it comes from",
+        );
+    }
+
+    // Steps, first on their own.
+    if raw.steps.is_empty() {
+        p.at(None, None, "the template has no steps");
+        return None;
+    }
+    let mut step_lines: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &raw.steps {
+        let s = s.get_ref();
+        let sid = s.id.get_ref();
+        if !valid_id(sid) {
+            p.at(
+                Some(s.id.span().start),
+                Some(sid),
+                "a step id must be lower-case letters, digits and hyphens",
+            );
+        }
+        if step_lines.insert(sid.clone(), s.id.span().start).is_some() {
+            p.at(
+                Some(s.id.span().start),
+                Some(sid),
+                "this step id is used twice",
+            );
+        }
+    }
+    let kinds: BTreeMap<&str, Option<StepKind>> = raw
+        .steps
+        .iter()
+        .map(|s| {
+            let s = s.get_ref();
+            (s.id.get_ref().as_str(), StepKind::parse(s.kind.get_ref()))
+        })
+        .collect();
+
+    let mut steps = Vec::new();
+    for spanned in &raw.steps {
+        let s = spanned.get_ref();
+        let sid = s.id.get_ref().as_str();
+        let at = Some(s.id.span().start);
+        let line = p.lines.of(s.id.span().start);
+        let Some(kind) = StepKind::parse(s.kind.get_ref()) else {
+            p.at(
+                Some(s.kind.span().start),
+                Some(sid),
+                format!(
+                    "\"{}\" is not a kind of step; use confirm, question, decision, record or contact",
+                    s.kind.get_ref()
+                ),
+            );
+            continue;
+        };
+        if s.title.trim().is_empty() {
+            p.at(at, Some(sid), "the step has no title");
+        }
+        if s.cite.is_empty() {
+            p.at(
+                at,
+                Some(sid),
+                "the step cites no source; say which document and section it comes from",
+            );
+        }
+        let mut cites = Vec::new();
+        for c in &s.cite {
+            if !source_ids.contains(c.source.get_ref()) {
+                p.at(
+                    Some(c.source.span().start),
+                    Some(sid),
+                    format!(
+                        "it cites \"{}\", which is not one of the template's sources",
+                        c.source.get_ref()
+                    ),
+                );
+            }
+            if c.section.trim().is_empty() {
+                p.at(
+                    Some(c.source.span().start),
+                    Some(sid),
+                    "a citation names no section",
+                );
+            }
+            cites.push(Citation {
+                source: c.source.get_ref().clone(),
+                section: c.section.trim().to_owned(),
+            });
+        }
+
+        // Options belong to decisions, contacts to contact steps.
+        let mut options = Vec::new();
+        let mut option_ids = BTreeSet::new();
+        match kind {
+            StepKind::Decision if s.options.len() < 2 => {
+                p.at(at, Some(sid), "a decision needs at least two options");
+            }
+            StepKind::Decision => {}
+            _ if !s.options.is_empty() => {
+                p.at(at, Some(sid), "only a decision step has options");
+            }
+            _ => {}
+        }
+        for o in &s.options {
+            if !valid_id(o.id.get_ref()) {
+                p.at(
+                    Some(o.id.span().start),
+                    Some(sid),
+                    "an option id must be lower-case letters, digits and hyphens",
+                );
+            }
+            if !option_ids.insert(o.id.get_ref().clone()) {
+                p.at(
+                    Some(o.id.span().start),
+                    Some(sid),
+                    format!("the option \"{}\" is listed twice", o.id.get_ref()),
+                );
+            }
+            if o.label.trim().is_empty() {
+                p.at(Some(o.id.span().start), Some(sid), "an option has no label");
+            }
+            options.push(DecisionOption {
+                id: o.id.get_ref().clone(),
+                label: o.label.trim().to_owned(),
+            });
+        }
+        // Any step may show a contact (e.g. Report Remove beside a "tell the young person"
+        // step); a contact step must have one.
+        let contact = match &s.contact {
+            Some(c) => match ContactKey::parse(c.get_ref()) {
+                Some(k) => Some(k),
+                None => {
+                    p.at(
+                        Some(c.span().start),
+                        Some(sid),
+                        format!(
+                            "\"{}\" is not a contact in Settings; use one of: {}",
+                            c.get_ref(),
+                            ContactKey::ALL
+                                .iter()
+                                .map(|k| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                    None
+                }
+            },
+            None => {
+                if kind == StepKind::Contact {
+                    p.at(at, Some(sid), "a contact step must say whom to contact");
+                }
+                None
+            }
+        };
+
+        // Where it leads.
+        let target = |p: &mut Problems<'_>, t: &Spanned<String>| {
+            if !step_lines.contains_key(t.get_ref()) {
+                p.at(
+                    Some(t.span().start),
+                    Some(sid),
+                    format!("it leads to \"{}\", which is not a step", t.get_ref()),
+                );
+            }
+            t.get_ref().clone()
+        };
+        let next = s.next.as_ref().map(|t| target(p, t));
+        let mut branches = Vec::new();
+        for b in &s.branch {
+            let goto = target(p, &b.goto);
+            let condition = match (&b.when_answer, &b.when_any_yes) {
+                (Some(a), None) => {
+                    let ok = match kind {
+                        StepKind::Question => matches!(a.get_ref().as_str(), "yes" | "no"),
+                        StepKind::Decision => option_ids.contains(a.get_ref()),
+                        _ => false,
+                    };
+                    if !ok {
+                        p.at(
+                            Some(a.span().start),
+                            Some(sid),
+                            match kind {
+                                StepKind::Question => format!(
+                                    "a question's answer is \"yes\" or \"no\", not \"{}\"",
+                                    a.get_ref()
+                                ),
+                                StepKind::Decision => format!(
+                                    "\"{}\" is not one of this decision's options",
+                                    a.get_ref()
+                                ),
+                                _ => {
+                                    "only questions and decisions branch on their answer".to_owned()
+                                }
+                            },
+                        );
+                    }
+                    Condition::Answer(a.get_ref().clone())
+                }
+                (None, Some(list)) => {
+                    if list.is_empty() {
+                        p.at(
+                            Some(b.goto.span().start),
+                            Some(sid),
+                            "when_any_yes lists no questions",
+                        );
+                    }
+                    for q in list {
+                        match kinds.get(q.get_ref().as_str()) {
+                            Some(Some(StepKind::Question)) => {}
+                            Some(_) => p.at(
+                                Some(q.span().start),
+                                Some(sid),
+                                format!("\"{}\" is not a question step", q.get_ref()),
+                            ),
+                            None => p.at(
+                                Some(q.span().start),
+                                Some(sid),
+                                format!("\"{}\" is not a step", q.get_ref()),
+                            ),
+                        }
+                    }
+                    Condition::AnyYes(list.iter().map(|q| q.get_ref().clone()).collect())
+                }
+                _ => {
+                    p.at(
+                        Some(b.goto.span().start),
+                        Some(sid),
+                        "a branch needs exactly one of when_answer or when_any_yes",
+                    );
+                    continue;
+                }
+            };
+            branches.push(Branch { condition, goto });
+        }
+
+        let step = Step {
+            id: sid.to_owned(),
+            kind,
+            title: s.title.trim().to_owned(),
+            guidance: s.guidance.trim().to_owned(),
+            never: s.never.iter().map(|n| n.trim().to_owned()).collect(),
+            required: s.required,
+            cites,
+            options,
+            contact,
+            next,
+            branches,
+            line,
+        };
+        for t in step_texts(&step) {
+            if let Err(refusal) = no_images::check_text(t) {
+                p.at(at, Some(sid), refusal.message());
+                break;
+            }
+        }
+        steps.push(step);
+    }
+    if !p.found.is_empty() {
+        // Graph checks need every step and target to exist.
+        return None;
+    }
+
+    check_graph(p, &steps);
+    let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+    Some(Template {
+        id,
+        version,
+        title: raw.title.get_ref().trim().to_owned(),
+        summary: raw.summary.trim().to_owned(),
+        categories,
+        sources,
+        steps,
+        sha256,
+    })
+}
+
+fn step_texts(step: &Step) -> impl Iterator<Item = &str> {
+    [step.title.as_str(), step.guidance.as_str()]
+        .into_iter()
+        .chain(step.never.iter().map(String::as_str))
+        .chain(step.options.iter().map(|o| o.label.as_str()))
+        .chain(step.cites.iter().map(|c| c.section.as_str()))
+}
+
+/// The steps a step can lead to, in the order the engine considers them.
+pub fn successors(step: &Step) -> impl Iterator<Item = &str> {
+    step.branches
+        .iter()
+        .map(|b| b.goto.as_str())
+        .chain(step.next.as_deref())
+}
+
+/// The walk must start at the first step, reach every step, and never loop.
+fn check_graph(p: &mut Problems<'_>, steps: &[Step]) {
+    let index: BTreeMap<&str, usize> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    // Iterative depth-first search with colours: a grey target is a cycle.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Colour {
+        White,
+        Grey,
+        Black,
+    }
+    let mut colour = vec![Colour::White; steps.len()];
+    let mut reported_cycle = BTreeSet::new();
+    let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
+    colour[0] = Colour::Grey;
+    while let Some(top) = stack.last_mut() {
+        let (node, child) = *top;
+        top.1 += 1;
+        if let Some(t) = successors(&steps[node]).nth(child) {
+            let Some(&ti) = index.get(t) else { continue };
+            match colour[ti] {
+                Colour::White => {
+                    colour[ti] = Colour::Grey;
+                    stack.push((ti, 0));
+                }
+                Colour::Grey => {
+                    if reported_cycle.insert(node) {
+                        p.found.push(TemplateError {
+                            file: p.file.to_owned(),
+                            line: Some(steps[node].line),
+                            step: Some(steps[node].id.clone()),
+                            message: format!(
+                                "it leads back to \"{t}\", which comes before it: the checklist would go round in a loop"
+                            ),
+                        });
+                    }
+                }
+                Colour::Black => {}
+            }
+        } else {
+            colour[node] = Colour::Black;
+            stack.pop();
+        }
+    }
+    for (i, s) in steps.iter().enumerate() {
+        if colour[i] == Colour::White {
+            p.found.push(TemplateError {
+                file: p.file.to_owned(),
+                line: Some(s.line),
+                step: Some(s.id.clone()),
+                message: "no path from the first step reaches this step".to_owned(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_from_one() {
+        let l = Lines::new("a\nbc\n\nd");
+        assert_eq!(l.of(0), 1);
+        assert_eq!(l.of(2), 2);
+        assert_eq!(l.of(5), 3);
+        assert_eq!(l.of(6), 4);
+    }
+}
