@@ -41,6 +41,7 @@ pub mod audit;
 pub mod checklists;
 pub mod demo;
 pub mod error;
+pub mod pdf;
 pub mod records;
 pub mod secret;
 pub mod vault;

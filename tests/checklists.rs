@@ -664,7 +664,11 @@ fn answers_are_checked_against_their_step_and_refusals_change_nothing() {
     ] {
         assert!(engine::answer(&mut s, id, step, &answer, "").is_err());
     }
-    assert_eq!(before, s.status().unwrap().tables, "a refused answer wrote something");
+    assert_eq!(
+        before,
+        s.status().unwrap().tables,
+        "a refused answer wrote something"
+    );
     answer_all(&mut s, id, |step| (step == "crime").then_some(Answer::No));
     let e = engine::answer(
         &mut s,
@@ -809,4 +813,67 @@ fn contacts_are_set_once_and_shown_in_the_steps_that_need_them() {
         .contacts
         .iter()
         .any(|c| c.key == ContactKey::PoliceEmergency));
+}
+
+// ---- Paper ----------------------------------------------------------------------------------
+
+#[test]
+fn every_template_prints_as_a_blank_text_only_pdf() {
+    let contacts = contacts::defaults("Siobhán Nguyễn");
+    for t in Library::shipped().templates() {
+        let pdf = casebook::checklists::paper::blank(
+            t,
+            "Quillbrook Heron Academy",
+            &contacts,
+            Utc::now(),
+        )
+        .unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(!text.contains("/Image"), "{}: an image object", t.id);
+
+        // An outside reader finds every step's title in it.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("blank.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils) is installed by scripts/install-deps");
+        assert!(out.status.success());
+        let words = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for s in &t.steps {
+            let title: String = s.title.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(words.contains(&title), "{}: {title} missing", t.id);
+        }
+        assert!(words.contains("call 999 now"));
+        // poppler's own count of images: a header of two lines and nothing else.
+        let images = std::process::Command::new("pdfimages")
+            .arg("-list")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(images.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&images.stdout).lines().count(),
+            2,
+            "{}",
+            t.id
+        );
+        let check = std::process::Command::new("qpdf")
+            .arg("--check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{}: {}",
+            t.id,
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
 }

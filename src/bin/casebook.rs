@@ -87,6 +87,14 @@ enum ChecklistsCommand {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Write a blank, printable copy of a checklist (with this vault's contacts) as a PDF.
+    Print {
+        /// The checklist's id, as `checklists list` shows it.
+        id: String,
+        /// The PDF to write (never overwritten).
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -116,6 +124,27 @@ fn run(cli: Cli) -> Result<()> {
     let vault = Vault::new(dir, VaultConfig::production());
     let mut input = Input::new();
     match cli.command {
+        Command::Checklists {
+            command: ChecklistsCommand::Print { id, out },
+        } => {
+            let library = casebook::checklists::Library::with_folder(&vault.paths().checklists());
+            let entry = library.get(&id).ok_or_else(|| Error::NotFound {
+                what: format!("The checklist \"{id}\""),
+            })?;
+            let session = unlock(&vault, &mut input)?;
+            let org = session.organisation()?;
+            let contacts = casebook::checklists::contacts::current(session.conn(), &org.dsl_name)?;
+            session.lock(LockReason::Exit)?;
+            let pdf = casebook::checklists::paper::blank(
+                &entry.template,
+                &org.name,
+                &contacts,
+                chrono::Utc::now(),
+            )?;
+            write_new_file(&out, &pdf)?;
+            println!("Wrote {}", out.display());
+            Ok(())
+        }
         Command::Checklists { command } => checklists(&vault, command),
         Command::Init { org, dsl } => init(&vault, &mut input, org, dsl),
         Command::Status => {
@@ -200,6 +229,18 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Writes a file that must not exist yet: nothing the DSL already has is overwritten.
+fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| Error::io(path, e))
+}
+
 fn checklists(vault: &Vault, command: ChecklistsCommand) -> Result<()> {
     use casebook::checklists::Library;
     let (library, what) = match &command {
@@ -218,6 +259,7 @@ fn checklists(vault: &Vault, command: ChecklistsCommand) -> Result<()> {
         ),
     };
     match command {
+        ChecklistsCommand::Print { .. } => Ok(()),
         ChecklistsCommand::List => {
             for t in library.templates() {
                 let categories: Vec<&str> = t.categories.iter().map(|c| c.label()).collect();

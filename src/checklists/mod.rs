@@ -11,6 +11,7 @@
 pub mod contacts;
 pub mod engine;
 pub mod library;
+pub mod paper;
 pub mod template;
 
 pub use engine::{Answer, RunState, RunSummary, StepAnswer};
