@@ -33,6 +33,15 @@ fn main() {
             "save_draft",
             "load_draft",
             "discard_draft",
+            "checklist_templates",
+            "incident_checklists",
+            "start_checklist",
+            "checklist_run",
+            "answer_checklist_step",
+            "finish_checklist",
+            "organisation_contacts",
+            "save_contacts",
+            "save_blank_checklist",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

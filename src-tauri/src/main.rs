@@ -5,6 +5,7 @@
 
 mod commands;
 mod error;
+mod files;
 mod state;
 
 use std::time::Duration;
@@ -53,6 +54,15 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::save_draft,
             commands::records::load_draft,
             commands::records::discard_draft,
+            commands::checklists::checklist_templates,
+            commands::checklists::incident_checklists,
+            commands::checklists::start_checklist,
+            commands::checklists::checklist_run,
+            commands::checklists::answer_checklist_step,
+            commands::checklists::finish_checklist,
+            commands::checklists::organisation_contacts,
+            commands::checklists::save_contacts,
+            commands::checklists::save_blank_checklist,
         ])
         .events(collect_events![VaultLocked])
 }

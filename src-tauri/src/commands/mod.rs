@@ -1,5 +1,6 @@
 //! Tauri commands: thin adapters that call the core and map its errors. Grouped by feature.
 
+pub mod checklists;
 pub mod records;
 pub mod session;
 pub mod setup;

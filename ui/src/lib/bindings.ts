@@ -44,6 +44,19 @@ export const commands = {
 	saveDraft: (form: string, body: string) => typedError<null, CommandError>(__TAURI_INVOKE("save_draft", { form, body })),
 	loadDraft: (form: string) => typedError<string | null, CommandError>(__TAURI_INVOKE("load_draft", { form })),
 	discardDraft: (form: string) => typedError<null, CommandError>(__TAURI_INVOKE("discard_draft", { form })),
+	checklistTemplates: () => typedError<TemplateList_Serialize, CommandError>(__TAURI_INVOKE("checklist_templates")),
+	incidentChecklists: (reference: string) => typedError<RunSummary_Serialize[], CommandError>(__TAURI_INVOKE("incident_checklists", { reference })),
+	startChecklist: (reference: string, templateId: string) => typedError<RunState_Serialize, CommandError>(__TAURI_INVOKE("start_checklist", { reference, templateId })),
+	checklistRun: (runId: number) => typedError<RunState_Serialize, CommandError>(__TAURI_INVOKE("checklist_run", { runId })),
+	answerChecklistStep: (runId: number, stepId: string, answer: Answer_Deserialize, note: string) => typedError<RunState_Serialize, CommandError>(__TAURI_INVOKE("answer_checklist_step", { runId, stepId, answer, note })),
+	finishChecklist: (runId: number) => typedError<RunState_Serialize, CommandError>(__TAURI_INVOKE("finish_checklist", { runId })),
+	organisationContacts: () => typedError<Contact[], CommandError>(__TAURI_INVOKE("organisation_contacts")),
+	saveContacts: (changes: Contact[]) => typedError<Contact[], CommandError>(__TAURI_INVOKE("save_contacts", { changes })),
+	/**
+	 *  Renders a blank checklist and asks where to save it. Returns the file name written, or
+	 *  `None` when the DSL cancelled the dialog.
+	 */
+	saveBlankChecklist: (templateId: string) => typedError<string | null, CommandError>(__TAURI_INVOKE("save_blank_checklist", { templateId })),
 };
 
 /** Events */
@@ -52,6 +65,35 @@ export const events = {
 };
 
 /* Types */
+/**  An answer to one step. Which variants a step accepts depends on its kind. */
+export type Answer = Answer_Serialize | Answer_Deserialize;
+
+/**  An answer to one step. Which variants a step accepts depends on its kind. */
+export type Answer_Deserialize = 
+/**  A confirm step was done. */
+{ kind: "done" } | { kind: "yes" } | { kind: "no" } | 
+/**  A decision: the option chosen and the reason for it. */
+{ kind: "chosen"; option: string; reason: string } | 
+/**  A record step's text. */
+{ kind: "text"; text: string } | 
+/**  A contact step: the agency was contacted. */
+{ kind: "contacted"; at?: string | null; person: string; outcome: string; reference: string } | 
+/**  Not done; a required step must say why. */
+{ kind: "not_done"; reason: string };
+
+/**  An answer to one step. Which variants a step accepts depends on its kind. */
+export type Answer_Serialize = 
+/**  A confirm step was done. */
+{ kind: "done" } | { kind: "yes" } | { kind: "no" } | 
+/**  A decision: the option chosen and the reason for it. */
+{ kind: "chosen"; option: string; reason: string } | 
+/**  A record step's text. */
+{ kind: "text"; text: string } | 
+/**  A contact step: the agency was contacted. */
+{ kind: "contacted"; at: string | null; person: string; outcome: string; reference: string } | 
+/**  Not done; a required step must say why. */
+{ kind: "not_done"; reason: string };
+
 /**  What the UI needs to pick its first screen. */
 export type AppView = {
 	/**  Missing (set-up), locked (unlock), incomplete (needs help), or open. */
@@ -64,6 +106,12 @@ export type AppView = {
 	wait_seconds: number,
 };
 
+/**  A branch rule: when the condition holds on leaving the step, go to `goto`. */
+export type Branch = {
+	condition: Condition,
+	goto: string,
+};
+
 /**  The kinds of online-safety incident in the seed policies. */
 export type Category = "sharing_nudes" | "indecent_images" | "online_sexual_abuse" | "radicalisation" | "cyberbullying" | "online_hate" | "upskirting" | "sexual_harassment" | "inappropriate_content" | "filtering_breach" | "allegation_against_staff" | "computer_misuse" | "other";
 
@@ -73,10 +121,36 @@ export type Choice<T> = {
 	label: string,
 };
 
+/**  Where one step comes from: a source and the section of it. */
+export type Citation = {
+	source: string,
+	section: string,
+};
+
 export type CommandError = {
 	code: ErrorCode,
 	message: string,
 };
+
+/**  When a branch is taken. */
+export type Condition = 
+/**  This step's answer: "yes" / "no" for a question, an option id for a decision. */
+{ when: "answer"; value: string } | 
+/**  Any of these question steps was answered "yes". */
+{ when: "any_yes"; value: string[] };
+
+/**  One contact as set in Settings. */
+export type Contact = {
+	key: ContactKey,
+	/**  Who or which service ("Sam Patel, LADO", "Front Door"). */
+	name: string,
+	phone: string,
+	/**  Anything else: out-of-hours number, e-mail, web address (kept as text, never opened). */
+	details: string,
+};
+
+/**  Whom a checklist step may ask the DSL to contact. */
+export type ContactKey = "dsl" | "deputy_dsl" | "headteacher" | "lado" | "childrens_social_care" | "police_emergency" | "police" | "ceop" | "prevent" | "report_remove" | "partner_school" | "parents";
 
 export type CustodyEvent = {
 	id: number,
@@ -123,6 +197,12 @@ export type CustodyInput_Serialize = {
 export type CustodyKind = "seized" | "sealed" | "stored" | 
 /**  Handed to the police: officer and collar number required. */
 "handed_over" | "returned" | "other";
+
+/**  One option of a decision step. */
+export type DecisionOption = {
+	id: string,
+	label: string,
+};
 
 /**  One version of an entry. */
 export type Entry = Entry_Serialize | Entry_Deserialize;
@@ -567,7 +647,152 @@ export type Risk = "low" | "medium" | "high" | "immediate";
 /**  How a person is involved in an incident. */
 export type Role = "subject" | "victim" | "alleged_harmer" | "witness" | "reporter";
 
+/**  Everything the walk-through screen needs. */
+export type RunState = RunState_Serialize | RunState_Deserialize;
+
+/**  Everything the walk-through screen needs. */
+export type RunState_Deserialize = {
+	run: RunSummary_Deserialize,
+	/**  The template exactly as it was when the run started. */
+	template: Template_Deserialize,
+	/**  Current answers, by step, including any off the route. */
+	answers: StepAnswer_Deserialize[],
+	/**  The steps on the route so far, in order; the last is `current` when there is one. */
+	route: string[],
+	/**  The step waiting for an answer; `None` when the route has reached its end. */
+	current?: string | null,
+	/**  The contacts named by the template's steps, as set in Settings now. */
+	contacts: Contact[],
+};
+
+/**  Everything the walk-through screen needs. */
+export type RunState_Serialize = {
+	run: RunSummary_Serialize,
+	/**  The template exactly as it was when the run started. */
+	template: Template_Serialize,
+	/**  Current answers, by step, including any off the route. */
+	answers: StepAnswer_Serialize[],
+	/**  The steps on the route so far, in order; the last is `current` when there is one. */
+	route: string[],
+	/**  The step waiting for an answer; `None` when the route has reached its end. */
+	current: string | null,
+	/**  The contacts named by the template's steps, as set in Settings now. */
+	contacts: Contact[],
+};
+
+/**  A run as listed on an incident. */
+export type RunSummary = RunSummary_Serialize | RunSummary_Deserialize;
+
+/**  A run as listed on an incident. */
+export type RunSummary_Deserialize = {
+	id: number,
+	reference: string,
+	template_id: string,
+	template_version: number,
+	title: string,
+	started_at: string,
+	started_by: string,
+	finished_at?: string | null,
+	finished_by?: string | null,
+};
+
+/**  A run as listed on an incident. */
+export type RunSummary_Serialize = {
+	id: number,
+	reference: string,
+	template_id: string,
+	template_version: number,
+	title: string,
+	started_at: string,
+	started_by: string,
+	finished_at: string | null,
+	finished_by: string | null,
+};
+
+/**  A document the template's steps come from. */
+export type Source = {
+	id: string,
+	document: string,
+};
+
 export type Status = "open" | "referred" | "monitoring" | "closed";
+
+/**  A checked step. */
+export type Step = Step_Serialize | Step_Deserialize;
+
+/**  The current answer to a step, with who gave it and when. */
+export type StepAnswer = StepAnswer_Serialize | StepAnswer_Deserialize;
+
+/**  The current answer to a step, with who gave it and when. */
+export type StepAnswer_Deserialize = {
+	step_id: string,
+	version: number,
+	answer: Answer_Deserialize,
+	note: string,
+	answered_at: string,
+	answered_by: string,
+};
+
+/**  The current answer to a step, with who gave it and when. */
+export type StepAnswer_Serialize = {
+	step_id: string,
+	version: number,
+	answer: Answer_Serialize,
+	note: string,
+	answered_at: string,
+	answered_by: string,
+};
+
+/**  What kind of answer a step takes. */
+export type StepKind = 
+/**  Something to do; answered "done" (or "not done", with why). */
+"confirm" | 
+/**  A yes/no question; branches may follow the answer. */
+"question" | 
+/**  A choice among options, always with the reason for it. */
+"decision" | 
+/**  Something to write down (who viewed, what was seen, …). */
+"record" | 
+/**  Contact an agency; the organisation's contact details are shown with it. */
+"contact";
+
+/**  A checked step. */
+export type Step_Deserialize = {
+	id: string,
+	kind: StepKind,
+	title: string,
+	guidance: string,
+	/**  "Never do" warnings shown so they cannot be missed. */
+	never: string[],
+	required: boolean,
+	cites: Citation[],
+	options: DecisionOption[],
+	contact?: ContactKey | null,
+	/**  Where to go when no branch applies; `None` ends the checklist. */
+	next?: string | null,
+	branches: Branch[],
+	/**  The line the step starts on, for messages. */
+	line: number,
+};
+
+/**  A checked step. */
+export type Step_Serialize = {
+	id: string,
+	kind: StepKind,
+	title: string,
+	guidance: string,
+	/**  "Never do" warnings shown so they cannot be missed. */
+	never: string[],
+	required: boolean,
+	cites: Citation[],
+	options: DecisionOption[],
+	contact: ContactKey | null,
+	/**  Where to go when no branch applies; `None` ends the checklist. */
+	next: string | null,
+	branches: Branch[],
+	/**  The line the step starts on, for messages. */
+	line: number,
+};
 
 /**  Feedback on a passphrase as it is typed. */
 export type Strength = Strength_Serialize | Strength_Deserialize;
@@ -594,6 +819,79 @@ export type Strength_Serialize = {
 	problem: string | null,
 	/**  Suggestions to make it stronger. */
 	suggestions: string[],
+};
+
+/**  A template that passed every check. Only these are offered to the DSL. */
+export type Template = Template_Serialize | Template_Deserialize;
+
+/**  One problem in a template, said so that whoever edits the file can find and fix it. */
+export type TemplateError = TemplateError_Serialize | TemplateError_Deserialize;
+
+/**  One problem in a template, said so that whoever edits the file can find and fix it. */
+export type TemplateError_Deserialize = {
+	file: string,
+	line?: number | null,
+	step?: string | null,
+	message: string,
+};
+
+/**  One problem in a template, said so that whoever edits the file can find and fix it. */
+export type TemplateError_Serialize = {
+	file: string,
+	line: number | null,
+	step: string | null,
+	message: string,
+};
+
+/**  A template as the picker shows it. */
+export type TemplateInfo = {
+	id: string,
+	version: number,
+	title: string,
+	summary: string,
+	categories: Category[],
+	steps: number,
+};
+
+/**  The templates on offer, and any the organisation added that were refused (with why). */
+export type TemplateList = TemplateList_Serialize | TemplateList_Deserialize;
+
+/**  The templates on offer, and any the organisation added that were refused (with why). */
+export type TemplateList_Deserialize = {
+	templates: TemplateInfo[],
+	problems: TemplateError_Deserialize[],
+};
+
+/**  The templates on offer, and any the organisation added that were refused (with why). */
+export type TemplateList_Serialize = {
+	templates: TemplateInfo[],
+	problems: TemplateError_Serialize[],
+};
+
+/**  A template that passed every check. Only these are offered to the DSL. */
+export type Template_Deserialize = {
+	id: string,
+	version: number,
+	title: string,
+	summary: string,
+	categories: Category[],
+	sources: Source[],
+	steps: Step_Deserialize[],
+	/**  SHA-256 of the file's bytes: which exact text a run used. */
+	sha256: string,
+};
+
+/**  A template that passed every check. Only these are offered to the DSL. */
+export type Template_Serialize = {
+	id: string,
+	version: number,
+	title: string,
+	summary: string,
+	categories: Category[],
+	sources: Source[],
+	steps: Step_Serialize[],
+	/**  SHA-256 of the file's bytes: which exact text a run used. */
+	sha256: string,
 };
 
 /**  Sent to the UI when the vault locks without the UI asking (idle time-out). */
