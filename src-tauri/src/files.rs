@@ -26,8 +26,7 @@ pub async fn save_pdf(
     let mut f = std::fs::File::create(&path)?;
     f.write_all(bytes)?;
     f.sync_all()?;
-    Ok(Some(
-        path.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-    ))
+    Ok(Some(path.file_name().map_or_else(String::new, |n| {
+        n.to_string_lossy().into_owned()
+    })))
 }

@@ -140,6 +140,7 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     answer_button(driver, "Done")
 
     step_title(driver, "Every step on this route has an answer")
+    driver.execute_script("document.querySelector('.page-head').scrollIntoView()")
     screenshot(driver, "checklist-ready-to-finish")
     click_button(driver, "Finish the checklist")
     step_title(driver, "Checklist finished")
@@ -154,4 +155,5 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     assert "MASH-2026-118" in text
     assert "Called 999" in text
     assert "finished" in driver.find_element(By.CSS_SELECTOR, "[data-testid=checklists]").text
+    driver.execute_script("arguments[0].scrollIntoView()", driver.find_element(By.CSS_SELECTOR, "[data-testid=checklists]"))
     screenshot(driver, "checklist-in-chronology")

@@ -124,9 +124,11 @@ pub async fn save_blank_checklist(
     template_id: String,
 ) -> CommandResult<Option<String>> {
     let lib = library(&state);
-    let entry = lib.get(&template_id).ok_or_else(|| casebook::Error::NotFound {
-        what: format!("The checklist \"{template_id}\""),
-    })?;
+    let entry = lib
+        .get(&template_id)
+        .ok_or_else(|| casebook::Error::NotFound {
+            what: format!("The checklist \"{template_id}\""),
+        })?;
     let pdf = state.with_session(|s| {
         let org = s.organisation()?;
         let contacts = contacts::current(s.conn(), &org.dsl_name)?;
