@@ -30,6 +30,8 @@ pub enum Action {
     ChecklistStarted,
     ChecklistAnswered,
     ChecklistFinished,
+    SigningIdentityCreated,
+    ReferralIssued,
 }
 
 impl Action {
@@ -49,6 +51,8 @@ impl Action {
             Action::ChecklistStarted => "checklist.started",
             Action::ChecklistAnswered => "checklist.answered",
             Action::ChecklistFinished => "checklist.finished",
+            Action::SigningIdentityCreated => "referral.signing_identity_created",
+            Action::ReferralIssued => "referral.issued",
         }
     }
 }

@@ -43,6 +43,7 @@ pub mod demo;
 pub mod error;
 pub mod pdf;
 pub mod records;
+pub mod referral;
 pub mod secret;
 pub mod vault;
 

@@ -70,11 +70,46 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Make a signed referral summary of an incident as a PDF (never overwrites a file).
+    Referral {
+        /// The incident reference, e.g. CB-2026-0042.
+        reference: String,
+        /// Who it is for.
+        #[arg(long, value_enum)]
+        to: RecipientArg,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+    },
+    /// Check a referral PDF's signature. Exits 0 only when the signature is intact; says who
+    /// signed it and whether this vault issued the file (when the vault can be unlocked).
+    Verify {
+        file: PathBuf,
+        /// Check the signature only, without unlocking a vault.
+        #[arg(long)]
+        no_vault: bool,
+    },
     /// Response checklist templates.
     Checklists {
         #[command(subcommand)]
         command: ChecklistsCommand,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RecipientArg {
+    Police,
+    SocialCare,
+    Lado,
+}
+
+impl From<RecipientArg> for casebook::referral::Recipient {
+    fn from(r: RecipientArg) -> Self {
+        match r {
+            RecipientArg::Police => Self::Police,
+            RecipientArg::SocialCare => Self::SocialCare,
+            RecipientArg::Lado => Self::Lado,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -146,6 +181,67 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Checklists { command } => checklists(&vault, command),
+        Command::Referral { reference, to, out } => {
+            if out.exists() {
+                return Err(Error::Internal(format!(
+                    "{} already exists; choose another file name",
+                    out.display()
+                )));
+            }
+            let mut session = unlock(&vault, &mut input)?;
+            let issued = casebook::referral::issue(&mut session, &reference, to.into())?;
+            session.lock(LockReason::Exit)?;
+            write_new_file(&out, &issued.pdf)?;
+            println!(
+                "Wrote {} ({} pages), signed; SHA-256 {}",
+                out.display(),
+                issued.pages,
+                issued.sha256
+            );
+            Ok(())
+        }
+        Command::Verify { file, no_vault } => {
+            let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+            let (intact, problem) = if no_vault || !vault.paths().keys().exists() {
+                let v = casebook::referral::verify_bytes(&bytes)?;
+                println!("Signed by: {}", v.signer);
+                println!("Signed at: {}", v.signed_at);
+                println!("Certificate SHA-256: {}", v.cert_fingerprint);
+                println!("Issued by this vault: not checked (no vault opened)");
+                (v.intact, v.problem)
+            } else {
+                let session = unlock(&vault, &mut input)?;
+                let v = casebook::referral::verify(&session, &bytes)?;
+                session.lock(LockReason::Exit)?;
+                println!("Signed by: {}", v.signer);
+                println!("Signed at: {}", v.signed_at);
+                println!("Certificate SHA-256: {}", v.cert_fingerprint);
+                match &v.issued_here {
+                    Some(r) => println!(
+                        "Issued by this vault: yes, {} for {} on {} by {}",
+                        r.reference,
+                        r.recipient.label(),
+                        r.issued_at,
+                        r.issued_by
+                    ),
+                    None if v.signed_by_this_vault => println!(
+                        "Issued by this vault: no record of this exact file, though it is signed with this vault's certificate"
+                    ),
+                    None => println!("Issued by this vault: no"),
+                }
+                (v.intact, v.problem)
+            };
+            if intact {
+                println!("Signature: intact");
+                Ok(())
+            } else {
+                println!("Signature: NOT intact");
+                Err(Error::Internal(format!(
+                    "the signature is not intact: {}",
+                    problem.unwrap_or_else(|| "unknown reason".into())
+                )))
+            }
+        }
         Command::Init { org, dsl } => init(&vault, &mut input, org, dsl),
         Command::Status => {
             let session = unlock(&vault, &mut input)?;

@@ -298,6 +298,8 @@ impl Vault {
                 "vault",
                 &json!({ "schema_version": db::SCHEMA_VERSION, "kdf": kdf }),
             )?;
+            // The DSL's signing key and certificate for referrals, kept only in the vault.
+            crate::referral::identity(&tx, dsl_name, dsl_name, organisation)?;
             tx.commit()
                 .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
             Ok(conn)

@@ -1,0 +1,285 @@
+//! Signed referral summaries for the police, children's social care and the LADO.
+//!
+//! - [`summary`]: what each recipient is given (and what they are not), from the records;
+//! - [`render`]: the summary as a text-only PDF, with the visible signature block;
+//! - [`sign`]: the digital signature (PAdES baseline, detached CMS) and its check;
+//! - this module: the DSL's signing identity (kept only inside the vault), issuing a referral
+//!   (rendered, signed, recorded with its hash in the vault, the audit trail and the
+//!   chronology, in one transaction), and verifying a PDF someone hands back.
+
+pub mod render;
+pub mod sign;
+pub mod summary;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::audit::{self, Action};
+use crate::records::chronology::{self, EntryInput, EntryKind};
+use crate::records::fields::{self, sql};
+use crate::records::incidents;
+use crate::vault::Session;
+use crate::{Error, Result};
+
+pub use summary::Recipient;
+
+fn signing_error(e: sign::SignError) -> Error {
+    Error::Internal(format!("signing the referral: {e}"))
+}
+
+/// The DSL's signing identity: made once, stored only inside the vault.
+pub fn identity(
+    tx: &Connection,
+    actor: &str,
+    name: &str,
+    organisation: &str,
+) -> Result<sign::Identity> {
+    let found = tx
+        .query_row(
+            "SELECT key_pkcs8, cert_der FROM signing_identities ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        )
+        .optional()
+        .map_err(sql)?;
+    if let Some((key, cert)) = found {
+        return Ok(sign::Identity {
+            key_pkcs8: Zeroizing::new(key),
+            cert_der: cert,
+        });
+    }
+    let now = Utc::now();
+    let id = sign::Identity::generate(name, organisation, now).map_err(signing_error)?;
+    tx.execute(
+        "INSERT INTO signing_identities (key_pkcs8, cert_der, fingerprint, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id.key_pkcs8.as_slice(),
+            id.cert_der,
+            id.fingerprint(),
+            fields::time(now),
+            actor
+        ],
+    )
+    .map_err(sql)?;
+    audit::append(
+        tx,
+        now,
+        actor,
+        Action::SigningIdentityCreated,
+        "signing identity",
+        &json!({ "fingerprint": id.fingerprint() }),
+    )?;
+    Ok(id)
+}
+
+/// Makes sure the vault has a signing identity (at set-up, and for older vaults on first use).
+pub fn ensure_identity(session: &mut Session) -> Result<String> {
+    let org = session.organisation()?;
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| Ok(identity(tx, &actor, &org.dsl_name, &org.name)?.fingerprint()))
+}
+
+/// A signed referral, ready to save or print.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub pdf: Vec<u8>,
+    pub sha256: String,
+    pub cert_fingerprint: String,
+    pub pages: u32,
+    /// "CB-2026-0042 referral to the police.pdf"
+    pub file_name: String,
+}
+
+/// Renders, signs and records a referral of incident `reference` for `recipient`.
+pub fn issue(session: &mut Session, reference: &str, recipient: Recipient) -> Result<Issued> {
+    issue_at(session, reference, recipient, Utc::now())
+}
+
+pub fn issue_at(
+    session: &mut Session,
+    reference: &str,
+    recipient: Recipient,
+    at: DateTime<Utc>,
+) -> Result<Issued> {
+    let org = session.organisation()?;
+    let actor = session.actor().to_owned();
+    let incident = incidents::get(session.conn(), reference)?;
+    let contacts = crate::checklists::contacts::current(session.conn(), &org.dsl_name)?;
+    let s = summary::build(session, reference, recipient)?;
+    session.with_tx(|tx| {
+        let identity = identity(tx, &actor, &org.dsl_name, &org.name)?;
+        let fingerprint = identity.fingerprint();
+        let dsl_contact = contacts
+            .iter()
+            .find(|c| c.key == crate::checklists::contacts::ContactKey::Dsl)
+            .map(|c| [c.phone.as_str(), c.details.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(" · "))
+            .unwrap_or_default();
+        let signer = render::Signer {
+            name: org.dsl_name.clone(),
+            role: "Designated Safeguarding Lead".to_owned(),
+            organisation: org.name.clone(),
+            contact: dsl_contact,
+            at,
+            fingerprint: fingerprint.clone(),
+        };
+        let rendered = render::render(&s, &signer)?;
+        let pdf = sign::sign_pdf(
+            rendered.pdf,
+            &identity,
+            &org.dsl_name,
+            &format!("Referral of {} to {}", reference, recipient.label()),
+            at,
+            rendered.signature.page,
+            [
+                rendered.signature.x,
+                rendered.signature.y,
+                rendered.signature.x + rendered.signature.width,
+                rendered.signature.y + rendered.signature.height,
+            ],
+        )
+        .map_err(signing_error)?;
+        let sha256 = hex::encode(Sha256::digest(&pdf));
+        let pages = u32::try_from(rendered.pages).unwrap_or(u32::MAX);
+        tx.execute(
+            "INSERT INTO referral_issues (incident_id, recipient, issued_at, issued_by, sha256,
+                 cert_fingerprint, pages)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                incident.id,
+                recipient.as_str(),
+                fields::time(at),
+                actor,
+                sha256,
+                fingerprint,
+                pages
+            ],
+        )
+        .map_err(sql)?;
+        let issue_id = tx.last_insert_rowid();
+        chronology::add_in_tx(
+            tx,
+            &incident,
+            &EntryInput {
+                kind: Some(EntryKind::Note),
+                occurred_at: Some(at),
+                text: format!(
+                    "Signed referral summary for {} made ({} pages). SHA-256 of the PDF: {}",
+                    recipient.label(),
+                    pages,
+                    sha256
+                ),
+                ..EntryInput::default()
+            },
+            &actor,
+        )?;
+        audit::append(
+            tx,
+            at,
+            &actor,
+            Action::ReferralIssued,
+            reference,
+            &json!({ "referral": issue_id, "recipient": recipient.as_str(), "sha256": sha256, "certificate": fingerprint }),
+        )?;
+        Ok(Issued {
+            file_name: format!("{reference} referral to {}.pdf", recipient.file_label()),
+            pdf,
+            sha256,
+            cert_fingerprint: fingerprint,
+            pages,
+        })
+    })
+}
+
+/// A referral this vault issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct IssueRecord {
+    pub reference: String,
+    pub recipient: Recipient,
+    pub issued_at: String,
+    pub issued_by: String,
+    pub sha256: String,
+}
+
+/// What checking a PDF found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Verification {
+    /// The signature is intact: no signed byte changed since signing.
+    pub intact: bool,
+    /// Why not, in words, when it is not.
+    pub problem: Option<String>,
+    /// The certificate's subject (name, organisation).
+    pub signer: String,
+    pub cert_fingerprint: String,
+    pub signed_at: String,
+    /// This exact file was issued by this vault (its SHA-256 is recorded here).
+    pub issued_here: Option<IssueRecord>,
+    /// Signed with this vault's certificate (even if this exact file is not recorded).
+    pub signed_by_this_vault: bool,
+}
+
+/// Checks a PDF's signature without a vault.
+pub fn verify_bytes(bytes: &[u8]) -> Result<sign::Verified> {
+    sign::verify_pdf(bytes).map_err(|e| Error::InvalidInput {
+        field: "PDF",
+        message: match e {
+            sign::SignError::Failed(m) => m,
+        },
+    })
+}
+
+/// Checks a PDF's signature and whether this vault issued it.
+pub fn verify(session: &Session, bytes: &[u8]) -> Result<Verification> {
+    let v = verify_bytes(bytes)?;
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let conn = session.conn();
+    let issued_here = conn
+        .query_row(
+            "SELECT i.reference, r.recipient, r.issued_at, r.issued_by, r.sha256
+             FROM referral_issues r JOIN incidents i ON i.id = r.incident_id
+             WHERE r.sha256 = ?1",
+            [&sha256],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(sql)?
+        .and_then(|(reference, recipient, issued_at, issued_by, sha256)| {
+            Some(IssueRecord {
+                reference,
+                recipient: Recipient::parse(&recipient)?,
+                issued_at,
+                issued_by,
+                sha256,
+            })
+        });
+    let signed_by_this_vault: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM signing_identities WHERE fingerprint = ?1)",
+            [&v.cert_fingerprint],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    Ok(Verification {
+        intact: v.intact,
+        problem: v.problem,
+        signer: v.signer,
+        cert_fingerprint: v.cert_fingerprint,
+        signed_at: v.signed_at,
+        issued_here,
+        signed_by_this_vault,
+    })
+}

@@ -1,0 +1,120 @@
+//! A referral summary as a PDF: the protective marking, organisation, reference, recipient and
+//! "page N of M" on every page; the sections; then the visible signature block, whose place is
+//! returned so the digital signature's widget covers it.
+
+use chrono::{DateTime, Utc};
+
+use super::summary::{Item, Summary};
+use crate::pdf::{Area, Furniture, Layout, Style};
+use crate::Result;
+
+/// Who signs, as the signature block shows it.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    pub name: String,
+    pub role: String,
+    pub organisation: String,
+    /// The DSL's phone and other contact details, from Settings.
+    pub contact: String,
+    pub at: DateTime<Utc>,
+    pub fingerprint: String,
+}
+
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub signature: Area,
+    pub pages: usize,
+}
+
+pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
+    let mut l = Layout::new(Furniture {
+        marking: "OFFICIAL-SENSITIVE".to_owned(),
+        header: format!(
+            "{} · {} · for {}",
+            s.organisation,
+            s.reference,
+            s.recipient.label()
+        ),
+        footer: format!(
+            "{} · Casebook referral summary, digitally signed by {}",
+            s.reference, signer.name
+        ),
+    })?;
+    l.text(&s.title, Style::H1, 0.0);
+    l.text(
+        &format!(
+            "{} · prepared {}",
+            s.reference,
+            signer.at.format("%-d %B %Y, %H:%M UTC")
+        ),
+        Style::SMALL,
+        0.0,
+    );
+    for section in &s.sections {
+        l.heading(&section.title, Style::H2);
+        for item in &section.items {
+            match item {
+                Item::Field { label, value } => l.field(label, value),
+                Item::Paragraph { text } => {
+                    l.text(text, Style::BODY, 0.0);
+                    l.gap(3.0);
+                }
+                Item::Quote { text } => {
+                    l.text(&format!("“{text}”"), Style::BODY, 18.0);
+                    l.gap(3.0);
+                }
+                Item::Entry { heading, lines } => {
+                    l.keep(28.0);
+                    l.text(heading, Style::LABEL, 0.0);
+                    for line in lines {
+                        l.text(line, Style::BODY, 12.0);
+                    }
+                    l.gap(4.0);
+                }
+            }
+        }
+    }
+
+    l.heading("Signature", Style::H2);
+    let area = l.block(118.0);
+    l.text_in(
+        area,
+        &[
+            (format!("Signed by {}, {}", signer.name, signer.role), Style::LABEL),
+            (signer.organisation.clone(), Style::BODY),
+            (
+                format!("Date and time: {}", signer.at.format("%-d %B %Y, %H:%M:%S UTC")),
+                Style::BODY,
+            ),
+            (
+                if signer.contact.is_empty() {
+                    "Contact: through the organisation".to_owned()
+                } else {
+                    format!("Contact: {}", signer.contact)
+                },
+                Style::BODY,
+            ),
+            (
+                format!("Signing certificate SHA-256: {}", signer.fingerprint),
+                Style::SMALL,
+            ),
+            (
+                "This PDF carries a digital signature. Any change to it after signing makes the signature invalid."
+                    .to_owned(),
+                Style::SMALL,
+            ),
+        ],
+    );
+    l.after(area);
+    let pages = l.page_count();
+    let pdf = l.finish(
+        &format!("{} — {}", s.title, s.reference),
+        &signer.name,
+        signer.at,
+    )?;
+    Ok(Rendered {
+        pdf,
+        signature: area,
+        pages,
+    })
+}
