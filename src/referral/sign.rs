@@ -350,8 +350,7 @@ pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
         .objects
         .values()
         .filter_map(|o| o.as_dict().ok())
-        .filter(|d| d.get(b"Type").and_then(Object::as_name).ok() == Some(b"Sig".as_slice()))
-        .next_back()
+        .rfind(|d| d.get(b"Type").and_then(Object::as_name).ok() == Some(b"Sig".as_slice()))
         .ok_or_else(|| SignError::Failed("this PDF has no digital signature".into()))?;
     let range: Vec<i64> = sig
         .get(b"ByteRange")
