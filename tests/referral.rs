@@ -1,0 +1,459 @@
+//! Signed referral PDFs, checked with outside tools: pdfsig (poppler) accepts the signature and
+//! rejects any changed byte, qpdf finds the file sound, pdftotext finds every word, pdfimages
+//! finds no image; each recipient gets only what they should.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::{Duration, NaiveDate, Utc};
+
+use casebook::records::chronology::{self, EntryInput, EntryKind};
+use casebook::records::evidence::{self, CustodyInput, CustodyKind, EvidenceInput};
+use casebook::records::incidents::{
+    self, Category, FourC, IncidentInput, PersonLink, Risk, Role, Status,
+};
+use casebook::records::people::{self, PersonInput, PersonKind};
+use casebook::referral::{self, Recipient};
+use casebook::vault::Session;
+use common::*;
+
+fn tool(name: &str, args: &[&str], file: &Path) -> String {
+    let out = Command::new(name)
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{name} (poppler-utils / qpdf, installed by scripts/install-deps): {e}")
+        });
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn pdftotext(file: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(file)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(out.status.success());
+    words(&String::from_utf8_lossy(&out.stdout))
+}
+
+const LONG_NOTE_WORDS: usize = 60;
+
+/// An incident with a child, a staff member, decisions, contacts, evidence and custody.
+fn incident(s: &mut Session, long: bool) -> String {
+    let child = people::create(
+        s,
+        &PersonInput {
+            kind: PersonKind::Child,
+            full_name: "Nguyễn Thị Ánh".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(2011, 3, 14),
+            class_year: "Year 10".into(),
+            send: true,
+            looked_after: false,
+            cp_plan: true,
+        },
+    )
+    .unwrap();
+    let other = people::create(
+        s,
+        &PersonInput {
+            kind: PersonKind::Child,
+            full_name: "Łukasz Wiśniewski".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(2010, 9, 2),
+            class_year: "Year 11".into(),
+            send: false,
+            looked_after: false,
+            cp_plan: false,
+        },
+    )
+    .unwrap();
+    let staff = people::create(
+        s,
+        &PersonInput {
+            kind: PersonKind::Staff,
+            full_name: "Mr Ådne Solberg".into(),
+            date_of_birth: None,
+            class_year: String::new(),
+            send: false,
+            looked_after: false,
+            cp_plan: false,
+        },
+    )
+    .unwrap();
+    let reference = incidents::create(
+        s,
+        &IncidentInput {
+            occurred_at: Some(Utc::now() - Duration::days(1)),
+            reported_at: Utc::now() - Duration::hours(20),
+            reported_by: "Ms Zoë Adeyemi (form tutor)".into(),
+            category: Category::SharingNudes,
+            four_cs: vec![FourC::Contact, FourC::Conduct],
+            summary: "Ánh told her tutor that an adult on a gaming app asked her for a photo and threatened to post a fake one.".into(),
+            childs_words: "He said he would send it to everyone unless I paid him.".into(),
+            risk: Risk::High,
+            status: Status::Referred,
+            outcome: String::new(),
+            retention_until: None,
+        },
+        &[
+            PersonLink { person_id: child.id, role: Role::Victim },
+            PersonLink { person_id: other.id, role: Role::Witness },
+            PersonLink { person_id: staff.id, role: Role::Reporter },
+        ],
+    )
+    .unwrap()
+    .reference;
+    chronology::add(
+        s,
+        &reference,
+        &EntryInput {
+            kind: Some(EntryKind::Decision),
+            text: "Refer to the police and children's social care today".into(),
+            reason: "Sextortion by an adult: UKCIS says refer immediately.".into(),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap();
+    chronology::add(
+        s,
+        &reference,
+        &EntryInput {
+            kind: Some(EntryKind::AgencyContact),
+            text: "Referral by phone".into(),
+            agency: "Children's social care front door".into(),
+            agency_person: "J. Patel".into(),
+            agency_outcome: "Strategy discussion at 3pm".into(),
+            agency_reference: "MASH-2026-118".into(),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap();
+    if long {
+        for i in 0..140 {
+            let text = (0..LONG_NOTE_WORDS)
+                .map(|w| format!("w{i}x{w}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            chronology::add(
+                s,
+                &reference,
+                &EntryInput {
+                    kind: Some(EntryKind::Decision),
+                    text: format!("Decision {i}"),
+                    reason: text,
+                    ..EntryInput::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+    let note = evidence::add(
+        s,
+        &reference,
+        &EvidenceInput {
+            description: "Ánh's phone holds the messages; nothing was viewed.".into(),
+            device: "Black Android phone".into(),
+            device_location: "DSL office safe".into(),
+            held_by: "Siobhán Nguyễn (DSL)".into(),
+            urls: vec!["https://example.invalid/profile/xx".into()],
+        },
+    )
+    .unwrap();
+    evidence::record_custody(
+        s,
+        note.id,
+        &CustodyInput {
+            event: CustodyKind::Sealed,
+            at: Utc::now() - Duration::hours(19),
+            by_whom: "Siobhán Nguyễn".into(),
+            bag_number: "EVB-55501".into(),
+            location: "DSL office safe".into(),
+            recipient: String::new(),
+            collar_number: String::new(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    reference
+}
+
+#[test]
+fn a_referral_is_signed_so_that_pdfsig_accepts_it_and_rejects_any_change() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, false);
+    let issued = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("referral.pdf");
+    std::fs::write(&path, &issued.pdf).unwrap();
+
+    let report = tool("pdfsig", &[], &path);
+    assert!(
+        report.contains("Signature Validation: Signature is Valid."),
+        "{report}"
+    );
+    assert!(report.contains("ETSI.CAdES.detached"), "{report}");
+    assert!(report.contains("Total document signed"), "{report}");
+    assert!(tool("qpdf", &["--check"], &path).contains("No syntax or stream encoding errors"));
+    assert_eq!(
+        tool("pdfimages", &["-list"], &path).lines().count(),
+        2,
+        "no image objects"
+    );
+    let v = referral::verify(&s, &issued.pdf).unwrap();
+    assert!(v.intact, "{v:?}");
+    assert!(v.signed_by_this_vault);
+    assert_eq!(v.issued_here.as_ref().unwrap().reference, reference);
+    assert!(v.signer.contains(DSL), "{}", v.signer);
+
+    // One flipped byte in either signed range: both pdfsig and Casebook say it is not intact.
+    let range_start = issued
+        .pdf
+        .windows(11)
+        .position(|w| w == b"/ByteRange[" || w == b"/ByteRange ")
+        .unwrap();
+    let contents_at = issued.pdf[range_start..]
+        .windows(9)
+        .position(|w| w == b"/Contents")
+        .unwrap()
+        + range_start;
+    for at in [2000, issued.pdf.len() - 40, contents_at - 200] {
+        if contents_at < at && at < contents_at + 16400 {
+            continue;
+        }
+        let mut bad = issued.pdf.clone();
+        bad[at] ^= 0x01;
+        let bad_path = tmp.path().join(format!("flipped-{at}.pdf"));
+        std::fs::write(&bad_path, &bad).unwrap();
+        let report = tool("pdfsig", &[], &bad_path);
+        assert!(
+            !report.contains("Signature is Valid."),
+            "pdfsig accepted a changed byte at {at}: {report}"
+        );
+        match referral::verify(&s, &bad) {
+            Ok(v) => {
+                assert!(!v.intact, "Casebook accepted a changed byte at {at}");
+                assert!(v.issued_here.is_none());
+            }
+            Err(e) => assert_eq!(e.code(), casebook::ErrorCode::InvalidInput),
+        }
+    }
+}
+
+#[test]
+fn the_text_has_the_reference_the_child_and_the_decisions_with_reasons() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut texts = Vec::new();
+    for recipient in Recipient::ALL {
+        let issued = referral::issue(&mut s, &reference, *recipient).unwrap();
+        let path = tmp.path().join(&issued.file_name);
+        std::fs::write(&path, &issued.pdf).unwrap();
+        let text = pdftotext(&path);
+        assert!(text.contains("OFFICIAL-SENSITIVE"));
+        assert!(text.contains(&reference));
+        assert!(text.contains("page 1 of"));
+        assert!(text.contains("Nguyễn Thị Ánh"), "{text}");
+        assert!(text.contains(&format!("Signed by {DSL}, Designated Safeguarding Lead")));
+        assert!(text.contains(&words(&issued.cert_fingerprint[..20])));
+        assert!(text.contains("Sextortion by an adult: UKCIS says refer immediately."));
+        texts.push((*recipient, text));
+    }
+    let text = |r: Recipient| &texts.iter().find(|(x, _)| *x == r).unwrap().1;
+    // The police get the chain of custody; children's social care gets the child's needs.
+    assert!(text(Recipient::Police).contains("EVB-55501"));
+    assert!(text(Recipient::Police).contains("Black Android phone"));
+    assert!(!text(Recipient::SocialCare).contains("EVB-55501"));
+    assert!(text(Recipient::SocialCare).contains("child protection plan"));
+    assert!(text(Recipient::SocialCare).contains("14 March 2011"));
+    // The LADO's summary is about the adult: children by name and role only.
+    assert!(text(Recipient::Lado).contains("Mr Ådne Solberg"));
+    assert!(!text(Recipient::Lado).contains("14 March 2011"));
+    assert!(!text(Recipient::Lado).contains("child protection plan"));
+    assert!(!text(Recipient::Lado).contains("EVB-55501"));
+
+    // Each issue is recorded: hash, audit, chronology.
+    let issued: i64 = s
+        .conn()
+        .query_row("SELECT count(*) FROM referral_issues", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(issued, 3);
+    let audit = casebook::audit::recent(s.conn(), 50).unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "referral.issued")
+            .count(),
+        3
+    );
+    assert!(
+        !audit.iter().any(|e| e.detail.contains("Nguyễn Thị Ánh")),
+        "no content in the audit trail"
+    );
+    let notes = chronology::for_incident(s.conn(), &reference).unwrap();
+    assert_eq!(
+        notes
+            .iter()
+            .filter(|e| e.text.starts_with("Signed referral summary"))
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn a_very_long_chronology_flows_across_pages_and_every_word_is_there() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, true);
+    let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
+    assert!(issued.pages >= 10, "{} pages", issued.pages);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("long.pdf");
+    std::fs::write(&path, &issued.pdf).unwrap();
+    let text = pdftotext(&path);
+    for i in 0..140 {
+        for w in [0, LONG_NOTE_WORDS / 2, LONG_NOTE_WORDS - 1] {
+            let word = format!("w{i}x{w}");
+            assert!(text.contains(&word), "{word} missing");
+        }
+    }
+    for name in [
+        "Nguyễn Thị Ánh",
+        "Łukasz Wiśniewski",
+        "Mr Ådne Solberg",
+        "Zoë Adeyemi",
+    ] {
+        assert!(text.contains(name), "{name} missing");
+    }
+    assert!(text.contains(&format!("page {} of {}", issued.pages, issued.pages)));
+    let report = tool("pdfsig", &[], &path);
+    assert!(report.contains("Signature is Valid."), "{report}");
+
+    // Look at the pages as a person would: rendered, they are not blank.
+    let out = Command::new("pdftoppm")
+        .args(["-r", "30", "-png", "-f", "1", "-l", "2"])
+        .arg(&path)
+        .arg(tmp.path().join("page"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
+fn the_signing_identity_is_made_at_set_up_and_kept_only_in_the_vault() {
+    let f = new_vault();
+    let s = f.unlock();
+    let (fingerprint, key): (String, Vec<u8>) = s
+        .conn()
+        .query_row(
+            "SELECT fingerprint, key_pkcs8 FROM signing_identities",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(fingerprint.len(), 32 * 3 - 1);
+    // The private key is nowhere in the vault folder in clear.
+    let needle = hex::encode(&key[key.len() - 32..]);
+    drop(s);
+    for (path, bytes) in snapshot(&f.dir()) {
+        assert!(
+            !bytes.windows(32).any(|w| w == &key[key.len() - 32..]),
+            "private key bytes in {}",
+            path.display()
+        );
+        assert!(!String::from_utf8_lossy(&bytes).contains(&needle));
+    }
+}
+
+#[test]
+fn the_cli_makes_and_verifies_a_referral() {
+    if std::env::var_os("CASEBOOK_SKIP_KEYRING_TESTS").is_some() {
+        return;
+    }
+    let exe = env!("CARGO_BIN_EXE_casebook");
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = Command::new(exe)
+            .arg("--vault")
+            .arg(&vault)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let p = format!("{PASSPHRASE}\n");
+    let init = run(
+        &["init", "--org", ORG, "--dsl", DSL],
+        &format!("{PASSPHRASE}\n{PASSPHRASE}\n"),
+    );
+    assert!(init.status.success(), "{init:?}");
+    assert!(run(&["demo", "--incidents", "3"], &p).status.success());
+    let found = run(&["search", "pupil", "--limit", "1"], &p);
+    let reference = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+    assert!(reference.starts_with("CB-"), "{found:?}");
+    let out = tmp.path().join("r.pdf");
+    let made = run(
+        &[
+            "referral",
+            &reference,
+            "--to",
+            "lado",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &p,
+    );
+    assert!(made.status.success(), "{made:?}");
+    let verified = run(&["verify", out.to_str().unwrap()], &p);
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{said}");
+    assert!(
+        said.contains("Signature: intact") && said.contains("Issued by this vault: yes"),
+        "{said}"
+    );
+
+    let mut bytes = std::fs::read(&out).unwrap();
+    bytes[500] ^= 0x01;
+    std::fs::write(&out, &bytes).unwrap();
+    let verified = run(&["verify", "--no-vault", out.to_str().unwrap()], "");
+    assert_eq!(verified.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("NOT intact"));
+    // An existing file is never overwritten.
+    let again = run(
+        &[
+            "referral",
+            &reference,
+            "--to",
+            "lado",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &p,
+    );
+    assert_eq!(again.status.code(), Some(1));
+}
