@@ -65,7 +65,9 @@ fn bench(c: &mut Criterion) {
         )
         .unwrap();
     }
-    let pages = referral::issue(&mut s, &reference, Recipient::Police).unwrap().pages;
+    let pages = referral::issue(&mut s, &reference, Recipient::Police)
+        .unwrap()
+        .pages;
     eprintln!("referral of {pages} pages");
     c.bench_function(&format!("signed referral ({pages} pages)"), |b| {
         b.iter(|| referral::issue(&mut s, &reference, Recipient::Police).unwrap())

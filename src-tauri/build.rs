@@ -42,6 +42,10 @@ fn main() {
             "organisation_contacts",
             "save_contacts",
             "save_blank_checklist",
+            "referral_preview",
+            "save_referral",
+            "print_referral",
+            "verify_referral_file",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

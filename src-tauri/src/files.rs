@@ -1,32 +1,87 @@
-//! Files the DSL chooses to write: always through the native save dialog (rfd), never to an
-//! automatic location, and never over a file without the dialog's own confirmation.
+//! Files the DSL chooses to write: always through the native dialogs (rfd), never to an
+//! automatic location; printing goes through a private temporary file removed afterwards.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::CommandResult;
 
-/// Asks where to save `bytes` (a PDF), then writes and syncs it. `None` when cancelled.
-pub async fn save_pdf(
-    window: &tauri::Window,
-    file_name: &str,
-    bytes: &[u8],
-) -> CommandResult<Option<String>> {
-    let Some(handle) = rfd::AsyncFileDialog::new()
+/// Asks where to save a PDF. `None` when cancelled. The dialog itself asks before replacing.
+pub async fn choose_save_path(window: &tauri::Window, file_name: &str) -> Option<PathBuf> {
+    rfd::AsyncFileDialog::new()
         .set_parent(window)
         .set_title("Save PDF")
         .set_file_name(file_name)
         .add_filter("PDF document", &["pdf"])
         .save_file()
         .await
-    else {
-        return Ok(None);
-    };
-    let path = handle.path().to_path_buf();
-    // The dialog already asked before replacing an existing file.
-    let mut f = std::fs::File::create(&path)?;
+        .map(|h| h.path().to_path_buf())
+}
+
+/// Writes and syncs a file.
+pub fn write_file(path: &Path, bytes: &[u8]) -> CommandResult<()> {
+    let mut f = std::fs::File::create(path)?;
     f.write_all(bytes)?;
     f.sync_all()?;
+    Ok(())
+}
+
+/// Asks where to save `bytes` (a PDF), then writes them. `None` when cancelled.
+pub async fn save_pdf(
+    window: &tauri::Window,
+    file_name: &str,
+    bytes: &[u8],
+) -> CommandResult<Option<String>> {
+    let Some(path) = choose_save_path(window, file_name).await else {
+        return Ok(None);
+    };
+    write_file(&path, bytes)?;
     Ok(Some(path.file_name().map_or_else(String::new, |n| {
         n.to_string_lossy().into_owned()
     })))
+}
+
+/// How long the system viewer has to open a printed file before it is removed.
+const PRINT_FILE_LIFETIME: Duration = Duration::from_secs(120);
+
+/// Opens a PDF in the system's viewer (where the DSL prints it) through an owner-only file in
+/// a private folder (the per-user runtime folder where there is one: memory, not disk), and
+/// removes it once the viewer has had time to read it.
+pub fn print_pdf(file_name: &str, bytes: &[u8]) -> CommandResult<()> {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = tempfile::Builder::new()
+        .prefix("casebook-print-")
+        .tempdir_in(base)?;
+    let path = dir.path().join(file_name);
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    open_with_system_viewer(&path)?;
+    std::thread::spawn(move || {
+        std::thread::sleep(PRINT_FILE_LIFETIME);
+        drop(dir); // removes the folder and the file
+    });
+    Ok(())
+}
+
+fn open_with_system_viewer(path: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    let mut cmd = std::process::Command::new("xdg-open");
+    #[cfg(target_os = "macos")]
+    let mut cmd = std::process::Command::new("open");
+    #[cfg(target_os = "windows")]
+    let mut cmd = {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    };
+    cmd.arg(path).spawn().map(|_| ())
 }

@@ -63,6 +63,10 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::checklists::organisation_contacts,
             commands::checklists::save_contacts,
             commands::checklists::save_blank_checklist,
+            commands::referrals::referral_preview,
+            commands::referrals::save_referral,
+            commands::referrals::print_referral,
+            commands::referrals::verify_referral_file,
         ])
         .events(collect_events![VaultLocked])
 }

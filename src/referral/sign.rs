@@ -417,7 +417,7 @@ pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
     };
     let cert_der = cert.to_der().map_err(|e| fail("certificate", e))?;
     v.cert_fingerprint = fingerprint(&cert_der);
-    v.signer = cert.tbs_certificate.subject.to_string();
+    v.signer = signer_name(&cert);
     let Some(si) = sd.signer_infos.0.iter().next() else {
         v.problem = Some("the signature has no signer".into());
         return Ok(v);
@@ -469,6 +469,27 @@ pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
     }
     v.intact = true;
     Ok(v)
+}
+
+/// "Name, Organisation" from the certificate's subject (common name and organisation).
+fn signer_name(cert: &Certificate) -> String {
+    let mut name = String::new();
+    let mut org = String::new();
+    for rdn in cert.tbs_certificate.subject.0.iter() {
+        for atv in rdn.0.iter() {
+            let text = atv.to_string().replace("\\,", ",").replace("\\+", "+");
+            if let Some(v) = text.strip_prefix("CN=") {
+                name = v.to_owned();
+            } else if let Some(v) = text.strip_prefix("O=") {
+                org = v.to_owned();
+            }
+        }
+    }
+    match (name.is_empty(), org.is_empty()) {
+        (false, false) => format!("{name}, {org}"),
+        (false, true) => name,
+        _ => cert.tbs_certificate.subject.to_string(),
+    }
 }
 
 fn trim_padding(contents: &[u8]) -> &[u8] {

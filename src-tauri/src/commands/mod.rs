@@ -2,5 +2,6 @@
 
 pub mod checklists;
 pub mod records;
+pub mod referrals;
 pub mod session;
 pub mod setup;

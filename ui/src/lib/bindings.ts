@@ -57,6 +57,23 @@ export const commands = {
 	 *  `None` when the DSL cancelled the dialog.
 	 */
 	saveBlankChecklist: (templateId: string) => typedError<string | null, CommandError>(__TAURI_INVOKE("save_blank_checklist", { templateId })),
+	/**  What the referral will say, for the preview. Nothing is recorded. */
+	referralPreview: (reference: string, recipient: Recipient) => typedError<Summary, CommandError>(__TAURI_INVOKE("referral_preview", { reference, recipient })),
+	/**
+	 *  Asks where to save, then signs, records and writes the referral. `None` when cancelled
+	 *  (then nothing is recorded).
+	 */
+	saveReferral: (reference: string, recipient: Recipient) => typedError<string | null, CommandError>(__TAURI_INVOKE("save_referral", { reference, recipient })),
+	/**
+	 *  Signs and records the referral, then opens it in the system's viewer to print, through a
+	 *  private temporary file that is removed afterwards.
+	 */
+	printReferral: (reference: string, recipient: Recipient) => typedError<null, CommandError>(__TAURI_INVOKE("print_referral", { reference, recipient })),
+	/**
+	 *  Asks for a PDF and checks its signature and whether this vault issued it. `None` when
+	 *  cancelled.
+	 */
+	verifyReferralFile: () => typedError<[string, Verification_Serialize] | null, CommandError>(__TAURI_INVOKE("verify_referral_file")),
 };
 
 /** Events */
@@ -505,6 +522,22 @@ export type Incident_Serialize = {
 	people: LinkedPerson[],
 };
 
+/**  A referral this vault issued. */
+export type IssueRecord = {
+	reference: string,
+	recipient: Recipient,
+	issued_at: string,
+	issued_by: string,
+	sha256: string,
+};
+
+/**  One item in a section. */
+export type Item = { kind: "field"; label: string; value: string } | { kind: "paragraph"; text: string } | 
+/**  Words kept exactly as said. */
+{ kind: "quote"; text: string } | 
+/**  A dated entry: a heading line and lines under it. */
+{ kind: "entry"; heading: string; lines: string[] };
+
 export type LinkedPerson = {
 	person_id: number,
 	full_name: string,
@@ -619,6 +652,9 @@ export type Person_Serialize = {
 	changed_by: string,
 };
 
+/**  Who a referral is for. */
+export type Recipient = "police" | "social_care" | "lado";
+
 /**  After a recovery-code unlock: who the vault belongs to, for the new-passphrase screen. */
 export type RecoveredView = RecoveredView_Serialize | RecoveredView_Deserialize;
 
@@ -707,6 +743,11 @@ export type RunSummary_Serialize = {
 	started_by: string,
 	finished_at: string | null,
 	finished_by: string | null,
+};
+
+export type Section = {
+	title: string,
+	items: Item[],
 };
 
 /**  A document the template's steps come from. */
@@ -821,6 +862,15 @@ export type Strength_Serialize = {
 	suggestions: string[],
 };
 
+/**  Everything a referral says, in order. */
+export type Summary = {
+	recipient: Recipient,
+	title: string,
+	organisation: string,
+	reference: string,
+	sections: Section[],
+};
+
 /**  A template that passed every check. Only these are offered to the DSL. */
 export type Template = Template_Serialize | Template_Deserialize;
 
@@ -900,6 +950,41 @@ export type VaultLocked = {
 };
 
 export type VaultView = "missing" | "locked" | "incomplete" | "recovered" | "open";
+
+/**  What checking a PDF found. */
+export type Verification = Verification_Serialize | Verification_Deserialize;
+
+/**  What checking a PDF found. */
+export type Verification_Deserialize = {
+	/**  The signature is intact: no signed byte changed since signing. */
+	intact: boolean,
+	/**  Why not, in words, when it is not. */
+	problem?: string | null,
+	/**  The certificate's subject (name, organisation). */
+	signer: string,
+	cert_fingerprint: string,
+	signed_at: string,
+	/**  This exact file was issued by this vault (its SHA-256 is recorded here). */
+	issued_here?: IssueRecord | null,
+	/**  Signed with this vault's certificate (even if this exact file is not recorded). */
+	signed_by_this_vault: boolean,
+};
+
+/**  What checking a PDF found. */
+export type Verification_Serialize = {
+	/**  The signature is intact: no signed byte changed since signing. */
+	intact: boolean,
+	/**  Why not, in words, when it is not. */
+	problem: string | null,
+	/**  The certificate's subject (name, organisation). */
+	signer: string,
+	cert_fingerprint: string,
+	signed_at: string,
+	/**  This exact file was issued by this vault (its SHA-256 is recorded here). */
+	issued_here: IssueRecord | null,
+	/**  Signed with this vault's certificate (even if this exact file is not recorded). */
+	signed_by_this_vault: boolean,
+};
 
 /**  The fixed lists the forms offer. */
 export type Vocabulary = {

@@ -1,0 +1,86 @@
+//! Referrals: a preview of what the recipient will get, the signed PDF saved where the DSL
+//! chooses or printed through a private temporary file, and checking a PDF handed back.
+
+use casebook::referral::{self, summary::Summary, Recipient, Verification};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// What the referral will say, for the preview. Nothing is recorded.
+#[tauri::command]
+#[specta::specta]
+pub async fn referral_preview(
+    state: State<'_, AppState>,
+    reference: String,
+    recipient: Recipient,
+) -> CommandResult<Summary> {
+    state.with_session(|s| Ok(referral::summary::build(s, &reference, recipient)?))
+}
+
+/// Asks where to save, then signs, records and writes the referral. `None` when cancelled
+/// (then nothing is recorded).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_referral(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    reference: String,
+    recipient: Recipient,
+) -> CommandResult<Option<String>> {
+    let suggested = format!("{reference} referral to {}.pdf", recipient.file_label());
+    let Some(path) = crate::files::choose_save_path(&window, &suggested).await else {
+        return Ok(None);
+    };
+    let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
+    crate::files::write_file(&path, &issued.pdf)?;
+    Ok(Some(path.file_name().map_or_else(String::new, |n| {
+        n.to_string_lossy().into_owned()
+    })))
+}
+
+/// Signs and records the referral, then opens it in the system's viewer to print, through a
+/// private temporary file that is removed afterwards.
+#[tauri::command]
+#[specta::specta]
+pub async fn print_referral(
+    state: State<'_, AppState>,
+    reference: String,
+    recipient: Recipient,
+) -> CommandResult<()> {
+    let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
+    crate::files::print_pdf(&issued.file_name, &issued.pdf)
+}
+
+/// Asks for a PDF and checks its signature and whether this vault issued it. `None` when
+/// cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_referral_file(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+) -> CommandResult<Option<(String, Verification)>> {
+    let Some(handle) = rfd::AsyncFileDialog::new()
+        .set_parent(&window)
+        .set_title("Check a signed PDF")
+        .add_filter("PDF document", &["pdf"])
+        .pick_file()
+        .await
+    else {
+        return Ok(None);
+    };
+    let path = handle.path().to_path_buf();
+    let meta = std::fs::metadata(&path)?;
+    if meta.len() > 100 * 1024 * 1024 {
+        return Err(casebook::Error::InvalidInput {
+            field: "PDF",
+            message: "this file is larger than 100 MB; it is not a Casebook referral".into(),
+        }
+        .into());
+    }
+    let bytes = std::fs::read(&path)?;
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    state.with_session(|s| Ok(Some((name, referral::verify(s, &bytes)?))))
+}

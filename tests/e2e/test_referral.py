@@ -1,0 +1,89 @@
+"""A DSL makes a signed referral in the real window: picks the recipient, reads the preview,
+saves the PDF through the native save dialog (answered with xdotool, as a person would type a
+path), checks it with pdfsig, then opens it on the "Check a PDF" screen; a changed copy is
+reported as not intact."""
+import os
+import subprocess
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
+
+from test_first_run import click_button, heading, wait
+from test_incidents import ORG, PASSPHRASE, unlock
+
+
+def answer_file_dialog(title, path, location_bar=False):
+    """Waits for the GTK dialog called `title`, types `path` into it and presses Return."""
+    found = subprocess.run(
+        ["xdotool", "search", "--sync", "--onlyvisible", "--name", title], capture_output=True, text=True, timeout=30
+    )
+    assert found.returncode == 0, f"no {title!r} dialog appeared"
+    window = found.stdout.split()[0]
+    # No window manager under Xvfb: give the dialog the keyboard focus directly, then type
+    # through XTEST (real key events, which GTK accepts; synthetic per-window events it ignores).
+    time.sleep(1.0)
+    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=False, timeout=10)
+    time.sleep(0.5)
+    subprocess.run(["xdotool", "key", "ctrl+l" if location_bar else "ctrl+a"], check=True, timeout=10)
+    time.sleep(0.3)
+    subprocess.run(["xdotool", "type", "--delay", "30", path], check=True, timeout=30)
+    time.sleep(0.5)
+    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
+    if os.environ.get("CASEBOOK_E2E_DEBUG"):
+        subprocess.run(["import", "-window", "root", f"/tmp/dialog-{title.replace(' ', '-')}.png"], check=False)
+
+
+def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
+    driver = app
+    cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    cli("demo", "--incidents", "4", "--seed", "11", stdin=f"{PASSPHRASE}\n")
+    driver.refresh()
+    unlock(driver)
+
+    heading(driver, "Incidents")
+    rows = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.list tbody tr"))
+    rows[0].find_element(By.TAG_NAME, "button").click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "CB-"))
+    reference = driver.find_element(By.TAG_NAME, "h1").text
+
+    Select(driver.find_element(By.ID, "referral-recipient")).select_by_visible_text("The police")
+    click_button(driver, "Preview")
+    preview = wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
+    assert "Referral to the police" in preview.text
+    assert reference in preview.text
+    assert "Decisions and the reasons for them" in preview.text
+    driver.execute_script("arguments[0].scrollIntoView()", driver.find_element(By.CSS_SELECTOR, "[data-testid=referral]"))
+    screenshot(driver, "referral-preview")
+
+    target = str(tmp_path / "referral-police.pdf")
+    click_button(driver, "Sign and save PDF…")
+    answer_file_dialog("Save PDF", target)
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=referral] [role=status]"), "Signed and saved"))
+    assert os.path.exists(target)
+    report = subprocess.run(["pdfsig", target], capture_output=True, text=True).stdout
+    assert "Signature Validation: Signature is Valid." in report, report
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "Signed referral summary for the police"))
+
+    # Check it on the "Check a PDF" screen.
+    click_button(driver, "Check a PDF")
+    heading(driver, "Check a signed PDF")
+    click_button(driver, "Open a PDF…")
+    answer_file_dialog("Check a signed PDF", target, location_bar=True)
+    result = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=verify-result]")))
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=verify-result]"), "intact"))
+    assert "The signature is intact" in result.text
+    assert f"Yes: {reference}" in result.text
+    screenshot(driver, "verify-intact")
+
+    # One changed byte: not intact, and not issued here.
+    changed = str(tmp_path / "changed.pdf")
+    data = bytearray(open(target, "rb").read())
+    data[1500] ^= 1
+    open(changed, "wb").write(bytes(data))
+    click_button(driver, "Open a PDF…")
+    answer_file_dialog("Check a signed PDF", changed, location_bar=True)
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=verify-result]"), "NOT intact"))
+    assert "this exact file is not recorded here" in driver.find_element(By.CSS_SELECTOR, "[data-testid=verify-result]").text
+    screenshot(driver, "verify-changed")
