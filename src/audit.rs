@@ -32,6 +32,8 @@ pub enum Action {
     ChecklistFinished,
     SigningIdentityCreated,
     ReferralIssued,
+    BackupVerified,
+    VaultRestored,
 }
 
 impl Action {
@@ -53,6 +55,8 @@ impl Action {
             Action::ChecklistFinished => "checklist.finished",
             Action::SigningIdentityCreated => "referral.signing_identity_created",
             Action::ReferralIssued => "referral.issued",
+            Action::BackupVerified => "vault.backup_verified",
+            Action::VaultRestored => "vault.restored",
         }
     }
 }

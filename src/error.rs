@@ -32,6 +32,7 @@ pub enum ErrorCode {
     NewerSchema,
     DamagedKeyFile,
     DamagedDatabase,
+    DamagedBackup,
     DiskFull,
     Io,
     Storage,
@@ -98,6 +99,9 @@ pub enum Error {
     #[error("The vault database {} is damaged or is not a Casebook vault. It was not changed. Restore it from a backup, or ask for help.", .path.display())]
     DamagedDatabase { path: PathBuf },
 
+    #[error("The backup file {} cannot be used ({detail}). It was not changed. Try another backup copy.", .path.display())]
+    DamagedBackup { path: PathBuf, detail: String },
+
     #[error("The disk is full: nothing was saved. Free some space and try again.")]
     DiskFull,
 
@@ -133,6 +137,7 @@ impl Error {
             Error::NewerSchema { .. } => ErrorCode::NewerSchema,
             Error::DamagedKeyFile { .. } => ErrorCode::DamagedKeyFile,
             Error::DamagedDatabase { .. } => ErrorCode::DamagedDatabase,
+            Error::DamagedBackup { .. } => ErrorCode::DamagedBackup,
             Error::DiskFull => ErrorCode::DiskFull,
             Error::Io { .. } => ErrorCode::Io,
             Error::Storage { .. } => ErrorCode::Storage,

@@ -88,6 +88,16 @@ enum Command {
         #[arg(long)]
         no_vault: bool,
     },
+    /// Write a verified, encrypted backup of the vault to FILE (never overwrites a file).
+    Backup { file: PathBuf },
+    /// Restore a backup into the vault folder with the recovery code, then set a new passphrase.
+    /// An existing vault is replaced only with --replace and the word REPLACE typed when asked;
+    /// its files are kept in a replaced-<time> folder.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        replace: bool,
+    },
     /// Response checklist templates.
     Checklists {
         #[command(subcommand)]
@@ -181,6 +191,47 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Checklists { command } => checklists(&vault, command),
+        Command::Backup { file } => {
+            let mut session = unlock(&vault, &mut input)?;
+            let report = session.backup_to(&file);
+            session.lock(LockReason::Exit)?;
+            let report = report?;
+            println!(
+                "Backup written and verified: {} ({} bytes, {} records, {} audit entries, SHA-256 {})",
+                file.display(),
+                report.bytes,
+                report.records,
+                report.audit_entries,
+                report.sha256
+            );
+            Ok(())
+        }
+        Command::Restore { file, replace } => {
+            let typed = input.secret("Recovery code: ")?;
+            let code = RecoveryCode::parse(typed.expose())?;
+            let confirmation;
+            let existing = if replace {
+                confirmation =
+                    input.line("Type REPLACE to replace the vault on this computer: ")?;
+                casebook::vault::backup::Existing::Replace {
+                    typed: confirmation.trim(),
+                }
+            } else {
+                casebook::vault::backup::Existing::Refuse
+            };
+            let recovered = casebook::vault::backup::restore(&vault, &file, &code, existing)?;
+            let new = input.secret("New passphrase: ")?;
+            let confirm = input.secret("New passphrase again: ")?;
+            let session = recovered
+                .set_new_passphrase(&new, &confirm)
+                .map_err(Error::from)?;
+            println!(
+                "Restored {} into {}; the new passphrase works on this computer.",
+                file.display(),
+                vault.paths().dir().display()
+            );
+            session.lock(LockReason::Exit)
+        }
         Command::Referral { reference, to, out } => {
             if out.exists() {
                 return Err(Error::Internal(format!(

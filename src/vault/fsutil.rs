@@ -76,3 +76,16 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     let _ = dir;
     Ok(())
 }
+
+/// Writes a new owner-only file (fails if it exists) and syncs it.
+pub fn write_private_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    create_private_file(path)?;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| Error::io(path, e))
+}

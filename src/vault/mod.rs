@@ -6,6 +6,7 @@
 //! the connection and wipes the key.
 
 mod attempts;
+pub mod backup;
 pub mod db;
 pub mod device;
 mod fsutil;

@@ -1,0 +1,450 @@
+//! Backups: one encrypted file, made from a consistent snapshot while the vault is in use,
+//! carrying the key slots so the passphrase (on this computer) or the recovery code (anywhere)
+//! opens it, and checked by reopening it before anyone is told it is done.
+//!
+//! File layout: the line `CASEBOOK BACKUP 1\n`, a 4-byte little-endian manifest length, the
+//! manifest (JSON: key slots, schema version, table counts, the audit trail's head, the SHA-256
+//! of the database bytes), then the SQLCipher database itself — still encrypted page by page with
+//! the vault's data key. Nothing in the file is plaintext record content.
+//!
+//! The manifest anchors the audit trail's newest entry: a restored vault whose trail is shorter
+//! than its backup said would be detected.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::keyslots::KeySlotFile;
+use super::{db, fsutil, RecoveredVault, Session, Vault};
+use crate::audit::{self, Action};
+use crate::vault::recovery::RecoveryCode;
+use crate::{Error, Result};
+
+const MAGIC: &[u8] = b"CASEBOOK BACKUP 1\n";
+/// A manifest is a few kilobytes; anything much larger is not one.
+const MAX_MANIFEST: u32 = 1024 * 1024;
+/// Days after the last verified backup before the DSL is reminded.
+pub const DEFAULT_REMINDER_DAYS: u32 = 7;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub created_at: DateTime<Utc>,
+    pub schema_version: i64,
+    pub keys: KeySlotFile,
+    pub db_len: u64,
+    pub db_sha256: String,
+    /// Row counts per table at the snapshot.
+    pub tables: Vec<(String, i64)>,
+    /// The audit trail's newest entry at the snapshot: (seq, hash).
+    pub audit_head: Option<(i64, String)>,
+}
+
+/// What a verified backup holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BackupReport {
+    pub file: String,
+    pub bytes: u32,
+    pub sha256: String,
+    pub records: u32,
+    pub audit_entries: u32,
+}
+
+fn damaged(path: &Path, detail: impl Into<String>) -> Error {
+    Error::DamagedBackup {
+        path: path.to_path_buf(),
+        detail: detail.into(),
+    }
+}
+
+/// Reads and checks a backup file's structure (not yet its keys). Never panics on any input.
+pub fn read(path: &Path) -> Result<(Manifest, Vec<u8>)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse(path, &bytes)
+}
+
+/// [`read`] on bytes already in memory (also what the fuzz tests call).
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Manifest, Vec<u8>)> {
+    let rest = bytes
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| damaged(path, "it is not a Casebook backup"))?;
+    let (len, rest) = rest
+        .split_first_chunk::<4>()
+        .ok_or_else(|| damaged(path, "it is cut short"))?;
+    let len = u32::from_le_bytes(*len);
+    if len > MAX_MANIFEST {
+        return Err(damaged(path, "its description is damaged"));
+    }
+    let len = usize::try_from(len).map_err(|_| damaged(path, "its description is damaged"))?;
+    if rest.len() < len {
+        return Err(damaged(path, "it is cut short"));
+    }
+    let (manifest, db_bytes) = rest.split_at(len);
+    let manifest: Manifest = serde_json::from_slice(manifest)
+        .map_err(|_| damaged(path, "its description is damaged"))?;
+    if manifest.format != 1 {
+        return Err(damaged(path, "it was made by a newer Casebook"));
+    }
+    if manifest.schema_version > db::SCHEMA_VERSION {
+        return Err(damaged(path, "it was made by a newer Casebook"));
+    }
+    if db_bytes.len() as u64 != manifest.db_len {
+        return Err(damaged(path, "it is cut short or has extra bytes"));
+    }
+    if hex::encode(Sha256::digest(db_bytes)) != manifest.db_sha256 {
+        return Err(damaged(path, "its contents were changed or damaged"));
+    }
+    Ok((manifest, db_bytes.to_vec()))
+}
+
+/// Removes a SQLite file with its -wal and -shm companions.
+fn remove_db_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// Opens an extracted backup database and checks it thoroughly: SQLite's and SQLCipher's
+/// integrity checks, the counts in the manifest, and the audit chain with its recorded head.
+fn check_extracted(
+    db_path: &Path,
+    key: &crate::secret::Key32,
+    manifest: &Manifest,
+    backup: &Path,
+) -> Result<(u32, u32)> {
+    let conn = db::open(db_path, key, manifest.keys.cipher, false)
+        .map_err(|_| damaged(backup, "it does not open with its keys"))?;
+    let sql = |_| damaged(backup, "its database is damaged");
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(sql)?;
+    if ok != "ok" {
+        return Err(damaged(backup, "its database failed the integrity check"));
+    }
+    let cipher_problems: Option<String> = conn
+        .query_row("PRAGMA cipher_integrity_check", [], |r| r.get(0))
+        .optional()
+        .map_err(sql)?;
+    if let Some(p) = cipher_problems {
+        return Err(damaged(backup, format!("a page failed its check ({p})")));
+    }
+    let mut records = 0i64;
+    for (table, expected) in &manifest.tables {
+        let n: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM \"{}\"", table.replace('"', "\"\"")),
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        if n != *expected {
+            return Err(damaged(
+                backup,
+                format!("table {table} has {n} rows, not {expected}"),
+            ));
+        }
+        if !table.starts_with("search_") && table != "audit_log" {
+            records += n;
+        }
+    }
+    let chain = audit::verify(&conn)?;
+    if !chain.is_intact() {
+        return Err(damaged(backup, "its audit trail does not verify"));
+    }
+    let head: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(sql)?;
+    if head != manifest.audit_head {
+        return Err(damaged(
+            backup,
+            "its audit trail is not the one recorded when it was made",
+        ));
+    }
+    let entries = head.map_or(0, |(seq, _)| seq);
+    Ok((
+        u32::try_from(records).unwrap_or(u32::MAX),
+        u32::try_from(entries).unwrap_or(u32::MAX),
+    ))
+}
+
+/// A unique scratch path beside `near` (same file system, so a rename is atomic).
+fn scratch(near: &Path, what: &str) -> Result<PathBuf> {
+    let mut tag = [0u8; 8];
+    crate::secret::fill_random(&mut tag)?;
+    let name = format!(".casebook-{what}-{}", hex::encode(tag));
+    Ok(near.parent().unwrap_or(Path::new(".")).join(name))
+}
+
+impl Session {
+    /// Writes a verified backup to `dest` (which must not exist) and records it.
+    pub fn backup_to(&mut self, dest: &Path) -> Result<BackupReport> {
+        if dest.exists() {
+            return Err(Error::InvalidInput {
+                field: "Backup file",
+                message: format!("{} already exists; choose a new name", dest.display()),
+            });
+        }
+        // 1. A consistent snapshot through SQLite's online backup, into an encrypted copy;
+        // 2. the file, written beside its final name, synced, then linked into place.
+        let snap = scratch(dest, "snapshot")?;
+        let written = self.write_backup(&snap, dest);
+        remove_db_files(&snap);
+        written?;
+
+        // 3. Reopen what was written, from the file, and check it before saying "done".
+        let report = self.verify_backup_file(dest)?;
+        let actor = self.actor.clone();
+        let detail = json!({ "sha256": report.sha256, "bytes": report.bytes, "records": report.records, "audit_entries": report.audit_entries });
+        self.with_tx(|tx| {
+            audit::append(
+                tx,
+                Utc::now(),
+                &actor,
+                Action::BackupVerified,
+                "backup",
+                &detail,
+            )
+        })?;
+        Ok(report)
+    }
+
+    fn write_backup(&self, snap: &Path, dest: &Path) -> Result<()> {
+        let mut out = db::open(snap, &self.data_key, self.keys.cipher, true)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)
+                .map_err(|e| Error::sqlite(snap, e))?;
+            backup
+                .run_to_completion(1024, std::time::Duration::ZERO, None)
+                .map_err(|e| Error::sqlite(snap, e))?;
+        }
+        out.execute_batch("PRAGMA journal_mode = DELETE;")
+            .map_err(|e| Error::sqlite(snap, e))?;
+        let tables = Session::table_counts(&out, snap)?;
+        let head: Option<(i64, String)> = out
+            .query_row(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| Error::sqlite(snap, e))?;
+        let schema_version = db::schema_version(&out).map_err(|e| Error::sqlite(snap, e))?;
+        drop(out);
+        let db_bytes = std::fs::read(snap).map_err(|e| Error::io(snap, e))?;
+        let manifest = Manifest {
+            format: 1,
+            created_at: Utc::now(),
+            schema_version,
+            keys: self.keys.clone(),
+            db_len: db_bytes.len() as u64,
+            db_sha256: hex::encode(Sha256::digest(&db_bytes)),
+            tables,
+            audit_head: head,
+        };
+        // 2. The file, written beside its final name, synced, then renamed into place.
+        let json = serde_json::to_vec(&manifest)
+            .map_err(|e| Error::Internal(format!("backup description: {e}")))?;
+        let partial = scratch(dest, "partial")?;
+        let write = (|| -> std::io::Result<()> {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&partial)?;
+            f.write_all(MAGIC)?;
+            f.write_all(&u32::try_from(json.len()).unwrap_or(u32::MAX).to_le_bytes())?;
+            f.write_all(&json)?;
+            f.write_all(&db_bytes)?;
+            f.sync_all()
+        })();
+        if let Err(e) = write {
+            let _ = std::fs::remove_file(&partial);
+            return Err(Error::io(dest, e));
+        }
+        if std::fs::hard_link(&partial, dest).is_err() {
+            // File systems without hard links (FAT on USB sticks): a rename, after
+            // checking again that nothing appeared at the destination.
+            if dest.exists() {
+                let _ = std::fs::remove_file(&partial);
+                return Err(Error::InvalidInput {
+                    field: "Backup file",
+                    message: format!("{} already exists; choose a new name", dest.display()),
+                });
+            }
+            std::fs::rename(&partial, dest).map_err(|e| Error::io(dest, e))?;
+        } else {
+            let _ = std::fs::remove_file(&partial);
+        }
+        let _ = fsutil::sync_dir(dest.parent().unwrap_or(Path::new(".")));
+        Ok(())
+    }
+
+    /// Reads a backup of this vault back from disk and checks it completely.
+    pub fn verify_backup_file(&self, path: &Path) -> Result<BackupReport> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let (manifest, db_bytes) = parse(path, &bytes)?;
+        let extracted = scratch(&std::env::temp_dir().join("x"), "verify")?;
+        let result = (|| {
+            fsutil::write_private_new(&extracted, &db_bytes)?;
+            check_extracted(&extracted, &self.data_key, &manifest, path)
+        })();
+        remove_db_files(&extracted);
+        let (records, audit_entries) = result?;
+        Ok(BackupReport {
+            file: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            bytes: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            records,
+            audit_entries,
+        })
+    }
+
+    fn table_counts(conn: &rusqlite::Connection, path: &Path) -> Result<Vec<(String, i64)>> {
+        let sql = |e| Error::sqlite(path, e);
+        let names: Vec<String> = {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'
+                     AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                )
+                .map_err(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(sql)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(sql)?
+        };
+        let mut out = Vec::new();
+        for name in names {
+            let n: i64 = conn
+                .query_row(
+                    &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?;
+            out.push((name, n));
+        }
+        Ok(out)
+    }
+
+    /// When the last verified backup was made, if ever.
+    pub fn last_verified_backup(&self) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT at FROM audit_log WHERE action = ?1 ORDER BY seq DESC LIMIT 1",
+                [Action::BackupVerified.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| Error::sqlite(&self.paths.db(), e))
+    }
+
+    /// A reminder when the last verified backup is older than `days` (or there is none).
+    pub fn backup_reminder(&self, days: u32, now: DateTime<Utc>) -> Result<Option<String>> {
+        let last = self.last_verified_backup()?;
+        let last = last.as_deref().and_then(crate::records::fields::parse_time);
+        Ok(match last {
+            None => Some("There is no verified backup of this vault yet. Make one now (a USB stick kept locked away is the usual place).".to_owned()),
+            Some(t) if now - t > chrono::Duration::days(i64::from(days)) => Some(format!(
+                "The last verified backup was made {} days ago. Make a new one now.",
+                (now - t).num_days()
+            )),
+            Some(_) => None,
+        })
+    }
+}
+
+/// What to do when the target folder already holds a vault.
+pub enum Existing<'a> {
+    /// Refuse (the default).
+    Refuse,
+    /// Replace it: `typed` must be exactly `REPLACE`. The replaced files are kept, moved
+    /// into a `replaced-<time>` folder inside the vault folder.
+    Replace { typed: &'a str },
+}
+
+/// Restores a backup into `vault`'s folder with the recovery code. The DSL then sets a new
+/// passphrase for this computer on the returned [`RecoveredVault`].
+pub fn restore(
+    vault: &Vault,
+    backup: &Path,
+    code: &RecoveryCode,
+    existing: Existing<'_>,
+) -> Result<RecoveredVault> {
+    let (manifest, db_bytes) = read(backup)?;
+    // The code must open this backup before anything is touched.
+    let key = manifest
+        .keys
+        .open_with_recovery(code)?
+        .ok_or(Error::WrongRecoveryCode)?;
+    let extracted = scratch(&std::env::temp_dir().join("x"), "restore-check")?;
+    let checked = (|| {
+        fsutil::write_private_new(&extracted, &db_bytes)?;
+        check_extracted(&extracted, &key, &manifest, backup)
+    })();
+    remove_db_files(&extracted);
+    checked?;
+
+    let paths = vault.paths();
+    let present = paths.db().exists() || paths.keys().exists();
+    if present {
+        match existing {
+            Existing::Refuse => {
+                return Err(Error::VaultExists {
+                    path: paths.dir().to_path_buf(),
+                })
+            }
+            Existing::Replace { typed } if typed != "REPLACE" => {
+                return Err(Error::InvalidInput {
+                    field: "Confirmation",
+                    message:
+                        "type REPLACE in capital letters to replace the vault on this computer"
+                            .into(),
+                })
+            }
+            Existing::Replace { .. } => {
+                let aside = paths
+                    .dir()
+                    .join(format!("replaced-{}", Utc::now().format("%Y%m%dT%H%M%SZ")));
+                fsutil::create_private_dir(&aside)?;
+                for p in [paths.db(), paths.keys(), paths.attempts()] {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let from = PathBuf::from(format!("{}{suffix}", p.display()));
+                        if from.exists() {
+                            let name = from.file_name().map(|n| n.to_owned()).unwrap_or_default();
+                            std::fs::rename(&from, aside.join(name))
+                                .map_err(|e| Error::io(&from, e))?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    fsutil::create_private_dir(paths.dir())?;
+    fsutil::write_private_new(&paths.db(), &db_bytes)?;
+    manifest.keys.save(&paths.keys())?;
+    let mut recovered = vault.unlock_with_recovery(code)?;
+    let actor = recovered.session.actor.clone();
+    let detail = json!({ "backup_made_at": manifest.created_at.to_rfc3339(), "db_sha256": manifest.db_sha256 });
+    recovered.session.with_tx(|tx| {
+        audit::append(
+            tx,
+            Utc::now(),
+            &actor,
+            Action::VaultRestored,
+            "vault",
+            &detail,
+        )
+    })?;
+    Ok(recovered)
+}

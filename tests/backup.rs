@@ -1,0 +1,288 @@
+//! Backups and restore: a backup made while the vault is in use restores in a new folder with
+//! the recovery code and shows the same records; damaged backups give a clear error naming the
+//! file and never a panic; an existing vault is replaced only on purpose, and kept.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use proptest::prelude::*;
+
+use casebook::records::search::{self, IncidentFilter};
+use casebook::vault::backup::{self, Existing};
+use casebook::vault::{MemoryStore, Vault};
+use casebook::ErrorCode;
+use common::*;
+
+fn references(s: &casebook::vault::Session) -> Vec<String> {
+    search::incidents(
+        s.conn(),
+        &IncidentFilter {
+            limit: Some(1000),
+            ..IncidentFilter::default()
+        },
+    )
+    .unwrap()
+    .into_iter()
+    .map(|r| r.reference)
+    .collect()
+}
+
+fn record_tables(s: &casebook::vault::Session) -> Vec<(String, i64)> {
+    s.status()
+        .unwrap()
+        .tables
+        .into_iter()
+        .filter(|(t, _)| t != "audit_log" && t != "vault_meta")
+        .collect()
+}
+
+/// A vault "on another computer": a new memory keyring, a new folder.
+fn elsewhere(dir: &Path) -> Vault {
+    Vault::new(dir.join("restored"), config(Arc::new(MemoryStore::new())))
+}
+
+#[test]
+fn a_backup_restores_in_a_new_folder_with_the_recovery_code_and_shows_the_same_records() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    casebook::demo::fill(&mut s, 30, 7).unwrap();
+    let file = f.tmp.path().join("usb").join("casebook-backup.cbk");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    assert!(
+        s.backup_reminder(7, Utc::now()).unwrap().is_some(),
+        "no backup yet"
+    );
+    let report = s.backup_to(&file).unwrap();
+    assert!(report.records > 30);
+    assert!(s.backup_reminder(7, Utc::now()).unwrap().is_none());
+    assert!(s
+        .backup_reminder(7, Utc::now() + Duration::days(8))
+        .unwrap()
+        .unwrap()
+        .contains("8 days ago"));
+    // Nothing is left beside the backup but the backup.
+    let beside: Vec<_> = std::fs::read_dir(file.parent().unwrap()).unwrap().collect();
+    assert_eq!(beside.len(), 1);
+    // Never over an existing file.
+    assert_eq!(
+        s.backup_to(&file).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+
+    let before_refs = references(&s);
+    let before_tables = record_tables(&s);
+    // The vault keeps changing after the backup; the backup keeps the snapshot.
+    casebook::demo::fill(&mut s, 2, 99).unwrap();
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+
+    let other = elsewhere(f.tmp.path());
+    let recovered = backup::restore(&other, &file, &f.recovery, Existing::Refuse).unwrap();
+    let restored = recovered
+        .set_new_passphrase(
+            &p("harbour lantern quietly folded"),
+            &p("harbour lantern quietly folded"),
+        )
+        .map_err(casebook::Error::from)
+        .unwrap();
+    assert_eq!(references(&restored), before_refs);
+    assert_eq!(record_tables(&restored), before_tables);
+    assert!(restored.verify_audit().unwrap().is_intact());
+    let actions: Vec<String> = casebook::audit::recent(restored.conn(), 5)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.contains(&"vault.restored".to_owned()),
+        "{actions:?}"
+    );
+    restored.lock(casebook::vault::LockReason::Exit).unwrap();
+    // And the new passphrase opens it on "this" computer.
+    other.unlock(&p("harbour lantern quietly folded")).unwrap();
+}
+
+#[test]
+fn a_wrong_code_or_an_existing_vault_changes_nothing() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    casebook::demo::fill(&mut s, 3, 1).unwrap();
+    let file = f.tmp.path().join("b.cbk");
+    s.backup_to(&file).unwrap();
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+
+    // Restoring over the vault it came from: refused unless REPLACE is typed.
+    let before = snapshot(&f.dir());
+    let e = backup::restore(&f.vault, &file, &f.recovery, Existing::Refuse).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::VaultExists);
+    let e = backup::restore(
+        &f.vault,
+        &file,
+        &f.recovery,
+        Existing::Replace { typed: "replace" },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    let other_code = casebook::vault::RecoveryCode::generate().unwrap();
+    let e = backup::restore(
+        &f.vault,
+        &file,
+        &other_code,
+        Existing::Replace { typed: "REPLACE" },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::WrongRecoveryCode);
+    assert_eq!(
+        snapshot(&f.dir()),
+        before,
+        "a refused restore changed the vault folder"
+    );
+
+    // With REPLACE the old files are kept aside, byte for byte.
+    let recovered = backup::restore(
+        &f.vault,
+        &file,
+        &f.recovery,
+        Existing::Replace { typed: "REPLACE" },
+    )
+    .unwrap();
+    drop(recovered);
+    let kept: Vec<_> = std::fs::read_dir(f.dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("replaced-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    let old_keys = before
+        .iter()
+        .find(|(p, _)| p.file_name().unwrap() == "casebook.keys")
+        .unwrap()
+        .1;
+    assert_eq!(
+        &std::fs::read(kept[0].join("casebook.keys")).unwrap(),
+        old_keys
+    );
+}
+
+#[test]
+fn damaged_backups_are_refused_by_name_and_never_written_over() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    casebook::demo::fill(&mut s, 3, 2).unwrap();
+    let file = f.tmp.path().join("good.cbk");
+    s.backup_to(&file).unwrap();
+    let good = std::fs::read(&file).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("extra", [good.clone(), b"x".to_vec()].concat()),
+        ("flipped-db", {
+            let mut b = good.clone();
+            let at = b.len() - 100;
+            b[at] ^= 0x40;
+            b
+        }),
+        ("flipped-header", {
+            let mut b = good.clone();
+            b[3] ^= 0x01;
+            b
+        }),
+        ("not-a-backup", b"%PDF-1.7 hello".to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let path = f.tmp.path().join(format!("{name}.cbk"));
+        std::fs::write(&path, &bytes).unwrap();
+        let e = s.verify_backup_file(&path).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DamagedBackup, "{name}: {e}");
+        assert!(
+            e.to_string().contains(&format!("{name}.cbk")),
+            "{name}: {e}"
+        );
+        let other = elsewhere(&f.tmp.path().join(name));
+        let e = backup::restore(&other, &path, &f.recovery, Existing::Refuse).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DamagedBackup, "{name}: {e}");
+        assert!(
+            !other.paths().dir().exists(),
+            "{name}: a damaged backup created a vault"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "{name}: the file was changed"
+        );
+    }
+}
+
+#[test]
+fn a_backup_holds_no_record_text_in_clear() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let marker = "Zyxwvut Quillon marker 8841";
+    casebook::records::people::create(
+        &mut s,
+        &casebook::records::people::PersonInput {
+            kind: casebook::records::people::PersonKind::Child,
+            full_name: marker.into(),
+            date_of_birth: None,
+            class_year: "Year 8".into(),
+            send: false,
+            looked_after: false,
+            cp_plan: false,
+        },
+    )
+    .unwrap();
+    let file = f.tmp.path().join("leak.cbk");
+    s.backup_to(&file).unwrap();
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+    assert!(files_containing(f.tmp.path(), marker).is_empty());
+    assert!(files_containing(f.tmp.path(), ORG).is_empty());
+    // The system temp folder, where a backup is unpacked to be checked. Other programs and
+    // tests come and go there: only its top-level regular files are read (Casebook's scratch
+    // files sit there), and files that vanish meanwhile are skipped.
+    for entry in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+        let regular = entry
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() <= 4 * 1024 * 1024);
+        if !regular {
+            continue;
+        }
+        if let Ok(bytes) = std::fs::read(entry.path()) {
+            assert!(
+                !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+                "record text in {}",
+                entry.path().display()
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The backup parser on hostile input: random bytes, and real headers with random tails.
+    #[test]
+    fn the_backup_parser_never_panics(
+        bytes in prop::collection::vec(any::<u8>(), 0..2000),
+        len in any::<u32>(),
+        with_magic in any::<bool>(),
+    ) {
+        let mut input = Vec::new();
+        if with_magic {
+            input.extend_from_slice(b"CASEBOOK BACKUP 1\n");
+            input.extend_from_slice(&len.to_le_bytes());
+        }
+        input.extend_from_slice(&bytes);
+        let r = backup::parse(Path::new("fuzz.cbk"), &input);
+        prop_assert!(r.is_err());
+        prop_assert_eq!(r.unwrap_err().code(), ErrorCode::DamagedBackup);
+    }
+}
