@@ -304,7 +304,7 @@ export type Entry_Serialize = {
 };
 
 /**  Stable, machine-readable error codes for fronts (UI, CLI, tests). */
-export type ErrorCode = "wrong_passphrase" | "wrong_recovery_code" | "malformed_recovery_code" | "not_this_computer" | "keyring_unavailable" | "too_many_attempts" | "weak_passphrase" | "passphrases_differ" | "invalid_input" | "image_refused" | "not_found" | "vault_exists" | "no_vault" | "newer_schema" | "damaged_key_file" | "damaged_database" | "disk_full" | "io" | "storage" | "internal";
+export type ErrorCode = "wrong_passphrase" | "wrong_recovery_code" | "malformed_recovery_code" | "not_this_computer" | "keyring_unavailable" | "too_many_attempts" | "weak_passphrase" | "passphrases_differ" | "invalid_input" | "image_refused" | "not_found" | "vault_exists" | "no_vault" | "newer_schema" | "damaged_key_file" | "damaged_database" | "damaged_backup" | "disk_full" | "io" | "storage" | "internal";
 
 /**  What the DSL enters for an evidence note. */
 export type EvidenceInput = EvidenceInput_Serialize | EvidenceInput_Deserialize;
