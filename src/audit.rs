@@ -34,6 +34,7 @@ pub enum Action {
     ReferralIssued,
     BackupVerified,
     VaultRestored,
+    RecordDeleted,
 }
 
 impl Action {
@@ -57,6 +58,7 @@ impl Action {
             Action::ReferralIssued => "referral.issued",
             Action::BackupVerified => "vault.backup_verified",
             Action::VaultRestored => "vault.restored",
+            Action::RecordDeleted => "record.deleted",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod fields;
 pub mod incidents;
 pub mod no_images;
 pub mod people;
+pub mod retention;
 pub mod search;
 
 /// The id of a record (a row of `people`, `incidents`, …) or a version number. SQLite row ids

@@ -1,0 +1,128 @@
+//! A writer for the crash tests (`tests/crash.rs`): it is killed with SIGKILL at random moments
+//! while it writes, and must never lose a write it acknowledged.
+//!
+//! `crash_writer DIR create` makes a vault with one incident; `crash_writer DIR write START N`
+//! adds N chronology notes and people, printing `ack I` after each committed transaction.
+//! The device secret is kept in a file beside the vault folder so separate processes share it
+//! (tests only: the real app keeps it in the OS keyring).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use casebook::records::chronology::{self, EntryInput, EntryKind};
+use casebook::records::incidents::{self, Category, FourC, IncidentInput, Risk, Status};
+use casebook::records::people::{self, PersonInput, PersonKind};
+use casebook::secret::{Key32, Passphrase};
+use casebook::vault::device::StoreUnavailable;
+use casebook::vault::{
+    DeviceSecretStore, KdfParams, KdfSetting, LockReason, NewVault, Throttle, Vault, VaultConfig,
+};
+
+pub const PASSPHRASE: &str = "lantern orbit mossy kettle";
+
+/// A device-secret store in a plain file (for tests that run several processes).
+pub struct FileStore(pub PathBuf);
+
+impl DeviceSecretStore for FileStore {
+    fn get(&self, _vault_id: &uuid::Uuid) -> Result<Option<Key32>, StoreUnavailable> {
+        match std::fs::read_to_string(&self.0) {
+            Ok(s) => Ok(Key32::from_hex(s.trim())),
+            Err(_) => Ok(None),
+        }
+    }
+    fn put(&self, _vault_id: &uuid::Uuid, secret: &Key32) -> Result<(), StoreUnavailable> {
+        std::fs::write(&self.0, secret.to_hex().as_bytes())
+            .map_err(|e| StoreUnavailable(e.to_string()))
+    }
+}
+
+pub fn vault(dir: &Path) -> Vault {
+    Vault::new(
+        dir.join("vault"),
+        VaultConfig {
+            device_store: Arc::new(FileStore(dir.join("device-secret"))),
+            kdf: KdfSetting::Fixed(KdfParams::INSECURE_FOR_TESTS),
+            throttle: Throttle::NONE,
+        },
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = PathBuf::from(&args[1]);
+    let v = vault(&dir);
+    let p = Passphrase::new(PASSPHRASE);
+    match args[2].as_str() {
+        "create" => {
+            let (mut s, _) = v
+                .create(NewVault {
+                    organisation: "Crash Test Academy",
+                    dsl_name: "Test DSL",
+                    passphrase: &p,
+                    confirm: &p,
+                })
+                .unwrap();
+            let i = incidents::create(
+                &mut s,
+                &IncidentInput {
+                    occurred_at: None,
+                    reported_at: chrono::Utc::now(),
+                    reported_by: "Tutor".into(),
+                    category: Category::Cyberbullying,
+                    four_cs: vec![FourC::Conduct],
+                    summary: "Crash test incident".into(),
+                    childs_words: String::new(),
+                    risk: Risk::Low,
+                    status: Status::Open,
+                    outcome: String::new(),
+                    retention_until: None,
+                },
+                &[],
+            )
+            .unwrap();
+            println!("{}", i.reference);
+            s.lock(LockReason::Exit).unwrap();
+        }
+        "write" => {
+            let start: u64 = args[3].parse().unwrap();
+            let n: u64 = args[4].parse().unwrap();
+            let reference = args[5].clone();
+            let mut s = v.unlock(&p).unwrap().session;
+            let out = std::io::stdout();
+            for i in start..start + n {
+                if i % 5 == 0 {
+                    people::create(
+                        &mut s,
+                        &PersonInput {
+                            kind: PersonKind::Child,
+                            full_name: format!("crash-person-{i}"),
+                            date_of_birth: None,
+                            class_year: String::new(),
+                            send: false,
+                            looked_after: false,
+                            cp_plan: false,
+                        },
+                    )
+                    .unwrap();
+                } else {
+                    chronology::add(
+                        &mut s,
+                        &reference,
+                        &EntryInput {
+                            kind: Some(EntryKind::Note),
+                            text: format!("crash-note-{i} {}", "x".repeat((i % 7 * 300) as usize)),
+                            ..EntryInput::default()
+                        },
+                    )
+                    .unwrap();
+                }
+                let mut o = out.lock();
+                writeln!(o, "ack {i}").unwrap();
+                o.flush().unwrap();
+            }
+        }
+        other => panic!("unknown mode {other}"),
+    }
+}
