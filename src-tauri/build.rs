@@ -46,6 +46,10 @@ fn main() {
             "save_referral",
             "print_referral",
             "verify_referral_file",
+            "backup_now",
+            "restore_backup",
+            "retention_due",
+            "delete_due_records",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

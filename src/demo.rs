@@ -232,7 +232,15 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             } else {
                 String::new()
             },
-            retention_until: None,
+            // A closed filtering or misuse log with no child-protection element is kept for a
+            // shorter time here (a demo setting an organisation might choose), so the retention
+            // review has something to show.
+            retention_until: (status == Status::Closed
+                && matches!(
+                    category,
+                    Category::FilteringBreach | Category::InappropriateContent
+                ))
+            .then(|| (reported_at + Duration::days(365)).date_naive()),
         };
         let incident = incidents::create(session, &input, &links)?;
         summary.incidents += 1;

@@ -19,6 +19,23 @@ pub async fn choose_save_path(window: &tauri::Window, file_name: &str) -> Option
         .map(|h| h.path().to_path_buf())
 }
 
+/// Asks where to save a file of another kind. `None` when cancelled.
+pub async fn choose_save_path_with(
+    window: &tauri::Window,
+    file_name: &str,
+    kind: &str,
+    extension: &str,
+) -> Option<PathBuf> {
+    rfd::AsyncFileDialog::new()
+        .set_parent(window)
+        .set_title("Save backup")
+        .set_file_name(file_name)
+        .add_filter(kind, &[extension])
+        .save_file()
+        .await
+        .map(|h| h.path().to_path_buf())
+}
+
 /// Writes and syncs a file.
 pub fn write_file(path: &Path, bytes: &[u8]) -> CommandResult<()> {
     let mut f = std::fs::File::create(path)?;

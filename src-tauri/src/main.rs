@@ -67,6 +67,10 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::referrals::save_referral,
             commands::referrals::print_referral,
             commands::referrals::verify_referral_file,
+            commands::maintenance::backup_now,
+            commands::maintenance::restore_backup,
+            commands::maintenance::retention_due,
+            commands::maintenance::delete_due_records,
         ])
         .events(collect_events![VaultLocked])
 }

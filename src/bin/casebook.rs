@@ -98,10 +98,29 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Records past their retention date: list them, or delete reviewed ones with a reason.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Response checklist templates.
     Checklists {
         #[command(subcommand)]
         command: ChecklistsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// List the incidents past their retention date.
+    List,
+    /// Delete incidents past their retention date (all or none), recording why.
+    Delete {
+        #[arg(required = true)]
+        references: Vec<String>,
+        /// Why they are deleted (kept in the audit trail; write no record content here).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -191,6 +210,36 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Checklists { command } => checklists(&vault, command),
+        Command::Retention { command } => {
+            let mut session = unlock(&vault, &mut input)?;
+            let today = chrono::Utc::now().date_naive();
+            let result = match command {
+                RetentionCommand::List => casebook::records::retention::due(session.conn(), today)
+                    .map(|due| {
+                        if due.is_empty() {
+                            println!("No record is past its retention date.");
+                        }
+                        for d in due {
+                            println!(
+                                "{}  kept until {}  {}",
+                                d.reference,
+                                d.retention_until,
+                                d.category.label()
+                            );
+                        }
+                    }),
+                RetentionCommand::Delete { references, reason } => {
+                    casebook::records::retention::delete(&mut session, &references, &reason, today)
+                        .map(|deleted| {
+                            for r in deleted {
+                                println!("Deleted {r}");
+                            }
+                        })
+                }
+            };
+            session.lock(LockReason::Exit)?;
+            result
+        }
         Command::Backup { file } => {
             let mut session = unlock(&vault, &mut input)?;
             let report = session.backup_to(&file);

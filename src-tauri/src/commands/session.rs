@@ -14,6 +14,8 @@ pub struct Home {
     pub organisation: String,
     pub dsl_name: String,
     pub idle_lock_minutes: u32,
+    /// A reminder when the last verified backup is old (or there is none).
+    pub backup_reminder: Option<String>,
     /// "3 failed unlock attempts since …", once, after an unlock that follows failures.
     pub notice: Option<String>,
 }
@@ -24,6 +26,10 @@ fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> Comman
         organisation: org.name,
         dsl_name: org.dsl_name,
         idle_lock_minutes: session.idle_lock_minutes()?,
+        backup_reminder: session.backup_reminder(
+            casebook::vault::backup::DEFAULT_REMINDER_DAYS,
+            chrono::Utc::now(),
+        )?,
         notice,
     })
 }

@@ -74,6 +74,18 @@ export const commands = {
 	 *  cancelled.
 	 */
 	verifyReferralFile: () => typedError<[string, Verification_Serialize] | null, CommandError>(__TAURI_INVOKE("verify_referral_file")),
+	/**  Asks where to save, writes the backup, reopens and checks it. `None` when cancelled. */
+	backupNow: () => typedError<BackupReport | null, CommandError>(__TAURI_INVOKE("backup_now")),
+	/**
+	 *  Asks for a backup file and restores it into this computer's vault folder with the
+	 *  recovery code. `replace` must be "REPLACE" when a vault is already here (it is kept aside).
+	 *  Then, as after a recovery-code unlock, the DSL sets a new passphrase.
+	 */
+	restoreBackup: (code: Passphrase, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError>(__TAURI_INVOKE("restore_backup", { code, replace })),
+	/**  Incidents past their retention date. */
+	retentionDue: () => typedError<DueRecord[], CommandError>(__TAURI_INVOKE("retention_due")),
+	/**  Deletes reviewed incidents past their retention date, with the reason. */
+	deleteDueRecords: (references: string[], reason: string) => typedError<string[], CommandError>(__TAURI_INVOKE("delete_due_records", { references, reason })),
 };
 
 /** Events */
@@ -121,6 +133,15 @@ export type AppView = {
 	keyring_available: boolean,
 	/**  Seconds before another unlock may be tried. */
 	wait_seconds: number,
+};
+
+/**  What a verified backup holds. */
+export type BackupReport = {
+	file: string,
+	bytes: number,
+	sha256: string,
+	records: number,
+	audit_entries: number,
 };
 
 /**  A branch rule: when the condition holds on leaving the step, go to `goto`. */
@@ -219,6 +240,14 @@ export type CustodyKind = "seized" | "sealed" | "stored" |
 export type DecisionOption = {
 	id: string,
 	label: string,
+};
+
+/**  An incident past its retention date, as the review list shows it. */
+export type DueRecord = {
+	reference: string,
+	category: Category,
+	reported_at: string,
+	retention_until: string,
 };
 
 /**  One version of an entry. */
@@ -362,6 +391,8 @@ export type Home_Deserialize = {
 	organisation: string,
 	dsl_name: string,
 	idle_lock_minutes: number,
+	/**  A reminder when the last verified backup is old (or there is none). */
+	backup_reminder?: string | null,
 	/**  "3 failed unlock attempts since …", once, after an unlock that follows failures. */
 	notice?: string | null,
 };
@@ -371,6 +402,8 @@ export type Home_Serialize = {
 	organisation: string,
 	dsl_name: string,
 	idle_lock_minutes: number,
+	/**  A reminder when the last verified backup is old (or there is none). */
+	backup_reminder: string | null,
 	/**  "3 failed unlock attempts since …", once, after an unlock that follows failures. */
 	notice: string | null,
 };

@@ -1,0 +1,92 @@
+//! Keeping the record safe: backups (written where the DSL chooses and verified before
+//! "done"), restoring one (with the recovery code, then a new passphrase), and the retention
+//! review (deletion only on purpose, with a reason).
+
+use casebook::records::retention::{self, DueRecord};
+use casebook::secret::Passphrase;
+use casebook::vault::backup::{self, BackupReport, Existing};
+use casebook::vault::{LockReason, RecoveryCode};
+use tauri::State;
+
+use super::session::RecoveredView;
+use crate::error::CommandResult;
+use crate::state::{AppState, Slot};
+
+/// Asks where to save, writes the backup, reopens and checks it. `None` when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn backup_now(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+) -> CommandResult<Option<BackupReport>> {
+    let name = format!(
+        "Casebook backup {}.cbk",
+        chrono::Local::now().format("%Y-%m-%d %H%M")
+    );
+    let Some(path) =
+        crate::files::choose_save_path_with(&window, &name, "Casebook backup", "cbk").await
+    else {
+        return Ok(None);
+    };
+    state.with_session(|s| Ok(Some(s.backup_to(&path)?)))
+}
+
+/// Asks for a backup file and restores it into this computer's vault folder with the
+/// recovery code. `replace` must be "REPLACE" when a vault is already here (it is kept aside).
+/// Then, as after a recovery-code unlock, the DSL sets a new passphrase.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_backup(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    code: Passphrase,
+    replace: Option<String>,
+) -> CommandResult<Option<RecoveredView>> {
+    let code = RecoveryCode::parse(code.expose())?;
+    let Some(handle) = rfd::AsyncFileDialog::new()
+        .set_parent(&window)
+        .set_title("Restore a backup")
+        .add_filter("Casebook backup", &["cbk"])
+        .pick_file()
+        .await
+    else {
+        return Ok(None);
+    };
+    state.lock(LockReason::Manual)?;
+    let existing = match replace.as_deref() {
+        Some(typed) => Existing::Replace { typed },
+        None => Existing::Refuse,
+    };
+    let recovered = backup::restore(&state.vault, handle.path(), &code, existing)?;
+    let org = recovered.organisation()?;
+    let view = RecoveredView {
+        organisation: org.name,
+        dsl_name: org.dsl_name,
+        notice: Some(
+            "The backup was restored and checked. Set a new passphrase for this computer.".into(),
+        ),
+    };
+    *state.slot() = Slot::Recovered(Box::new(recovered));
+    state.touch();
+    Ok(Some(view))
+}
+
+/// Incidents past their retention date.
+#[tauri::command]
+#[specta::specta]
+pub async fn retention_due(state: State<'_, AppState>) -> CommandResult<Vec<DueRecord>> {
+    let today = chrono::Utc::now().date_naive();
+    state.with_session(|s| Ok(retention::due(s.conn(), today)?))
+}
+
+/// Deletes reviewed incidents past their retention date, with the reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_due_records(
+    state: State<'_, AppState>,
+    references: Vec<String>,
+    reason: String,
+) -> CommandResult<Vec<String>> {
+    let today = chrono::Utc::now().date_naive();
+    state.with_session(|s| Ok(retention::delete(s, &references, &reason, today)?))
+}

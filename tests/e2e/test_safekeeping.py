@@ -1,0 +1,68 @@
+"""Backup, retention and restore in the real window: the reminder, "Back up now" through the
+native save dialog (checked before it says done), a reviewed deletion with a reason, then a
+restore of the backup over the vault (typed REPLACE) with the recovery code and a new
+passphrase, after which the deleted record is back as it was in the backup."""
+import re
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+
+from test_first_run import click_button, heading, type_into, wait
+from test_incidents import ORG, PASSPHRASE, unlock
+from test_referral import answer_file_dialog
+
+
+def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):
+    driver = app
+    made = cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    code = re.search(r"Recovery code: ([0-9A-Z-]+)", made.stdout).group(1)
+    cli("demo", "--incidents", "24", "--seed", "5", stdin=f"{PASSPHRASE}\n")
+    driver.refresh()
+    unlock(driver)
+
+    reminder = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=backup-reminder]")))
+    assert "no verified backup" in reminder.text
+    click_button(driver, "Backup")
+    heading(driver, "Backup and retention")
+    backup_file = str(tmp_path / "casebook-backup.cbk")
+    click_button(driver, "Back up now…")
+    answer_file_dialog("Save backup", backup_file)
+    done = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=backup-done]")))
+    assert "passed every check" in done.text
+    screenshot(driver, "backup-done")
+
+    # The retention review: one demo record is past its date.
+    retention = driver.find_element(By.CSS_SELECTOR, "[data-testid=retention]")
+    box = retention.find_element(By.CSS_SELECTOR, "input[type=checkbox]")
+    reference = box.get_attribute("value")
+    box.click()
+    type_into(driver, "retention-reason", "Retention period ended; reviewed with the headteacher")
+    driver.execute_script("arguments[0].scrollIntoView()", retention)
+    screenshot(driver, "retention-review")
+    click_button(driver, "Delete 1 record…")
+    click_button(driver, f"Yes, delete {reference} for good")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=retention]"), f"Deleted {reference}"))
+
+    # Restore the backup over this vault: refused until REPLACE is typed.
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "l")
+    heading(driver, "Casebook is locked")
+    click_button(driver, "Restore from a backup…")
+    type_into(driver, "restore-code", code)
+    click_button(driver, "Choose the backup file…")
+    answer_file_dialog("Restore a backup", backup_file, location_bar=True)
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=restore]"), "type REPLACE"))
+    type_into(driver, "restore-replace", "REPLACE")
+    screenshot(driver, "restore")
+    click_button(driver, "Choose the backup file…")
+    answer_file_dialog("Restore a backup", backup_file, location_bar=True)
+    heading(driver, "Choose a new passphrase")
+    type_into(driver, "new-passphrase", "copper lagoon thistle anvil")
+    type_into(driver, "confirm-passphrase", "copper lagoon thistle anvil")
+    wait(driver).until(
+        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
+    )
+    click_button(driver, "Save the new passphrase")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), ORG))
+    heading(driver, "Incidents")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "table.list"), reference))
