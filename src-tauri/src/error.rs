@@ -30,4 +30,14 @@ impl CommandError {
     }
 }
 
+/// A file the DSL chose could not be read or written (save dialogs, printing, checking a PDF).
+impl From<std::io::Error> for CommandError {
+    fn from(e: std::io::Error) -> Self {
+        CommandError {
+            code: ErrorCode::Io,
+            message: format!("That file could not be read or written ({e})."),
+        }
+    }
+}
+
 pub type CommandResult<T> = Result<T, CommandError>;

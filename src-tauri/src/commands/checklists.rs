@@ -7,7 +7,7 @@ use casebook::records::incidents::Category;
 use serde::Serialize;
 use tauri::State;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 use crate::state::AppState;
 
 /// A template as the picker shows it.
@@ -141,13 +141,4 @@ pub async fn save_blank_checklist(
     })?;
     let file_name = format!("Blank checklist - {}.pdf", entry.template.title);
     crate::files::save_pdf(&window, &file_name, &pdf).await
-}
-
-impl From<std::io::Error> for CommandError {
-    fn from(e: std::io::Error) -> Self {
-        CommandError {
-            code: casebook::ErrorCode::Storage,
-            message: format!("The file could not be written: {e}"),
-        }
-    }
 }
