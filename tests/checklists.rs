@@ -363,6 +363,28 @@ fn sharing_nudes() -> Template {
         .clone()
 }
 
+/// A plain answer of the right kind for any step: done, no, the first option with a reason,
+/// some text, a contact with a reference.
+fn default_answer(step: &casebook::checklists::template::Step) -> Answer {
+    match step.kind {
+        StepKind::Confirm => Answer::Done,
+        StepKind::Question => Answer::No,
+        StepKind::Decision => Answer::Chosen {
+            option: step.options[0].id.clone(),
+            reason: format!("Reason for {}", step.id),
+        },
+        StepKind::Record => Answer::Text {
+            text: format!("Record for {}", step.id),
+        },
+        StepKind::Contact => Answer::Contacted {
+            at: None,
+            person: "Duty social worker".into(),
+            outcome: "Advice given".into(),
+            reference: "REF-1".into(),
+        },
+    }
+}
+
 /// Walks a template to its end, answering each step as `choose` says (or a plain default).
 fn walk(t: &Template, choose: impl Fn(&str) -> Option<Answer>) -> Vec<String> {
     let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
@@ -372,23 +394,7 @@ fn walk(t: &Template, choose: impl Fn(&str) -> Option<Answer>) -> Vec<String> {
             return path;
         };
         let step = t.step(&step_id).unwrap();
-        let answer = choose(&step_id).unwrap_or_else(|| match step.kind {
-            StepKind::Confirm => Answer::Done,
-            StepKind::Question => Answer::No,
-            StepKind::Decision => Answer::Chosen {
-                option: step.options[0].id.clone(),
-                reason: "because".into(),
-            },
-            StepKind::Record => Answer::Text {
-                text: "noted".into(),
-            },
-            StepKind::Contact => Answer::Contacted {
-                at: None,
-                person: "duty officer".into(),
-                outcome: String::new(),
-                reference: String::new(),
-            },
-        });
+        let answer = choose(&step_id).unwrap_or_else(|| default_answer(step));
         answers.insert(step_id, answer);
     }
 }
@@ -520,23 +526,7 @@ fn answer_all(s: &mut Session, run: u32, choose: impl Fn(&str) -> Option<Answer>
             return;
         };
         let step = state.template.step(&step_id).unwrap().clone();
-        let answer = choose(&step_id).unwrap_or_else(|| match step.kind {
-            StepKind::Confirm => Answer::Done,
-            StepKind::Question => Answer::No,
-            StepKind::Decision => Answer::Chosen {
-                option: step.options[0].id.clone(),
-                reason: format!("Reason for {}", step.id),
-            },
-            StepKind::Record => Answer::Text {
-                text: format!("Record for {}", step.id),
-            },
-            StepKind::Contact => Answer::Contacted {
-                at: None,
-                person: "Duty social worker".into(),
-                outcome: "Advice given".into(),
-                reference: "REF-1".into(),
-            },
-        });
+        let answer = choose(&step_id).unwrap_or_else(|| default_answer(&step));
         engine::answer(s, run, &step_id, &answer, "").unwrap();
     }
 }

@@ -7,28 +7,18 @@ use std::time::Duration;
 
 use crate::error::CommandResult;
 
-/// Asks where to save a PDF. `None` when cancelled. The dialog itself asks before replacing.
-pub async fn choose_save_path(window: &tauri::Window, file_name: &str) -> Option<PathBuf> {
-    rfd::AsyncFileDialog::new()
-        .set_parent(window)
-        .set_title("Save PDF")
-        .set_file_name(file_name)
-        .add_filter("PDF document", &["pdf"])
-        .save_file()
-        .await
-        .map(|h| h.path().to_path_buf())
-}
-
-/// Asks where to save a file of another kind. `None` when cancelled.
-pub async fn choose_save_path_with(
+/// Asks where to save a file (`kind` and `extension` for the filter). `None` when cancelled.
+/// The dialog itself asks before replacing a file.
+pub async fn choose_save_path(
     window: &tauri::Window,
+    title: &str,
     file_name: &str,
     kind: &str,
     extension: &str,
 ) -> Option<PathBuf> {
     rfd::AsyncFileDialog::new()
         .set_parent(window)
-        .set_title("Save backup")
+        .set_title(title)
         .set_file_name(file_name)
         .add_filter(kind, &[extension])
         .save_file()
@@ -50,7 +40,8 @@ pub async fn save_pdf(
     file_name: &str,
     bytes: &[u8],
 ) -> CommandResult<Option<String>> {
-    let Some(path) = choose_save_path(window, file_name).await else {
+    let Some(path) = choose_save_path(window, "Save PDF", file_name, "PDF document", "pdf").await
+    else {
         return Ok(None);
     };
     write_file(&path, bytes)?;

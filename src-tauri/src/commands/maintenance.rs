@@ -24,7 +24,8 @@ pub async fn backup_now(
         chrono::Local::now().format("%Y-%m-%d %H%M")
     );
     let Some(path) =
-        crate::files::choose_save_path_with(&window, &name, "Casebook backup", "cbk").await
+        crate::files::choose_save_path(&window, "Save backup", &name, "Casebook backup", "cbk")
+            .await
     else {
         return Ok(None);
     };

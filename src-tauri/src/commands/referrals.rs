@@ -29,7 +29,10 @@ pub async fn save_referral(
     recipient: Recipient,
 ) -> CommandResult<Option<String>> {
     let suggested = format!("{reference} referral to {}.pdf", recipient.file_label());
-    let Some(path) = crate::files::choose_save_path(&window, &suggested).await else {
+    let Some(path) =
+        crate::files::choose_save_path(&window, "Save PDF", &suggested, "PDF document", "pdf")
+            .await
+    else {
         return Ok(None);
     };
     let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
