@@ -35,6 +35,32 @@ fn tool(name: &str, args: &[&str], file: &Path) -> String {
     )
 }
 
+/// The bytes the signature covers and the CMS blob, cut out by the /ByteRange.
+fn signed_ranges_and_cms(pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.rfind("/ByteRange").unwrap();
+    let open = text[at..].find('[').unwrap() + at + 1;
+    let close = text[open..].find(']').unwrap() + open;
+    let r: Vec<usize> = text[open..close]
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let mut signed = pdf[r[0]..r[0] + r[1]].to_vec();
+    signed.extend_from_slice(&pdf[r[2]..r[2] + r[3]]);
+    // Between the ranges: <hex digits>, zero-padded after the DER, whose outer header gives
+    // its length (a signature may itself end in a zero byte, so padding is not stripped).
+    let hex = std::str::from_utf8(&pdf[r[1] + 1..r[2] - 1]).unwrap();
+    let mut cms = hex::decode(hex).unwrap();
+    assert_eq!(cms[0], 0x30, "a DER SEQUENCE");
+    let len_bytes = usize::from(cms[1] & 0x7f);
+    assert!(cms[1] & 0x80 != 0 && (1..=4).contains(&len_bytes));
+    let body = cms[2..2 + len_bytes]
+        .iter()
+        .fold(0usize, |n, b| (n << 8) | usize::from(*b));
+    cms.truncate(2 + len_bytes + body);
+    (signed, cms)
+}
+
 fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -217,6 +243,73 @@ fn a_referral_is_signed_so_that_pdfsig_accepts_it_and_rejects_any_change() {
     assert!(v.signed_by_this_vault);
     assert_eq!(v.issued_here.as_ref().unwrap().reference, reference);
     assert!(v.signer.contains(DSL), "{}", v.signer);
+
+    // A second, independent validator of the CMS itself: OpenSSL checks the signature over
+    // the signed byte ranges and sees the attributes PAdES asks for.
+    let (signed, cms) = signed_ranges_and_cms(&issued.pdf);
+    std::fs::write(tmp.path().join("signed.bin"), &signed).unwrap();
+    std::fs::write(tmp.path().join("sig.der"), &cms).unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(tmp.path())
+            .args(args)
+            .output()
+            .expect("openssl (installed by scripts/install-deps)");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, said) = openssl(&[
+        "cms",
+        "-verify",
+        "-binary",
+        "-noverify",
+        "-inform",
+        "DER",
+        "-in",
+        "sig.der",
+        "-content",
+        "signed.bin",
+        "-out",
+        "/dev/null",
+    ]);
+    assert!(ok && said.contains("Verification successful"), "{said}");
+    let (_, printed) = openssl(&[
+        "cms", "-cmsout", "-print", "-inform", "DER", "-in", "sig.der",
+    ]);
+    for part in [
+        "contentType",
+        "messageDigest",
+        "id-smime-aa-signingCertificateV2",
+        "ecdsa-with-SHA256",
+    ] {
+        assert!(printed.contains(part), "no {part} in the CMS: {printed}");
+    }
+    assert!(
+        !printed.contains("signingTime"),
+        "PAdES B-B keeps the time in /M"
+    );
+    let mut changed = signed.clone();
+    changed[100] ^= 0x01;
+    std::fs::write(tmp.path().join("signed.bin"), &changed).unwrap();
+    let (ok, said) = openssl(&[
+        "cms",
+        "-verify",
+        "-binary",
+        "-noverify",
+        "-inform",
+        "DER",
+        "-in",
+        "sig.der",
+        "-content",
+        "signed.bin",
+        "-out",
+        "/dev/null",
+    ]);
+    assert!(!ok, "OpenSSL accepted changed content: {said}");
 
     // One flipped byte in either signed range: both pdfsig and Casebook say it is not intact.
     let range_start = issued

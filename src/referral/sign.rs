@@ -8,17 +8,19 @@
 //! `ETSI.CAdES.detached` (the time is `/M`).
 
 use chrono::{DateTime, Datelike, Utc};
-use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-use cms::content_info::ContentInfo;
-use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerIdentifier};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier,
+    SignerInfo, SignerInfos,
+};
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
 use lopdf::{dictionary, IncrementalDocument, Object, ObjectId, StringFormat};
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
 use sha2::{Digest, Sha256};
-use signature::Verifier;
+use signature::{Signer, Verifier};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::Certificate;
@@ -30,6 +32,9 @@ const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
 const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 /// Room for the CMS blob in /Contents (bytes; written as twice as many hex digits).
 const CONTENTS_BYTES: usize = 8192;
@@ -285,7 +290,13 @@ fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .map(|p| p + from)
 }
 
-/// A detached CMS SignedData over an external SHA-256 digest.
+/// A detached CMS SignedData (RFC 5652 §5) over an external SHA-256 digest.
+///
+/// Assembled from the `cms` crate's types rather than its `builder` feature: that feature
+/// pulls in the `rsa` crate (RUSTSEC-2023-0071, no fixed release), which Casebook never
+/// uses. The structure is what the builder makes: signed attributes content-type,
+/// message-digest and signingCertificateV2 (PAdES B-B: no signing-time attribute; the time
+/// is /M in the signature dictionary), signed with ECDSA P-256 over SHA-256.
 fn cms_detached(identity: &Identity, digest: &[u8]) -> Result<Vec<u8>, SignError> {
     let key =
         SigningKey::from_pkcs8_der(&identity.key_pkcs8).map_err(|e| fail("signing key", e))?;
@@ -294,40 +305,75 @@ fn cms_detached(identity: &Identity, digest: &[u8]) -> Result<Vec<u8>, SignError
         issuer: cert.tbs_certificate.issuer.clone(),
         serial_number: cert.tbs_certificate.serial_number.clone(),
     });
-    let content = EncapsulatedContentInfo {
-        econtent_type: ID_DATA,
-        econtent: None,
-    };
     let sha256 = AlgorithmIdentifierOwned {
         oid: ID_SHA256,
         parameters: None,
     };
-    let mut signer_info = SignerInfoBuilder::new(&key, sid, sha256.clone(), &content, Some(digest))
-        .map_err(|e| fail("signer info", e))?;
     let ess = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
             cert_hash: OctetString::new(Sha256::digest(&identity.cert_der).to_vec())
                 .map_err(|e| fail("certificate hash", e))?,
         }],
     };
-    let ess_der = ess.to_der().map_err(|e| fail("certificate attribute", e))?;
-    let value = Any::from_der(&ess_der).map_err(|e| fail("certificate attribute", e))?;
-    signer_info
-        .add_signed_attribute(Attribute {
-            oid: SIGNING_CERTIFICATE_V2,
-            values: SetOfVec::try_from(vec![value]).map_err(|e| fail("attribute", e))?,
-        })
-        .map_err(|e| fail("attribute", e))?;
-    let signed = SignedDataBuilder::new(&content)
-        .add_digest_algorithm(sha256)
-        .map_err(|e| fail("digest algorithm", e))?
-        .add_certificate(CertificateChoices::Certificate(cert))
-        .map_err(|e| fail("certificate", e))?
-        .add_signer_info::<SigningKey, DerSignature>(signer_info)
-        .map_err(|e| fail("signing", e))?
-        .build()
-        .map_err(|e| fail("signed data", e))?;
-    signed.to_der().map_err(|e| fail("encoding", e))
+    let message_digest = OctetString::new(digest).map_err(|e| fail("message digest", e))?;
+    let signed_attrs: SignedAttributes = SetOfVec::try_from(vec![
+        attribute(ID_CONTENT_TYPE, &ID_DATA)?,
+        attribute(ID_MESSAGE_DIGEST, &message_digest)?,
+        attribute(SIGNING_CERTIFICATE_V2, &ess)?,
+    ])
+    .map_err(|e| fail("signed attributes", e))?;
+    // RFC 5652 §5.4: the signature is over the DER of the attributes as a SET OF.
+    let to_sign = signed_attrs
+        .to_der()
+        .map_err(|e| fail("signed attributes", e))?;
+    let signature: DerSignature = key.sign(&to_sign);
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1, // V1: the signer is named by issuer and serial number
+        sid,
+        digest_alg: sha256.clone(),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm: AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA256,
+            parameters: None,
+        },
+        signature: OctetString::new(signature.as_bytes()).map_err(|e| fail("signature", e))?,
+        unsigned_attrs: None,
+    };
+    let signed_data = SignedData {
+        // V1: id-data content, X.509 certificates only, a V1 signer (RFC 5652 §5.1).
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![sha256])
+            .map_err(|e| fail("digest algorithm", e))?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(vec![CertificateChoices::Certificate(cert)])
+                .map_err(|e| fail("certificate", e))?,
+        )),
+        crls: None,
+        signer_infos: SignerInfos(
+            SetOfVec::try_from(vec![signer_info]).map_err(|e| fail("signer info", e))?,
+        ),
+    };
+    let content_info = ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data).map_err(|e| fail("signed data", e))?,
+    };
+    content_info.to_der().map_err(|e| fail("encoding", e))
+}
+
+/// A signed attribute with a single value.
+fn attribute(
+    oid: ObjectIdentifier,
+    value: &(impl der::EncodeValue + der::Tagged),
+) -> Result<Attribute, SignError> {
+    let value = Any::encode_from(value).map_err(|e| fail("attribute", e))?;
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value]).map_err(|e| fail("attribute", e))?,
+    })
 }
 
 /// What a signature check found.
