@@ -72,6 +72,10 @@ fn a_backup_restores_in_a_new_folder_with_the_recovery_code_and_shows_the_same_r
         s.backup_to(&file).unwrap_err().code(),
         ErrorCode::InvalidInput
     );
+    assert_eq!(
+        std::fs::read_dir(file.parent().unwrap()).unwrap().count(),
+        1
+    );
 
     let before_refs = references(&s);
     let before_tables = record_tables(&s);
@@ -285,4 +289,43 @@ proptest! {
         prop_assert!(r.is_err());
         prop_assert_eq!(r.unwrap_err().code(), ErrorCode::DamagedBackup);
     }
+}
+
+#[test]
+fn an_older_backup_is_replaced_only_by_a_verified_one_and_nothing_else_is_written_over() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    casebook::demo::fill(&mut s, 5, 3).unwrap();
+    let usb = f.tmp.path().join("usb");
+    std::fs::create_dir_all(&usb).unwrap();
+    let file = usb.join("weekly.cbk");
+    let first = s.backup_to(&file).unwrap();
+
+    // After more work, the same name again (the save dialog asked "Replace?"): the file now
+    // holds the newer backup, which verifies, and nothing else is left in the folder.
+    casebook::demo::fill(&mut s, 3, 11).unwrap();
+    let second = s.backup_replacing(&file).unwrap();
+    assert!(second.records > first.records);
+    assert_ne!(second.sha256, first.sha256);
+    assert_eq!(s.verify_backup_file(&file).unwrap(), second);
+    assert_eq!(std::fs::read_dir(&usb).unwrap().count(), 1);
+
+    // Anything that is not a Casebook backup is never written over, whatever the dialog said.
+    let letter = usb.join("letter.cbk");
+    std::fs::write(&letter, b"Dear parents, ...").unwrap();
+    let e = s.backup_replacing(&letter).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    assert!(e.to_string().contains("not a Casebook backup"), "{e}");
+    assert_eq!(std::fs::read(&letter).unwrap(), b"Dear parents, ...");
+    let folder = usb.join("folder.cbk");
+    std::fs::create_dir(&folder).unwrap();
+    assert_eq!(
+        s.backup_replacing(&folder).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(std::fs::read_dir(&usb).unwrap().count(), 3);
+
+    // A new name works with either call.
+    s.backup_replacing(&usb.join("fresh.cbk")).unwrap();
+    assert!(s.verify_audit().unwrap().is_intact());
 }

@@ -3,7 +3,8 @@
 //!   every acknowledged write is there afterwards, the integrity checks are clean and the audit
 //!   chain verifies (`CASEBOOK_CRASH_KILLS` sets how many kills; 40 by default);
 //! - a full disk (a 3 MB tmpfs mounted by the test) gives "the disk is full", writes no partial
-//!   record, and the vault still opens;
+//!   record, and the vault still opens; a full backup stick (2 MB) says so, leaves no partial
+//!   file, and keeps the older backup that the new one was to replace;
 //! - truncated or corrupted vault and key-slot files give a clear error naming the file, never a
 //!   panic, and are not written over;
 //! - a wrong passphrase a thousand times leaves the database byte-identical.
@@ -182,19 +183,7 @@ fn a_full_disk_says_so_writes_nothing_partial_and_the_vault_still_opens() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let mnt = tmp.path().join("small-disk");
-    std::fs::create_dir(&mnt).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"])
-        .arg(&mnt)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        mounted,
-        "this test mounts a 3 MB tmpfs (needs root); set CASEBOOK_SKIP_MOUNT_TESTS=1 where that is impossible"
-    );
-    let _guard = Mount(mnt.clone());
+    let (mnt, _guard) = small_disk(tmp.path(), "3m");
     let out = Command::new(writer_exe())
         .arg(&mnt)
         .arg("create")
@@ -247,6 +236,81 @@ fn a_full_disk_says_so_writes_nothing_partial_and_the_vault_still_opens() {
         .unwrap();
     assert_eq!(ok, "ok");
     assert!(s.verify_audit().unwrap().is_intact());
+}
+
+/// Mounts a tmpfs of `size` at a new folder in `tmp` (root only; see the test above).
+fn small_disk(tmp: &Path, size: &str) -> (PathBuf, Mount) {
+    let mnt = tmp.join("small-disk");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        mounted,
+        "this test mounts a small tmpfs (needs root); set CASEBOOK_SKIP_MOUNT_TESTS=1 where that is impossible"
+    );
+    (mnt.clone(), Mount(mnt))
+}
+
+#[test]
+fn a_full_backup_stick_says_so_leaves_no_partial_file_and_keeps_the_older_backup() {
+    if std::env::var_os("CASEBOOK_SKIP_MOUNT_TESTS").is_some() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (usb, _guard) = small_disk(tmp.path(), "2m");
+    let f = new_vault();
+    let mut s = f.unlock();
+    casebook::demo::fill(&mut s, 20, 5).unwrap();
+    let weekly = usb.join("weekly.cbk");
+    let first = s.backup_to(&weekly).unwrap();
+    let old_bytes = std::fs::read(&weekly).unwrap();
+    // The stick fills up with other files, and the vault grows.
+    let free = free_bytes(&usb);
+    std::fs::write(
+        usb.join("photos-of-the-trip.zip"),
+        vec![0u8; free.saturating_sub(64 * 1024)],
+    )
+    .unwrap();
+    casebook::demo::fill(&mut s, 20, 6).unwrap();
+
+    for attempt in [
+        s.backup_replacing(&weekly),
+        s.backup_to(&usb.join("new.cbk")),
+    ] {
+        let e = attempt.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DiskFull, "{e}");
+        assert!(e.to_string().contains("disk is full"), "{e}");
+    }
+    // The older backup is untouched and still verifies; nothing half-written is left.
+    assert_eq!(std::fs::read(&weekly).unwrap(), old_bytes);
+    assert_eq!(s.verify_backup_file(&weekly).unwrap(), first);
+    let mut left: Vec<String> = std::fs::read_dir(&usb)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["photos-of-the-trip.zip", "weekly.cbk"]);
+    assert!(s.verify_audit().unwrap().is_intact());
+}
+
+/// Free bytes on the file system holding `dir` (from `df`, to need no extra crate).
+fn free_bytes(dir: &Path) -> usize {
+    let out = Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 fn damage(path: &Path, how: &str) {

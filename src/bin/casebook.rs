@@ -88,8 +88,14 @@ enum Command {
         #[arg(long)]
         no_vault: bool,
     },
-    /// Write a verified, encrypted backup of the vault to FILE (never overwrites a file).
-    Backup { file: PathBuf },
+    /// Write a verified, encrypted backup of the vault to FILE. An existing file is refused,
+    /// unless it is an older Casebook backup and --replace is given (it is replaced only once
+    /// the new backup is verified).
+    Backup {
+        file: PathBuf,
+        #[arg(long)]
+        replace: bool,
+    },
     /// Restore a backup into the vault folder with the recovery code, then set a new passphrase.
     /// An existing vault is replaced only with --replace and the word REPLACE typed when asked;
     /// its files are kept in a replaced-<time> folder.
@@ -221,28 +227,38 @@ fn run(cli: Cli) -> Result<()> {
                         }
                         for d in due {
                             println!(
-                                "{}  kept until {}  {}",
+                                "{}  kept until {}  {}  people: {} ({} only in this record)",
                                 d.reference,
                                 d.retention_until,
-                                d.category.label()
+                                d.category.label(),
+                                d.people,
+                                d.people_only_here
                             );
                         }
                     }),
                 RetentionCommand::Delete { references, reason } => {
                     casebook::records::retention::delete(&mut session, &references, &reason, today)
                         .map(|deleted| {
-                            for r in deleted {
+                            for r in deleted.references {
                                 println!("Deleted {r}");
                             }
+                            println!(
+                                "Deleted {} people recorded only in those records",
+                                deleted.people_deleted
+                            );
                         })
                 }
             };
             session.lock(LockReason::Exit)?;
             result
         }
-        Command::Backup { file } => {
+        Command::Backup { file, replace } => {
             let mut session = unlock(&vault, &mut input)?;
-            let report = session.backup_to(&file);
+            let report = if replace {
+                session.backup_replacing(&file)
+            } else {
+                session.backup_to(&file)
+            };
             session.lock(LockReason::Exit)?;
             let report = report?;
             println!(

@@ -5,6 +5,10 @@
 //! pages, and a checkpoint and `VACUUM` afterwards leave no deleted text in free pages or the
 //! WAL. The audit trail keeps a tombstone — reference, retention date, who, when, why — and no
 //! content. References are never reused: the counter only goes up.
+//!
+//! People (names, dates of birth, flags) recorded only in the deleted incidents are deleted with
+//! them: once no record needs a child's details, keeping them has no purpose. People linked to
+//! any incident that is kept stay, as do people not yet linked to any incident.
 
 use chrono::{NaiveDate, Utc};
 use rusqlite::{params, Connection};
@@ -25,6 +29,19 @@ pub struct DueRecord {
     pub category: Category,
     pub reported_at: String,
     pub retention_until: NaiveDate,
+    /// People linked to this incident.
+    pub people: u32,
+    /// Of those, people linked to no other incident: deleting this record deletes them too.
+    pub people_only_here: u32,
+}
+
+/// What a deletion removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Deletion {
+    pub references: Vec<String>,
+    /// People recorded only in the deleted incidents, deleted with them.
+    pub people_deleted: u32,
 }
 
 /// Incidents whose retention date is before `today`, oldest first.
@@ -45,11 +62,24 @@ pub fn due(conn: &Connection, today: NaiveDate) -> Result<Vec<DueRecord>> {
     for reference in refs {
         let i = incidents::get(conn, &reference)?;
         if i.retention_until < today {
+            let (people, people_only_here) = conn
+                .query_row(
+                    "SELECT count(*), coalesce(sum(NOT EXISTS (
+                         SELECT 1 FROM incident_people o
+                         WHERE o.person_id = l.person_id AND o.incident_id <> l.incident_id)), 0)
+                     FROM (SELECT DISTINCT incident_id, person_id FROM incident_people
+                           WHERE incident_id = ?1) l",
+                    params![i.id],
+                    |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
+                )
+                .map_err(sql)?;
             out.push(DueRecord {
                 reference: i.reference,
                 category: i.category,
                 reported_at: i.reported_at,
                 retention_until: i.retention_until,
+                people,
+                people_only_here,
             });
         }
     }
@@ -57,14 +87,15 @@ pub fn due(conn: &Connection, today: NaiveDate) -> Result<Vec<DueRecord>> {
     Ok(out)
 }
 
-/// Deletes the given incidents, all past their retention date, with the reason recorded.
-/// All or nothing: if any is not due (or unknown), nothing is deleted.
+/// Deletes the given incidents, all past their retention date, with the reason recorded, and
+/// the people recorded only in them. All or nothing: if any is not due (or unknown), nothing
+/// is deleted.
 pub fn delete(
     session: &mut Session,
     references: &[String],
     reason: &str,
     today: NaiveDate,
-) -> Result<Vec<String>> {
+) -> Result<Deletion> {
     let reason = fields::required_text("Reason for deletion", reason, fields::SHORT * 5)?;
     if references.is_empty() {
         return Err(fields::invalid(
@@ -88,9 +119,11 @@ pub fn delete(
         targets.push(i);
     }
     let actor = session.actor().to_owned();
-    session.with_tx(|tx| {
+    let people_deleted = session.with_tx(|tx| {
         let now = Utc::now();
+        let mut linked = Vec::new();
         for i in &targets {
+            linked.extend(linked_people(tx, i.id)?);
             delete_incident(tx, i.id)?;
             audit::append(
                 tx,
@@ -105,14 +138,74 @@ pub fn delete(
                 }),
             )?;
         }
-        Ok(())
+        linked.sort_unstable();
+        linked.dedup();
+        let with = targets
+            .iter()
+            .map(|i| i.reference.as_str())
+            .collect::<Vec<_>>();
+        let mut removed = 0;
+        for person in linked {
+            if still_linked(tx, person)? {
+                continue;
+            }
+            delete_person(tx, person)?;
+            audit::append(
+                tx,
+                now,
+                &actor,
+                Action::RecordDeleted,
+                &format!("person {person}"),
+                &json!({ "record": "person", "with": with, "reason": reason }),
+            )?;
+            removed += 1;
+        }
+        // A deleted passage's words stay in the search index's segments, marked deleted, until
+        // the segments are merged: merge them all now, so no deleted word is left there.
+        tx.execute_batch("INSERT INTO search_index (search_index) VALUES ('optimize');")
+            .map_err(sql)?;
+        Ok(removed)
     })?;
     // Leave nothing of the deleted text in the WAL or in free pages.
     session
         .conn()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
         .map_err(sql)?;
-    Ok(targets.into_iter().map(|i| i.reference).collect())
+    Ok(Deletion {
+        references: targets.into_iter().map(|i| i.reference).collect(),
+        people_deleted,
+    })
+}
+
+fn linked_people(tx: &Connection, incident_id: u32) -> Result<Vec<u32>> {
+    let mut stmt = tx
+        .prepare("SELECT DISTINCT person_id FROM incident_people WHERE incident_id = ?1")
+        .map_err(sql)?;
+    let ids = stmt
+        .query_map(params![incident_id], |r| r.get(0))
+        .map_err(sql)?
+        .collect::<rusqlite::Result<Vec<u32>>>()
+        .map_err(sql)?;
+    Ok(ids)
+}
+
+fn still_linked(tx: &Connection, person_id: u32) -> Result<bool> {
+    tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM incident_people WHERE person_id = ?1)",
+        params![person_id],
+        |r| r.get(0),
+    )
+    .map_err(sql)
+}
+
+fn delete_person(tx: &Connection, person_id: u32) -> Result<()> {
+    for s in [
+        "DELETE FROM person_versions WHERE person_id = ?1",
+        "DELETE FROM people WHERE id = ?1",
+    ] {
+        tx.execute(s, params![person_id]).map_err(sql)?;
+    }
+    Ok(())
 }
 
 fn delete_incident(tx: &Connection, id: u32) -> Result<()> {

@@ -186,24 +186,94 @@ fn scratch(near: &Path, what: &str) -> Result<PathBuf> {
     Ok(near.parent().unwrap_or(Path::new(".")).join(name))
 }
 
+/// Whether a backup may take the name of an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IfExists {
+    Refuse,
+    /// Only an older Casebook backup is replaced, and only once the new one is verified.
+    ReplaceBackup,
+}
+
+fn name_taken(dest: &Path) -> Error {
+    Error::InvalidInput {
+        field: "Backup file",
+        message: format!("{} already exists; choose a new name", dest.display()),
+    }
+}
+
+/// Refuses a destination that is taken (or, when replacing, taken by anything but a backup).
+fn check_destination(dest: &Path, if_exists: IfExists) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(dest) else {
+        return Ok(());
+    };
+    if if_exists == IfExists::Refuse {
+        return Err(name_taken(dest));
+    }
+    let mut start = vec![0u8; MAGIC.len()];
+    let is_backup = meta.is_file()
+        && std::fs::File::open(dest)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start))
+            .is_ok()
+        && start == MAGIC;
+    if !is_backup {
+        return Err(Error::InvalidInput {
+            field: "Backup file",
+            message: format!(
+                "{} is not a Casebook backup, so Casebook will not write over it; choose a new name",
+                dest.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Gives the verified `partial` file its name. A new name is taken with a hard link, which
+/// fails if anything appeared there meanwhile; file systems without hard links (FAT on USB
+/// sticks) get a rename after a last check. An older backup is replaced in one rename.
+fn place(partial: &Path, dest: &Path, if_exists: IfExists) -> Result<()> {
+    if if_exists == IfExists::ReplaceBackup {
+        check_destination(dest, if_exists)?;
+        return std::fs::rename(partial, dest).map_err(|e| Error::io(dest, e));
+    }
+    match std::fs::hard_link(partial, dest) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(name_taken(dest)),
+        Err(_) => {
+            check_destination(dest, IfExists::Refuse)?;
+            std::fs::rename(partial, dest).map_err(|e| Error::io(dest, e))
+        }
+    }
+}
+
 impl Session {
     /// Writes a verified backup to `dest` (which must not exist) and records it.
     pub fn backup_to(&mut self, dest: &Path) -> Result<BackupReport> {
-        if dest.exists() {
-            return Err(Error::InvalidInput {
-                field: "Backup file",
-                message: format!("{} already exists; choose a new name", dest.display()),
-            });
-        }
-        // 1. A consistent snapshot through SQLite's online backup, into an encrypted copy;
-        // 2. the file, written beside its final name, synced, then linked into place.
-        let snap = scratch(dest, "snapshot")?;
-        let written = self.write_backup(&snap, dest);
-        remove_db_files(&snap);
-        written?;
+        self.backup(dest, IfExists::Refuse)
+    }
 
-        // 3. Reopen what was written, from the file, and check it before saying "done".
-        let report = self.verify_backup_file(dest)?;
+    /// As [`Session::backup_to`], but an older Casebook backup at `dest` is replaced (the save
+    /// dialog has asked). It is replaced only after the new one is written and verified, in
+    /// one rename, so at every moment one good backup has the name. Any other file is refused.
+    pub fn backup_replacing(&mut self, dest: &Path) -> Result<BackupReport> {
+        self.backup(dest, IfExists::ReplaceBackup)
+    }
+
+    fn backup(&mut self, dest: &Path, if_exists: IfExists) -> Result<BackupReport> {
+        check_destination(dest, if_exists)?;
+        // 1. A consistent snapshot through SQLite's online backup, into an encrypted copy;
+        // 2. the backup file, written beside its final name and synced;
+        // 3. reopened from the disk and checked, before it takes the name.
+        let snap = scratch(dest, "snapshot")?;
+        let partial = scratch(dest, "partial")?;
+        let written = self.write_backup(&snap, &partial, dest);
+        remove_db_files(&snap);
+        let placed = written
+            .and_then(|()| self.verify_file(&partial, dest))
+            .and_then(|report| place(&partial, dest, if_exists).map(|()| report));
+        let _ = std::fs::remove_file(&partial);
+        let report = placed?;
+        let _ = fsutil::sync_dir(dest.parent().unwrap_or(Path::new(".")));
+
         let actor = self.actor.clone();
         let detail = json!({ "sha256": report.sha256, "bytes": report.bytes, "records": report.records, "audit_entries": report.audit_entries });
         self.with_tx(|tx| {
@@ -219,7 +289,8 @@ impl Session {
         Ok(report)
     }
 
-    fn write_backup(&self, snap: &Path, dest: &Path) -> Result<()> {
+    /// Writes the backup file to `partial` (a new file) and syncs it; errors name `dest`.
+    fn write_backup(&self, snap: &Path, partial: &Path, dest: &Path) -> Result<()> {
         let mut out = db::open(snap, &self.data_key, self.keys.cipher, true)?;
         {
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)
@@ -252,46 +323,30 @@ impl Session {
             tables,
             audit_head: head,
         };
-        // 2. The file, written beside its final name, synced, then renamed into place.
         let json = serde_json::to_vec(&manifest)
             .map_err(|e| Error::Internal(format!("backup description: {e}")))?;
-        let partial = scratch(dest, "partial")?;
         let write = (|| -> std::io::Result<()> {
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .open(&partial)?;
+                .open(partial)?;
             f.write_all(MAGIC)?;
             f.write_all(&u32::try_from(json.len()).unwrap_or(u32::MAX).to_le_bytes())?;
             f.write_all(&json)?;
             f.write_all(&db_bytes)?;
             f.sync_all()
         })();
-        if let Err(e) = write {
-            let _ = std::fs::remove_file(&partial);
-            return Err(Error::io(dest, e));
-        }
-        if std::fs::hard_link(&partial, dest).is_err() {
-            // File systems without hard links (FAT on USB sticks): a rename, after
-            // checking again that nothing appeared at the destination.
-            if dest.exists() {
-                let _ = std::fs::remove_file(&partial);
-                return Err(Error::InvalidInput {
-                    field: "Backup file",
-                    message: format!("{} already exists; choose a new name", dest.display()),
-                });
-            }
-            std::fs::rename(&partial, dest).map_err(|e| Error::io(dest, e))?;
-        } else {
-            let _ = std::fs::remove_file(&partial);
-        }
-        let _ = fsutil::sync_dir(dest.parent().unwrap_or(Path::new(".")));
-        Ok(())
+        write.map_err(|e| Error::io(dest, e))
     }
 
     /// Reads a backup of this vault back from disk and checks it completely.
     pub fn verify_backup_file(&self, path: &Path) -> Result<BackupReport> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        self.verify_file(path, path)
+    }
+
+    /// Checks the backup file at `path`; problems (and the report) name `named`.
+    fn verify_file(&self, read_from: &Path, path: &Path) -> Result<BackupReport> {
+        let bytes = std::fs::read(read_from).map_err(|e| Error::io(path, e))?;
         let (manifest, db_bytes) = parse(path, &bytes)?;
         let extracted = scratch(&std::env::temp_dir().join("x"), "verify")?;
         let result = (|| {

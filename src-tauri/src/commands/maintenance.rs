@@ -2,7 +2,7 @@
 //! "done"), restoring one (with the recovery code, then a new passphrase), and the retention
 //! review (deletion only on purpose, with a reason).
 
-use casebook::records::retention::{self, DueRecord};
+use casebook::records::retention::{self, Deletion, DueRecord};
 use casebook::secret::Passphrase;
 use casebook::vault::backup::{self, BackupReport, Existing};
 use casebook::vault::{LockReason, RecoveryCode};
@@ -29,7 +29,9 @@ pub async fn backup_now(
     else {
         return Ok(None);
     };
-    state.with_session(|s| Ok(Some(s.backup_to(&path)?)))
+    // The save dialog has already asked before a file name that is taken was chosen, so an
+    // older backup there is replaced (only once the new one is verified; never anything else).
+    state.with_session(|s| Ok(Some(s.backup_replacing(&path)?)))
 }
 
 /// Asks for a backup file and restores it into this computer's vault folder with the
@@ -80,14 +82,15 @@ pub async fn retention_due(state: State<'_, AppState>) -> CommandResult<Vec<DueR
     state.with_session(|s| Ok(retention::due(s.conn(), today)?))
 }
 
-/// Deletes reviewed incidents past their retention date, with the reason.
+/// Deletes reviewed incidents past their retention date, with the reason, and the people
+/// recorded only in them.
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_due_records(
     state: State<'_, AppState>,
     references: Vec<String>,
     reason: String,
-) -> CommandResult<Vec<String>> {
+) -> CommandResult<Deletion> {
     let today = chrono::Utc::now().date_naive();
     state.with_session(|s| Ok(retention::delete(s, &references, &reason, today)?))
 }

@@ -84,8 +84,11 @@ export const commands = {
 	restoreBackup: (code: Passphrase, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError>(__TAURI_INVOKE("restore_backup", { code, replace })),
 	/**  Incidents past their retention date. */
 	retentionDue: () => typedError<DueRecord[], CommandError>(__TAURI_INVOKE("retention_due")),
-	/**  Deletes reviewed incidents past their retention date, with the reason. */
-	deleteDueRecords: (references: string[], reason: string) => typedError<string[], CommandError>(__TAURI_INVOKE("delete_due_records", { references, reason })),
+	/**
+	 *  Deletes reviewed incidents past their retention date, with the reason, and the people
+	 *  recorded only in them.
+	 */
+	deleteDueRecords: (references: string[], reason: string) => typedError<Deletion, CommandError>(__TAURI_INVOKE("delete_due_records", { references, reason })),
 };
 
 /** Events */
@@ -242,12 +245,23 @@ export type DecisionOption = {
 	label: string,
 };
 
+/**  What a deletion removed. */
+export type Deletion = {
+	references: string[],
+	/**  People recorded only in the deleted incidents, deleted with them. */
+	people_deleted: number,
+};
+
 /**  An incident past its retention date, as the review list shows it. */
 export type DueRecord = {
 	reference: string,
 	category: Category,
 	reported_at: string,
 	retention_until: string,
+	/**  People linked to this incident. */
+	people: number,
+	/**  Of those, people linked to no other incident: deleting this record deletes them too. */
+	people_only_here: number,
 };
 
 /**  One version of an entry. */
