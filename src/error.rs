@@ -152,7 +152,7 @@ impl Error {
         }
         Error::Io {
             path: path.to_path_buf(),
-            detail: err.to_string(),
+            detail: plain_io(&err),
         }
     }
 
@@ -175,7 +175,56 @@ impl Error {
     }
 }
 
+/// An I/O error in words a DSL understands (the raw text names scratch files and errno codes).
+fn plain_io(err: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match err.kind() {
+        K::NotFound => {
+            "the folder or file is not there, or that place does not take new files".into()
+        }
+        K::PermissionDenied => {
+            "this computer does not allow Casebook to write or read there".into()
+        }
+        K::ReadOnlyFilesystem => "that disk is read-only".into(),
+        K::AlreadyExists => "a file with that name is already there".into(),
+        K::IsADirectory => "that is a folder, not a file".into(),
+        K::UnexpectedEof => "the file ends too soon".into(),
+        K::InvalidData | K::InvalidInput => "the file could not be read as expected".into(),
+        _ => match err.raw_os_error() {
+            // EIO, ENXIO, ENODEV: typically a USB stick pulled out or failing.
+            Some(5 | 6 | 19) => "the disk stopped answering (was it removed?)".into(),
+            _ => err.to_string(),
+        },
+    }
+}
+
 fn is_disk_full(err: &std::io::Error) -> bool {
     // ENOSPC (28) and EDQUOT (122) on Linux; `StorageFull` where std recognises it.
     err.kind() == std::io::ErrorKind::StorageFull || matches!(err.raw_os_error(), Some(28 | 122))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error as IoError, ErrorKind};
+
+    #[test]
+    fn file_errors_name_the_file_in_plain_words() {
+        let path = Path::new("/media/usb/referral.pdf");
+        let e = Error::io(path, IoError::from_raw_os_error(2));
+        let said = e.to_string();
+        assert!(said.contains("/media/usb/referral.pdf"), "{said}");
+        assert!(said.contains("is not there"), "{said}");
+        assert!(!said.contains("os error"), "{said}");
+        assert_eq!(e.code(), ErrorCode::Io);
+        let e = Error::io(path, IoError::from_raw_os_error(5));
+        assert!(e.to_string().contains("was it removed"), "{e}");
+        let e = Error::io(path, IoError::from(ErrorKind::PermissionDenied));
+        assert!(e.to_string().contains("does not allow"), "{e}");
+        // A full disk is its own error, with its own advice.
+        assert_eq!(
+            Error::io(path, IoError::from_raw_os_error(28)).code(),
+            ErrorCode::DiskFull
+        );
+    }
 }

@@ -447,6 +447,34 @@ fn a_very_long_chronology_flows_across_pages_and_every_word_is_there() {
 }
 
 #[test]
+fn a_referral_whose_file_could_not_be_saved_says_so_in_the_chronology() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, false);
+    let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
+    referral::record_not_delivered(
+        &mut s,
+        &reference,
+        &issued,
+        referral::Delivery::Save,
+        "The disk is full: nothing was saved. Free some space and try again.",
+    )
+    .unwrap();
+    let entries = chronology::for_incident(s.conn(), &reference).unwrap();
+    let made = entries
+        .iter()
+        .position(|e| e.text.contains("Signed referral summary") && e.text.contains(&issued.sha256))
+        .expect("the issue is in the chronology");
+    let not_saved = entries
+        .iter()
+        .position(|e| e.text.contains("could not be saved") && e.text.contains(&issued.sha256))
+        .expect("the failed save is in the chronology");
+    assert!(entries[not_saved].text.contains("The disk is full"));
+    assert_ne!(made, not_saved);
+    assert!(s.verify_audit().unwrap().is_intact());
+}
+
+#[test]
 fn the_signing_identity_is_made_at_set_up_and_kept_only_in_the_vault() {
     let f = new_vault();
     let s = f.unlock();

@@ -26,11 +26,25 @@ pub async fn choose_save_path(
         .map(|h| h.path().to_path_buf())
 }
 
-/// Writes and syncs a file.
-pub fn write_file(path: &Path, bytes: &[u8]) -> CommandResult<()> {
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
+/// Writes and syncs a file: first under a scratch name beside it (owner-only), then renamed
+/// to its name, so a failed write (a full disk, a USB stick pulled out) never leaves half a file
+/// and never destroys the file the dialog agreed to replace.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), casebook::Error> {
+    let io = |e| casebook::Error::io(path, e);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut scratch = tempfile::Builder::new()
+        .prefix(".casebook-")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    scratch.write_all(bytes).map_err(io)?;
+    scratch.as_file().sync_all().map_err(io)?;
+    scratch.persist(path).map_err(|e| io(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 

@@ -195,6 +195,42 @@ pub fn issue_at(
     })
 }
 
+/// What was to happen to an issued referral's PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Save,
+    Print,
+}
+
+/// Records in the incident's chronology that the PDF of an issued referral could not be saved
+/// or printed (`problem` says why), so the record never suggests a copy that was not made.
+pub fn record_not_delivered(
+    session: &mut Session,
+    reference: &str,
+    issued: &Issued,
+    delivery: Delivery,
+    problem: &str,
+) -> Result<()> {
+    let what = match delivery {
+        Delivery::Save => "could not be saved to a file",
+        Delivery::Print => "could not be opened for printing",
+    };
+    chronology::add(
+        session,
+        reference,
+        &EntryInput {
+            kind: Some(EntryKind::Note),
+            text: format!(
+                "The signed referral PDF with SHA-256 {} {what}, so no copy of it exists. {}",
+                issued.sha256,
+                problem.trim()
+            ),
+            ..EntryInput::default()
+        },
+    )?;
+    Ok(())
+}
+
 /// A referral this vault issued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -66,6 +66,19 @@ def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
     assert "Signature Validation: Signature is Valid." in report, report
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "Signed referral summary for the police"))
 
+    # A place that cannot be written (/proc refuses new files, even to root): the DSL is told
+    # the referral was recorded but not saved, and the chronology says so too.
+    click_button(driver, "Sign and save PDF…")
+    answer_file_dialog("Save PDF", "/proc/referral-police.pdf")
+    alert = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=referral] [role=alert]")))
+    assert "signed and recorded as issued, but the PDF could not be saved" in alert.text, alert.text
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "could not be saved to a file"))
+    alert = driver.find_element(By.CSS_SELECTOR, "[data-testid=referral] [role=alert]")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", alert)
+    time.sleep(0.3)
+    screenshot(driver, "referral-not-saved")
+    assert not os.path.exists("/proc/referral-police.pdf")
+
     # Check it on the "Check a PDF" screen.
     click_button(driver, "Check a PDF")
     heading(driver, "Check a signed PDF")

@@ -1,10 +1,11 @@
 //! Referrals: a preview of what the recipient will get, the signed PDF saved where the DSL
 //! chooses or printed through a private temporary file, and checking a PDF handed back.
 
-use casebook::referral::{self, summary::Summary, Recipient, Verification};
+use casebook::referral::{self, summary::Summary, Delivery, Recipient, Verification};
+use casebook::ErrorCode;
 use tauri::State;
 
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 
 /// What the referral will say, for the preview. Nothing is recorded.
@@ -36,7 +37,8 @@ pub async fn save_referral(
         return Ok(None);
     };
     let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
-    crate::files::write_file(&path, &issued.pdf)?;
+    crate::files::write_file(&path, &issued.pdf)
+        .map_err(|e| not_delivered(&state, &reference, &issued, Delivery::Save, e))?;
     Ok(Some(path.file_name().map_or_else(String::new, |n| {
         n.to_string_lossy().into_owned()
     })))
@@ -53,6 +55,44 @@ pub async fn print_referral(
 ) -> CommandResult<()> {
     let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
     crate::files::print_pdf(&issued.file_name, &issued.pdf)
+        .map_err(|e| not_delivered(&state, &reference, &issued, Delivery::Print, e))
+}
+
+/// The issue is already recorded when saving or printing fails: say so, and put the failure in
+/// the chronology too, so the record never suggests a copy that does not exist.
+fn not_delivered(
+    state: &AppState,
+    reference: &str,
+    issued: &referral::Issued,
+    delivery: Delivery,
+    e: impl Into<CommandError>,
+) -> CommandError {
+    let e = e.into();
+    let problem = match e.code {
+        // Its usual message says "nothing was saved", which is not so: the issue was recorded.
+        ErrorCode::DiskFull => "The disk there is full.".to_owned(),
+        _ => e.message.clone(),
+    };
+    let noted = state.with_session(|s| {
+        Ok(referral::record_not_delivered(
+            s, reference, issued, delivery, &problem,
+        )?)
+    });
+    let failed = match delivery {
+        Delivery::Save => "the PDF could not be saved",
+        Delivery::Print => "the PDF could not be opened for printing",
+    };
+    CommandError {
+        code: e.code,
+        message: format!(
+            "The referral was signed and recorded as issued, but {failed}. {problem} {}Try again; each PDF made is recorded.",
+            if noted.is_ok() {
+                "The chronology now says that no copy was made. "
+            } else {
+                ""
+            }
+        ),
+    }
 }
 
 /// Asks for a PDF and checks its signature and whether this vault issued it. `None` when
