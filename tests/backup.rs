@@ -329,3 +329,61 @@ fn an_older_backup_is_replaced_only_by_a_verified_one_and_nothing_else_is_writte
     s.backup_replacing(&usb.join("fresh.cbk")).unwrap();
     assert!(s.verify_audit().unwrap().is_intact());
 }
+
+#[test]
+fn on_the_same_computer_the_passphrase_also_restores_a_backup_but_not_elsewhere() {
+    use casebook::vault::backup::Opener;
+    let f = new_vault();
+    let mut s = f.unlock();
+    casebook::demo::fill(&mut s, 6, 4).unwrap();
+    let file = f.tmp.path().join("b.cbk");
+    s.backup_to(&file).unwrap();
+    let before_refs = references(&s);
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+
+    // Another computer (another keyring): the passphrase cannot open it; nothing is created.
+    let other = elsewhere(f.tmp.path());
+    let e = backup::restore_with(
+        &other,
+        &file,
+        Opener::Passphrase(&p(PASSPHRASE)),
+        Existing::Refuse,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotThisComputer, "{e}");
+    assert!(!f.tmp.path().join("restored").exists());
+
+    // This computer (the same keyring), a new folder: a wrong passphrase changes nothing...
+    let here = Vault::new(f.tmp.path().join("fresh"), config(f.store.clone()));
+    let e = backup::restore_with(
+        &here,
+        &file,
+        Opener::Passphrase(&p("not the passphrase at all")),
+        Existing::Refuse,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::WrongPassphrase);
+    assert!(!f.tmp.path().join("fresh").exists());
+
+    // ...the right one restores it; then a new passphrase is set, as after the recovery code.
+    let recovered = backup::restore_with(
+        &here,
+        &file,
+        Opener::Passphrase(&p(PASSPHRASE)),
+        Existing::Refuse,
+    )
+    .unwrap();
+    let restored = recovered
+        .set_new_passphrase(
+            &p("copper meadow slowly turning"),
+            &p("copper meadow slowly turning"),
+        )
+        .map_err(casebook::Error::from)
+        .unwrap();
+    assert_eq!(references(&restored), before_refs);
+    assert!(restored.verify_audit().unwrap().is_intact());
+    restored.lock(casebook::vault::LockReason::Exit).unwrap();
+    here.unlock(&p("copper meadow slowly turning")).unwrap();
+    // The vault the backup came from is untouched and still opens as before.
+    f.unlock();
+}

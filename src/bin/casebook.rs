@@ -96,13 +96,18 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
-    /// Restore a backup into the vault folder with the recovery code, then set a new passphrase.
+    /// Restore a backup into the vault folder with the recovery code (or, on this computer, the
+    /// passphrase), then set a new passphrase.
     /// An existing vault is replaced only with --replace and the word REPLACE typed when asked;
     /// its files are kept in a replaced-<time> folder.
     Restore {
         file: PathBuf,
         #[arg(long)]
         replace: bool,
+        /// Open the backup with the passphrase instead of the recovery code (only on the
+        /// computer whose keyring holds the vault's device secret).
+        #[arg(long)]
+        with_passphrase: bool,
     },
     /// Records past their retention date: list them, or delete reviewed ones with a reason.
     Retention {
@@ -271,9 +276,25 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Restore { file, replace } => {
-            let typed = input.secret("Recovery code: ")?;
-            let code = RecoveryCode::parse(typed.expose())?;
+        Command::Restore {
+            file,
+            replace,
+            with_passphrase,
+        } => {
+            let secret = if with_passphrase {
+                input.secret("Passphrase: ")?
+            } else {
+                input.secret("Recovery code: ")?
+            };
+            let code = if with_passphrase {
+                None
+            } else {
+                Some(RecoveryCode::parse(secret.expose())?)
+            };
+            let opener = match &code {
+                Some(code) => casebook::vault::backup::Opener::RecoveryCode(code),
+                None => casebook::vault::backup::Opener::Passphrase(&secret),
+            };
             let confirmation;
             let existing = if replace {
                 confirmation =
@@ -284,7 +305,7 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 casebook::vault::backup::Existing::Refuse
             };
-            let recovered = casebook::vault::backup::restore(&vault, &file, &code, existing)?;
+            let recovered = casebook::vault::backup::restore_with(&vault, &file, opener, existing)?;
             let new = input.secret("New passphrase: ")?;
             let confirm = input.secret("New passphrase again: ")?;
             let session = recovered

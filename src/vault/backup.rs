@@ -23,6 +23,7 @@ use super::keyslots::KeySlotFile;
 use super::{db, fsutil, RecoveredVault, Session, Vault};
 use crate::audit::{self, Action};
 use crate::vault::recovery::RecoveryCode;
+use crate::vault::Passphrase;
 use crate::{Error, Result};
 
 const MAGIC: &[u8] = b"CASEBOOK BACKUP 1\n";
@@ -428,6 +429,15 @@ pub enum Existing<'a> {
     Replace { typed: &'a str },
 }
 
+/// What opens a backup.
+pub enum Opener<'a> {
+    /// The recovery code: on any computer.
+    RecoveryCode(&'a RecoveryCode),
+    /// The passphrase: only where this computer's keyring holds the device secret the backup's
+    /// passphrase slot was made with (the same computer, its keyring intact).
+    Passphrase(&'a Passphrase),
+}
+
 /// Restores a backup into `vault`'s folder with the recovery code. The DSL then sets a new
 /// passphrase for this computer on the returned [`RecoveredVault`].
 pub fn restore(
@@ -436,12 +446,33 @@ pub fn restore(
     code: &RecoveryCode,
     existing: Existing<'_>,
 ) -> Result<RecoveredVault> {
+    restore_with(vault, backup, Opener::RecoveryCode(code), existing)
+}
+
+/// Restores a backup into `vault`'s folder, opened with the recovery code or the passphrase.
+/// Either way the DSL then sets a new passphrase on the returned [`RecoveredVault`], which ties
+/// the vault to this computer's device secret.
+pub fn restore_with(
+    vault: &Vault,
+    backup: &Path,
+    opener: Opener<'_>,
+    existing: Existing<'_>,
+) -> Result<RecoveredVault> {
     let (manifest, db_bytes) = read(backup)?;
-    // The code must open this backup before anything is touched.
-    let key = manifest
-        .keys
-        .open_with_recovery(code)?
-        .ok_or(Error::WrongRecoveryCode)?;
+    // The code or passphrase must open this backup before anything is touched.
+    let key = match opener {
+        Opener::RecoveryCode(code) => manifest
+            .keys
+            .open_with_recovery(code)?
+            .ok_or(Error::WrongRecoveryCode)?,
+        Opener::Passphrase(passphrase) => {
+            let device_secret = vault.device_secret_for(&manifest.keys)?;
+            manifest
+                .keys
+                .open_with_passphrase(passphrase, &device_secret)?
+                .ok_or(Error::WrongPassphrase)?
+        }
+    };
     let extracted = scratch(&std::env::temp_dir().join("x"), "restore-check")?;
     let checked = (|| {
         fsutil::write_private_new(&extracted, &db_bytes)?;
@@ -488,7 +519,16 @@ pub fn restore(
     fsutil::create_private_dir(paths.dir())?;
     fsutil::write_private_new(&paths.db(), &db_bytes)?;
     manifest.keys.save(&paths.keys())?;
-    let mut recovered = vault.unlock_with_recovery(code)?;
+    let mut recovered = match opener {
+        Opener::RecoveryCode(code) => vault.unlock_with_recovery(code)?,
+        Opener::Passphrase(passphrase) => {
+            let unlocked = vault.unlock(passphrase)?;
+            RecoveredVault {
+                session: unlocked.session,
+                failures: unlocked.failures,
+            }
+        }
+    };
     let actor = recovered.session.actor.clone();
     let detail = json!({ "backup_made_at": manifest.created_at.to_rfc3339(), "db_sha256": manifest.db_sha256 });
     recovered.session.with_tx(|tx| {

@@ -329,16 +329,7 @@ impl Vault {
     pub fn unlock(&self, passphrase: &Passphrase) -> Result<Unlocked> {
         let keys = self.load_keys()?;
         let mut record = self.check_throttle()?;
-        let device_secret = match self
-            .config
-            .device_store
-            .get(&keys.passphrase.device_secret_id)
-        {
-            Err(e) => return Err(Error::KeyringUnavailable { detail: e.0 }),
-            Ok(None) => return Err(Error::NotThisComputer),
-            Ok(Some(s)) if !keys.device_matches(&s) => return Err(Error::NotThisComputer),
-            Ok(Some(s)) => s,
-        };
+        let device_secret = self.device_secret_for(&keys)?;
         let Some(data_key) = keys.open_with_passphrase(passphrase, &device_secret)? else {
             record.record(Utc::now(), UnlockMethod::Passphrase);
             record.save(&self.paths.attempts())?;
@@ -349,6 +340,21 @@ impl Vault {
             .session
             .strengthen_passphrase_slot(passphrase, &device_secret)?;
         Ok(unlocked)
+    }
+
+    /// This computer's device secret for `keys`' passphrase slot; [`Error::NotThisComputer`]
+    /// when the keyring does not hold the one the slot was made with.
+    pub(crate) fn device_secret_for(&self, keys: &KeySlotFile) -> Result<Key32> {
+        match self
+            .config
+            .device_store
+            .get(&keys.passphrase.device_secret_id)
+        {
+            Err(e) => Err(Error::KeyringUnavailable { detail: e.0 }),
+            Ok(None) => Err(Error::NotThisComputer),
+            Ok(Some(s)) if !keys.device_matches(&s) => Err(Error::NotThisComputer),
+            Ok(Some(s)) => Ok(s),
+        }
     }
 
     /// Unlocks with the recovery code, on any computer. The DSL must then choose a new

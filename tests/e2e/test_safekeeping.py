@@ -1,7 +1,8 @@
 """Backup, retention and restore in the real window: the reminder, "Back up now" through the
 native save dialog (checked before it says done), a reviewed deletion with a reason, then a
-restore of the backup over the vault (typed REPLACE) with the recovery code and a new
-passphrase, after which the deleted record is back as it was in the backup."""
+restore of the backup over the vault (refused until REPLACE is typed; the recovery code is
+tried first, then the passphrase, which this computer's keyring allows) and a new passphrase,
+after which the deleted record is back as it was in the backup."""
 import re
 
 from selenium.webdriver.common.by import By
@@ -53,6 +54,11 @@ def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):
     answer_file_dialog("Restore a backup", backup_file, location_bar=True)
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=restore]"), "type REPLACE"))
     type_into(driver, "restore-replace", "REPLACE")
+    # On this computer the passphrase opens the backup too (its keyring holds the device secret).
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=restore] input[type=radio][name=restore-with]:not(:checked)").click()
+    assert "Passphrase" in driver.find_element(By.CSS_SELECTOR, "label[for=restore-code]").text
+    assert driver.find_element(By.ID, "restore-code").get_attribute("value") == ""
+    type_into(driver, "restore-code", PASSPHRASE)
     screenshot(driver, "restore")
     click_button(driver, "Choose the backup file…")
     answer_file_dialog("Restore a backup", backup_file, location_bar=True)

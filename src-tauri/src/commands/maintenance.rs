@@ -4,7 +4,7 @@
 
 use casebook::records::retention::{self, Deletion, DueRecord};
 use casebook::secret::Passphrase;
-use casebook::vault::backup::{self, BackupReport, Existing};
+use casebook::vault::backup::{self, BackupReport, Existing, Opener};
 use casebook::vault::{LockReason, RecoveryCode};
 use tauri::State;
 
@@ -35,17 +35,25 @@ pub async fn backup_now(
 }
 
 /// Asks for a backup file and restores it into this computer's vault folder with the
-/// recovery code. `replace` must be "REPLACE" when a vault is already here (it is kept aside).
-/// Then, as after a recovery-code unlock, the DSL sets a new passphrase.
+/// recovery code, or with the passphrase when `with_passphrase` (only where this computer's
+/// keyring holds the vault's device secret). `replace` must be "REPLACE" when a vault is
+/// already here (it is kept aside). Then, as after a recovery-code unlock, the DSL sets a new
+/// passphrase.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_backup(
     window: tauri::Window,
     state: State<'_, AppState>,
-    code: Passphrase,
+    secret: Passphrase,
+    with_passphrase: bool,
     replace: Option<String>,
 ) -> CommandResult<Option<RecoveredView>> {
-    let code = RecoveryCode::parse(code.expose())?;
+    // A malformed recovery code is refused before the file dialog opens.
+    let code = if with_passphrase {
+        None
+    } else {
+        Some(RecoveryCode::parse(secret.expose())?)
+    };
     let Some(handle) = rfd::AsyncFileDialog::new()
         .set_parent(&window)
         .set_title("Restore a backup")
@@ -60,7 +68,11 @@ pub async fn restore_backup(
         Some(typed) => Existing::Replace { typed },
         None => Existing::Refuse,
     };
-    let recovered = backup::restore(&state.vault, handle.path(), &code, existing)?;
+    let opener = match &code {
+        Some(code) => Opener::RecoveryCode(code),
+        None => Opener::Passphrase(&secret),
+    };
+    let recovered = backup::restore_with(&state.vault, handle.path(), opener, existing)?;
     let org = recovered.organisation()?;
     let view = RecoveredView {
         organisation: org.name,

@@ -78,10 +78,12 @@ export const commands = {
 	backupNow: () => typedError<BackupReport | null, CommandError>(__TAURI_INVOKE("backup_now")),
 	/**
 	 *  Asks for a backup file and restores it into this computer's vault folder with the
-	 *  recovery code. `replace` must be "REPLACE" when a vault is already here (it is kept aside).
-	 *  Then, as after a recovery-code unlock, the DSL sets a new passphrase.
+	 *  recovery code, or with the passphrase when `with_passphrase` (only where this computer's
+	 *  keyring holds the vault's device secret). `replace` must be "REPLACE" when a vault is
+	 *  already here (it is kept aside). Then, as after a recovery-code unlock, the DSL sets a new
+	 *  passphrase.
 	 */
-	restoreBackup: (code: Passphrase, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError>(__TAURI_INVOKE("restore_backup", { code, replace })),
+	restoreBackup: (secret: Passphrase, withPassphrase: boolean, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError>(__TAURI_INVOKE("restore_backup", { secret, withPassphrase, replace })),
 	/**  Incidents past their retention date. */
 	retentionDue: () => typedError<DueRecord[], CommandError>(__TAURI_INVOKE("retention_due")),
 	/**
