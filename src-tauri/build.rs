@@ -17,6 +17,7 @@ fn main() {
             "lock",
             "record_activity",
             "set_idle_lock_minutes",
+            "set_backup_reminder_days",
             "vocabulary",
             "list_incidents",
             "incident_page",

@@ -538,8 +538,41 @@ fn the_idle_lock_time_is_a_bounded_audited_setting() {
     let last = casebook::audit::recent(s.conn(), 1).unwrap().remove(0);
     assert_eq!(last.action, "settings.changed");
     assert!(last.detail.contains("\"from\":5") && last.detail.contains("\"to\":12"));
+    assert!(last.detail.contains("idle_lock_minutes"), "{}", last.detail);
     drop(s);
     assert_eq!(f.unlock().idle_lock_minutes().unwrap(), 12);
+}
+
+#[test]
+fn the_backup_reminder_is_a_bounded_audited_setting_that_moves_the_reminder() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    assert_eq!(s.backup_reminder_days().unwrap(), 7);
+    for bad in [0, 91] {
+        let e = s.set_backup_reminder_days(bad).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert!(e.to_string().contains("between 1 and 90 days"), "{e}");
+    }
+    s.backup_to(&f.tmp.path().join("b.cbk")).unwrap();
+    let now = chrono::Utc::now();
+    let in_days = |d| now + chrono::Duration::days(d);
+    let days = s.backup_reminder_days().unwrap();
+    assert!(s.backup_reminder(days, in_days(10)).unwrap().is_some());
+    s.set_backup_reminder_days(14).unwrap();
+    let days = s.backup_reminder_days().unwrap();
+    assert!(s.backup_reminder(days, in_days(10)).unwrap().is_none());
+    assert!(s.backup_reminder(days, in_days(15)).unwrap().is_some());
+    let last = casebook::audit::recent(s.conn(), 1).unwrap().remove(0);
+    assert_eq!(last.action, "settings.changed");
+    assert!(
+        last.detail.contains("backup_reminder_days")
+            && last.detail.contains("\"from\":7")
+            && last.detail.contains("\"to\":14"),
+        "{}",
+        last.detail
+    );
+    drop(s);
+    assert_eq!(f.unlock().backup_reminder_days().unwrap(), 14);
 }
 
 #[test]

@@ -38,6 +38,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::session::lock,
             commands::session::record_activity,
             commands::session::set_idle_lock_minutes,
+            commands::session::set_backup_reminder_days,
             commands::records::vocabulary,
             commands::records::list_incidents,
             commands::records::incident_page,

@@ -48,6 +48,36 @@ pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 5;
 /// The range the DSL may choose from: long enough to read, short enough for an open office.
 pub const IDLE_LOCK_MINUTES_RANGE: std::ops::RangeInclusive<u32> = 1..=60;
 
+/// A whole-number setting kept in the vault (`vault_meta`), changed only through
+/// [`Session::set_setting`], which checks the range and audits the change.
+struct NumberSetting {
+    key: &'static str,
+    /// The field's name in an error message.
+    field: &'static str,
+    unit: &'static str,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+}
+
+const IDLE_LOCK: NumberSetting = NumberSetting {
+    key: "idle_lock_minutes",
+    field: "Lock after",
+    unit: "minutes",
+    range: IDLE_LOCK_MINUTES_RANGE,
+    default: DEFAULT_IDLE_LOCK_MINUTES,
+};
+
+/// Days after the last verified backup before the DSL is reminded: 1 to 90.
+pub const BACKUP_REMINDER_DAYS_RANGE: std::ops::RangeInclusive<u32> = 1..=90;
+
+const BACKUP_REMINDER: NumberSetting = NumberSetting {
+    key: "backup_reminder_days",
+    field: "Backup reminder",
+    unit: "days",
+    range: BACKUP_REMINDER_DAYS_RANGE,
+    default: backup::DEFAULT_REMINDER_DAYS,
+};
+
 /// The longest name the organisation or DSL may have.
 const MAX_NAME_CHARS: usize = 200;
 
@@ -675,40 +705,59 @@ impl Session {
 
     /// Minutes of inactivity before the desktop app locks.
     pub fn idle_lock_minutes(&self) -> Result<u32> {
+        self.setting(&IDLE_LOCK)
+    }
+
+    /// Changes the idle lock time (a setting, audited with its old and new value).
+    pub fn set_idle_lock_minutes(&mut self, minutes: u32) -> Result<()> {
+        self.set_setting(&IDLE_LOCK, minutes)
+    }
+
+    /// Days after the last verified backup before the DSL is reminded to make one.
+    pub fn backup_reminder_days(&self) -> Result<u32> {
+        self.setting(&BACKUP_REMINDER)
+    }
+
+    /// Changes the backup reminder (a setting, audited with its old and new value).
+    pub fn set_backup_reminder_days(&mut self, days: u32) -> Result<()> {
+        self.set_setting(&BACKUP_REMINDER, days)
+    }
+
+    fn setting(&self, setting: &NumberSetting) -> Result<u32> {
         let stored: Option<String> = self
             .conn
             .query_row(
-                "SELECT value FROM vault_meta WHERE key = 'idle_lock_minutes'",
-                [],
+                "SELECT value FROM vault_meta WHERE key = ?1",
+                [setting.key],
                 |r| r.get(0),
             )
             .optional()
             .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
         Ok(stored
             .and_then(|v| v.parse().ok())
-            .filter(|m| IDLE_LOCK_MINUTES_RANGE.contains(m))
-            .unwrap_or(DEFAULT_IDLE_LOCK_MINUTES))
+            .filter(|v| setting.range.contains(v))
+            .unwrap_or(setting.default))
     }
 
-    /// Changes the idle lock time (a setting, audited with its old and new value).
-    pub fn set_idle_lock_minutes(&mut self, minutes: u32) -> Result<()> {
-        if !IDLE_LOCK_MINUTES_RANGE.contains(&minutes) {
+    fn set_setting(&mut self, setting: &NumberSetting, value: u32) -> Result<()> {
+        if !setting.range.contains(&value) {
             return Err(Error::InvalidInput {
-                field: "Lock after",
+                field: setting.field,
                 message: format!(
-                    "choose between {} and {} minutes",
-                    IDLE_LOCK_MINUTES_RANGE.start(),
-                    IDLE_LOCK_MINUTES_RANGE.end()
+                    "choose between {} and {} {}",
+                    setting.range.start(),
+                    setting.range.end(),
+                    setting.unit
                 ),
             });
         }
-        let old = self.idle_lock_minutes()?;
+        let old = self.setting(setting)?;
         let actor = self.actor.clone();
         let db_path = self.paths.db();
         self.with_tx(|tx| {
             tx.execute(
-                "INSERT OR REPLACE INTO vault_meta (key, value) VALUES ('idle_lock_minutes', ?1)",
-                [minutes.to_string()],
+                "INSERT OR REPLACE INTO vault_meta (key, value) VALUES (?1, ?2)",
+                [setting.key, &value.to_string()],
             )
             .map_err(|e| Error::sqlite(&db_path, e))?;
             audit::append(
@@ -717,7 +766,7 @@ impl Session {
                 &actor,
                 Action::SettingChanged,
                 "settings",
-                &json!({ "idle_lock_minutes": { "from": old, "to": minutes } }),
+                &json!({ setting.key: { "from": old, "to": value } }),
             )?;
             Ok(())
         })

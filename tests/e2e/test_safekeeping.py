@@ -8,6 +8,7 @@ import re
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
 
 from test_first_run import click_button, heading, type_into, wait
 from test_incidents import ORG, PASSPHRASE, unlock
@@ -26,6 +27,10 @@ def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):
     assert "no verified backup" in reminder.text
     click_button(driver, "Backup")
     heading(driver, "Backup and retention")
+    # The reminder's period is the DSL's to set (7 days unless changed).
+    Select(driver.find_element(By.ID, "reminder-days")).select_by_visible_text("14")
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=backup]").find_element(By.XPATH, ".//button[text()='Save']").click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=reminder-saved]"), "Saved."))
     backup_file = str(tmp_path / "casebook-backup.cbk")
     click_button(driver, "Back up now…")
     answer_file_dialog("Save backup", backup_file)

@@ -14,6 +14,8 @@ pub struct Home {
     pub organisation: String,
     pub dsl_name: String,
     pub idle_lock_minutes: u32,
+    /// Days after the last verified backup before the reminder shows.
+    pub backup_reminder_days: u32,
     /// A reminder when the last verified backup is old (or there is none).
     pub backup_reminder: Option<String>,
     /// "3 failed unlock attempts since …", once, after an unlock that follows failures.
@@ -26,10 +28,9 @@ fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> Comman
         organisation: org.name,
         dsl_name: org.dsl_name,
         idle_lock_minutes: session.idle_lock_minutes()?,
-        backup_reminder: session.backup_reminder(
-            casebook::vault::backup::DEFAULT_REMINDER_DAYS,
-            chrono::Utc::now(),
-        )?,
+        backup_reminder_days: session.backup_reminder_days()?,
+        backup_reminder: session
+            .backup_reminder(session.backup_reminder_days()?, chrono::Utc::now())?,
         notice,
     })
 }
@@ -160,6 +161,19 @@ pub async fn set_idle_lock_minutes(
     state.with_session(|s| {
         s.set_idle_lock_minutes(minutes)?;
         crate::apply_idle_limit(&state, s);
+        home_of(s, None)
+    })
+}
+
+/// Changes how many days after the last verified backup the reminder shows.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_backup_reminder_days(
+    state: State<'_, AppState>,
+    days: u32,
+) -> CommandResult<Home> {
+    state.with_session(|s| {
+        s.set_backup_reminder_days(days)?;
         home_of(s, None)
     })
 }

@@ -28,6 +28,8 @@ export const commands = {
 	 */
 	recordActivity: () => typedError<null, CommandError>(__TAURI_INVOKE("record_activity")),
 	setIdleLockMinutes: (minutes: number) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("set_idle_lock_minutes", { minutes })),
+	/**  Changes how many days after the last verified backup the reminder shows. */
+	setBackupReminderDays: (days: number) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("set_backup_reminder_days", { days })),
 	vocabulary: () => typedError<Vocabulary, CommandError>(__TAURI_INVOKE("vocabulary")),
 	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentRow[], CommandError>(__TAURI_INVOKE("list_incidents", { filter })),
 	incidentPage: (reference: string) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("incident_page", { reference })),
@@ -407,6 +409,8 @@ export type Home_Deserialize = {
 	organisation: string,
 	dsl_name: string,
 	idle_lock_minutes: number,
+	/**  Days after the last verified backup before the reminder shows. */
+	backup_reminder_days: number,
 	/**  A reminder when the last verified backup is old (or there is none). */
 	backup_reminder?: string | null,
 	/**  "3 failed unlock attempts since …", once, after an unlock that follows failures. */
@@ -418,6 +422,8 @@ export type Home_Serialize = {
 	organisation: string,
 	dsl_name: string,
 	idle_lock_minutes: number,
+	/**  Days after the last verified backup before the reminder shows. */
+	backup_reminder_days: number,
 	/**  A reminder when the last verified backup is old (or there is none). */
 	backup_reminder: string | null,
 	/**  "3 failed unlock attempts since …", once, after an unlock that follows failures. */
