@@ -2,10 +2,12 @@
 //! automatic location; printing goes through a private temporary file removed afterwards.
 
 use std::io::Write;
+#[cfg(unix)]
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult};
 
 /// Asks where to save a file (`kind` and `extension` for the filter). `None` when cancelled.
 /// The dialog itself asks before replacing a file.
@@ -64,34 +66,94 @@ pub async fn save_pdf(
     })))
 }
 
-/// How long the system viewer has to open a printed file before it is removed.
-const PRINT_FILE_LIFETIME: Duration = Duration::from_secs(120);
+/// How long the system viewer has to open a printed file before it is removed: two minutes,
+/// or `CASEBOOK_PRINT_FILE_SECONDS` (1 to 600; the end-to-end test shortens it).
+fn print_file_lifetime() -> Duration {
+    std::env::var("CASEBOOK_PRINT_FILE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| (1..=600).contains(s))
+        .map_or(Duration::from_secs(120), Duration::from_secs)
+}
+
+/// Folders made for printing start with this, so leftovers can be found and removed.
+const PRINT_DIR_PREFIX: &str = "casebook-print-";
+
+/// Where print files go: the per-user runtime folder (XDG_RUNTIME_DIR: memory, not disk, and
+/// only this user can enter it). A session without one gets no printing rather than a referral's
+/// text written to disk; saving still works.
+fn print_base() -> CommandResult<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .filter(|d| d.is_dir())
+            .ok_or_else(|| CommandError {
+                code: casebook::ErrorCode::InvalidInput,
+                message: "This session has no private in-memory folder for printing (XDG_RUNTIME_DIR), so Casebook will not print from here. Use \"Sign and save PDF\" instead and print the saved file.".into(),
+            })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(std::env::temp_dir())
+    }
+}
+
+/// Fails (before anything is signed or recorded) when printing is not possible here.
+pub fn check_can_print() -> CommandResult<()> {
+    print_base().map(|_| ())
+}
 
 /// Opens a PDF in the system's viewer (where the DSL prints it) through an owner-only file in
-/// a private folder (the per-user runtime folder where there is one: memory, not disk), and
-/// removes it once the viewer has had time to read it.
+/// a private folder in memory, removed once the viewer has had time to read it (and at the
+/// latest when the app quits or next starts: [`remove_print_files`]).
 pub fn print_pdf(file_name: &str, bytes: &[u8]) -> CommandResult<()> {
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = tempfile::Builder::new()
-        .prefix("casebook-print-")
-        .tempdir_in(base)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(PRINT_DIR_PREFIX);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder.tempdir_in(print_base()?)?;
     let path = dir.path().join(file_name);
     {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        options.mode(0o600); // in the 0700 folder above
+        let mut f = options.open(&path)?;
         f.write_all(bytes)?;
         f.sync_all()?;
     }
     open_with_system_viewer(&path)?;
+    let lifetime = print_file_lifetime();
     std::thread::spawn(move || {
-        std::thread::sleep(PRINT_FILE_LIFETIME);
+        std::thread::sleep(lifetime);
         drop(dir); // removes the folder and the file
     });
     Ok(())
+}
+
+/// Removes every print folder this user's Casebook left in the runtime folder: called when
+/// the app starts (after a crash) and when it quits (before the timers ran).
+pub fn remove_print_files() {
+    if let Ok(base) = print_base() {
+        remove_print_dirs_in(&base);
+    }
+}
+
+fn remove_print_dirs_in(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_ours = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(PRINT_DIR_PREFIX)
+            && entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_ours {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn open_with_system_viewer(path: &Path) -> std::io::Result<()> {
@@ -106,4 +168,28 @@ fn open_with_system_viewer(path: &Path) -> std::io::Result<()> {
         c
     };
     cmd.arg(path).spawn().map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftover_print_folders_are_removed_and_nothing_else() {
+        let base = tempfile::tempdir().unwrap();
+        let ours = base.path().join(format!("{PRINT_DIR_PREFIX}abc123"));
+        std::fs::create_dir(&ours).unwrap();
+        std::fs::write(
+            ours.join("CB-2026-0001 referral to the police.pdf"),
+            b"%PDF",
+        )
+        .unwrap();
+        let other = base.path().join("pulse");
+        std::fs::create_dir(&other).unwrap();
+        let file = base.path().join(format!("{PRINT_DIR_PREFIX}not-a-folder"));
+        std::fs::write(&file, b"x").unwrap();
+        remove_print_dirs_in(base.path());
+        assert!(!ours.exists());
+        assert!(other.exists() && file.exists());
+    }
 }

@@ -118,6 +118,8 @@ fn main() {
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
+            // Print files a crashed run left behind in the runtime folder.
+            files::remove_print_files();
             builder.mount_events(app);
             spawn_idle_watch(app.handle().clone());
             Ok(())
@@ -132,8 +134,10 @@ fn main() {
     };
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
-            // Closing the window locks the vault and records it.
+            // Closing the window locks the vault and records it, and removes print files
+            // whose timers have not run yet.
             let _ = handle.state::<AppState>().lock(LockReason::Exit);
+            files::remove_print_files();
         }
     });
 }

@@ -55,11 +55,17 @@ def vault_dir():
 
 
 @pytest.fixture
-def app(vault_dir):
+def app_env():
+    """Extra environment for the app; a test module overrides this fixture when it needs to."""
+    return {}
+
+
+@pytest.fixture
+def app(vault_dir, app_env):
     if not APP.exists():
         pytest.fail(f"{APP} is missing: build it with cargo build -p casebook-desktop")
     port, native_port = _free_port(), _free_port()
-    env = dict(os.environ, CASEBOOK_VAULT=str(vault_dir))
+    env = dict(os.environ, CASEBOOK_VAULT=str(vault_dir), **app_env)
     driver_proc = subprocess.Popen(
         [_tauri_driver(), "--port", str(port), "--native-port", str(native_port)],
         env=env,

@@ -53,6 +53,7 @@ pub async fn print_referral(
     reference: String,
     recipient: Recipient,
 ) -> CommandResult<()> {
+    crate::files::check_can_print()?;
     let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
     crate::files::print_pdf(&issued.file_name, &issued.pdf)
         .map_err(|e| not_delivered(&state, &reference, &issued, Delivery::Print, e))
