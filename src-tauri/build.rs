@@ -18,6 +18,8 @@ fn main() {
             "record_activity",
             "set_idle_lock_minutes",
             "set_backup_reminder_days",
+            "change_organisation",
+            "change_passphrase",
             "vocabulary",
             "list_incidents",
             "incident_page",

@@ -323,3 +323,35 @@ fn backup_restore_and_retention_from_the_command_line() {
     let out = casebook(&vault, &["audit", "verify"], &pass);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_handover_to_a_new_dsl_is_recorded_and_used() {
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    init(&vault);
+    let pass = format!("{PASS}\n");
+    let out = casebook(&vault, &["organisation"], &pass);
+    assert!(!out.status.success(), "no change is refused");
+    assert!(
+        text(&out.stderr).contains("already recorded"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = casebook(
+        &vault,
+        &["organisation", "--dsl", "Mr Tomasz Kowalczyk"],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("version 2"));
+    let out = casebook(&vault, &["status"], &pass);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("DSL:            Mr Tomasz Kowalczyk"),
+        "{said}"
+    );
+    assert!(said.contains(common::ORG), "{said}");
+}

@@ -578,3 +578,67 @@ fn the_cli_makes_and_verifies_a_referral() {
     );
     assert_eq!(again.status.code(), Some(1));
 }
+
+#[test]
+fn a_new_dsl_signs_with_a_certificate_in_their_own_name_and_older_pdfs_still_verify() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, false);
+    let first = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    let again = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    assert_eq!(
+        again.cert_fingerprint, first.cert_fingerprint,
+        "same DSL, same certificate"
+    );
+
+    // Nothing changed, or an empty name: refused, nothing recorded.
+    assert_eq!(
+        s.change_organisation(ORG, DSL).unwrap_err().code(),
+        casebook::ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        s.change_organisation(ORG, "  ").unwrap_err().code(),
+        casebook::ErrorCode::InvalidInput
+    );
+    assert_eq!(s.organisation().unwrap().version, 1);
+
+    // A handover to a new DSL.
+    let new_dsl = "Mr Tomasz Kowalczyk";
+    let org = s.change_organisation(ORG, new_dsl).unwrap();
+    assert_eq!((org.version, org.dsl_name.as_str()), (2, new_dsl));
+    assert_eq!(s.actor(), new_dsl);
+    let second = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    assert_ne!(second.cert_fingerprint, first.cert_fingerprint);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("second.pdf");
+    std::fs::write(&path, &second.pdf).unwrap();
+    let report = tool("pdfsig", &[], &path);
+    assert!(
+        report.contains(&format!("Signer Certificate Common Name: {new_dsl}"))
+            && report.contains("Signature is Valid."),
+        "{report}"
+    );
+    // Both PDFs are recognised as issued here, each with its own certificate.
+    for issued in [&first, &second] {
+        let v = referral::verify(&s, &issued.pdf).unwrap();
+        assert!(v.intact && v.signed_by_this_vault, "{v:?}");
+        assert_eq!(v.cert_fingerprint, issued.cert_fingerprint);
+    }
+    let actions: Vec<(String, String, String)> = casebook::audit::recent(s.conn(), 6)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.actor, e.detail))
+        .collect();
+    assert!(actions
+        .iter()
+        .any(|(a, _, d)| a == "settings.organisation_changed" && d.contains(new_dsl)));
+    assert!(actions
+        .iter()
+        .any(|(a, who, d)| a == "referral.signing_identity_created"
+            && who == new_dsl
+            && d.contains(&first.cert_fingerprint)));
+    assert!(s.verify_audit().unwrap().is_intact());
+    drop(s);
+    // The next unlock acts in the new DSL's name.
+    assert_eq!(f.unlock().actor(), new_dsl);
+}

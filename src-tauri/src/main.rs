@@ -39,6 +39,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::session::record_activity,
             commands::session::set_idle_lock_minutes,
             commands::session::set_backup_reminder_days,
+            commands::session::change_organisation,
+            commands::session::change_passphrase,
             commands::records::vocabulary,
             commands::records::list_incidents,
             commands::records::incident_page,

@@ -46,6 +46,16 @@ enum Command {
     Status,
     /// Change the passphrase (asks for the current one, then the new one twice).
     Passwd,
+    /// Record a new organisation name or a new DSL (a handover): kept as a new version; the
+    /// next referral is signed with a new certificate in the new name.
+    Organisation {
+        /// The organisation's name (unchanged when missing).
+        #[arg(long)]
+        org: Option<String>,
+        /// The new DSL's name (unchanged when missing).
+        #[arg(long)]
+        dsl: Option<String>,
+    },
     /// Unlock with the recovery code and set a new passphrase for this computer.
     Recover,
     /// Fill the vault with realistic, clearly fictional demo data (deterministic for a seed).
@@ -380,6 +390,21 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Init { org, dsl } => init(&vault, &mut input, org, dsl),
+        Command::Organisation { org, dsl } => {
+            let mut session = unlock(&vault, &mut input)?;
+            let current = session.organisation()?;
+            let changed = session.change_organisation(
+                org.as_deref().unwrap_or(&current.name),
+                dsl.as_deref().unwrap_or(&current.dsl_name),
+            );
+            session.lock(LockReason::Exit)?;
+            let changed = changed?;
+            println!(
+                "Organisation: {}\nDSL:          {}\n(version {}; the previous details are kept)",
+                changed.name, changed.dsl_name, changed.version
+            );
+            Ok(())
+        }
         Command::Status => {
             let session = unlock(&vault, &mut input)?;
             let status = session.status()?;

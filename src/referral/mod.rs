@@ -31,7 +31,8 @@ fn signing_error(e: sign::SignError) -> Error {
     Error::Internal(format!("signing the referral: {e}"))
 }
 
-/// The DSL's signing identity: made once, stored only inside the vault.
+/// The DSL's signing identity, stored only inside the vault: made at set-up, and again when the
+/// DSL or organisation named in the newest certificate is no longer the current one.
 pub fn identity(
     tx: &Connection,
     actor: &str,
@@ -46,11 +47,20 @@ pub fn identity(
         )
         .optional()
         .map_err(sql)?;
+    let mut replaces = None;
     if let Some((key, cert)) = found {
-        return Ok(sign::Identity {
+        let newest = sign::Identity {
             key_pkcs8: Zeroizing::new(key),
             cert_der: cert,
-        });
+        };
+        let (cert_name, cert_org) = newest.subject().map_err(signing_error)?;
+        if cert_name == name && cert_org == organisation {
+            return Ok(newest);
+        }
+        // The DSL or the organisation has changed since this certificate was made: a PDF must
+        // never carry a certificate in another person's name, so a new identity is made. The old
+        // one stays, so PDFs signed with it are still recognised as issued here.
+        replaces = Some(newest.fingerprint());
     }
     let now = Utc::now();
     let id = sign::Identity::generate(name, organisation, now).map_err(signing_error)?;
@@ -72,7 +82,7 @@ pub fn identity(
         actor,
         Action::SigningIdentityCreated,
         "signing identity",
-        &json!({ "fingerprint": id.fingerprint() }),
+        &json!({ "fingerprint": id.fingerprint(), "replaces": replaces }),
     )?;
     Ok(id)
 }

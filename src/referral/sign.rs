@@ -69,7 +69,36 @@ pub struct Identity {
     pub cert_der: Vec<u8>,
 }
 
+const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const ORGANISATION_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+
 impl Identity {
+    /// The certificate's subject: (common name, organisation), as the certificate holds them.
+    pub fn subject(&self) -> Result<(String, String), SignError> {
+        let cert = Certificate::from_der(&self.cert_der).map_err(|e| fail("certificate", e))?;
+        let (mut name, mut organisation) = (String::new(), String::new());
+        for rdn in cert.tbs_certificate.subject.0.iter() {
+            for atv in rdn.0.iter() {
+                // rcgen writes UTF8String; a PrintableString is read too.
+                let value = atv
+                    .value
+                    .decode_as::<String>()
+                    .or_else(|_| {
+                        atv.value
+                            .decode_as::<der::asn1::PrintableStringRef<'_>>()
+                            .map(|s| s.as_str().to_owned())
+                    })
+                    .unwrap_or_default();
+                if atv.oid == COMMON_NAME {
+                    name = value;
+                } else if atv.oid == ORGANISATION_NAME {
+                    organisation = value;
+                }
+            }
+        }
+        Ok((name, organisation))
+    }
+
     /// A new ECDSA P-256 key and a self-signed certificate in the DSL's name and organisation,
     /// valid from `now` for ten years.
     pub fn generate(name: &str, organisation: &str, now: DateTime<Utc>) -> Result<Self, SignError> {

@@ -667,6 +667,50 @@ impl Session {
         current_organisation(&self.conn, &self.paths.db())
     }
 
+    /// Records new organisation details or a new DSL (for example at a handover) as a new
+    /// version; the old ones stay. From now on entries are made in the new DSL's name, and the
+    /// next referral is signed with a new certificate in that name (see `referral::identity`).
+    pub fn change_organisation(
+        &mut self,
+        organisation: &str,
+        dsl_name: &str,
+    ) -> Result<Organisation> {
+        let organisation = check_name("Organisation name", organisation)?;
+        let dsl_name = check_name("DSL's name", dsl_name)?;
+        let old = self.organisation()?;
+        if old.name == organisation && old.dsl_name == dsl_name {
+            return Err(Error::InvalidInput {
+                field: "Organisation and DSL",
+                message: "these are the details already recorded; change one of them first".into(),
+            });
+        }
+        let actor = self.actor.clone();
+        let db_path = self.paths.db();
+        let now = Utc::now();
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO organisation_versions (version, name, dsl_name, changed_at, changed_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![old.version + 1, organisation, dsl_name, audit::timestamp(now), actor],
+            )
+            .map_err(|e| Error::sqlite(&db_path, e))?;
+            audit::append(
+                tx,
+                now,
+                &actor,
+                Action::OrganisationChanged,
+                "organisation",
+                &json!({
+                    "version": old.version + 1,
+                    "from": { "organisation": old.name, "dsl": old.dsl_name },
+                    "to": { "organisation": organisation, "dsl": dsl_name },
+                }),
+            )
+        })?;
+        self.actor = dsl_name.to_owned();
+        self.organisation()
+    }
+
     /// Schema version, row counts per table, and the audit chain's state.
     pub fn status(&self) -> Result<VaultStatus> {
         let db_path = self.paths.db();

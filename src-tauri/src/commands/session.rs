@@ -177,3 +177,29 @@ pub async fn set_backup_reminder_days(
         home_of(s, None)
     })
 }
+
+/// Records new organisation details or a new DSL (a handover), as a new version.
+#[tauri::command]
+#[specta::specta]
+pub async fn change_organisation(
+    state: State<'_, AppState>,
+    organisation: String,
+    dsl_name: String,
+) -> CommandResult<Home> {
+    state.with_session(|s| {
+        s.change_organisation(&organisation, &dsl_name)?;
+        home_of(s, None)
+    })
+}
+
+/// Changes the passphrase after checking the current one. The recovery code stays the same.
+#[tauri::command]
+#[specta::specta]
+pub async fn change_passphrase(
+    state: State<'_, AppState>,
+    current: Passphrase,
+    passphrase: Passphrase,
+    confirm: Passphrase,
+) -> CommandResult<()> {
+    state.with_session(|s| Ok(s.change_passphrase(&current, &passphrase, &confirm)?))
+}

@@ -30,6 +30,10 @@ export const commands = {
 	setIdleLockMinutes: (minutes: number) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("set_idle_lock_minutes", { minutes })),
 	/**  Changes how many days after the last verified backup the reminder shows. */
 	setBackupReminderDays: (days: number) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("set_backup_reminder_days", { days })),
+	/**  Records new organisation details or a new DSL (a handover), as a new version. */
+	changeOrganisation: (organisation: string, dslName: string) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("change_organisation", { organisation, dslName })),
+	/**  Changes the passphrase after checking the current one. The recovery code stays the same. */
+	changePassphrase: (current: Passphrase, passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError>(__TAURI_INVOKE("change_passphrase", { current, passphrase, confirm })),
 	vocabulary: () => typedError<Vocabulary, CommandError>(__TAURI_INVOKE("vocabulary")),
 	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentRow[], CommandError>(__TAURI_INVOKE("list_incidents", { filter })),
 	incidentPage: (reference: string) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("incident_page", { reference })),
