@@ -20,6 +20,8 @@ fn main() {
             "set_backup_reminder_days",
             "change_organisation",
             "change_passphrase",
+            "fresh_recovery_code",
+            "replace_recovery_code",
             "vocabulary",
             "list_incidents",
             "incident_page",

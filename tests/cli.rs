@@ -355,3 +355,69 @@ fn a_handover_to_a_new_dsl_is_recorded_and_used() {
     );
     assert!(said.contains(common::ORG), "{said}");
 }
+
+#[test]
+fn a_new_recovery_code_is_checked_before_it_replaces_the_old_one() {
+    use std::io::{BufRead, BufReader};
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let old_code = init(&vault);
+    // A wrong copy: nothing changes.
+    let out = casebook(
+        &vault,
+        &["new-recovery-code"],
+        &format!("{PASS}\nAAAA\nBBBB\n"),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("old code still works"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // The right copy, typed back as the code is read from the screen.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("--vault")
+        .arg(&vault)
+        .arg("new-recovery-code")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{PASS}").unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let new_code = loop {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no code printed");
+        if let Some(code) = line.trim().strip_prefix("New recovery code: ") {
+            break code.to_owned();
+        }
+    };
+    let groups: Vec<&str> = new_code.split('-').collect();
+    writeln!(stdin, "{}\n{}", groups[1].to_lowercase(), groups[6]).unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    assert!(rest.contains("no longer opens this vault"), "{rest}");
+
+    // The old code is refused, the new one recovers the vault.
+    let out = casebook(
+        &vault,
+        &["recover"],
+        &format!("{old_code}\n{NEW_PASS}\n{NEW_PASS}\n"),
+    );
+    assert!(!out.status.success());
+    let out = casebook(
+        &vault,
+        &["recover"],
+        &format!("{new_code}\n{NEW_PASS}\n{NEW_PASS}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -603,3 +603,37 @@ fn the_cipher_profile_is_part_of_the_vault_and_older_key_files_mean_sqlcipher_de
     assert_eq!(old.cipher, db::CipherProfile::Sqlcipher4);
     f.unlock();
 }
+
+#[test]
+fn a_new_recovery_code_replaces_the_old_one_only_with_the_passphrase() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let new_code = casebook::vault::RecoveryCode::generate().unwrap();
+    let keys_before = std::fs::read(f.dir().join("casebook.keys")).unwrap();
+    let e = s
+        .replace_recovery_code(&p("not the passphrase at all"), &new_code)
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::WrongPassphrase);
+    assert_eq!(
+        std::fs::read(f.dir().join("casebook.keys")).unwrap(),
+        keys_before
+    );
+
+    s.replace_recovery_code(&p(PASSPHRASE), &new_code).unwrap();
+    let last = casebook::audit::recent(s.conn(), 1).unwrap().remove(0);
+    assert_eq!(last.action, "vault.recovery_code_replaced");
+    assert!(!last.detail.contains(&new_code.display_grouped()));
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+
+    // The old code no longer opens the vault; the new one does; the passphrase still does.
+    assert_eq!(
+        f.vault
+            .unlock_with_recovery(&f.recovery)
+            .unwrap_err()
+            .code(),
+        ErrorCode::WrongRecoveryCode
+    );
+    let recovered = f.vault.unlock_with_recovery(&new_code).unwrap();
+    drop(recovered);
+    f.unlock();
+}

@@ -41,6 +41,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::session::set_backup_reminder_days,
             commands::session::change_organisation,
             commands::session::change_passphrase,
+            commands::session::fresh_recovery_code,
+            commands::session::replace_recovery_code,
             commands::records::vocabulary,
             commands::records::list_incidents,
             commands::records::incident_page,

@@ -58,6 +58,9 @@ enum Command {
     },
     /// Unlock with the recovery code and set a new passphrase for this computer.
     Recover,
+    /// Replace the recovery code (e.g. after a handover): prints the new code once, asks for
+    /// two of its groups back, and only then puts it in place of the old one.
+    NewRecoveryCode,
     /// Fill the vault with realistic, clearly fictional demo data (deterministic for a seed).
     Demo {
         /// How many incidents to add.
@@ -429,6 +432,37 @@ fn run(cli: Cli) -> Result<()> {
             session.change_passphrase(&current, &new, &confirm)?;
             println!("Passphrase changed. Your recovery code is unchanged.");
             session.lock(LockReason::Exit)
+        }
+        Command::NewRecoveryCode => {
+            let mut session = unlock(&vault, &mut input)?;
+            let current = input.take_last_unlock()?;
+            let code = RecoveryCode::generate()?;
+            println!("New recovery code: {}", code.display_grouped());
+            println!("Write it down or print it, and lock it away. Then type two groups back.");
+            let groups = code.groups();
+            let mut copied = true;
+            for n in [2usize, 7] {
+                let typed = input.line(&format!("Group {n}: "))?;
+                let typed = typed
+                    .trim()
+                    .to_uppercase()
+                    .replace('O', "0")
+                    .replace(['I', 'L'], "1");
+                copied &= groups.get(n - 1).is_some_and(|g| *g == typed);
+            }
+            let result = if copied {
+                session.replace_recovery_code(&current, &code)
+            } else {
+                Err(Error::InvalidInput {
+                    field: "Recovery code",
+                    message: "those groups do not match the new code; nothing was changed and the old code still works".into(),
+                })
+            };
+            session.lock(LockReason::Exit)?;
+            result?;
+            println!("The new recovery code is in use; the old one no longer opens this vault.");
+            println!("Backups made before still open with the old code: make a new backup now.");
+            Ok(())
         }
         Command::Recover => {
             let typed = input.secret("Recovery code: ")?;

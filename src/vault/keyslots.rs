@@ -200,6 +200,17 @@ impl KeySlotFile {
         )?;
         Ok(())
     }
+
+    /// Replaces the recovery slot with one for a new recovery code; no database page changes.
+    pub fn rewrap_recovery(
+        &mut self,
+        data_key: &Key32,
+        code: &RecoveryCode,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        self.recovery = RecoverySlot::seal(self.vault_id, data_key, code, kdf)?;
+        Ok(())
+    }
 }
 
 impl PassphraseSlot {

@@ -831,16 +831,7 @@ impl Session {
     ) -> Result<()> {
         let org = self.organisation()?;
         passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])?;
-        let device_secret = self
-            .config
-            .device_store
-            .get(&self.keys.passphrase.device_secret_id)
-            .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?
-            .ok_or(Error::NotThisComputer)?;
-        match self.keys.open_with_passphrase(current, &device_secret)? {
-            Some(k) if k == self.data_key => {}
-            _ => return Err(Error::WrongPassphrase),
-        }
+        let device_secret = self.check_current_passphrase(current)?;
         let kdf = self.config.kdf_params()?;
         let mut keys = self.keys.clone();
         keys.rewrap_passphrase(
@@ -851,6 +842,37 @@ impl Session {
             kdf,
         )?;
         self.commit_keys(keys, Action::PassphraseChanged, json!({ "kdf": kdf }))
+    }
+
+    /// Replaces the recovery code, once the current passphrase is checked: the old code no
+    /// longer opens this vault (backups made before still open with it, as they carry their
+    /// own key slots). `code` is a fresh [`RecoveryCode::generate`] the DSL has already written
+    /// down and checked.
+    pub fn replace_recovery_code(
+        &mut self,
+        current: &Passphrase,
+        code: &RecoveryCode,
+    ) -> Result<()> {
+        self.check_current_passphrase(current)?;
+        let kdf = self.config.kdf_params()?;
+        let mut keys = self.keys.clone();
+        keys.rewrap_recovery(&self.data_key, code, kdf)?;
+        self.commit_keys(keys, Action::RecoveryCodeReplaced, json!({ "kdf": kdf }))
+    }
+
+    /// Checks the passphrase the DSL typed against this vault; returns this computer's device
+    /// secret, needed to re-wrap the passphrase slot.
+    fn check_current_passphrase(&self, current: &Passphrase) -> Result<Key32> {
+        let device_secret = self
+            .config
+            .device_store
+            .get(&self.keys.passphrase.device_secret_id)
+            .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?
+            .ok_or(Error::NotThisComputer)?;
+        match self.keys.open_with_passphrase(current, &device_secret)? {
+            Some(k) if k == self.data_key => Ok(device_secret),
+            _ => Err(Error::WrongPassphrase),
+        }
     }
 
     /// After a recovery-code unlock: new passphrase, new device secret on this computer.

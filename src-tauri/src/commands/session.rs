@@ -203,3 +203,28 @@ pub async fn change_passphrase(
 ) -> CommandResult<()> {
     state.with_session(|s| Ok(s.change_passphrase(&current, &passphrase, &confirm)?))
 }
+
+/// A fresh recovery code to show and check; nothing changes until [`replace_recovery_code`].
+#[tauri::command]
+#[specta::specta]
+pub async fn fresh_recovery_code(
+    state: State<'_, AppState>,
+) -> CommandResult<crate::commands::setup::RecoveryCodeView> {
+    state.with_session(|_| {
+        Ok(crate::commands::setup::RecoveryCodeView {
+            groups: RecoveryCode::generate()?.groups(),
+        })
+    })
+}
+
+/// Puts the checked new recovery code in place of the old one, after the passphrase is checked.
+#[tauri::command]
+#[specta::specta]
+pub async fn replace_recovery_code(
+    state: State<'_, AppState>,
+    current: Passphrase,
+    code: Passphrase,
+) -> CommandResult<()> {
+    let code = RecoveryCode::parse(code.expose())?;
+    state.with_session(|s| Ok(s.replace_recovery_code(&current, &code)?))
+}

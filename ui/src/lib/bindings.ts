@@ -34,6 +34,10 @@ export const commands = {
 	changeOrganisation: (organisation: string, dslName: string) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("change_organisation", { organisation, dslName })),
 	/**  Changes the passphrase after checking the current one. The recovery code stays the same. */
 	changePassphrase: (current: Passphrase, passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError>(__TAURI_INVOKE("change_passphrase", { current, passphrase, confirm })),
+	/**  A fresh recovery code to show and check; nothing changes until [`replace_recovery_code`]. */
+	freshRecoveryCode: () => typedError<RecoveryCodeView, CommandError>(__TAURI_INVOKE("fresh_recovery_code")),
+	/**  Puts the checked new recovery code in place of the old one, after the passphrase is checked. */
+	replaceRecoveryCode: (current: Passphrase, code: Passphrase) => typedError<null, CommandError>(__TAURI_INVOKE("replace_recovery_code", { current, code })),
 	vocabulary: () => typedError<Vocabulary, CommandError>(__TAURI_INVOKE("vocabulary")),
 	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentRow[], CommandError>(__TAURI_INVOKE("list_incidents", { filter })),
 	incidentPage: (reference: string) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("incident_page", { reference })),
