@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select
 
-from test_first_run import click_button, heading, wait
-from test_incidents import ORG, PASSPHRASE, unlock
+from test_first_run import click_button, wait
+from test_referral import demo_vault, open_first_incident, preview_referral
 
 VIEWER = """#!/bin/sh
 # Stand-in for the PDF viewer: note the file's path and permissions, keep a copy to check.
@@ -41,18 +40,9 @@ def test_sign_and_print_goes_through_a_private_memory_folder_that_is_then_remove
     driver = app
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     assert runtime, "scripts/test gives the app a private XDG_RUNTIME_DIR"
-    cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
-    cli("demo", "--incidents", "3", "--seed", "2", stdin=f"{PASSPHRASE}\n")
-    driver.refresh()
-    unlock(driver)
-    heading(driver, "Incidents")
-    rows = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.list tbody tr"))
-    rows[0].find_element(By.TAG_NAME, "button").click()
-    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "CB-"))
-
-    Select(driver.find_element(By.ID, "referral-recipient")).select_by_visible_text("The LADO (allegation about an adult)")
-    click_button(driver, "Preview")
-    wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
+    demo_vault(driver, cli, 3, 2)
+    open_first_incident(driver)
+    preview_referral(driver, "The LADO (allegation about an adult)")
     click_button(driver, "Sign and print…")
     wait(driver).until(
         EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=referral] [role=status]"), "opened in your PDF viewer")

@@ -35,22 +35,46 @@ def answer_file_dialog(title, path, location_bar=False):
         subprocess.run(["import", "-window", "root", f"/tmp/dialog-{title.replace(' ', '-')}.png"], check=False)
 
 
-def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
-    driver = app
-    cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
-    cli("demo", "--incidents", "4", "--seed", "11", stdin=f"{PASSPHRASE}\n")
+def demo_vault(driver, cli, incidents, seed):
+    """A vault made and filled through the command line, then unlocked in the window; returns
+    what `init` printed (with the recovery code)."""
+    made = cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    cli("demo", "--incidents", str(incidents), "--seed", str(seed), stdin=f"{PASSPHRASE}\n")
     driver.refresh()
     unlock(driver)
+    return made
 
+
+def open_first_incident(driver):
+    """Opens the newest incident in the list; returns its reference."""
     heading(driver, "Incidents")
     rows = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.list tbody tr"))
     rows[0].find_element(By.TAG_NAME, "button").click()
     wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "CB-"))
-    reference = driver.find_element(By.TAG_NAME, "h1").text
+    return driver.find_element(By.TAG_NAME, "h1").text
 
-    Select(driver.find_element(By.ID, "referral-recipient")).select_by_visible_text("The police")
+
+def preview_referral(driver, recipient):
+    """Chooses the recipient (as the list shows it) and opens the preview; returns it."""
+    Select(driver.find_element(By.ID, "referral-recipient")).select_by_visible_text(recipient)
     click_button(driver, "Preview")
-    preview = wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
+    return wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
+
+
+def sign_and_save(driver, target):
+    """Signs and saves through the native dialog; returns pdfsig's report on the saved file."""
+    click_button(driver, "Sign and save PDF…")
+    answer_file_dialog("Save PDF", target)
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=referral] [role=status]"), "Signed and saved"))
+    assert os.path.exists(target)
+    return subprocess.run(["pdfsig", target], capture_output=True, text=True).stdout
+
+
+def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
+    driver = app
+    demo_vault(driver, cli, 4, 11)
+    reference = open_first_incident(driver)
+    preview = preview_referral(driver, "The police")
     assert "Referral to the police" in preview.text
     assert reference in preview.text
     assert "Decisions and the reasons for them" in preview.text
@@ -58,11 +82,7 @@ def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
     screenshot(driver, "referral-preview")
 
     target = str(tmp_path / "referral-police.pdf")
-    click_button(driver, "Sign and save PDF…")
-    answer_file_dialog("Save PDF", target)
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=referral] [role=status]"), "Signed and saved"))
-    assert os.path.exists(target)
-    report = subprocess.run(["pdfsig", target], capture_output=True, text=True).stdout
+    report = sign_and_save(driver, target)
     assert "Signature Validation: Signature is Valid." in report, report
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "Signed referral summary for the police"))
 

@@ -11,17 +11,14 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from test_first_run import click_button, heading, type_into, wait
-from test_incidents import ORG, PASSPHRASE, unlock
-from test_referral import answer_file_dialog
+from test_incidents import ORG, PASSPHRASE
+from test_referral import answer_file_dialog, demo_vault
 
 
 def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):
     driver = app
-    made = cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    made = demo_vault(driver, cli, 24, 5)
     code = re.search(r"Recovery code: ([0-9A-Z-]+)", made.stdout).group(1)
-    cli("demo", "--incidents", "24", "--seed", "5", stdin=f"{PASSPHRASE}\n")
-    driver.refresh()
-    unlock(driver)
 
     reminder = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=backup-reminder]")))
     assert "no verified backup" in reminder.text

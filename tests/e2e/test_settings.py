@@ -2,18 +2,15 @@
 DSL changes the passphrase and makes a new recovery code (shown once, checked); the vault then
 opens only with the new passphrase and the new code, and the next referral is signed with a
 certificate in the new DSL's name (checked with pdfsig)."""
-import os
 import re
-import subprocess
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select
 
 from test_first_run import click_button, heading, type_into, wait
-from test_incidents import ORG, PASSPHRASE, unlock
-from test_referral import answer_file_dialog
+from test_incidents import ORG, PASSPHRASE
+from test_referral import demo_vault, open_first_incident, preview_referral, sign_and_save
 
 NEW_DSL = "Mr Tomasz Kowalczyk"
 NEW_PASSPHRASE = "harbour violet quietly seventeen"
@@ -21,11 +18,8 @@ NEW_PASSPHRASE = "harbour violet quietly seventeen"
 
 def test_handover_to_a_new_dsl(app, cli, screenshot, tmp_path):
     driver = app
-    made = cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    made = demo_vault(driver, cli, 3, 4)
     old_code = re.search(r"Recovery code: ([0-9A-Z-]+)", made.stdout).group(1)
-    cli("demo", "--incidents", "3", "--seed", "4", stdin=f"{PASSPHRASE}\n")
-    driver.refresh()
-    unlock(driver)
 
     click_button(driver, "Settings")
     heading(driver, "Settings")
@@ -70,19 +64,9 @@ def test_handover_to_a_new_dsl(app, cli, screenshot, tmp_path):
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), ORG))
 
     # The next referral carries a certificate in the new DSL's name.
-    heading(driver, "Incidents")
-    rows = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.list tbody tr"))
-    rows[0].find_element(By.TAG_NAME, "button").click()
-    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "CB-"))
-    Select(driver.find_element(By.ID, "referral-recipient")).select_by_visible_text("The police")
-    click_button(driver, "Preview")
-    wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
-    target = str(tmp_path / "after-handover.pdf")
-    click_button(driver, "Sign and save PDF…")
-    answer_file_dialog("Save PDF", target)
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=referral] [role=status]"), "Signed and saved"))
-    assert os.path.exists(target)
-    report = subprocess.run(["pdfsig", target], capture_output=True, text=True).stdout
+    open_first_incident(driver)
+    preview_referral(driver, "The police")
+    report = sign_and_save(driver, str(tmp_path / "after-handover.pdf"))
     assert f"Signer Certificate Common Name: {NEW_DSL}" in report, report
     assert "Signature Validation: Signature is Valid." in report, report
 
