@@ -15,24 +15,41 @@ from test_incidents import ORG, PASSPHRASE, unlock
 
 
 def answer_file_dialog(title, path, location_bar=False):
-    """Waits for the GTK dialog called `title`, types `path` into it and presses Return."""
+    """Waits for the GTK dialog called `title`, types `path` into it and presses Return; types
+    again if the dialog is still open a few seconds later (under Xvfb, with no window manager,
+    the first keystrokes can reach the dialog before it takes the keyboard focus)."""
     found = subprocess.run(
         ["xdotool", "search", "--sync", "--onlyvisible", "--name", title], capture_output=True, text=True, timeout=30
     )
     assert found.returncode == 0, f"no {title!r} dialog appeared"
     window = found.stdout.split()[0]
-    # No window manager under Xvfb: give the dialog the keyboard focus directly, then type
-    # through XTEST (real key events, which GTK accepts; synthetic per-window events it ignores).
-    time.sleep(1.0)
-    subprocess.run(["xdotool", "windowfocus", "--sync", window], check=False, timeout=10)
-    time.sleep(0.5)
-    subprocess.run(["xdotool", "key", "ctrl+l" if location_bar else "ctrl+a"], check=True, timeout=10)
-    time.sleep(0.3)
-    subprocess.run(["xdotool", "type", "--delay", "30", path], check=True, timeout=30)
-    time.sleep(0.5)
-    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
-    if os.environ.get("CASEBOOK_E2E_DEBUG"):
-        subprocess.run(["import", "-window", "root", f"/tmp/dialog-{title.replace(' ', '-')}.png"], check=False)
+    for attempt in range(3):
+        # Give the dialog the keyboard focus directly, then type through XTEST (real key
+        # events, which GTK accepts; synthetic per-window events it ignores).
+        time.sleep(1.0 + attempt)
+        subprocess.run(["xdotool", "windowfocus", "--sync", window], check=False, timeout=10)
+        time.sleep(0.5)
+        subprocess.run(["xdotool", "key", "ctrl+l" if location_bar else "ctrl+a"], check=True, timeout=10)
+        time.sleep(0.3)
+        subprocess.run(["xdotool", "type", "--delay", "30", path], check=True, timeout=30)
+        time.sleep(0.5)
+        subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
+        if os.environ.get("CASEBOOK_E2E_DEBUG"):
+            subprocess.run(["import", "-window", "root", f"/tmp/dialog-{title.replace(' ', '-')}.png"], check=False)
+        if _closed(window):
+            return
+    raise AssertionError(f"the {title!r} dialog did not take the path {path!r}")
+
+
+def _closed(window, seconds=6.0):
+    """Whether the dialog window has gone (or is no longer shown) within `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        shown = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "."], capture_output=True, text=True)
+        if window not in shown.stdout.split():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def demo_vault(driver, cli, incidents, seed):
