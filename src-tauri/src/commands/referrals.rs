@@ -69,11 +69,14 @@ fn not_delivered(
     e: impl Into<CommandError>,
 ) -> CommandError {
     let e = e.into();
-    let problem = match e.code {
+    let mut problem = match e.code {
         // Its usual message says "nothing was saved", which is not so: the issue was recorded.
         ErrorCode::DiskFull => "The disk there is full.".to_owned(),
-        _ => e.message.clone(),
+        _ => e.message.trim().to_owned(),
     };
+    if !problem.ends_with('.') {
+        problem.push('.');
+    }
     let noted = state.with_session(|s| {
         Ok(referral::record_not_delivered(
             s, reference, issued, delivery, &problem,
