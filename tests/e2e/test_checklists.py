@@ -133,6 +133,9 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     driver.find_element(By.XPATH, "//nav[contains(@class,'route')]//button[contains(., 'AI-generated')]").click()
     step_title(driver, "AI-generated")
     answer_button(driver, "Yes")
+    # The saved answer moves the walk-through on; only then go back (a click before the save
+    # has finished would be overtaken by that move).
+    wait(driver).until_not(EC.text_to_be_present_in_element((By.ID, "step-title"), "AI-generated"))
     driver.find_element(By.XPATH, "//nav[contains(@class,'route')]//button[contains(., 'AI-generated')]").click()
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".answered"), "changed 1 time"))
     driver.find_element(By.XPATH, "//nav[contains(@class,'route')]//button[contains(., 'Review how')]").click()
