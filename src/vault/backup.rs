@@ -367,7 +367,11 @@ impl Session {
         })
     }
 
-    fn table_counts(conn: &rusqlite::Connection, path: &Path) -> Result<Vec<(String, i64)>> {
+    /// Rows per table (names from sqlite_master, not from input; quoted all the same).
+    pub(super) fn table_counts(
+        conn: &rusqlite::Connection,
+        path: &Path,
+    ) -> Result<Vec<(String, i64)>> {
         let sql = |e| Error::sqlite(path, e);
         let names: Vec<String> = {
             let mut stmt = conn

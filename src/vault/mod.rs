@@ -716,30 +716,7 @@ impl Session {
         let db_path = self.paths.db();
         let sql = |e| Error::sqlite(&db_path, e);
         let schema_version = db::schema_version(&self.conn).map_err(sql)?;
-        let names: Vec<String> = {
-            let mut stmt = self
-                .conn
-                .prepare(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'
-                     AND name NOT LIKE 'sqlite_%' ORDER BY name",
-                )
-                .map_err(sql)?;
-            let rows = stmt.query_map([], |r| r.get(0)).map_err(sql)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(sql)?
-        };
-        let mut tables = Vec::with_capacity(names.len());
-        for name in names {
-            // Table names come from sqlite_master, not from input; quoted all the same.
-            let count: i64 = self
-                .conn
-                .query_row(
-                    &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(sql)?;
-            tables.push((name, count));
-        }
+        let tables = Session::table_counts(&self.conn, &db_path)?;
         Ok(VaultStatus {
             schema_version,
             tables,
