@@ -32,6 +32,19 @@ def heading(driver, text):
     wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
 
 
+def choose_new_passphrase(driver, passphrase, org):
+    """On the "Choose a new passphrase" screen (after a recovery code or a restore): types it
+    twice, waits for it to be accepted, saves, and waits for the vault of `org` to open."""
+    heading(driver, "Choose a new passphrase")
+    type_into(driver, "new-passphrase", passphrase)
+    type_into(driver, "confirm-passphrase", passphrase)
+    wait(driver).until(
+        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
+    )
+    click_button(driver, "Save the new passphrase")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), org))
+
+
 def set_up(driver, screenshot=None):
     heading(driver, "Set up Casebook")
     # Field-level validation: nothing filled in.
@@ -123,14 +136,7 @@ def test_recovery_code_on_the_unlock_screen(app):
     type_into(driver, "unlock-secret", "ABCD" + Keys.ENTER)
     wait(driver).until(EC.text_to_be_present_in_element((By.ID, "unlock-error"), "32 letters and digits"))
     type_into(driver, "unlock-secret", " ".join(groups) + Keys.ENTER)
-    heading(driver, "Choose a new passphrase")
-    type_into(driver, "new-passphrase", "copper lagoon thistle anvil")
-    type_into(driver, "confirm-passphrase", "copper lagoon thistle anvil")
-    wait(driver).until(
-        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
-    )
-    click_button(driver, "Save the new passphrase")
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), ORG))
+    choose_new_passphrase(driver, "copper lagoon thistle anvil", ORG)
     click_button(driver, "Lock now")
     type_into(driver, "unlock-secret", "copper lagoon thistle anvil" + Keys.ENTER)
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), ORG))

@@ -10,7 +10,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from test_first_run import click_button, heading, type_into, wait
+from test_first_run import choose_new_passphrase, click_button, heading, type_into, wait
 from test_incidents import ORG, PASSPHRASE
 from test_referral import answer_file_dialog, demo_vault
 
@@ -64,13 +64,6 @@ def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):
     screenshot(driver, "restore")
     click_button(driver, "Choose the backup file…")
     answer_file_dialog("Restore a backup", backup_file, location_bar=True)
-    heading(driver, "Choose a new passphrase")
-    type_into(driver, "new-passphrase", "copper lagoon thistle anvil")
-    type_into(driver, "confirm-passphrase", "copper lagoon thistle anvil")
-    wait(driver).until(
-        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
-    )
-    click_button(driver, "Save the new passphrase")
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), ORG))
+    choose_new_passphrase(driver, "copper lagoon thistle anvil", ORG)
     heading(driver, "Incidents")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "table.list"), reference))
