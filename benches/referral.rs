@@ -12,17 +12,13 @@ use casebook::records::chronology::{self, EntryInput, EntryKind};
 use casebook::records::incidents::{self, Category, FourC, IncidentInput, Risk, Status};
 use casebook::referral::{self, Recipient};
 use casebook::secret::Passphrase;
-use casebook::vault::{KdfParams, KdfSetting, MemoryStore, NewVault, Throttle, Vault, VaultConfig};
+use casebook::vault::{MemoryStore, NewVault, Vault, VaultConfig};
 
 fn bench(c: &mut Criterion) {
     let tmp = tempfile::tempdir().unwrap();
     let vault = Vault::new(
         tmp.path().join("vault"),
-        VaultConfig {
-            device_store: Arc::new(MemoryStore::new()),
-            kdf: KdfSetting::Fixed(KdfParams::INSECURE_FOR_TESTS),
-            throttle: Throttle::NONE,
-        },
+        VaultConfig::for_tests(Arc::new(MemoryStore::new())),
     );
     let p = Passphrase::new("lantern orbit mossy kettle");
     let (mut s, _) = vault

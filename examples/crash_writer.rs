@@ -16,9 +16,7 @@ use casebook::records::incidents::{self, Category, FourC, IncidentInput, Risk, S
 use casebook::records::people::{self, PersonInput, PersonKind};
 use casebook::secret::{Key32, Passphrase};
 use casebook::vault::device::StoreUnavailable;
-use casebook::vault::{
-    DeviceSecretStore, KdfParams, KdfSetting, LockReason, NewVault, Throttle, Vault, VaultConfig,
-};
+use casebook::vault::{DeviceSecretStore, LockReason, NewVault, Vault, VaultConfig};
 
 pub const PASSPHRASE: &str = "lantern orbit mossy kettle";
 
@@ -41,11 +39,7 @@ impl DeviceSecretStore for FileStore {
 pub fn vault(dir: &Path) -> Vault {
     Vault::new(
         dir.join("vault"),
-        VaultConfig {
-            device_store: Arc::new(FileStore(dir.join("device-secret"))),
-            kdf: KdfSetting::Fixed(KdfParams::INSECURE_FOR_TESTS),
-            throttle: Throttle::NONE,
-        },
+        VaultConfig::for_tests(Arc::new(FileStore(dir.join("device-secret")))),
     )
 }
 

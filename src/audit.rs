@@ -131,8 +131,7 @@ pub fn append(
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()
-        .map_err(storage)?;
+        .optional()?;
     let (seq, prev_hash) = match last {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, genesis(conn)?),
@@ -161,8 +160,7 @@ pub fn append(
             entry.prev_hash,
             entry.hash
         ],
-    )
-    .map_err(storage)?;
+    )?;
     Ok(entry)
 }
 
@@ -170,15 +168,13 @@ pub fn append(
 pub fn verify(conn: &Connection) -> Result<ChainState> {
     let mut prev = genesis(conn)?;
     let mut expected_seq = 1;
-    let mut stmt = conn
-        .prepare(
-            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
              FROM audit_log ORDER BY seq",
-        )
-        .map_err(storage)?;
-    let rows = stmt.query_map([], row_to_entry).map_err(storage)?;
+    )?;
+    let rows = stmt.query_map([], row_to_entry)?;
     for row in rows {
-        let e = row.map_err(storage)?;
+        let e = row?;
         if e.seq != expected_seq {
             return Ok(ChainState::Broken {
                 seq: expected_seq,
@@ -207,14 +203,13 @@ pub fn verify(conn: &Connection) -> Result<ChainState> {
 
 /// The most recent `limit` entries, newest first.
 pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<Entry>> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
              FROM audit_log ORDER BY seq DESC LIMIT ?1",
-        )
-        .map_err(storage)?;
-    let rows = stmt.query_map([limit], row_to_entry).map_err(storage)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(storage)
+    )?;
+    let rows = stmt.query_map([limit], row_to_entry)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }
 
 fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
@@ -232,13 +227,11 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 /// The value the first entry links to: bound to this vault, so a chain cannot be transplanted.
 fn genesis(conn: &Connection) -> Result<String> {
-    let vault_id: String = conn
-        .query_row(
-            "SELECT value FROM vault_meta WHERE key = 'vault_id'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(storage)?;
+    let vault_id: String = conn.query_row(
+        "SELECT value FROM vault_meta WHERE key = 'vault_id'",
+        [],
+        |r| r.get(0),
+    )?;
     let mut h = Sha256::new();
     h.update(b"casebook audit genesis v1|");
     h.update(vault_id.as_bytes());
@@ -263,15 +256,6 @@ fn entry_hash(e: &Entry) -> String {
         h.update(field.as_bytes());
     }
     hex::encode(h.finalize())
-}
-
-fn storage(e: rusqlite::Error) -> Error {
-    Error::Storage {
-        code: match &e {
-            rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
-            _ => -1,
-        },
-    }
 }
 
 #[cfg(test)]

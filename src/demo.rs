@@ -137,13 +137,9 @@ pub fn fill(session: &mut Session, incidents: u32, seed: u64) -> Result<Summary>
     // Demo data is bulk and replaceable: commits need not wait for the disk. Restored after.
     session
         .conn()
-        .execute_batch("PRAGMA synchronous = NORMAL")
-        .map_err(crate::records::fields::sql)?;
+        .execute_batch("PRAGMA synchronous = NORMAL")?;
     let result = fill_inner(session, incidents, seed);
-    session
-        .conn()
-        .execute_batch("PRAGMA synchronous = FULL")
-        .map_err(crate::records::fields::sql)?;
+    session.conn().execute_batch("PRAGMA synchronous = FULL")?;
     result
 }
 

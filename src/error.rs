@@ -11,32 +11,218 @@ use serde::Serialize;
 /// Result type of the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Stable, machine-readable error codes for fronts (UI, CLI, tests).
+/// Stable, machine-readable error codes for fronts (UI, CLI, tests). Each says what happened
+/// and whether trying the same thing again can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
+    /// The passphrase did not open the vault. Retry: yes, with the right passphrase.
     WrongPassphrase,
+    /// The recovery code did not open the vault. Retry: yes, after checking the printed code.
     WrongRecoveryCode,
+    /// What was typed is not shaped like a recovery code. Retry: yes, after correcting it.
     MalformedRecoveryCode,
+    /// This computer's keyring lacks the vault's device secret. Retry: no; use the recovery code.
     NotThisComputer,
+    /// The OS keyring did not answer. Retry: after the keyring is unlocked; else the recovery code.
     KeyringUnavailable,
+    /// Too many failed unlocks. Retry: yes, after `wait_seconds`.
     TooManyAttempts,
+    /// The new passphrase is too easy to guess. Retry: yes, with a stronger one.
     WeakPassphrase,
+    /// The passphrase and its confirmation differ. Retry: yes, typing both alike.
     PassphrasesDiffer,
+    /// One or more fields are invalid (listed with their keys). Retry: yes, after correcting them.
     InvalidInput,
+    /// A field holds or carries an image; nothing was saved. Retry: yes, without the image.
     ImageRefused,
+    /// The record asked for does not exist. Retry: no (check the reference).
     NotFound,
+    /// Set-up found a vault already there. Retry: no; unlock it instead.
     VaultExists,
+    /// No vault in that folder. Retry: no; set one up or choose another folder.
     NoVault,
+    /// The vault is locked, so the action needs an unlock first. Retry: yes, after unlocking.
+    Locked,
+    /// The vault was written by a newer Casebook. Retry: no; install the newer version.
     NewerSchema,
+    /// The key-slot file is damaged. Retry: no; restore from a backup.
     DamagedKeyFile,
+    /// The database file is damaged or not a vault. Retry: no; restore from a backup.
     DamagedDatabase,
+    /// A backup file is damaged or not a backup. Retry: no; use another copy.
     DamagedBackup,
+    /// The disk is full; nothing was saved. Retry: yes, after freeing space.
     DiskFull,
+    /// A file could not be read or written. Retry: perhaps (a removed disk, a permission).
     Io,
+    /// SQLite failed for another reason; nothing was changed. Retry: perhaps, once.
     Storage,
+    /// Not possible on this computer (e.g. printing without a private runtime folder).
+    /// Retry: no; do what the message suggests instead.
+    Unavailable,
+    /// A fault inside Casebook (a bug). Retry: unlikely to help; report it.
     Internal,
+}
+
+impl ErrorCode {
+    /// Whether trying the same action again (after doing what the message says) can succeed.
+    pub fn retry_can_help(self) -> bool {
+        use ErrorCode as C;
+        !matches!(
+            self,
+            C::NotThisComputer
+                | C::NotFound
+                | C::VaultExists
+                | C::NoVault
+                | C::NewerSchema
+                | C::DamagedKeyFile
+                | C::DamagedDatabase
+                | C::DamagedBackup
+                | C::Unavailable
+                | C::Internal
+        )
+    }
+}
+
+text_enum! {
+    /// The field of a form that a [`FieldError`] is about: a stable key shared with the UI
+    /// through the bindings (the name of the input struct's field where there is one), never an
+    /// English label. `label()` is how the field is named in messages.
+    Field {
+        Organisation = "organisation", "Organisation name";
+        DslName = "dsl_name", "DSL's name";
+        Passphrase = "passphrase", "New passphrase";
+        Confirm = "confirm", "The same passphrase again";
+        RecoveryCode = "recovery_code", "Recovery code";
+        IdleLockMinutes = "idle_lock_minutes", "Lock after";
+        BackupReminderDays = "backup_reminder_days", "Backup reminder";
+        BackupFile = "backup_file", "Backup file";
+        Confirmation = "confirmation", "Confirmation";
+        Pdf = "pdf", "PDF";
+        StandardInput = "standard_input", "Standard input";
+        ReportedAt = "reported_at", "Reported";
+        OccurredAt = "occurred_at", "Happened";
+        At = "at", "When";
+        ReportedBy = "reported_by", "Reported by";
+        Category = "category", "Category";
+        FourCs = "four_cs", "The 4 Cs";
+        Status = "status", "Status";
+        Risk = "risk", "Risk";
+        Summary = "summary", "Summary";
+        ChildsWords = "childs_words", "The child's own words";
+        Outcome = "outcome", "Outcome";
+        FullName = "full_name", "Name";
+        ClassYear = "class_year", "Class or year";
+        DateOfBirth = "date_of_birth", "Date of birth";
+        Kind = "kind", "Kind of entry";
+        Text = "text", "What";
+        Reason = "reason", "Reason";
+        ActionOwner = "action_owner", "Who will do it";
+        ActionDue = "action_due", "Due by";
+        Agency = "agency", "Agency";
+        AgencyPerson = "agency_person", "Who you spoke to";
+        AgencyOutcome = "agency_outcome", "Outcome";
+        AgencyReference = "agency_reference", "Their reference";
+        Description = "description", "What was reported or seen";
+        Urls = "urls", "Web addresses";
+        Device = "device", "Device";
+        DeviceLocation = "device_location", "Where the device is";
+        HeldBy = "held_by", "Who holds it";
+        Event = "event", "What happened to it";
+        ByWhom = "by_whom", "Who";
+        BagNumber = "bag_number", "Bag or seal number";
+        Location = "location", "Where it is kept";
+        Recipient = "recipient", "Handed to";
+        CollarNumber = "collar_number", "Collar number";
+        Note = "note", "Note";
+        Answer = "answer", "Answer";
+        ChosenOption = "chosen_option", "Decision";
+        Person = "person", "Who you spoke to";
+        Reference = "reference", "Their reference";
+        Steps = "steps", "Finish";
+        Name = "name", "Contact name";
+        Details = "details", "Contact details";
+        Phone = "phone", "Phone number";
+        Records = "records", "Records";
+        Form = "form", "Form";
+        Draft = "draft", "Draft";
+    }
+}
+
+/// One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FieldError {
+    pub field: Field,
+    pub message: String,
+    /// The field was refused because it holds or carries an image (nothing was saved).
+    pub image: bool,
+}
+
+impl FieldError {
+    pub fn new(field: Field, problem: &str) -> Self {
+        FieldError {
+            field,
+            message: format!("{}: {problem}", field.label()),
+            image: false,
+        }
+    }
+}
+
+/// Collects every field problem of a form, so one save reports them all at once.
+///
+/// ```ignore
+/// let mut form = Form::default();
+/// let summary = form.check(fields::required_text(Field::Summary, &input.summary, LONG));
+/// form.finish()?; // Err(Error::Invalid(all the problems)) if there were any
+/// ```
+#[derive(Debug, Default)]
+pub struct Form {
+    problems: Vec<FieldError>,
+    other: Option<Error>,
+}
+
+impl Form {
+    /// Keeps `result`'s value, or records its field problems and returns a placeholder that
+    /// [`Form::finish`] never lets anyone use.
+    pub fn check<T: Default>(&mut self, result: Result<T>) -> T {
+        match result {
+            Ok(v) => v,
+            Err(e) => {
+                self.add(e);
+                T::default()
+            }
+        }
+    }
+
+    /// Records an error (field problems are gathered; any other error is kept for `finish`).
+    pub fn add(&mut self, error: Error) {
+        match error {
+            Error::Invalid(mut fields) => self.problems.append(&mut fields),
+            other => {
+                self.other.get_or_insert(other);
+            }
+        }
+    }
+
+    /// Whether `field` already has a problem (so a later rule about it adds nothing).
+    pub fn has(&self, field: Field) -> bool {
+        self.problems.iter().any(|p| p.field == field)
+    }
+
+    /// `Ok` when every field was valid; else every problem at once.
+    pub fn finish(self) -> Result<()> {
+        if let Some(e) = self.other {
+            return Err(e);
+        }
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.problems))
+        }
+    }
 }
 
 /// Everything that can go wrong in the core, phrased for the person at the keyboard.
@@ -68,18 +254,9 @@ pub enum Error {
     #[error("The two passphrases you typed are not the same.")]
     PassphrasesDiffer,
 
-    #[error("{field}: {message}")]
-    InvalidInput {
-        field: &'static str,
-        message: String,
-    },
-
-    /// Text that is or carries an image: refused, nothing saved.
-    #[error("{field}: {message}")]
-    ImageRefused {
-        field: &'static str,
-        message: String,
-    },
+    /// One or more fields of a form are invalid (or carry an image): nothing was saved.
+    #[error("{}", describe_fields(.0))]
+    Invalid(Vec<FieldError>),
 
     #[error("{what} was not found. It may have been mistyped.")]
     NotFound { what: String },
@@ -96,8 +273,11 @@ pub enum Error {
     #[error("The key file {} is damaged or is not a Casebook key file ({detail}). It was not changed. Restore it from a backup, or ask for help.", .path.display())]
     DamagedKeyFile { path: PathBuf, detail: String },
 
-    #[error("The vault database {} is damaged or is not a Casebook vault. It was not changed. Restore it from a backup, or ask for help.", .path.display())]
-    DamagedDatabase { path: PathBuf },
+    #[error("The vault is locked. Unlock it to continue.")]
+    Locked,
+
+    #[error("The vault database{} is damaged or is not a Casebook vault. It was not changed. Restore it from a backup, or ask for help.", .path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
+    DamagedDatabase { path: Option<PathBuf> },
 
     #[error("The backup file {} cannot be used ({detail}). It was not changed. Try another backup copy.", .path.display())]
     DamagedBackup { path: PathBuf, detail: String },
@@ -112,6 +292,20 @@ pub enum Error {
         "Casebook could not read or write the vault (storage error {code}). Nothing was changed."
     )]
     Storage { code: i32 },
+
+    /// A referral was signed and recorded, but its PDF was not saved or printed.
+    #[error("The referral was signed and recorded as issued, but {failed}. {problem} {noted}Try again; each PDF made is recorded.")]
+    NotDelivered {
+        /// The code of what went wrong with the file.
+        cause: ErrorCode,
+        failed: &'static str,
+        problem: String,
+        noted: &'static str,
+    },
+
+    /// What was asked cannot be done on this computer; the message says what to do instead.
+    #[error("{0}")]
+    Unavailable(String),
 
     #[error("Something unexpected went wrong inside Casebook ({0}). Nothing was changed.")]
     Internal(String),
@@ -129,8 +323,9 @@ impl Error {
             Error::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Error::WeakPassphrase { .. } => ErrorCode::WeakPassphrase,
             Error::PassphrasesDiffer => ErrorCode::PassphrasesDiffer,
-            Error::InvalidInput { .. } => ErrorCode::InvalidInput,
-            Error::ImageRefused { .. } => ErrorCode::ImageRefused,
+            Error::Invalid(fields) if fields.iter().any(|f| f.image) => ErrorCode::ImageRefused,
+            Error::Invalid(_) => ErrorCode::InvalidInput,
+            Error::Locked => ErrorCode::Locked,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::VaultExists { .. } => ErrorCode::VaultExists,
             Error::NoVault { .. } => ErrorCode::NoVault,
@@ -141,7 +336,59 @@ impl Error {
             Error::DiskFull => ErrorCode::DiskFull,
             Error::Io { .. } => ErrorCode::Io,
             Error::Storage { .. } => ErrorCode::Storage,
+            Error::NotDelivered { cause, .. } => *cause,
+            Error::Unavailable(_) => ErrorCode::Unavailable,
             Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// One invalid field.
+    pub fn field(field: Field, problem: &str) -> Self {
+        Error::Invalid(vec![FieldError::new(field, problem)])
+    }
+
+    /// A field refused because it holds or carries an image.
+    pub fn image(field: Field, problem: &str) -> Self {
+        Error::Invalid(vec![FieldError {
+            image: true,
+            ..FieldError::new(field, problem)
+        }])
+    }
+
+    /// Names the database file in a "damaged database" error raised without it.
+    pub fn in_file(self, db: &Path) -> Self {
+        match self {
+            Error::DamagedDatabase { path: None } => Error::DamagedDatabase {
+                path: Some(db.to_path_buf()),
+            },
+            other => other,
+        }
+    }
+
+    /// The fields this error is about, each with the sentence to show beside it (a new
+    /// passphrase that is too weak, or a confirmation that differs, is a field error too).
+    pub fn fields(&self) -> Vec<FieldError> {
+        match self {
+            Error::Invalid(fields) => fields.clone(),
+            Error::WeakPassphrase { reason } => vec![FieldError {
+                field: Field::Passphrase,
+                message: reason.clone(),
+                image: false,
+            }],
+            Error::PassphrasesDiffer => vec![FieldError {
+                field: Field::Confirm,
+                message: self.to_string(),
+                image: false,
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    /// How many seconds to wait before another unlock may be tried, when that is the problem.
+    pub fn wait_seconds(&self) -> Option<u64> {
+        match self {
+            Error::TooManyAttempts { wait_seconds } => Some(*wait_seconds),
+            _ => None,
         }
     }
 
@@ -159,20 +406,41 @@ impl Error {
     /// Maps a SQLite error on the database at `path`. The raw SQLite text is not kept: only its
     /// numeric code, which helps support without showing the DSL a developer's message.
     pub fn sqlite(path: &Path, err: rusqlite::Error) -> Self {
-        use rusqlite::ffi::ErrorCode as C;
-        match err.sqlite_error_code() {
-            Some(C::DiskFull) => Error::DiskFull,
-            Some(C::NotADatabase) | Some(C::DatabaseCorrupt) => Error::DamagedDatabase {
-                path: path.to_path_buf(),
-            },
-            _ => Error::Storage {
-                code: match &err {
-                    rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
-                    _ => -1,
-                },
-            },
-        }
+        from_sqlite(Some(path), err)
     }
+}
+
+/// The one mapping of SQLite errors to ours: a full disk, a damaged file, or a storage error by
+/// code (the transaction is rolled back, so nothing was changed). `?` uses it too.
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        from_sqlite(None, err)
+    }
+}
+
+fn from_sqlite(path: Option<&Path>, err: rusqlite::Error) -> Error {
+    use rusqlite::ffi::ErrorCode as C;
+    match err.sqlite_error_code() {
+        Some(C::DiskFull) => Error::DiskFull,
+        Some(C::NotADatabase) | Some(C::DatabaseCorrupt) => Error::DamagedDatabase {
+            path: path.map(Path::to_path_buf),
+        },
+        _ => Error::Storage {
+            code: match &err {
+                rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
+                _ => -1,
+            },
+        },
+    }
+}
+
+/// "Summary: please fill this in" or, for several, each on its own line.
+fn describe_fields(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An I/O error in words a DSL understands (the raw text names scratch files and errno codes).

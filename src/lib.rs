@@ -2,17 +2,22 @@
 //! depends on. This crate has no Tauri or GUI dependency; the desktop shell (`src-tauri/`) and
 //! the `casebook` command line are thin fronts over it.
 //!
-//! Layout:
-//! - [`vault`]: creating, unlocking and locking the SQLCipher store, key slots, the device secret,
-//!   failed-attempt throttling, schema migrations;
-//! - [`records`]: people, incidents, chronology, evidence and custody, search;
-//! - [`checklists`]: response checklist templates, their validator, and the run engine;
-//! - [`audit`]: the append-only, hash-chained audit trail;
-//! - [`secret`]: types for passphrases and keys that never print and are zeroed on drop;
-//! - [`error`]: the error type, with messages written for a DSL.
+//! Layers, lowest first; a module imports only from its own layer or below (README,
+//! "Architecture"):
+//! 1. foundations: [`error`] (the error type, with messages written for a DSL and stable codes),
+//!    [`secret`] (passphrases and keys that never print and are zeroed on drop), [`time`] (how
+//!    dates and times are stored), [`files`] (atomic and owner-only writes), [`audit`] (the append-only, hash-chained trail),
+//!    [`organisation`] (the organisation's and DSL's names, which the vault itself needs);
+//! 2. [`vault`]: creating, unlocking and locking the SQLCipher store, key slots, the device
+//!    secret, failed-attempt throttling, schema migrations, backups;
+//! 3. [`settings`] and [`records`]: the DSL's settings; people, incidents, chronology, evidence
+//!    and custody, search, drafts, retention;
+//! 4. [`checklists`] (templates, validator, run engine) and [`pdf`] (the text-only layout);
+//! 5. [`referral`] (summaries, signed PDFs and their checking) and [`demo`] (fictional data).
 
-/// Generates an enum stored as snake_case text, with its labels for people. Defined before the
-/// modules so each of them can use it.
+/// Generates an enum stored as snake_case text, with its labels for people, and its SQLite
+/// conversions (an unknown stored value fails loudly). Defined before the modules so each of
+/// them can use it.
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal, $label:literal;)+ }) => {
         $(#[$m])*
@@ -34,6 +39,24 @@ macro_rules! text_enum {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
             }
         }
+
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        /// A stored value this version does not know is an error, never a silent default.
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                Self::parse(text).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("unknown {} {text:?}", stringify!($name)).into(),
+                    )
+                })
+            }
+        }
     };
 }
 
@@ -41,10 +64,58 @@ pub mod audit;
 pub mod checklists;
 pub mod demo;
 pub mod error;
+pub mod files;
+pub mod organisation;
 pub mod pdf;
 pub mod records;
 pub mod referral;
 pub mod secret;
+pub mod settings;
+pub mod time;
 pub mod vault;
 
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, Field, FieldError, Result};
+
+#[cfg(test)]
+mod tests {
+    /// Every word list is stored (`as_str`) and sent to the UI (serde) as the same text, and a
+    /// stored value this version does not know fails loudly instead of becoming a default.
+    macro_rules! check_text_enums {
+        ($($t:ty),+ $(,)?) => {$(
+            for v in <$t>::ALL {
+                assert_eq!(serde_json::to_value(v).unwrap(), v.as_str(), "{}", stringify!($t));
+                assert_eq!(<$t>::parse(v.as_str()), Some(*v));
+            }
+            let conn = rusqlite::Connection::open_in_memory().unwrap();
+            let known: $t = conn
+                .query_row("SELECT ?1", [<$t>::ALL[0]], |r| r.get(0))
+                .unwrap();
+            assert_eq!(known, <$t>::ALL[0]);
+            let unknown = conn.query_row("SELECT 'no_such_value'", [], |r| r.get::<_, $t>(0));
+            assert!(unknown.is_err(), "{} accepted an unknown stored value", stringify!($t));
+        )+};
+    }
+
+    #[test]
+    fn word_lists_store_send_and_refuse_unknown_values_alike() {
+        use crate::checklists::contacts::ContactKey;
+        use crate::records::chronology::EntryKind;
+        use crate::records::evidence::CustodyKind;
+        use crate::records::incidents::{Category, FourC, Risk, Role, Status};
+        use crate::records::people::PersonKind;
+        use crate::referral::Recipient;
+        check_text_enums!(
+            crate::error::Field,
+            ContactKey,
+            EntryKind,
+            CustodyKind,
+            Category,
+            FourC,
+            Risk,
+            Role,
+            Status,
+            PersonKind,
+            Recipient,
+        );
+    }
+}

@@ -757,7 +757,7 @@ fn an_edited_template_never_rewrites_a_past_run() {
 fn contacts_are_set_once_and_shown_in_the_steps_that_need_them() {
     let f = new_vault();
     let mut s = f.unlock();
-    let dsl = s.organisation().unwrap().dsl_name;
+    let dsl = casebook::organisation::current(s.conn()).unwrap().dsl_name;
     assert_eq!(
         contacts::get(s.conn(), &dsl, ContactKey::PoliceEmergency)
             .unwrap()

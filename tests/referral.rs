@@ -440,14 +440,25 @@ fn a_referral_whose_file_could_not_be_saved_says_so_in_the_chronology() {
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
     let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
-    referral::record_not_delivered(
-        &mut s,
+    let said = referral::not_delivered(
+        Some(&mut s),
         &reference,
         &issued,
         referral::Delivery::Save,
-        "The disk is full: nothing was saved. Free some space and try again.",
-    )
-    .unwrap();
+        casebook::Error::DiskFull,
+    );
+    assert_eq!(said.code(), casebook::ErrorCode::DiskFull);
+    let said = said.to_string();
+    assert!(
+        said.contains("signed and recorded as issued, but the PDF could not be saved"),
+        "{said}"
+    );
+    assert!(
+        said.contains("The chronology now says that no copy was made"),
+        "{said}"
+    );
+    // "Nothing was saved" would be untrue: the issue is recorded.
+    assert!(!said.contains("nothing was saved"), "{said}");
     let entries = chronology::for_incident(s.conn(), &reference).unwrap();
     let made = entries
         .iter()
@@ -457,15 +468,22 @@ fn a_referral_whose_file_could_not_be_saved_says_so_in_the_chronology() {
         .iter()
         .position(|e| e.text.contains("could not be saved") && e.text.contains(&issued.sha256))
         .expect("the failed save is in the chronology");
-    assert!(entries[not_saved].text.contains("The disk is full"));
+    assert!(entries[not_saved].text.contains("The disk there is full"));
     assert_ne!(made, not_saved);
     assert!(s.verify_audit().unwrap().is_intact());
 }
 
 #[test]
-fn the_signing_identity_is_made_at_set_up_and_kept_only_in_the_vault() {
+fn the_signing_identity_is_made_at_the_first_referral_and_kept_only_in_the_vault() {
     let f = new_vault();
-    let s = f.unlock();
+    let mut s = f.unlock();
+    let identities: i64 = s
+        .conn()
+        .query_row("SELECT count(*) FROM signing_identities", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(identities, 0, "set-up makes no signing key");
+    let reference = incident(&mut s, false);
+    referral::issue(&mut s, &reference, Recipient::Police).unwrap();
     let (fingerprint, key): (String, Vec<u8>) = s
         .conn()
         .query_row(
@@ -581,18 +599,25 @@ fn a_new_dsl_signs_with_a_certificate_in_their_own_name_and_older_pdfs_still_ver
 
     // Nothing changed, or an empty name: refused, nothing recorded.
     assert_eq!(
-        s.change_organisation(ORG, DSL).unwrap_err().code(),
+        casebook::settings::change_organisation(&mut s, ORG, DSL)
+            .unwrap_err()
+            .code(),
         casebook::ErrorCode::InvalidInput
     );
     assert_eq!(
-        s.change_organisation(ORG, "  ").unwrap_err().code(),
+        casebook::settings::change_organisation(&mut s, ORG, "  ")
+            .unwrap_err()
+            .code(),
         casebook::ErrorCode::InvalidInput
     );
-    assert_eq!(s.organisation().unwrap().version, 1);
+    assert_eq!(
+        casebook::organisation::current(s.conn()).unwrap().version,
+        1
+    );
 
     // A handover to a new DSL.
     let new_dsl = "Mr Tomasz Kowalczyk";
-    let org = s.change_organisation(ORG, new_dsl).unwrap();
+    let org = casebook::settings::change_organisation(&mut s, ORG, new_dsl).unwrap();
     assert_eq!((org.version, org.dsl_name.as_str()), (2, new_dsl));
     assert_eq!(s.actor(), new_dsl);
     let second = referral::issue(&mut s, &reference, Recipient::Police).unwrap();

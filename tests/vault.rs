@@ -75,7 +75,7 @@ fn vault_files_are_private_to_their_owner() {
 #[test]
 fn the_organisation_reads_back_exactly() {
     let f = new_vault();
-    let org = f.unlock().organisation().unwrap();
+    let org = casebook::organisation::current(f.unlock().conn()).unwrap();
     assert_eq!(org.name, ORG);
     assert_eq!(org.dsl_name, DSL);
 }
@@ -244,7 +244,12 @@ fn a_copy_on_another_computer_refuses_the_passphrase_and_accepts_the_recovery_co
             &p("violet harbour quartz meadow"),
         )
         .unwrap();
-    assert_eq!(session.organisation().unwrap().name, ORG);
+    assert_eq!(
+        casebook::organisation::current(session.conn())
+            .unwrap()
+            .name,
+        ORG
+    );
     drop(session);
     other.unlock(&p("violet harbour quartz meadow")).unwrap();
     // The original still opens on the original computer with the original passphrase.
@@ -265,7 +270,12 @@ fn without_a_keyring_the_dsl_is_told_and_can_use_the_recovery_code() {
         .unwrap()
         .open_without_keyring()
         .unwrap();
-    assert_eq!(session.organisation().unwrap().name, ORG);
+    assert_eq!(
+        casebook::organisation::current(session.conn())
+            .unwrap()
+            .name,
+        ORG
+    );
     drop(session);
     // Where the keyring works, skipping the new passphrase is not allowed.
     let recovered = f.vault.unlock_with_recovery(&f.recovery).unwrap();
@@ -311,7 +321,7 @@ fn changing_the_passphrase_keeps_the_data_and_the_recovery_code() {
         .unlock(&p("violet harbour quartz meadow"))
         .unwrap()
         .session;
-    assert_eq!(s.organisation().unwrap().name, ORG);
+    assert_eq!(casebook::organisation::current(s.conn()).unwrap().name, ORG);
     assert_eq!(
         s.verify_audit().unwrap(),
         ChainState::Intact {
@@ -522,44 +532,54 @@ fn the_idle_lock_time_is_a_bounded_audited_setting() {
     let f = new_vault();
     let mut s = f.unlock();
     assert_eq!(
-        s.idle_lock_minutes().unwrap(),
-        casebook::vault::DEFAULT_IDLE_LOCK_MINUTES
+        casebook::settings::idle_lock_minutes(s.conn()).unwrap(),
+        casebook::settings::DEFAULT_IDLE_LOCK_MINUTES
     );
     assert_eq!(
-        s.set_idle_lock_minutes(0).unwrap_err().code(),
+        casebook::settings::set_idle_lock_minutes(&mut s, 0)
+            .unwrap_err()
+            .code(),
         ErrorCode::InvalidInput
     );
     assert_eq!(
-        s.set_idle_lock_minutes(61).unwrap_err().code(),
+        casebook::settings::set_idle_lock_minutes(&mut s, 61)
+            .unwrap_err()
+            .code(),
         ErrorCode::InvalidInput
     );
-    s.set_idle_lock_minutes(12).unwrap();
-    assert_eq!(s.idle_lock_minutes().unwrap(), 12);
+    casebook::settings::set_idle_lock_minutes(&mut s, 12).unwrap();
+    assert_eq!(casebook::settings::idle_lock_minutes(s.conn()).unwrap(), 12);
     let last = casebook::audit::recent(s.conn(), 1).unwrap().remove(0);
     assert_eq!(last.action, "settings.changed");
     assert!(last.detail.contains("\"from\":5") && last.detail.contains("\"to\":12"));
     assert!(last.detail.contains("idle_lock_minutes"), "{}", last.detail);
     drop(s);
-    assert_eq!(f.unlock().idle_lock_minutes().unwrap(), 12);
+    assert_eq!(
+        casebook::settings::idle_lock_minutes(f.unlock().conn()).unwrap(),
+        12
+    );
 }
 
 #[test]
 fn the_backup_reminder_is_a_bounded_audited_setting_that_moves_the_reminder() {
     let f = new_vault();
     let mut s = f.unlock();
-    assert_eq!(s.backup_reminder_days().unwrap(), 7);
+    assert_eq!(
+        casebook::settings::backup_reminder_days(s.conn()).unwrap(),
+        7
+    );
     for bad in [0, 91] {
-        let e = s.set_backup_reminder_days(bad).unwrap_err();
+        let e = casebook::settings::set_backup_reminder_days(&mut s, bad).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidInput);
         assert!(e.to_string().contains("between 1 and 90 days"), "{e}");
     }
     s.backup_to(&f.tmp.path().join("b.cbk")).unwrap();
     let now = chrono::Utc::now();
     let in_days = |d| now + chrono::Duration::days(d);
-    let days = s.backup_reminder_days().unwrap();
+    let days = casebook::settings::backup_reminder_days(s.conn()).unwrap();
     assert!(s.backup_reminder(days, in_days(10)).unwrap().is_some());
-    s.set_backup_reminder_days(14).unwrap();
-    let days = s.backup_reminder_days().unwrap();
+    casebook::settings::set_backup_reminder_days(&mut s, 14).unwrap();
+    let days = casebook::settings::backup_reminder_days(s.conn()).unwrap();
     assert!(s.backup_reminder(days, in_days(10)).unwrap().is_none());
     assert!(s.backup_reminder(days, in_days(15)).unwrap().is_some());
     let last = casebook::audit::recent(s.conn(), 1).unwrap().remove(0);
@@ -572,7 +592,10 @@ fn the_backup_reminder_is_a_bounded_audited_setting_that_moves_the_reminder() {
         last.detail
     );
     drop(s);
-    assert_eq!(f.unlock().backup_reminder_days().unwrap(), 14);
+    assert_eq!(
+        casebook::settings::backup_reminder_days(f.unlock().conn()).unwrap(),
+        14
+    );
 }
 
 #[test]

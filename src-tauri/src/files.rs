@@ -7,7 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 
 /// Asks where to save a file (`kind` and `extension` for the filter). `None` when cancelled.
 /// The dialog itself asks before replacing a file.
@@ -82,16 +82,13 @@ const PRINT_DIR_PREFIX: &str = "casebook-print-";
 /// Where print files go: the per-user runtime folder (XDG_RUNTIME_DIR: memory, not disk, and
 /// only this user can enter it). A session without one gets no printing rather than a referral's
 /// text written to disk; saving still works.
-fn print_base() -> CommandResult<PathBuf> {
+fn print_base() -> Result<PathBuf, casebook::Error> {
     #[cfg(target_os = "linux")]
     {
         std::env::var_os("XDG_RUNTIME_DIR")
             .map(PathBuf::from)
             .filter(|d| d.is_dir())
-            .ok_or_else(|| CommandError {
-                code: casebook::ErrorCode::InvalidInput,
-                message: "This session has no private in-memory folder for printing (XDG_RUNTIME_DIR), so Casebook will not print from here. Use \"Sign and save PDF\" instead and print the saved file.".into(),
-            })
+            .ok_or_else(|| casebook::Error::Unavailable("This session has no private in-memory folder for printing (XDG_RUNTIME_DIR), so Casebook will not print from here. Use \"Sign and save PDF\" instead and print the saved file.".into()))
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -101,29 +98,34 @@ fn print_base() -> CommandResult<PathBuf> {
 
 /// Fails (before anything is signed or recorded) when printing is not possible here.
 pub fn check_can_print() -> CommandResult<()> {
-    print_base().map(|_| ())
+    print_base()?;
+    Ok(())
 }
 
 /// Opens a PDF in the system's viewer (where the DSL prints it) through an owner-only file in
 /// a private folder in memory, removed once the viewer has had time to read it (and at the
 /// latest when the app quits or next starts: [`remove_print_files`]).
-pub fn print_pdf(file_name: &str, bytes: &[u8]) -> CommandResult<()> {
+pub fn print_pdf(file_name: &str, bytes: &[u8]) -> Result<(), casebook::Error> {
+    let base = print_base()?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(PRINT_DIR_PREFIX);
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-    let dir = builder.tempdir_in(print_base()?)?;
+    let dir = builder
+        .tempdir_in(&base)
+        .map_err(|e| casebook::Error::io(&base, e))?;
     let path = dir.path().join(file_name);
+    let io = |e| casebook::Error::io(&path, e);
     {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         options.mode(0o600); // in the 0700 folder above
-        let mut f = options.open(&path)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        let mut f = options.open(&path).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
     }
-    open_with_system_viewer(&path)?;
+    open_with_system_viewer(&path).map_err(io)?;
     let lifetime = print_file_lifetime();
     std::thread::spawn(move || {
         std::thread::sleep(lifetime);

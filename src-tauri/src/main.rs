@@ -43,6 +43,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::session::change_passphrase,
             commands::session::fresh_recovery_code,
             commands::session::replace_recovery_code,
+            commands::session::recovery_groups_match,
             commands::records::vocabulary,
             commands::records::list_incidents,
             commands::records::incident_page,
@@ -50,6 +51,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::amend_incident,
             commands::records::link_person,
             commands::records::add_chronology_entry,
+            commands::records::record_emergency_call,
             commands::records::add_evidence_note,
             commands::records::record_custody_event,
             commands::records::list_people,
@@ -82,7 +84,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
 
 /// Reads the DSL's idle-lock setting into the shell's timer.
 pub(crate) fn apply_idle_limit(state: &AppState, session: &Session) {
-    if let Ok(minutes) = session.idle_lock_minutes() {
+    if let Ok(minutes) = casebook::settings::idle_lock_minutes(session.conn()) {
         state.set_idle_limit(Duration::from_secs(60 * u64::from(minutes)));
     }
 }
@@ -152,10 +154,8 @@ mod tests {
 
     const BINDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/bindings.ts");
 
-    /// The committed TypeScript bindings must match the commands. Regenerate with
-    /// `CASEBOOK_WRITE_BINDINGS=1 cargo test -p casebook-desktop bindings`.
-    #[test]
-    fn bindings_are_up_to_date() {
+    /// The bindings as generated from `specta_builder` now.
+    fn generated_bindings() -> String {
         let generated =
             std::env::temp_dir().join(format!("casebook-bindings-{}.ts", std::process::id()));
         specta_builder()
@@ -167,6 +167,54 @@ mod tests {
             .expect("export bindings");
         let fresh = std::fs::read_to_string(&generated).expect("read generated bindings");
         let _ = std::fs::remove_file(&generated);
+        fresh
+    }
+
+    /// The command names are written in three places: the handler list (`collect_commands!`,
+    /// seen through the generated bindings), the registry read by build.rs, and the
+    /// capability in tauri.conf.json. They must agree, or a command is unreachable or
+    /// permitted without existing.
+    #[test]
+    fn the_command_registry_the_handlers_and_the_capability_agree() {
+        use std::collections::BTreeSet;
+        let handlers: BTreeSet<String> = generated_bindings()
+            .split("__TAURI_INVOKE(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect();
+        let registry: BTreeSet<String> = include_str!("../commands.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json");
+        let capability: BTreeSet<String> = conf["app"]["security"]["capabilities"]
+            .as_array()
+            .expect("capabilities")
+            .iter()
+            .flat_map(|c| c["permissions"].as_array().cloned().unwrap_or_default())
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .filter_map(|p| p.strip_prefix("allow-").map(|n| n.replace('-', "_")))
+            .collect();
+        assert!(!handlers.is_empty(), "no command found in the bindings");
+        assert_eq!(
+            handlers, registry,
+            "collect_commands! vs src-tauri/commands.txt"
+        );
+        assert_eq!(
+            registry, capability,
+            "src-tauri/commands.txt vs tauri.conf.json"
+        );
+    }
+
+    /// The committed TypeScript bindings must match the commands. Regenerate with
+    /// `CASEBOOK_WRITE_BINDINGS=1 cargo test -p casebook-desktop bindings`.
+    #[test]
+    fn bindings_are_up_to_date() {
+        let fresh = generated_bindings();
         if std::env::var_os("CASEBOOK_WRITE_BINDINGS").is_some() {
             std::fs::write(BINDINGS, &fresh).expect("write bindings");
         }

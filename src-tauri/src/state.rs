@@ -38,7 +38,7 @@ impl AppState {
             activity: Mutex::new(Activity {
                 last: Instant::now(),
                 idle_limit: Duration::from_secs(
-                    60 * u64::from(casebook::vault::DEFAULT_IDLE_LOCK_MINUTES),
+                    60 * u64::from(casebook::settings::DEFAULT_IDLE_LOCK_MINUTES),
                 ),
             }),
         }
@@ -101,27 +101,26 @@ impl AppState {
     }
 }
 
+/// A shell state with a new vault open, for the shell's own tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use std::sync::Arc;
 
     use casebook::secret::Passphrase;
-    use casebook::vault::{KdfParams, KdfSetting, MemoryStore, NewVault, Throttle, VaultConfig};
+    use casebook::vault::{MemoryStore, NewVault, Vault, VaultConfig};
 
-    use super::*;
+    use super::{AppState, Slot};
 
-    #[test]
-    fn an_idle_session_locks_itself_and_an_active_one_does_not() {
+    pub const PASSPHRASE: &str = "lantern orbit mossy kettle";
+
+    /// The state (with its vault open) and the folder holding the vault.
+    pub fn open_state() -> (AppState, tempfile::TempDir) {
         let tmp = tempfile::tempdir().unwrap();
         let vault = Vault::new(
             tmp.path().join("vault"),
-            VaultConfig {
-                device_store: Arc::new(MemoryStore::new()),
-                kdf: KdfSetting::Fixed(KdfParams::INSECURE_FOR_TESTS),
-                throttle: Throttle::NONE,
-            },
+            VaultConfig::for_tests(Arc::new(MemoryStore::new())),
         );
-        let pass = Passphrase::new("lantern orbit mossy kettle");
+        let pass = Passphrase::new(PASSPHRASE);
         let (session, _code) = vault
             .create(NewVault {
                 organisation: "Test School",
@@ -130,8 +129,24 @@ mod tests {
                 confirm: &pass,
             })
             .unwrap();
-        let state = AppState::new(vault.clone());
+        let state = AppState::new(vault);
         *state.slot() = Slot::Open(Box::new(session));
+        (state, tmp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use casebook::secret::Passphrase;
+
+    use super::testing::{open_state, PASSPHRASE};
+    use super::*;
+
+    #[test]
+    fn an_idle_session_locks_itself_and_an_active_one_does_not() {
+        let (state, _tmp) = open_state();
+        let vault = state.vault.clone();
+        let pass = Passphrase::new(PASSPHRASE);
 
         state.set_idle_limit(Duration::from_millis(300));
         state.touch();

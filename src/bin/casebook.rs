@@ -3,16 +3,23 @@
 //!
 //! Secrets (passphrases, recovery codes) are never taken from arguments: they are read from the
 //! terminal without echo, or, when standard input is not a terminal, one per line from it.
-//! Exit status: 0 on success, 1 on any failure (message on standard error), 2 on bad usage.
+//! Exit status: 0 on success, 1 on any failure (message on standard error) or a "no" answer (a
+//! signature not intact, an altered audit trail, a template with problems), 2 on bad usage.
+//!
+//! Each subcommand is one documented function below, dispatched from [`run`]; those that need
+//! the vault open run inside [`with_unlocked`], which always locks it again.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
+use casebook::checklists::Library;
+use casebook::error::Field;
 use casebook::secret::Passphrase;
+use casebook::vault::backup::{Existing, Opener};
 use casebook::vault::{LockReason, NewVault, RecoveryCode, Session, Vault, VaultConfig};
 use casebook::{Error, Result};
 
@@ -191,10 +198,19 @@ enum AuditCommand {
     Verify,
 }
 
+/// What a command found, when it ran without error: yes (exit 0) or a "no" the user must act
+/// on (exit 1), already explained on standard output. A "no" is an answer, not a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Yes,
+    No,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Answer::Yes) => ExitCode::SUCCESS,
+        Ok(Answer::No) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("casebook: {e}");
             ExitCode::FAILURE
@@ -202,402 +218,72 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Dispatches each subcommand to its function.
+fn run(cli: Cli) -> Result<Answer> {
     let dir = match cli.vault {
         Some(d) => d,
         None => casebook::vault::default_dir().ok_or_else(|| {
-            Error::Internal("no data folder for this user: pass --vault DIR".into())
+            Error::Unavailable(
+                "This user has no data folder for Casebook: pass --vault DIR.".into(),
+            )
         })?,
     };
     let vault = Vault::new(dir, VaultConfig::production());
     let mut input = Input::new();
+    let input = &mut input;
+    let done = |r: Result<()>| r.map(|()| Answer::Yes);
     match cli.command {
-        Command::Checklists {
-            command: ChecklistsCommand::Print { id, out },
-        } => {
-            let library = casebook::checklists::Library::with_folder(&vault.paths().checklists());
-            let entry = library.get(&id).ok_or_else(|| Error::NotFound {
-                what: format!("The checklist \"{id}\""),
-            })?;
-            let session = unlock(&vault, &mut input)?;
-            let org = session.organisation()?;
-            let contacts = casebook::checklists::contacts::current(session.conn(), &org.dsl_name)?;
-            session.lock(LockReason::Exit)?;
-            let pdf = casebook::checklists::paper::blank(
-                &entry.template,
-                &org.name,
-                &contacts,
-                chrono::Utc::now(),
-            )?;
-            write_new_file(&out, &pdf)?;
-            println!("Wrote {}", out.display());
-            Ok(())
+        Command::Init { org, dsl } => done(init(&vault, input, org, dsl)),
+        Command::Status => done(with_unlocked(&vault, input, |s, _| status(&vault, s))),
+        Command::Passwd => done(with_unlocked(&vault, input, passwd)),
+        Command::Organisation { org, dsl } => done(with_unlocked(&vault, input, |s, _| {
+            organisation(s, org.as_deref(), dsl.as_deref())
+        })),
+        Command::Recover => done(recover(&vault, input)),
+        Command::NewRecoveryCode => done(with_unlocked(&vault, input, new_recovery_code)),
+        Command::Demo { incidents, seed } => done(with_unlocked(&vault, input, |s, _| {
+            demo(s, incidents, seed)
+        })),
+        Command::Search { text, limit } => {
+            done(with_unlocked(&vault, input, |s, _| search(s, text, limit)))
         }
-        Command::Checklists { command } => checklists(&vault, command),
-        Command::Retention { command } => {
-            let mut session = unlock(&vault, &mut input)?;
-            let today = chrono::Utc::now().date_naive();
-            let result = match command {
-                RetentionCommand::List => casebook::records::retention::due(session.conn(), today)
-                    .map(|due| {
-                        if due.is_empty() {
-                            println!("No record is past its retention date.");
-                        }
-                        for d in due {
-                            println!(
-                                "{}  kept until {}  {}  people: {} ({} only in this record)",
-                                d.reference,
-                                d.retention_until,
-                                d.category.label(),
-                                d.people,
-                                d.people_only_here
-                            );
-                        }
-                    }),
-                RetentionCommand::Delete { references, reason } => {
-                    casebook::records::retention::delete(&mut session, &references, &reason, today)
-                        .map(|deleted| {
-                            for r in deleted.references {
-                                println!("Deleted {r}");
-                            }
-                            println!(
-                                "Deleted {} people recorded only in those records",
-                                deleted.people_deleted
-                            );
-                        })
-                }
-            };
-            session.lock(LockReason::Exit)?;
-            result
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => with_unlocked(&vault, input, |s, _| audit_verify(s)),
+        Command::Referral { reference, to, out } => {
+            done(referral(&vault, input, &reference, to, &out))
         }
-        Command::Backup { file, replace } => {
-            let mut session = unlock(&vault, &mut input)?;
-            let report = if replace {
-                session.backup_replacing(&file)
-            } else {
-                session.backup_to(&file)
-            };
-            session.lock(LockReason::Exit)?;
-            let report = report?;
-            println!(
-                "Backup written and verified: {} ({} bytes, {} records, {} audit entries, SHA-256 {})",
-                file.display(),
-                report.bytes,
-                report.records,
-                report.audit_entries,
-                report.sha256
-            );
-            Ok(())
-        }
+        Command::Verify { file, no_vault } => verify(&vault, input, &file, no_vault),
+        Command::Backup { file, replace } => done(with_unlocked(&vault, input, |s, _| {
+            backup(s, &file, replace)
+        })),
         Command::Restore {
             file,
             replace,
             with_passphrase,
-        } => {
-            let secret = if with_passphrase {
-                input.secret("Passphrase: ")?
-            } else {
-                input.secret("Recovery code: ")?
-            };
-            let code = if with_passphrase {
-                None
-            } else {
-                Some(RecoveryCode::parse(secret.expose())?)
-            };
-            let opener = match &code {
-                Some(code) => casebook::vault::backup::Opener::RecoveryCode(code),
-                None => casebook::vault::backup::Opener::Passphrase(&secret),
-            };
-            let confirmation;
-            let existing = if replace {
-                confirmation =
-                    input.line("Type REPLACE to replace the vault on this computer: ")?;
-                casebook::vault::backup::Existing::Replace {
-                    typed: confirmation.trim(),
-                }
-            } else {
-                casebook::vault::backup::Existing::Refuse
-            };
-            let recovered = casebook::vault::backup::restore_with(&vault, &file, opener, existing)?;
-            let new = input.secret("New passphrase: ")?;
-            let confirm = input.secret("New passphrase again: ")?;
-            let session = recovered
-                .set_new_passphrase(&new, &confirm)
-                .map_err(Error::from)?;
-            println!(
-                "Restored {} into {}; the new passphrase works on this computer.",
-                file.display(),
-                vault.paths().dir().display()
-            );
-            session.lock(LockReason::Exit)
+        } => done(restore(&vault, input, &file, replace, with_passphrase)),
+        Command::Retention { command } => {
+            done(with_unlocked(&vault, input, |s, _| retention(s, command)))
         }
-        Command::Referral { reference, to, out } => {
-            if out.exists() {
-                return Err(Error::Internal(format!(
-                    "{} already exists; choose another file name",
-                    out.display()
-                )));
-            }
-            let mut session = unlock(&vault, &mut input)?;
-            let issued = casebook::referral::issue(&mut session, &reference, to.into())?;
-            session.lock(LockReason::Exit)?;
-            write_new_file(&out, &issued.pdf)?;
-            println!(
-                "Wrote {} ({} pages), signed; SHA-256 {}",
-                out.display(),
-                issued.pages,
-                issued.sha256
-            );
-            Ok(())
-        }
-        Command::Verify { file, no_vault } => {
-            let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
-            let (intact, problem) = if no_vault || !vault.paths().keys().exists() {
-                let v = casebook::referral::verify_bytes(&bytes)?;
-                println!("Signed by: {}", v.signer);
-                println!("Signed at: {}", v.signed_at);
-                println!("Certificate SHA-256: {}", v.cert_fingerprint);
-                println!("Issued by this vault: not checked (no vault opened)");
-                (v.intact, v.problem)
-            } else {
-                let session = unlock(&vault, &mut input)?;
-                let v = casebook::referral::verify(&session, &bytes)?;
-                session.lock(LockReason::Exit)?;
-                println!("Signed by: {}", v.signer);
-                println!("Signed at: {}", v.signed_at);
-                println!("Certificate SHA-256: {}", v.cert_fingerprint);
-                match &v.issued_here {
-                    Some(r) => println!(
-                        "Issued by this vault: yes, {} for {} on {} by {}",
-                        r.reference,
-                        r.recipient.label(),
-                        r.issued_at,
-                        r.issued_by
-                    ),
-                    None if v.signed_by_this_vault => println!(
-                        "Issued by this vault: no record of this exact file, though it is signed with this vault's certificate"
-                    ),
-                    None => println!("Issued by this vault: no"),
-                }
-                (v.intact, v.problem)
-            };
-            if intact {
-                println!("Signature: intact");
-                Ok(())
-            } else {
-                println!("Signature: NOT intact");
-                Err(Error::Internal(format!(
-                    "the signature is not intact: {}",
-                    problem.unwrap_or_else(|| "unknown reason".into())
-                )))
-            }
-        }
-        Command::Init { org, dsl } => init(&vault, &mut input, org, dsl),
-        Command::Organisation { org, dsl } => {
-            let mut session = unlock(&vault, &mut input)?;
-            let current = session.organisation()?;
-            let changed = session.change_organisation(
-                org.as_deref().unwrap_or(&current.name),
-                dsl.as_deref().unwrap_or(&current.dsl_name),
-            );
-            session.lock(LockReason::Exit)?;
-            let changed = changed?;
-            println!(
-                "Organisation: {}\nDSL:          {}\n(version {}; the previous details are kept)",
-                changed.name, changed.dsl_name, changed.version
-            );
-            Ok(())
-        }
-        Command::Status => {
-            let session = unlock(&vault, &mut input)?;
-            let status = session.status()?;
-            let org = session.organisation()?;
-            println!("Vault:          {}", vault.paths().dir().display());
-            println!("Organisation:   {}", org.name);
-            println!("DSL:            {}", org.dsl_name);
-            println!("Schema version: {}", status.schema_version);
-            println!("Records:");
-            for (table, count) in &status.tables {
-                println!("  {table:<24} {count}");
-            }
-            println!("Audit chain:    {}", status.audit);
-            session.lock(LockReason::Exit)
-        }
-        Command::Passwd => {
-            let mut session = unlock(&vault, &mut input)?;
-            let new = input.secret("New passphrase: ")?;
-            let confirm = input.secret("New passphrase again: ")?;
-            // The current passphrase was just proved by the unlock; it is checked again inside.
-            let current = input.take_last_unlock()?;
-            session.change_passphrase(&current, &new, &confirm)?;
-            println!("Passphrase changed. Your recovery code is unchanged.");
-            session.lock(LockReason::Exit)
-        }
-        Command::NewRecoveryCode => {
-            let mut session = unlock(&vault, &mut input)?;
-            let current = input.take_last_unlock()?;
-            let code = RecoveryCode::generate()?;
-            println!("New recovery code: {}", code.display_grouped());
-            println!("Write it down or print it, and lock it away. Then type two groups back.");
-            let groups = code.groups();
-            let mut copied = true;
-            for n in [2usize, 7] {
-                let typed = input.line(&format!("Group {n}: "))?;
-                let typed = typed
-                    .trim()
-                    .to_uppercase()
-                    .replace('O', "0")
-                    .replace(['I', 'L'], "1");
-                copied &= groups.get(n - 1).is_some_and(|g| *g == typed);
-            }
-            let result = if copied {
-                session.replace_recovery_code(&current, &code)
-            } else {
-                Err(Error::InvalidInput {
-                    field: "Recovery code",
-                    message: "those groups do not match the new code; nothing was changed and the old code still works".into(),
-                })
-            };
-            session.lock(LockReason::Exit)?;
-            result?;
-            println!("The new recovery code is in use; the old one no longer opens this vault.");
-            println!("Backups made before still open with the old code: make a new backup now.");
-            Ok(())
-        }
-        Command::Recover => {
-            let typed = input.secret("Recovery code: ")?;
-            let code = RecoveryCode::parse(typed.expose())?;
-            let recovered = vault.unlock_with_recovery(&code)?;
-            if let Some(n) = &recovered.failures {
-                eprintln!("Note: {}", n.message());
-            }
-            let new = input.secret("New passphrase: ")?;
-            let confirm = input.secret("New passphrase again: ")?;
-            let session = recovered
-                .set_new_passphrase(&new, &confirm)
-                .map_err(Error::from)?;
-            println!(
-                "Vault unlocked with the recovery code; the new passphrase works on this computer."
-            );
-            session.lock(LockReason::Exit)
-        }
-        Command::Demo { incidents, seed } => {
-            let mut session = unlock(&vault, &mut input)?;
-            let made = casebook::demo::fill(&mut session, incidents, seed)?;
-            println!(
-                "Added {} demo incidents, {} children, {} chronology entries and {} evidence notes.",
-                made.incidents, made.people, made.chronology, made.evidence
-            );
-            session.lock(LockReason::Exit)
-        }
-        Command::Search { text, limit } => {
-            let session = unlock(&vault, &mut input)?;
-            let filter = casebook::records::search::IncidentFilter {
-                text,
-                limit: Some(limit),
-                ..Default::default()
-            };
-            for row in casebook::records::search::incidents(session.conn(), &filter)? {
-                println!("{}", row.reference);
-            }
-            session.lock(LockReason::Exit)
-        }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
-            let session = unlock(&vault, &mut input)?;
-            let state = session.verify_audit()?;
-            println!("Audit chain: {state}");
-            session.lock(LockReason::Exit)?;
-            if state.is_intact() {
-                Ok(())
-            } else {
-                Err(Error::Internal(
-                    "the audit trail has been altered: keep this vault as it is and ask for help"
-                        .into(),
-                ))
-            }
-        }
+        Command::Checklists { command } => checklists(&vault, input, command),
     }
 }
 
-/// Writes a file that must not exist yet: nothing the DSL already has is overwritten.
-fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| Error::io(path, e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| Error::io(path, e))
+/// Unlocks with the passphrase, runs `f`, and locks again whatever `f` returned.
+fn with_unlocked<T>(
+    vault: &Vault,
+    input: &mut Input,
+    f: impl FnOnce(&mut Session, &mut Input) -> Result<T>,
+) -> Result<T> {
+    let mut session = unlock(vault, input)?;
+    let result = f(&mut session, input);
+    let locked = session.lock(LockReason::Exit);
+    let value = result?;
+    locked?;
+    Ok(value)
 }
 
-fn checklists(vault: &Vault, command: ChecklistsCommand) -> Result<()> {
-    use casebook::checklists::Library;
-    let (library, what) = match &command {
-        ChecklistsCommand::Validate { dir: Some(dir) } => {
-            if !dir.is_dir() {
-                return Err(Error::Internal(format!(
-                    "{} is not a folder of checklist templates",
-                    dir.display()
-                )));
-            }
-            (Library::folder_only(dir), dir.display().to_string())
-        }
-        _ => (
-            Library::with_folder(&vault.paths().checklists()),
-            "the shipped checklists and this vault's own".to_owned(),
-        ),
-    };
-    match command {
-        ChecklistsCommand::Print { .. } => Ok(()),
-        ChecklistsCommand::List => {
-            for t in library.templates() {
-                let categories: Vec<&str> = t.categories.iter().map(|c| c.label()).collect();
-                println!(
-                    "{:<28} v{:<3} {:>3} steps  {}  [{}]",
-                    t.id,
-                    t.version,
-                    t.steps.len(),
-                    t.title,
-                    categories.join(", ")
-                );
-            }
-            for p in library.problems() {
-                eprintln!("not offered: {p}");
-            }
-            Ok(())
-        }
-        ChecklistsCommand::Validate { .. } => {
-            let count = library.templates().count();
-            for t in library.templates() {
-                println!(
-                    "ok: {} version {} ({} steps)",
-                    t.id,
-                    t.version,
-                    t.steps.len()
-                );
-            }
-            for p in library.problems() {
-                println!("{p}");
-            }
-            if !library.problems().is_empty() {
-                Err(Error::Internal(format!(
-                    "{} problem(s) in {what}; a template with a problem is not offered",
-                    library.problems().len()
-                )))
-            } else if count == 0 {
-                Err(Error::Internal(format!(
-                    "no checklist templates (*.toml) in {what}"
-                )))
-            } else {
-                Ok(())
-            }
-        }
-    }
-}
-
+/// `init`: sets up a new vault and prints its recovery code once.
 fn init(vault: &Vault, input: &mut Input, org: Option<String>, dsl: Option<String>) -> Result<()> {
     let org = match org {
         Some(o) => o,
@@ -626,6 +312,388 @@ fn init(vault: &Vault, input: &mut Input, org: Option<String>, dsl: Option<Strin
     session.lock(LockReason::Exit)
 }
 
+/// `status`: schema version, record counts and the audit chain's state.
+fn status(vault: &Vault, session: &mut Session) -> Result<()> {
+    let status = session.status()?;
+    let org = casebook::organisation::current(session.conn())?;
+    println!("Vault:          {}", vault.paths().dir().display());
+    println!("Organisation:   {}", org.name);
+    println!("DSL:            {}", org.dsl_name);
+    println!("Schema version: {}", status.schema_version);
+    println!("Records:");
+    for (table, count) in &status.tables {
+        println!("  {table:<24} {count}");
+    }
+    println!("Audit chain:    {}", status.audit);
+    Ok(())
+}
+
+/// `passwd`: a new passphrase (the one just used to unlock is checked again inside).
+fn passwd(session: &mut Session, input: &mut Input) -> Result<()> {
+    let new = input.secret("New passphrase: ")?;
+    let confirm = input.secret("New passphrase again: ")?;
+    let current = input.take_last_unlock()?;
+    session.change_passphrase(&current, &new, &confirm)?;
+    println!("Passphrase changed. Your recovery code is unchanged.");
+    Ok(())
+}
+
+/// `organisation`: a handover (new DSL) or a new organisation name, kept as a new version.
+fn organisation(session: &mut Session, org: Option<&str>, dsl: Option<&str>) -> Result<()> {
+    let current = casebook::organisation::current(session.conn())?;
+    let changed = casebook::settings::change_organisation(
+        session,
+        org.unwrap_or(&current.name),
+        dsl.unwrap_or(&current.dsl_name),
+    )?;
+    println!(
+        "Organisation: {}\nDSL:          {}\n(version {}; the previous details are kept)",
+        changed.name, changed.dsl_name, changed.version
+    );
+    Ok(())
+}
+
+/// `recover`: the recovery code, then a new passphrase for this computer.
+fn recover(vault: &Vault, input: &mut Input) -> Result<()> {
+    let typed = input.secret("Recovery code: ")?;
+    let code = RecoveryCode::parse(typed.expose())?;
+    let recovered = vault.unlock_with_recovery(&code)?;
+    if let Some(n) = &recovered.failures {
+        eprintln!("Note: {}", n.message());
+    }
+    set_new_passphrase(recovered, input)?;
+    println!("Vault unlocked with the recovery code; the new passphrase works on this computer.");
+    Ok(())
+}
+
+/// After a recovery code or a restore: asks for the new passphrase twice and sets it.
+fn set_new_passphrase(recovered: casebook::vault::RecoveredVault, input: &mut Input) -> Result<()> {
+    let new = input.secret("New passphrase: ")?;
+    let confirm = input.secret("New passphrase again: ")?;
+    let session = recovered
+        .set_new_passphrase(&new, &confirm)
+        .map_err(Error::from)?;
+    session.lock(LockReason::Exit)
+}
+
+/// `new-recovery-code`: prints a new code once, asks for two groups back, then puts it in use.
+fn new_recovery_code(session: &mut Session, input: &mut Input) -> Result<()> {
+    let current = input.take_last_unlock()?;
+    let code = RecoveryCode::generate()?;
+    println!("New recovery code: {}", code.display_grouped());
+    println!("Write it down or print it, and lock it away. Then type two groups back.");
+    for n in [2usize, 7] {
+        let typed = input.line(&format!("Group {n}: "))?;
+        if !code.group_matches(n - 1, &typed) {
+            return Err(Error::field(
+                Field::RecoveryCode,
+                "those groups do not match the new code; nothing was changed and the old code still works",
+            ));
+        }
+    }
+    session.replace_recovery_code(&current, &code)?;
+    println!("The new recovery code is in use; the old one no longer opens this vault.");
+    println!("Backups made before still open with the old code: make a new backup now.");
+    Ok(())
+}
+
+/// `demo`: realistic, clearly fictional records, the same for the same seed.
+fn demo(session: &mut Session, incidents: u32, seed: u64) -> Result<()> {
+    let made = casebook::demo::fill(session, incidents, seed)?;
+    println!(
+        "Added {} demo incidents, {} children, {} chronology entries and {} evidence notes.",
+        made.incidents, made.people, made.chronology, made.evidence
+    );
+    Ok(())
+}
+
+/// `search`: references of matching incidents, newest first.
+fn search(session: &mut Session, text: String, limit: u32) -> Result<()> {
+    let filter = casebook::records::search::IncidentFilter {
+        text,
+        limit: Some(limit),
+        ..Default::default()
+    };
+    for row in casebook::records::search::incidents(session.conn(), &filter)? {
+        println!("{}", row.reference);
+    }
+    Ok(())
+}
+
+/// `audit verify`: a "no" when any entry was altered or removed.
+fn audit_verify(session: &mut Session) -> Result<Answer> {
+    let state = session.verify_audit()?;
+    println!("Audit chain: {state}");
+    if state.is_intact() {
+        Ok(Answer::Yes)
+    } else {
+        println!("The audit trail has been altered: keep this vault as it is and ask for help.");
+        Ok(Answer::No)
+    }
+}
+
+/// `referral`: signs and records a referral, and writes it to a new owner-only file.
+fn referral(
+    vault: &Vault,
+    input: &mut Input,
+    reference: &str,
+    to: RecipientArg,
+    out: &Path,
+) -> Result<()> {
+    // Refused before anything is signed or recorded.
+    if out.exists() {
+        return Err(Error::io(out, std::io::ErrorKind::AlreadyExists.into()));
+    }
+    let issued = with_unlocked(vault, input, |s, _| {
+        casebook::referral::issue(s, reference, to.into())
+    })?;
+    casebook::files::write_private_new(out, &issued.pdf)?;
+    println!(
+        "Wrote {} ({} pages), signed; SHA-256 {}",
+        out.display(),
+        issued.pages,
+        issued.sha256
+    );
+    Ok(())
+}
+
+/// `verify`: who signed a PDF, whether this vault issued it, and whether the signature is
+/// intact (a "no" when it is not).
+fn verify(vault: &Vault, input: &mut Input, file: &Path, no_vault: bool) -> Result<Answer> {
+    let bytes = casebook::referral::read_pdf(file)?;
+    let v = if no_vault || !vault.paths().keys().exists() {
+        let v = casebook::referral::verify_bytes(&bytes)?;
+        print_signer(&v.signer, &v.signed_at, &v.cert_fingerprint);
+        println!("Issued by this vault: not checked (no vault opened)");
+        (v.intact, v.problem)
+    } else {
+        let v = with_unlocked(vault, input, |s, _| casebook::referral::verify(s, &bytes))?;
+        print_signer(&v.signer, &v.signed_at, &v.cert_fingerprint);
+        match &v.issued_here {
+            Some(r) => println!(
+                "Issued by this vault: yes, {} for {} on {} by {}",
+                r.reference,
+                r.recipient.label(),
+                r.issued_at,
+                r.issued_by
+            ),
+            None if v.signed_by_this_vault => println!(
+                "Issued by this vault: no record of this exact file, though it is signed with this vault's certificate"
+            ),
+            None => println!("Issued by this vault: no"),
+        }
+        (v.intact, v.problem)
+    };
+    match v {
+        (true, _) => {
+            println!("Signature: intact");
+            Ok(Answer::Yes)
+        }
+        (false, problem) => {
+            println!("Signature: NOT intact");
+            println!(
+                "Why: {}",
+                problem.unwrap_or_else(|| "no reason was found".into())
+            );
+            Ok(Answer::No)
+        }
+    }
+}
+
+fn print_signer(signer: &str, signed_at: &str, fingerprint: &str) {
+    println!("Signed by: {signer}");
+    println!("Signed at: {signed_at}");
+    println!("Certificate SHA-256: {fingerprint}");
+}
+
+/// `backup`: a verified, encrypted backup (over an older backup only with --replace).
+fn backup(session: &mut Session, file: &Path, replace: bool) -> Result<()> {
+    let report = if replace {
+        session.backup_replacing(file)?
+    } else {
+        session.backup_to(file)?
+    };
+    println!(
+        "Backup written and verified: {} ({} bytes, {} records, {} audit entries, SHA-256 {})",
+        file.display(),
+        report.bytes,
+        report.records,
+        report.audit_entries,
+        report.sha256
+    );
+    Ok(())
+}
+
+/// `restore`: opens a backup with the recovery code (or this computer's passphrase), puts it
+/// in the vault folder (an existing vault only with --replace and REPLACE typed), then asks for
+/// a new passphrase.
+fn restore(
+    vault: &Vault,
+    input: &mut Input,
+    file: &Path,
+    replace: bool,
+    with_passphrase: bool,
+) -> Result<()> {
+    let secret = if with_passphrase {
+        input.secret("Passphrase: ")?
+    } else {
+        input.secret("Recovery code: ")?
+    };
+    let code = if with_passphrase {
+        None
+    } else {
+        Some(RecoveryCode::parse(secret.expose())?)
+    };
+    let opener = match &code {
+        Some(code) => Opener::RecoveryCode(code),
+        None => Opener::Passphrase(&secret),
+    };
+    let confirmation;
+    let existing = if replace {
+        confirmation = input.line("Type REPLACE to replace the vault on this computer: ")?;
+        Existing::Replace {
+            typed: confirmation.trim(),
+        }
+    } else {
+        Existing::Refuse
+    };
+    let recovered = casebook::vault::backup::restore_with(vault, file, opener, existing)?;
+    set_new_passphrase(recovered, input)?;
+    println!(
+        "Restored {} into {}; the new passphrase works on this computer.",
+        file.display(),
+        vault.paths().dir().display()
+    );
+    Ok(())
+}
+
+/// `retention list|delete`: records past their retention date, and their deletion.
+fn retention(session: &mut Session, command: RetentionCommand) -> Result<()> {
+    use casebook::records::retention;
+    let today = chrono::Utc::now().date_naive();
+    match command {
+        RetentionCommand::List => {
+            let due = retention::due(session.conn(), today)?;
+            if due.is_empty() {
+                println!("No record is past its retention date.");
+            }
+            for d in due {
+                println!(
+                    "{}  kept until {}  {}  people: {} ({} only in this record)",
+                    d.reference,
+                    d.retention_until,
+                    d.category.label(),
+                    d.people,
+                    d.people_only_here
+                );
+            }
+        }
+        RetentionCommand::Delete { references, reason } => {
+            let deleted = retention::delete(session, &references, &reason, today)?;
+            for r in deleted.references {
+                println!("Deleted {r}");
+            }
+            println!(
+                "Deleted {} people recorded only in those records",
+                deleted.people_deleted
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `checklists list|validate|print`.
+fn checklists(vault: &Vault, input: &mut Input, command: ChecklistsCommand) -> Result<Answer> {
+    match command {
+        ChecklistsCommand::List => {
+            let library = Library::with_folder(&vault.paths().checklists());
+            for t in library.templates() {
+                let categories: Vec<&str> = t.categories.iter().map(|c| c.label()).collect();
+                println!(
+                    "{:<28} v{:<3} {:>3} steps  {}  [{}]",
+                    t.id,
+                    t.version,
+                    t.steps.len(),
+                    t.title,
+                    categories.join(", ")
+                );
+            }
+            for p in library.problems() {
+                eprintln!("not offered: {p}");
+            }
+            Ok(Answer::Yes)
+        }
+        ChecklistsCommand::Validate { dir } => validate_checklists(vault, dir.as_deref()),
+        ChecklistsCommand::Print { id, out } => {
+            print_checklist(vault, input, &id, &out).map(|()| Answer::Yes)
+        }
+    }
+}
+
+/// `checklists validate`: every template read and checked; a "no" when any has a problem.
+fn validate_checklists(vault: &Vault, dir: Option<&Path>) -> Result<Answer> {
+    let (library, what) = match dir {
+        Some(dir) if !dir.is_dir() => {
+            return Err(Error::io(
+                dir,
+                std::io::Error::other("this is not a folder of checklist templates"),
+            ))
+        }
+        Some(dir) => (Library::folder_only(dir), dir.display().to_string()),
+        None => (
+            Library::with_folder(&vault.paths().checklists()),
+            "the shipped checklists and this vault's own".to_owned(),
+        ),
+    };
+    let count = library.templates().count();
+    for t in library.templates() {
+        println!(
+            "ok: {} version {} ({} steps)",
+            t.id,
+            t.version,
+            t.steps.len()
+        );
+    }
+    for p in library.problems() {
+        println!("{p}");
+    }
+    if !library.problems().is_empty() {
+        println!(
+            "{} problem(s) in {what}; a template with a problem is not offered",
+            library.problems().len()
+        );
+        Ok(Answer::No)
+    } else if count == 0 {
+        println!("No checklist templates (*.toml) in {what}.");
+        Ok(Answer::No)
+    } else {
+        Ok(Answer::Yes)
+    }
+}
+
+/// `checklists print`: a blank paper copy with this vault's contacts, to a new file.
+fn print_checklist(vault: &Vault, input: &mut Input, id: &str, out: &Path) -> Result<()> {
+    let library = Library::with_folder(&vault.paths().checklists());
+    let entry = library.get(id).ok_or_else(|| Error::NotFound {
+        what: format!("The checklist \"{id}\""),
+    })?;
+    let (org, contacts) = with_unlocked(vault, input, |s, _| {
+        let org = casebook::organisation::current(s.conn())?;
+        let contacts = casebook::checklists::contacts::current(s.conn(), &org.dsl_name)?;
+        Ok((org, contacts))
+    })?;
+    let pdf = casebook::checklists::paper::blank(
+        &entry.template,
+        &org.name,
+        &contacts,
+        chrono::Utc::now(),
+    )?;
+    casebook::files::write_private_new(out, &pdf)?;
+    println!("Wrote {}", out.display());
+    Ok(())
+}
+
+/// Unlocks with the passphrase, remembering it for commands that check it again.
 fn unlock(vault: &Vault, input: &mut Input) -> Result<Session> {
     let passphrase = input.secret("Passphrase: ")?;
     let unlocked = vault.unlock(&passphrase)?;
@@ -662,15 +730,15 @@ impl Input {
         let n = self
             .lines
             .read_line(&mut buf)
-            .map_err(|e| Error::Internal(format!("could not read standard input: {e}")))?;
+            .map_err(|e| Error::io(Path::new("standard input"), e))?;
         if n == 0 {
-            return Err(Error::InvalidInput {
-                field: "Standard input",
-                message: format!(
+            return Err(Error::field(
+                Field::StandardInput,
+                &format!(
                     "it ended before \"{}\" was given",
                     prompt.trim_end_matches([':', ' '])
                 ),
-            });
+            ));
         }
         Ok(buf.trim_end_matches(['\n', '\r']).to_owned())
     }
@@ -678,7 +746,7 @@ impl Input {
     fn secret(&mut self, prompt: &str) -> Result<Passphrase> {
         if self.interactive {
             let typed = rpassword::prompt_password(prompt)
-                .map_err(|e| Error::Internal(format!("could not read from the terminal: {e}")))?;
+                .map_err(|e| Error::io(Path::new("the terminal"), e))?;
             return Ok(Passphrase::new(typed));
         }
         let line = Zeroizing::new(self.line(prompt)?);

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{self, Action};
-use crate::records::fields::{self, sql};
+use crate::error::Field;
+use crate::records::fields;
+use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -99,8 +101,7 @@ pub fn current(conn: &Connection, dsl_name: &str) -> Result<Vec<Contact>> {
             [],
             |r| r.get(0),
         )
-        .optional()
-        .map_err(sql)?;
+        .optional()?;
     let mut list = defaults(dsl_name);
     if let Some(json) = saved {
         let saved: Vec<Contact> = serde_json::from_str(&json)
@@ -124,14 +125,14 @@ pub fn get(conn: &Connection, dsl_name: &str, key: ContactKey) -> Result<Contact
 
 /// Saves a new version of the contact list. Keys not given keep their current value.
 pub fn save(session: &mut Session, changes: &[Contact]) -> Result<Vec<Contact>> {
-    let dsl_name = session.organisation()?.dsl_name;
+    let dsl_name = crate::organisation::current(session.conn())?.dsl_name;
     let mut list = current(session.conn(), &dsl_name)?;
     for c in changes {
         let checked = Contact {
             key: c.key,
-            name: fields::line("Contact name", &c.name, fields::SHORT)?,
+            name: fields::line(Field::Name, &c.name, fields::SHORT)?,
             phone: check_phone(&c.phone)?,
-            details: fields::line("Contact details", &c.details, fields::SHORT)?,
+            details: fields::line(Field::Details, &c.details, fields::SHORT)?,
         };
         if let Some(slot) = list.iter_mut().find(|d| d.key == c.key) {
             *slot = checked;
@@ -144,9 +145,8 @@ pub fn save(session: &mut Session, changes: &[Contact]) -> Result<Vec<Contact>> 
         let now = Utc::now();
         tx.execute(
             "INSERT INTO contact_versions (contacts, changed_at, changed_by) VALUES (?1, ?2, ?3)",
-            params![json, fields::time(now), actor],
-        )
-        .map_err(sql)?;
+            params![json, time::format(now), actor],
+        )?;
         audit::append(
             tx,
             now,
@@ -162,13 +162,13 @@ pub fn save(session: &mut Session, changes: &[Contact]) -> Result<Vec<Contact>> 
 
 /// A phone number as people write them: digits, spaces, +, brackets, hyphens, "ext".
 fn check_phone(phone: &str) -> Result<String> {
-    let p = fields::line("Phone number", phone, 40)?;
+    let p = fields::line(Field::Phone, phone, 40)?;
     let ok = p.chars().all(|c| {
         c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-' | '.') || c.is_alphabetic()
     }) && p.chars().filter(char::is_ascii_digit).count() <= 20;
     if !ok {
         return Err(fields::invalid(
-            "Phone number",
+            Field::Phone,
             "use digits, spaces, +, brackets and hyphens only",
         ));
     }

@@ -21,9 +21,11 @@ use super::contacts;
 use super::library::Library;
 use super::template::{self, Condition, Step, StepKind, Template};
 use crate::audit::{self, Action};
+use crate::error::{Field, Form};
 use crate::records::chronology::{self, EntryInput, EntryKind};
-use crate::records::fields::{self, sql};
+use crate::records::fields;
 use crate::records::{incidents, RecordId};
+use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -112,6 +114,8 @@ pub struct StepAnswer {
     pub step_id: String,
     pub version: u32,
     pub answer: Answer,
+    /// How the answer reads to people ([`Answer::describe`]), as the chronology and paper have it.
+    pub described: String,
     pub note: String,
     pub answered_at: String,
     pub answered_by: String,
@@ -193,7 +197,7 @@ pub fn route(
 fn check_answer(step: &Step, answer: &Answer) -> Result<Answer> {
     let wrong = || {
         fields::invalid(
-            "Answer",
+            Field::Answer,
             &format!(
                 "this step is answered {}",
                 match step.kind {
@@ -208,10 +212,10 @@ fn check_answer(step: &Step, answer: &Answer) -> Result<Answer> {
     };
     Ok(match (step.kind, answer) {
         (_, Answer::NotDone { reason }) => {
-            let reason = fields::text("Why it was not done", reason, fields::LONG)?;
+            let reason = fields::text(Field::Reason, reason, fields::LONG)?;
             if step.required && reason.is_empty() {
                 return Err(fields::invalid(
-                    "Why it was not done",
+                    Field::Reason,
                     "this step is required: record why it was not done",
                 ));
             }
@@ -222,21 +226,25 @@ fn check_answer(step: &Step, answer: &Answer) -> Result<Answer> {
         (StepKind::Question, Answer::No) => Answer::No,
         (StepKind::Decision, Answer::Chosen { option, reason }) => {
             if !step.options.iter().any(|o| &o.id == option) {
-                return Err(fields::invalid("Decision", "choose one of the options"));
+                return Err(fields::invalid(
+                    Field::ChosenOption,
+                    "choose one of the options",
+                ));
             }
-            let reason = fields::required_text("Reason", reason, fields::LONG).map_err(|_| {
-                fields::invalid(
-                    "Reason",
+            let reason = fields::text(Field::Reason, reason, fields::LONG)?;
+            if reason.is_empty() {
+                return Err(fields::invalid(
+                    Field::Reason,
                     "record the reason for this decision, even when it is to take no further action",
-                )
-            })?;
+                ));
+            }
             Answer::Chosen {
                 option: option.clone(),
                 reason,
             }
         }
         (StepKind::Record, Answer::Text { text }) => Answer::Text {
-            text: fields::required_text("What you record", text, fields::LONG)?,
+            text: fields::required_text(Field::Text, text, fields::LONG)?,
         },
         (
             StepKind::Contact,
@@ -248,15 +256,18 @@ fn check_answer(step: &Step, answer: &Answer) -> Result<Answer> {
             },
         ) => {
             let now = Utc::now();
+            let mut form = Form::default();
             if let Some(at) = at {
-                fields::not_future("When", *at, now)?;
+                form.check(fields::not_future(Field::At, *at, now));
             }
-            Answer::Contacted {
+            let contacted = Answer::Contacted {
                 at: Some(at.unwrap_or(now)),
-                person: fields::required_line("Who you spoke to", person, fields::SHORT)?,
-                outcome: fields::text("Outcome", outcome, fields::LONG)?,
-                reference: fields::line("Their reference", reference, fields::SHORT)?,
-            }
+                person: form.check(fields::required_line(Field::Person, person, fields::SHORT)),
+                outcome: form.check(fields::text(Field::Outcome, outcome, fields::LONG)),
+                reference: form.check(fields::line(Field::Reference, reference, fields::SHORT)),
+            };
+            form.finish()?;
+            contacted
         }
         _ => return Err(wrong()),
     })
@@ -287,11 +298,10 @@ pub fn start(
                 entry.template.sha256,
                 entry.file,
                 entry.text,
-                fields::time(now),
+                time::format(now),
                 actor
             ],
-        )
-        .map_err(sql)?;
+        )?;
         let id = crate::records::last_id(tx)?;
         audit::append(
             tx,
@@ -317,7 +327,7 @@ pub fn answer(
     let state = get(session, run_id)?;
     if state.is_finished() {
         return Err(fields::invalid(
-            "Answer",
+            Field::Answer,
             "this checklist is finished; its answers can no longer change",
         ));
     }
@@ -329,12 +339,12 @@ pub fn answer(
         })?;
     if !state.route.iter().any(|s| s == step_id) {
         return Err(fields::invalid(
-            "Answer",
+            Field::Answer,
             "this step is not on the checklist's route with the answers given so far",
         ));
     }
     let answer = check_answer(step, answer)?;
-    let note = fields::text("Note", note, fields::LONG)?;
+    let note = fields::text(Field::Note, note, fields::LONG)?;
     let json = serde_json::to_string(&answer)
         .map_err(|e| Error::Internal(format!("answer not encodable: {e}")))?;
     let version = state.answer(step_id).map_or(1, |a| a.version + 1);
@@ -352,11 +362,10 @@ pub fn answer(
                 version,
                 json,
                 note,
-                fields::time(now),
+                time::format(now),
                 actor
             ],
-        )
-        .map_err(sql)?;
+        )?;
         audit::append(
             tx,
             now,
@@ -376,7 +385,7 @@ pub fn finish(session: &mut Session, run_id: RecordId) -> Result<RunState> {
     let state = get(session, run_id)?;
     if state.is_finished() {
         return Err(fields::invalid(
-            "Finish",
+            Field::Steps,
             "this checklist is already finished",
         ));
     }
@@ -385,8 +394,7 @@ pub fn finish(session: &mut Session, run_id: RecordId) -> Result<RunState> {
             .template
             .step(open)
             .map_or(open.as_str(), |s| s.title.as_str());
-        return Err(fields::invalid(
-            "Finish",
+        return Err(fields::invalid(Field::Steps,
             &format!(
                 "\"{title}\" has no answer yet. Answer it, or record why it was not done, before finishing"
             ),
@@ -399,9 +407,8 @@ pub fn finish(session: &mut Session, run_id: RecordId) -> Result<RunState> {
         let now = Utc::now();
         tx.execute(
             "INSERT INTO checklist_run_ends (run_id, finished_at, finished_by) VALUES (?1, ?2, ?3)",
-            params![run_id, fields::time(now), actor],
-        )
-        .map_err(sql)?;
+            params![run_id, time::format(now), actor],
+        )?;
         let mut written = Vec::new();
         for e in &entries {
             written.push(chronology::add_in_tx(tx, &incident, e, &actor)?);
@@ -429,7 +436,7 @@ fn chronology_entries(state: &RunState) -> Result<Vec<EntryInput>> {
         let (Some(step), Some(a)) = (t.step(step_id), state.answer(step_id)) else {
             continue;
         };
-        let at = fields::parse_time(&a.answered_at);
+        let at = time::parse(&a.answered_at);
         let mut line = format!("{}. {}: {}", n + 1, step.title, a.answer.describe(step));
         if !a.note.is_empty() {
             line.push_str(&format!(" (Note: {})", a.note));
@@ -521,8 +528,7 @@ pub fn get(session: &Session, run_id: RecordId) -> Result<RunState> {
                 ))
             },
         )
-        .optional()
-        .map_err(sql)?
+        .optional()?
         .ok_or_else(|| Error::NotFound {
             what: "That checklist run".to_owned(),
         })?;
@@ -534,13 +540,18 @@ pub fn get(session: &Session, run_id: RecordId) -> Result<RunState> {
         ))
     })?;
     run.title = template.title.clone();
-    let answers = current_answers(conn, run_id)?;
+    let mut answers = current_answers(conn, run_id)?;
+    for a in &mut answers {
+        if let Some(step) = template.step(&a.step_id) {
+            a.described = a.answer.describe(step);
+        }
+    }
     let by_step: BTreeMap<String, Answer> = answers
         .iter()
         .map(|a| (a.step_id.clone(), a.answer.clone()))
         .collect();
     let (route, current) = route(&template, &by_step);
-    let dsl = session.organisation()?.dsl_name;
+    let dsl = crate::organisation::current(session.conn())?.dsl_name;
     let all = contacts::current(conn, &dsl)?;
     let contacts = all
         .into_iter()
@@ -568,6 +579,7 @@ fn read_answer(r: &rusqlite::Row<'_>) -> rusqlite::Result<StepAnswer> {
         step_id: r.get(0)?,
         version: r.get(1)?,
         answer,
+        described: String::new(),
         note: r.get(3)?,
         answered_at: r.get(4)?,
         answered_by: r.get(5)?,
@@ -582,10 +594,10 @@ fn current_answers(conn: &Connection, run_id: RecordId) -> Result<Vec<StepAnswer
              WHERE a.run_id = ?1 AND a.version =
                  (SELECT max(version) FROM checklist_answers WHERE run_id = a.run_id AND step_id = a.step_id)
              ORDER BY a.answered_at, a.step_id",
-        )
-        .map_err(sql)?;
-    let rows = stmt.query_map([run_id], read_answer).map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+        )?;
+    let rows = stmt.query_map([run_id], read_answer)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }
 
 /// Every version of the answer to one step, oldest first.
@@ -594,28 +606,24 @@ pub fn answer_history(
     run_id: RecordId,
     step_id: &str,
 ) -> Result<Vec<StepAnswer>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT step_id, version, answer, note, answered_at, answered_by
+    let mut stmt = conn.prepare_cached(
+        "SELECT step_id, version, answer, note, answered_at, answered_by
              FROM checklist_answers WHERE run_id = ?1 AND step_id = ?2 ORDER BY version",
-        )
-        .map_err(sql)?;
-    let rows = stmt
-        .query_map(params![run_id, step_id], read_answer)
-        .map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    )?;
+    let rows = stmt.query_map(params![run_id, step_id], read_answer)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }
 
 /// The runs on an incident, newest first.
 pub fn for_incident(session: &Session, reference: &str) -> Result<Vec<RunSummary>> {
     let incident = incidents::get(session.conn(), reference)?;
     let ids: Vec<RecordId> = {
-        let mut stmt = session
-            .conn()
-            .prepare_cached("SELECT id FROM checklist_runs WHERE incident_id = ?1 ORDER BY id DESC")
-            .map_err(sql)?;
-        let rows = stmt.query_map([incident.id], |r| r.get(0)).map_err(sql)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)?
+        let mut stmt = session.conn().prepare_cached(
+            "SELECT id FROM checklist_runs WHERE incident_id = ?1 ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([incident.id], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
     ids.into_iter()
         .map(|id| get(session, id).map(|s| s.run))

@@ -6,10 +6,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::fields::{self, sql};
+use super::fields;
 use super::RecordId;
 use super::{incidents, search};
 use crate::audit::{self, Action};
+use crate::error::{Field, Form};
+use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -84,37 +86,67 @@ struct Checked {
     agency_reference: String,
 }
 
+/// Checks every field and reports every problem at once.
 fn check(input: &EntryInput) -> Result<Checked> {
     let now = Utc::now();
-    let kind = input.kind.ok_or_else(|| {
-        fields::invalid("Kind of entry", "choose note, decision, action or contact")
-    })?;
+    let mut form = Form::default();
+    if input.kind.is_none() {
+        form.add(fields::invalid(
+            Field::Kind,
+            "choose note, decision, action or contact",
+        ));
+    }
     let occurred = input.occurred_at.unwrap_or(now);
-    fields::not_future("When", occurred, now)?;
+    form.check(fields::not_future(Field::OccurredAt, occurred, now));
     let c = Checked {
-        kind,
-        occurred_at: fields::time(occurred),
-        text: fields::required_text("What", &input.text, fields::LONG)?,
-        reason: fields::text("Reason", &input.reason, fields::LONG)?,
-        action_owner: fields::line("Who will do it", &input.action_owner, fields::SHORT)?,
-        agency: fields::line("Agency", &input.agency, fields::SHORT)?,
-        agency_person: fields::line("Who you spoke to", &input.agency_person, fields::SHORT)?,
-        agency_outcome: fields::text("Outcome", &input.agency_outcome, fields::LONG)?,
-        agency_reference: fields::line("Their reference", &input.agency_reference, fields::SHORT)?,
+        kind: input.kind.unwrap_or(EntryKind::Note),
+        occurred_at: time::format(occurred),
+        text: form.check(fields::required_text(
+            Field::Text,
+            &input.text,
+            fields::LONG,
+        )),
+        reason: form.check(fields::text(Field::Reason, &input.reason, fields::LONG)),
+        action_owner: form.check(fields::line(
+            Field::ActionOwner,
+            &input.action_owner,
+            fields::SHORT,
+        )),
+        agency: form.check(fields::line(Field::Agency, &input.agency, fields::SHORT)),
+        agency_person: form.check(fields::line(
+            Field::AgencyPerson,
+            &input.agency_person,
+            fields::SHORT,
+        )),
+        agency_outcome: form.check(fields::text(
+            Field::AgencyOutcome,
+            &input.agency_outcome,
+            fields::LONG,
+        )),
+        agency_reference: form.check(fields::line(
+            Field::AgencyReference,
+            &input.agency_reference,
+            fields::SHORT,
+        )),
     };
-    match kind {
-        EntryKind::Decision if c.reason.is_empty() => Err(fields::invalid(
-            "Reason",
+    let missing = match input.kind {
+        Some(EntryKind::Decision) if c.reason.is_empty() => Some((
+            Field::Reason,
             "record the reason for this decision, even when it is to take no further action",
         )),
-        EntryKind::Action if c.action_owner.is_empty() => {
-            Err(fields::invalid("Who will do it", "say who will do this"))
+        Some(EntryKind::Action) if c.action_owner.is_empty() => {
+            Some((Field::ActionOwner, "say who will do this"))
         }
-        EntryKind::AgencyContact if c.agency.is_empty() => {
-            Err(fields::invalid("Agency", "say which agency was contacted"))
+        Some(EntryKind::AgencyContact) if c.agency.is_empty() => {
+            Some((Field::Agency, "say which agency was contacted"))
         }
-        _ => Ok(c),
+        _ => None,
+    };
+    if let Some((field, problem)) = missing.filter(|(f, _)| !form.has(*f)) {
+        form.add(fields::invalid(field, problem));
     }
+    form.finish()?;
+    Ok(c)
 }
 
 fn insert_version(
@@ -139,7 +171,7 @@ fn insert_version(
             c.text,
             c.reason,
             c.action_owner,
-            due.map(fields::date),
+            due.map(time::format_date),
             c.agency,
             c.agency_person,
             c.agency_outcome,
@@ -147,8 +179,7 @@ fn insert_version(
             now,
             actor
         ],
-    )
-    .map_err(sql)?;
+    )?;
     Ok(())
 }
 
@@ -177,6 +208,23 @@ pub fn add(session: &mut Session, reference: &str, input: &EntryInput) -> Result
     get(session.conn(), id)
 }
 
+/// Records a 999 call made from a checklist's immediate-risk panel: an agency contact with the
+/// police, now, with what the DSL noted about the call.
+pub fn record_emergency_call(session: &mut Session, reference: &str, note: &str) -> Result<Entry> {
+    add(
+        session,
+        reference,
+        &EntryInput {
+            kind: Some(EntryKind::AgencyContact),
+            occurred_at: Some(Utc::now()),
+            text: "Called 999 (immediate risk of harm)".to_owned(),
+            agency: "Police (999)".to_owned(),
+            agency_outcome: note.to_owned(),
+            ..EntryInput::default()
+        },
+    )
+}
+
 /// Adds an entry inside a transaction that is already open (used by other modules that record
 /// a chronology entry as part of a larger change, e.g. a finished checklist).
 pub fn add_in_tx(
@@ -197,12 +245,11 @@ fn add_in(
     actor: &str,
 ) -> Result<RecordId> {
     let now = Utc::now();
-    let at = fields::time(now);
+    let at = time::format(now);
     tx.execute(
         "INSERT INTO chronology_entries (incident_id, created_at, created_by) VALUES (?1, ?2, ?3)",
         params![incident.id, at, actor],
-    )
-    .map_err(sql)?;
+    )?;
     let id = super::last_id(tx)?;
     insert_version(tx, id, 1, c, due, &at, actor)?;
     index(tx, incident.id, id, c)?;
@@ -232,7 +279,7 @@ pub fn amend(session: &mut Session, id: RecordId, input: &EntryInput) -> Result<
             version,
             &c,
             input.action_due,
-            &fields::time(now),
+            &time::format(now),
             &actor,
         )?;
         index(tx, incident.id, id, &c)?;
@@ -263,12 +310,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
         id: r.get(0)?,
         incident_id: r.get(1)?,
         version: r.get(2)?,
-        kind: EntryKind::parse(&r.get::<_, String>(3)?).unwrap_or(EntryKind::Note),
+        kind: r.get(3)?,
         occurred_at: r.get(4)?,
         text: r.get(5)?,
         reason: r.get(6)?,
         action_owner: r.get(7)?,
-        action_due: due.as_deref().and_then(fields::parse_date),
+        action_due: match due {
+            Some(_) => Some(time::date_column(r, 8)?),
+            None => None,
+        },
         agency: r.get(9)?,
         agency_person: r.get(10)?,
         agency_outcome: r.get(11)?,
@@ -284,8 +334,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Entry> {
         [id],
         from_row,
     )
-    .optional()
-    .map_err(sql)?
+    .optional()?
     .ok_or_else(|| Error::NotFound {
         what: format!("Chronology entry {id}"),
     })
@@ -293,26 +342,24 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Entry> {
 
 /// Every version of an entry, oldest first.
 pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<Entry>> {
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM chronology_entries e JOIN chronology_versions v
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM chronology_entries e JOIN chronology_versions v
              ON v.entry_id = e.id WHERE e.id = ?1 ORDER BY v.version"
-        ))
-        .map_err(sql)?;
-    let rows = stmt.query_map([id], from_row).map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    ))?;
+    let rows = stmt.query_map([id], from_row)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }
 
 /// An incident's chronology in the order things happened.
 pub fn for_incident(conn: &Connection, reference: &str) -> Result<Vec<Entry>> {
     let incident = incidents::get(conn, reference)?;
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM {CURRENT} WHERE e.incident_id = ?1 ORDER BY v.occurred_at, e.id"
-        ))
-        .map_err(sql)?;
-    let rows = stmt.query_map([incident.id], from_row).map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM {CURRENT} WHERE e.incident_id = ?1 ORDER BY v.occurred_at, e.id"
+    ))?;
+    let rows = stmt.query_map([incident.id], from_row)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }
 
 /// A person's chronology across every incident they are (or were) linked to, newest first.
@@ -321,21 +368,18 @@ pub fn for_person(
     person_id: RecordId,
     limit: u32,
 ) -> Result<Vec<PersonChronologyItem>> {
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS}, i.reference FROM {CURRENT}
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, i.reference FROM {CURRENT}
              JOIN incidents i ON i.id = e.incident_id
              WHERE e.incident_id IN (SELECT incident_id FROM incident_people WHERE person_id = ?1)
              ORDER BY v.occurred_at DESC, e.id DESC LIMIT ?2"
-        ))
-        .map_err(sql)?;
-    let rows = stmt
-        .query_map(params![person_id, limit], |r| {
-            Ok(PersonChronologyItem {
-                entry: from_row(r)?,
-                reference: r.get(15)?,
-            })
+    ))?;
+    let rows = stmt.query_map(params![person_id, limit], |r| {
+        Ok(PersonChronologyItem {
+            entry: from_row(r)?,
+            reference: r.get(15)?,
         })
-        .map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    })?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }

@@ -6,10 +6,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::fields::{self, sql};
+use super::fields;
 use super::RecordId;
 use super::{incidents, search};
 use crate::audit::{self, Action};
+use crate::error::{Field, Form};
+use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -102,35 +104,36 @@ struct Checked {
     urls: String,
 }
 
+/// Checks every field and reports every problem at once.
 fn check(input: &EvidenceInput) -> Result<Checked> {
+    let mut form = Form::default();
     let mut urls = Vec::new();
     for u in &input.urls {
-        let u = fields::line("Web addresses", u, 2000)?;
-        if u.contains(char::is_whitespace) {
-            return Err(fields::invalid(
-                "Web addresses",
-                "put one address on each line",
-            ));
+        let u = form.check(fields::line(Field::Urls, u, 2000));
+        if u.contains(char::is_whitespace) && !form.has(Field::Urls) {
+            form.add(fields::invalid(Field::Urls, "put one address on each line"));
         }
         if !u.is_empty() {
             urls.push(u);
         }
     }
-    Ok(Checked {
-        description: fields::required_text(
-            "What was reported or seen",
+    let checked = Checked {
+        description: form.check(fields::required_text(
+            Field::Description,
             &input.description,
             fields::LONG,
-        )?,
-        device: fields::line("Device", &input.device, fields::SHORT)?,
-        device_location: fields::line(
-            "Where the device is",
+        )),
+        device: form.check(fields::line(Field::Device, &input.device, fields::SHORT)),
+        device_location: form.check(fields::line(
+            Field::DeviceLocation,
             &input.device_location,
             fields::SHORT,
-        )?,
-        held_by: fields::line("Who holds it", &input.held_by, fields::SHORT)?,
+        )),
+        held_by: form.check(fields::line(Field::HeldBy, &input.held_by, fields::SHORT)),
         urls: urls.join("\n"),
-    })
+    };
+    form.finish()?;
+    Ok(checked)
 }
 
 fn insert_version(
@@ -156,8 +159,7 @@ fn insert_version(
             now,
             actor
         ],
-    )
-    .map_err(sql)?;
+    )?;
     Ok(())
 }
 
@@ -184,12 +186,11 @@ pub fn add(session: &mut Session, reference: &str, input: &EvidenceInput) -> Res
     let actor = session.actor().to_owned();
     let id = session.with_tx(|tx| {
         let now = Utc::now();
-        let at = fields::time(now);
+        let at = time::format(now);
         tx.execute(
             "INSERT INTO evidence_notes (incident_id, created_at, created_by) VALUES (?1, ?2, ?3)",
             params![incident.id, at, actor],
-        )
-        .map_err(sql)?;
+        )?;
         let id = super::last_id(tx)?;
         insert_version(tx, id, 1, &c, &at, &actor)?;
         index(tx, incident.id, id, &c)?;
@@ -215,7 +216,7 @@ pub fn amend(session: &mut Session, id: RecordId, input: &EvidenceInput) -> Resu
     session.with_tx(|tx| {
         let now = Utc::now();
         let version = current.version + 1;
-        insert_version(tx, id, version, &c, &fields::time(now), &actor)?;
+        insert_version(tx, id, version, &c, &time::format(now), &actor)?;
         index(tx, incident.id, id, &c)?;
         audit::append(
             tx,
@@ -237,40 +238,63 @@ pub fn record_custody(
     input: &CustodyInput,
 ) -> Result<CustodyEvent> {
     let now = Utc::now();
-    fields::not_future("When", input.at, now)?;
-    let by_whom = fields::required_line("Who", &input.by_whom, fields::SHORT)?;
-    let bag_number = fields::line("Bag or seal number", &input.bag_number, 100)?;
-    let location = fields::line("Where it is kept", &input.location, fields::SHORT)?;
-    let recipient = fields::line("Handed to", &input.recipient, fields::SHORT)?;
-    let collar_number = fields::line("Collar number", &input.collar_number, 50)?;
-    let note = fields::text("Note", &input.note, fields::LONG)?;
-    match input.event {
-        CustodyKind::Sealed if bag_number.is_empty() => {
-            return Err(fields::invalid(
-                "Bag or seal number",
-                "record the number on the evidence bag or seal",
-            ))
-        }
-        CustodyKind::Stored if location.is_empty() => {
-            return Err(fields::invalid(
-                "Where it is kept",
-                "say where the device is stored",
-            ))
-        }
-        CustodyKind::HandedOver if recipient.is_empty() => {
-            return Err(fields::invalid("Handed to", "record the officer's name"))
-        }
-        CustodyKind::HandedOver if collar_number.is_empty() => {
-            return Err(fields::invalid(
-                "Collar number",
+    let mut form = Form::default();
+    form.check(fields::not_future(Field::At, input.at, now));
+    let by_whom = form.check(fields::required_line(
+        Field::ByWhom,
+        &input.by_whom,
+        fields::SHORT,
+    ));
+    let bag_number = form.check(fields::line(Field::BagNumber, &input.bag_number, 100));
+    let location = form.check(fields::line(
+        Field::Location,
+        &input.location,
+        fields::SHORT,
+    ));
+    let recipient = form.check(fields::line(
+        Field::Recipient,
+        &input.recipient,
+        fields::SHORT,
+    ));
+    let collar_number = form.check(fields::line(Field::CollarNumber, &input.collar_number, 50));
+    let note = form.check(fields::text(Field::Note, &input.note, fields::LONG));
+    // What each kind of event must record.
+    let required: &[(Field, bool, &str)] = match input.event {
+        CustodyKind::Sealed => &[(
+            Field::BagNumber,
+            bag_number.is_empty(),
+            "record the number on the evidence bag or seal",
+        )],
+        CustodyKind::Stored => &[(
+            Field::Location,
+            location.is_empty(),
+            "say where the device is stored",
+        )],
+        CustodyKind::HandedOver => &[
+            (
+                Field::Recipient,
+                recipient.is_empty(),
+                "record the officer's name",
+            ),
+            (
+                Field::CollarNumber,
+                collar_number.is_empty(),
                 "record the officer's collar number",
-            ))
+            ),
+        ],
+        CustodyKind::Returned => &[(
+            Field::Recipient,
+            recipient.is_empty(),
+            "say to whom it was returned",
+        )],
+        _ => &[],
+    };
+    for (field, missing, problem) in required {
+        if *missing && !form.has(*field) {
+            form.add(fields::invalid(*field, problem));
         }
-        CustodyKind::Returned if recipient.is_empty() => {
-            return Err(fields::invalid("Handed to", "say to whom it was returned"))
-        }
-        _ => {}
     }
+    form.finish()?;
     let evidence = get(session.conn(), note_id)?;
     let incident = incidents::get_by_id(session.conn(), evidence.incident_id)?;
     let actor = session.actor().to_owned();
@@ -282,18 +306,17 @@ pub fn record_custody(
             params![
                 note_id,
                 input.event.as_str(),
-                fields::time(input.at),
+                time::format(input.at),
                 by_whom,
                 bag_number,
                 location,
                 recipient,
                 collar_number,
                 note,
-                fields::time(now),
+                time::format(now),
                 actor
             ],
-        )
-        .map_err(sql)?;
+        )?;
         let id = super::last_id(tx)?;
         audit::append(
             tx,
@@ -341,8 +364,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<EvidenceNote> {
             [id],
             from_row,
         )
-        .optional()
-        .map_err(sql)?
+        .optional()?
         .ok_or_else(|| Error::NotFound {
             what: format!("Evidence note {id}"),
         })?;
@@ -352,54 +374,49 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<EvidenceNote> {
 
 /// Every version of a note, oldest first.
 pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<EvidenceNote>> {
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM evidence_notes n JOIN evidence_versions v ON v.note_id = n.id
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM evidence_notes n JOIN evidence_versions v ON v.note_id = n.id
              WHERE n.id = ?1 ORDER BY v.version"
-        ))
-        .map_err(sql)?;
-    let rows = stmt.query_map([id], from_row).map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    ))?;
+    let rows = stmt.query_map([id], from_row)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }
 
 /// The evidence notes of an incident, each with its chain of custody.
 pub fn for_incident(conn: &Connection, reference: &str) -> Result<Vec<EvidenceNote>> {
     let incident = incidents::get(conn, reference)?;
     let ids: Vec<RecordId> = {
-        let mut stmt = conn
-            .prepare("SELECT id FROM evidence_notes WHERE incident_id = ?1 ORDER BY id")
-            .map_err(sql)?;
-        let rows = stmt.query_map([incident.id], |r| r.get(0)).map_err(sql)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(sql)?
+        let mut stmt =
+            conn.prepare("SELECT id FROM evidence_notes WHERE incident_id = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([incident.id], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
     };
     ids.into_iter().map(|id| get(conn, id)).collect()
 }
 
 /// A note's chain of custody, in the order the events happened.
 pub fn custody(conn: &Connection, note_id: RecordId) -> Result<Vec<CustodyEvent>> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, event, at, by_whom, bag_number, location, recipient, collar_number, note,
+    let mut stmt = conn.prepare(
+        "SELECT id, event, at, by_whom, bag_number, location, recipient, collar_number, note,
                     recorded_at, recorded_by
              FROM custody_events WHERE note_id = ?1 ORDER BY at, id",
-        )
-        .map_err(sql)?;
-    let rows = stmt
-        .query_map([note_id], |r| {
-            Ok(CustodyEvent {
-                id: r.get(0)?,
-                event: CustodyKind::parse(&r.get::<_, String>(1)?).unwrap_or(CustodyKind::Other),
-                at: r.get(2)?,
-                by_whom: r.get(3)?,
-                bag_number: r.get(4)?,
-                location: r.get(5)?,
-                recipient: r.get(6)?,
-                collar_number: r.get(7)?,
-                note: r.get(8)?,
-                recorded_at: r.get(9)?,
-                recorded_by: r.get(10)?,
-            })
+    )?;
+    let rows = stmt.query_map([note_id], |r| {
+        Ok(CustodyEvent {
+            id: r.get(0)?,
+            event: r.get(1)?,
+            at: r.get(2)?,
+            by_whom: r.get(3)?,
+            bag_number: r.get(4)?,
+            location: r.get(5)?,
+            recipient: r.get(6)?,
+            collar_number: r.get(7)?,
+            note: r.get(8)?,
+            recorded_at: r.get(9)?,
+            recorded_by: r.get(10)?,
         })
-        .map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    })?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }

@@ -6,11 +6,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::fields::{self, sql};
+use super::fields;
 use super::people::{self, PersonKind};
 use super::search;
 use super::RecordId;
 use crate::audit::{self, Action};
+use crate::error::{Field, Form};
+use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -143,25 +145,49 @@ struct Checked {
     outcome: String,
 }
 
+/// Checks every field and reports every problem at once.
 fn check(input: &IncidentInput) -> Result<Checked> {
     let now = Utc::now();
-    fields::not_future("Reported", input.reported_at, now)?;
+    let mut form = Form::default();
+    form.check(fields::not_future(
+        Field::ReportedAt,
+        input.reported_at,
+        now,
+    ));
     if let Some(occurred) = input.occurred_at {
-        fields::not_future("Happened", occurred, now)?;
-        if occurred > input.reported_at + chrono::Duration::minutes(5) {
-            return Err(fields::invalid(
-                "Happened",
+        form.check(fields::not_future(Field::OccurredAt, occurred, now));
+        if !form.has(Field::OccurredAt)
+            && occurred > input.reported_at + chrono::Duration::minutes(5)
+        {
+            form.add(fields::invalid(
+                Field::OccurredAt,
                 "this is after it was reported; check both times",
             ));
         }
     }
-    let outcome = fields::text("Outcome", &input.outcome, fields::LONG)?;
-    if input.status == Status::Closed && outcome.is_empty() {
-        return Err(fields::invalid(
-            "Outcome",
+    let reported_by = form.check(fields::required_line(
+        Field::ReportedBy,
+        &input.reported_by,
+        fields::SHORT,
+    ));
+    let summary = form.check(fields::required_text(
+        Field::Summary,
+        &input.summary,
+        fields::LONG,
+    ));
+    let childs_words = form.check(fields::text(
+        Field::ChildsWords,
+        &input.childs_words,
+        fields::LONG,
+    ));
+    let outcome = form.check(fields::text(Field::Outcome, &input.outcome, fields::LONG));
+    if input.status == Status::Closed && outcome.is_empty() && !form.has(Field::Outcome) {
+        form.add(fields::invalid(
+            Field::Outcome,
             "record the outcome before closing the incident",
         ));
     }
+    form.finish()?;
     let four_cs = FourC::ALL
         .iter()
         .filter(|c| input.four_cs.contains(c))
@@ -169,10 +195,10 @@ fn check(input: &IncidentInput) -> Result<Checked> {
         .collect::<Vec<_>>()
         .join(",");
     Ok(Checked {
-        reported_by: fields::required_line("Reported by", &input.reported_by, fields::SHORT)?,
+        reported_by,
         four_cs,
-        summary: fields::required_text("Summary", &input.summary, fields::LONG)?,
-        childs_words: fields::text("The child's own words", &input.childs_words, fields::LONG)?,
+        summary,
+        childs_words,
         outcome,
     })
 }
@@ -213,15 +239,12 @@ fn next_reference(tx: &Connection, year: i32) -> Result<String> {
         "INSERT INTO reference_counters (year, last_number) VALUES (?1, 1)
          ON CONFLICT(year) DO UPDATE SET last_number = last_number + 1",
         [year],
-    )
-    .map_err(sql)?;
-    let n: RecordId = tx
-        .query_row(
-            "SELECT last_number FROM reference_counters WHERE year = ?1",
-            [year],
-            |r| r.get(0),
-        )
-        .map_err(sql)?;
+    )?;
+    let n: RecordId = tx.query_row(
+        "SELECT last_number FROM reference_counters WHERE year = ?1",
+        [year],
+        |r| r.get(0),
+    )?;
     Ok(format!("CB-{year}-{n:04}"))
 }
 
@@ -250,21 +273,19 @@ pub fn create_in_tx(
         involved.push((p.kind, p.date_of_birth));
     }
     let now = Utc::now();
-    let at = fields::time(now);
+    let at = time::format(now);
     let reference = next_reference(tx, input.reported_at.year())?;
     tx.execute(
         "INSERT INTO incidents (reference, created_at, created_by) VALUES (?1, ?2, ?3)",
         params![reference, at, actor],
-    )
-    .map_err(sql)?;
+    )?;
     let id = super::last_id(tx)?;
     for link in links {
         tx.execute(
             "INSERT INTO incident_people (incident_id, person_id, role, action, at, by_whom)
              VALUES (?1, ?2, ?3, 'added', ?4, ?5)",
             params![id, link.person_id, link.role.as_str(), at, actor],
-        )
-        .map_err(sql)?;
+        )?;
     }
     let retention = input.retention_until.unwrap_or_else(|| {
         default_retention(input.category, input.reported_at.date_naive(), &involved)
@@ -301,7 +322,7 @@ pub fn amend(session: &mut Session, reference: &str, input: &IncidentInput) -> R
             input,
             &checked,
             retention,
-            &fields::time(now),
+            &time::format(now),
             &actor,
         )?;
         index(tx, current.id, &checked)?;
@@ -349,9 +370,8 @@ fn change_link(
         tx.execute(
             "INSERT INTO incident_people (incident_id, person_id, role, action, at, by_whom)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![incident.id, link.person_id, link.role.as_str(), action, fields::time(now), actor],
-        )
-        .map_err(sql)?;
+            params![incident.id, link.person_id, link.role.as_str(), action, time::format(now), actor],
+        )?;
         audit::append(
             tx,
             now,
@@ -384,8 +404,8 @@ fn insert_version(
         params![
             id,
             version,
-            input.occurred_at.map(fields::time),
-            fields::time(input.reported_at),
+            input.occurred_at.map(time::format),
+            time::format(input.reported_at),
             c.reported_by,
             input.category.as_str(),
             c.four_cs,
@@ -394,13 +414,12 @@ fn insert_version(
             input.risk.as_str(),
             input.status.as_str(),
             c.outcome,
-            fields::date(retention),
+            time::format_date(retention),
             input.retention_until.is_none(),
             now,
             actor
         ],
-    )
-    .map_err(sql)?;
+    )?;
     tx.execute(
         "INSERT INTO incident_heads (incident_id, version, reported_at, status, category)
          VALUES (?1, ?2, ?3, ?4, ?5)
@@ -410,12 +429,11 @@ fn insert_version(
         params![
             id,
             version,
-            fields::time(input.reported_at),
+            time::format(input.reported_at),
             input.status.as_str(),
             input.category.as_str()
         ],
-    )
-    .map_err(sql)?;
+    )?;
     Ok(())
 }
 
@@ -442,7 +460,6 @@ const COLUMNS: &str = "i.id, i.reference, v.version, v.occurred_at, v.reported_a
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
     let text = |i: usize| r.get::<_, String>(i);
     let four_cs: String = text(7)?;
-    let retention: String = text(13)?;
     Ok(Incident {
         id: r.get(0)?,
         reference: text(1)?,
@@ -450,14 +467,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Incident> {
         occurred_at: r.get(3)?,
         reported_at: text(4)?,
         reported_by: text(5)?,
-        category: Category::parse(&text(6)?).unwrap_or(Category::Other),
+        category: r.get(6)?,
         four_cs: four_cs.split(',').filter_map(FourC::parse).collect(),
         summary: text(8)?,
         childs_words: text(9)?,
-        risk: Risk::parse(&text(10)?).unwrap_or(Risk::High),
-        status: Status::parse(&text(11)?).unwrap_or(Status::Open),
+        risk: r.get(10)?,
+        status: r.get(11)?,
         outcome: text(12)?,
-        retention_until: fields::parse_date(&retention).unwrap_or(NaiveDate::MAX),
+        retention_until: time::date_column(r, 13)?,
         retention_auto: r.get(14)?,
         changed_at: text(15)?,
         changed_by: text(16)?,
@@ -473,8 +490,7 @@ pub fn get(conn: &Connection, reference: &str) -> Result<Incident> {
             [reference.trim().to_uppercase()],
             |r| r.get(0),
         )
-        .optional()
-        .map_err(sql)?;
+        .optional()?;
     match id {
         Some(id) => get_by_id(conn, id),
         None => Err(Error::NotFound {
@@ -493,8 +509,7 @@ pub fn get_by_id(conn: &Connection, id: RecordId) -> Result<Incident> {
             [id],
             from_row,
         )
-        .optional()
-        .map_err(sql)?
+        .optional()?
         .ok_or_else(|| Error::NotFound {
             what: format!("Incident {id}"),
         })?;
@@ -505,13 +520,11 @@ pub fn get_by_id(conn: &Connection, id: RecordId) -> Result<Incident> {
 /// Every version, oldest first (people as linked now).
 pub fn history(conn: &Connection, reference: &str) -> Result<Vec<Incident>> {
     let current = get(conn, reference)?;
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM incidents i JOIN incident_versions v ON v.incident_id = i.id
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM incidents i JOIN incident_versions v ON v.incident_id = i.id
              WHERE i.id = ?1 ORDER BY v.version"
-        ))
-        .map_err(sql)?;
-    let rows = stmt.query_map([current.id], from_row).map_err(sql)?;
+    ))?;
+    let rows = stmt.query_map([current.id], from_row)?;
     rows.map(|r| {
         r.map(|mut i| {
             i.people = current.people.clone();
@@ -519,35 +532,31 @@ pub fn history(conn: &Connection, reference: &str) -> Result<Vec<Incident>> {
         })
     })
     .collect::<rusqlite::Result<Vec<_>>>()
-    .map_err(sql)
+    .map_err(Error::from)
 }
 
 /// The people linked now: for each person and role, the latest link event is "added".
 fn linked_people(conn: &Connection, incident_id: RecordId) -> Result<Vec<LinkedPerson>> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT l.person_id, l.role FROM incident_people l
+    let mut stmt = conn.prepare(
+        "SELECT l.person_id, l.role FROM incident_people l
              WHERE l.incident_id = ?1 AND l.action = 'added'
                AND l.id = (SELECT max(id) FROM incident_people
                            WHERE incident_id = l.incident_id AND person_id = l.person_id
                              AND role = l.role)
              ORDER BY l.id",
-        )
-        .map_err(sql)?;
-    let rows = stmt
-        .query_map([incident_id], |r| {
-            Ok((r.get::<_, RecordId>(0)?, r.get::<_, String>(1)?))
-        })
-        .map_err(sql)?;
+    )?;
+    let rows = stmt.query_map([incident_id], |r| {
+        Ok((r.get::<_, RecordId>(0)?, r.get::<_, Role>(1)?))
+    })?;
     let mut out = Vec::new();
     for row in rows {
-        let (person_id, role) = row.map_err(sql)?;
+        let (person_id, role) = row?;
         let p = people::get(conn, person_id)?;
         out.push(LinkedPerson {
             person_id,
             full_name: p.full_name,
             kind: p.kind,
-            role: Role::parse(&role).unwrap_or(Role::Subject),
+            role,
         });
     }
     Ok(out)

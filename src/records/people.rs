@@ -5,9 +5,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::fields::{self, sql};
+use super::fields;
 use super::RecordId;
 use crate::audit::{self, Action};
+use crate::error::{Field, Form};
+use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -62,20 +64,26 @@ struct Checked {
     date_of_birth: Option<String>,
 }
 
+/// Checks every field and reports every problem at once.
 fn check(input: &PersonInput) -> Result<Checked> {
-    let full_name = fields::required_line("Name", &input.full_name, fields::SHORT)?;
-    let class_year = fields::line("Class or year", &input.class_year, 50)?;
+    let mut form = Form::default();
+    let full_name = form.check(fields::required_line(
+        Field::FullName,
+        &input.full_name,
+        fields::SHORT,
+    ));
+    let class_year = form.check(fields::line(Field::ClassYear, &input.class_year, 50));
     let today = Utc::now().date_naive();
-    let date_of_birth = match input.date_of_birth {
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+    match input.date_of_birth {
         Some(d) if d > today => {
-            return Err(fields::invalid("Date of birth", "this is in the future"))
+            form.add(fields::invalid(Field::DateOfBirth, "this is in the future"))
         }
-        Some(d) if d < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(d) => {
-            return Err(fields::invalid("Date of birth", "check the year"))
-        }
-        Some(d) => Some(fields::date(d)),
-        None => None,
-    };
+        Some(d) if d < earliest => form.add(fields::invalid(Field::DateOfBirth, "check the year")),
+        _ => {}
+    }
+    form.finish()?;
+    let date_of_birth = input.date_of_birth.map(time::format_date);
     Ok(Checked {
         full_name,
         class_year,
@@ -109,8 +117,7 @@ fn insert_version(
             now,
             actor
         ],
-    )
-    .map_err(sql)?;
+    )?;
     Ok(())
 }
 
@@ -125,12 +132,11 @@ pub fn create(session: &mut Session, input: &PersonInput) -> Result<Person> {
 pub fn create_in_tx(tx: &Connection, actor: &str, input: &PersonInput) -> Result<RecordId> {
     let checked = check(input)?;
     let now = Utc::now();
-    let at = fields::time(now);
+    let at = time::format(now);
     tx.execute(
         "INSERT INTO people (created_at, created_by) VALUES (?1, ?2)",
         params![at, actor],
-    )
-    .map_err(sql)?;
+    )?;
     let id = super::last_id(tx)?;
     insert_version(tx, id, 1, input, &checked, &at, actor)?;
     audit::append(
@@ -152,7 +158,7 @@ pub fn amend(session: &mut Session, id: RecordId, input: &PersonInput) -> Result
     session.with_tx(|tx| {
         let now = Utc::now();
         let version = current.version + 1;
-        insert_version(tx, id, version, input, &checked, &fields::time(now), &actor)?;
+        insert_version(tx, id, version, input, &checked, &time::format(now), &actor)?;
         audit::append(
             tx,
             now,
@@ -170,14 +176,16 @@ const COLUMNS: &str = "person_id, version, kind, full_name, date_of_birth, class
                        looked_after, cp_plan, changed_at, changed_by";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
-    let kind: String = r.get(2)?;
     let dob: Option<String> = r.get(4)?;
     Ok(Person {
         id: r.get(0)?,
         version: r.get(1)?,
-        kind: PersonKind::parse(&kind).unwrap_or(PersonKind::Adult),
+        kind: r.get(2)?,
         full_name: r.get(3)?,
-        date_of_birth: dob.as_deref().and_then(fields::parse_date),
+        date_of_birth: match dob {
+            Some(_) => Some(time::date_column(r, 4)?),
+            None => None,
+        },
         class_year: r.get(5)?,
         send: r.get(6)?,
         looked_after: r.get(7)?,
@@ -194,8 +202,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Person> {
         [id],
         from_row,
     )
-    .optional()
-    .map_err(sql)?
+    .optional()?
     .ok_or_else(|| Error::NotFound {
         what: format!("Person {id}"),
     })
@@ -203,13 +210,11 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Person> {
 
 /// Every version of a person, oldest first.
 pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<Person>> {
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM person_versions WHERE person_id = ?1 ORDER BY version"
-        ))
-        .map_err(sql)?;
-    let rows = stmt.query_map([id], from_row).map_err(sql)?;
-    let all = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM person_versions WHERE person_id = ?1 ORDER BY version"
+    ))?;
+    let rows = stmt.query_map([id], from_row)?;
+    let all = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     if all.is_empty() {
         return Err(Error::NotFound {
             what: format!("Person {id}"),
@@ -225,8 +230,8 @@ pub fn list(conn: &Connection) -> Result<Vec<Person>> {
             "SELECT {COLUMNS} FROM person_versions v
              WHERE version = (SELECT max(version) FROM person_versions WHERE person_id = v.person_id)
              ORDER BY full_name COLLATE NOCASE, person_id"
-        ))
-        .map_err(sql)?;
-    let rows = stmt.query_map([], from_row).map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+        ))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }

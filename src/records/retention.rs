@@ -15,9 +15,11 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 use serde_json::json;
 
-use super::fields::{self, sql};
+use super::fields;
 use super::incidents::{self, Category};
 use crate::audit::{self, Action};
+use crate::error::Field;
+use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -46,33 +48,27 @@ pub struct Deletion {
 
 /// Incidents whose retention date is before `today`, oldest first.
 pub fn due(conn: &Connection, today: NaiveDate) -> Result<Vec<DueRecord>> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT i.reference FROM incidents i
+    let mut stmt = conn.prepare(
+        "SELECT i.reference FROM incidents i
              JOIN incident_heads h ON h.incident_id = i.id
              ORDER BY h.reported_at",
-        )
-        .map_err(sql)?;
+    )?;
     let refs: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .map_err(sql)?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(sql)?;
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for reference in refs {
         let i = incidents::get(conn, &reference)?;
         if i.retention_until < today {
-            let (people, people_only_here) = conn
-                .query_row(
-                    "SELECT count(*), coalesce(sum(NOT EXISTS (
+            let (people, people_only_here) = conn.query_row(
+                "SELECT count(*), coalesce(sum(NOT EXISTS (
                          SELECT 1 FROM incident_people o
                          WHERE o.person_id = l.person_id AND o.incident_id <> l.incident_id)), 0)
                      FROM (SELECT DISTINCT incident_id, person_id FROM incident_people
                            WHERE incident_id = ?1) l",
-                    params![i.id],
-                    |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
-                )
-                .map_err(sql)?;
+                params![i.id],
+                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
+            )?;
             out.push(DueRecord {
                 reference: i.reference,
                 category: i.category,
@@ -96,10 +92,10 @@ pub fn delete(
     reason: &str,
     today: NaiveDate,
 ) -> Result<Deletion> {
-    let reason = fields::required_text("Reason for deletion", reason, fields::SHORT * 5)?;
+    let reason = fields::required_text(Field::Reason, reason, fields::SHORT * 5)?;
     if references.is_empty() {
         return Err(fields::invalid(
-            "Records",
+            Field::Records,
             "choose at least one record to delete",
         ));
     }
@@ -107,14 +103,14 @@ pub fn delete(
     for r in references {
         let i = incidents::get(session.conn(), r)?;
         if i.retention_until >= today {
-            return Err(Error::InvalidInput {
-                field: "Records",
-                message: format!(
+            return Err(fields::invalid(
+                Field::Records,
+                &format!(
                     "{} is kept until {}; it cannot be deleted before then",
                     i.reference,
                     i.retention_until.format("%-d %B %Y")
                 ),
-            });
+            ));
         }
         targets.push(i);
     }
@@ -133,7 +129,7 @@ pub fn delete(
                 &i.reference,
                 &json!({
                     "record": "incident",
-                    "retention_until": fields::date(i.retention_until),
+                    "retention_until": time::format_date(i.retention_until),
                     "reason": reason,
                 }),
             )?;
@@ -162,15 +158,13 @@ pub fn delete(
         }
         // A deleted passage's words stay in the search index's segments, marked deleted, until
         // the segments are merged: merge them all now, so no deleted word is left there.
-        tx.execute_batch("INSERT INTO search_index (search_index) VALUES ('optimize');")
-            .map_err(sql)?;
+        tx.execute_batch("INSERT INTO search_index (search_index) VALUES ('optimize');")?;
         Ok(removed)
     })?;
     // Leave nothing of the deleted text in the WAL or in free pages.
-    session
-        .conn()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
-        .map_err(sql)?;
+    session.conn().execute_batch(
+        "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+    )?;
     Ok(Deletion {
         references: targets.into_iter().map(|i| i.reference).collect(),
         people_deleted,
@@ -178,14 +172,11 @@ pub fn delete(
 }
 
 fn linked_people(tx: &Connection, incident_id: u32) -> Result<Vec<u32>> {
-    let mut stmt = tx
-        .prepare("SELECT DISTINCT person_id FROM incident_people WHERE incident_id = ?1")
-        .map_err(sql)?;
+    let mut stmt =
+        tx.prepare("SELECT DISTINCT person_id FROM incident_people WHERE incident_id = ?1")?;
     let ids = stmt
-        .query_map(params![incident_id], |r| r.get(0))
-        .map_err(sql)?
-        .collect::<rusqlite::Result<Vec<u32>>>()
-        .map_err(sql)?;
+        .query_map(params![incident_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<u32>>>()?;
     Ok(ids)
 }
 
@@ -195,7 +186,7 @@ fn still_linked(tx: &Connection, person_id: u32) -> Result<bool> {
         params![person_id],
         |r| r.get(0),
     )
-    .map_err(sql)
+    .map_err(Error::from)
 }
 
 fn delete_person(tx: &Connection, person_id: u32) -> Result<()> {
@@ -203,7 +194,7 @@ fn delete_person(tx: &Connection, person_id: u32) -> Result<()> {
         "DELETE FROM person_versions WHERE person_id = ?1",
         "DELETE FROM people WHERE id = ?1",
     ] {
-        tx.execute(s, params![person_id]).map_err(sql)?;
+        tx.execute(s, params![person_id])?;
     }
     Ok(())
 }
@@ -227,7 +218,7 @@ fn delete_incident(tx: &Connection, id: u32) -> Result<()> {
         "DELETE FROM incidents WHERE id = ?1",
     ];
     for s in statements {
-        tx.execute(s, params![id]).map_err(sql)?;
+        tx.execute(s, params![id])?;
     }
     Ok(())
 }

@@ -7,10 +7,10 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use super::fields::{self, sql};
 use super::incidents::{Category, Risk, Status};
 use super::RecordId;
-use crate::Result;
+use crate::time;
+use crate::{Error, Result};
 
 /// The kinds of passage in the index, and the low bits of their rowids.
 const SOURCES: [&str; 4] = ["summary", "childs_words", "chronology", "evidence"];
@@ -35,21 +35,17 @@ pub(crate) fn index(
     body: &str,
 ) -> Result<()> {
     let passage = rowid(source, source_id)?;
-    tx.execute("DELETE FROM search_index WHERE rowid = ?1", [passage])
-        .map_err(sql)?;
-    tx.execute("DELETE FROM search_sources WHERE passage = ?1", [passage])
-        .map_err(sql)?;
+    tx.execute("DELETE FROM search_index WHERE rowid = ?1", [passage])?;
+    tx.execute("DELETE FROM search_sources WHERE passage = ?1", [passage])?;
     if !body.is_empty() {
         tx.execute(
             "INSERT INTO search_index (rowid, body) VALUES (?1, ?2)",
             params![passage, body],
-        )
-        .map_err(sql)?;
+        )?;
         tx.execute(
             "INSERT INTO search_sources (passage, incident_id) VALUES (?1, ?2)",
             params![passage, incident_id],
-        )
-        .map_err(sql)?;
+        )?;
     }
     Ok(())
 }
@@ -173,12 +169,12 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
     }
     if let Some(from) = filter.reported_from {
         sql_text.push_str(" AND h.reported_at >= ?");
-        args.push(Value::Text(fields::date(from)));
+        args.push(Value::Text(time::format_date(from)));
     }
     if let Some(to) = filter.reported_to {
         // Inclusive of the whole day.
         sql_text.push_str(" AND h.reported_at < ?");
-        args.push(Value::Text(fields::date(to.succ_opt().unwrap_or(to))));
+        args.push(Value::Text(time::format_date(to.succ_opt().unwrap_or(to))));
     }
     sql_text.push_str(" ORDER BY h.reported_at DESC, h.incident_id DESC LIMIT ? OFFSET ?");
     args.push(Value::Integer(i64::from(
@@ -193,20 +189,19 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
          JOIN incident_versions v ON v.incident_id = p.incident_id AND v.version = p.version
          ORDER BY p.reported_at DESC, p.incident_id DESC"
     );
-    let mut stmt = conn.prepare_cached(&sql_text).map_err(sql)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            Ok(IncidentRow {
-                reference: r.get(0)?,
-                reported_at: r.get(1)?,
-                category: Category::parse(&r.get::<_, String>(2)?).unwrap_or(Category::Other),
-                status: Status::parse(&r.get::<_, String>(3)?).unwrap_or(Status::Open),
-                risk: Risk::parse(&r.get::<_, String>(4)?).unwrap_or(Risk::High),
-                summary: r.get(5)?,
-            })
+    let mut stmt = conn.prepare_cached(&sql_text)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok(IncidentRow {
+            reference: r.get(0)?,
+            reported_at: r.get(1)?,
+            category: r.get(2)?,
+            status: r.get(3)?,
+            risk: r.get(4)?,
+            summary: r.get(5)?,
         })
-        .map_err(sql)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    })?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }
 
 #[cfg(test)]

@@ -19,9 +19,10 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::audit::{self, Action};
+use crate::error::Field;
 use crate::records::chronology::{self, EntryInput, EntryKind};
-use crate::records::fields::{self, sql};
 use crate::records::incidents;
+use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -45,8 +46,7 @@ pub fn identity(
             [],
             |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
         )
-        .optional()
-        .map_err(sql)?;
+        .optional()?;
     let mut replaces = None;
     if let Some((key, cert)) = found {
         let newest = sign::Identity {
@@ -71,11 +71,10 @@ pub fn identity(
             id.key_pkcs8.as_slice(),
             id.cert_der,
             id.fingerprint(),
-            fields::time(now),
+            time::format(now),
             actor
         ],
-    )
-    .map_err(sql)?;
+    )?;
     audit::append(
         tx,
         now,
@@ -89,7 +88,7 @@ pub fn identity(
 
 /// Makes sure the vault has a signing identity (at set-up, and for older vaults on first use).
 pub fn ensure_identity(session: &mut Session) -> Result<String> {
-    let org = session.organisation()?;
+    let org = crate::organisation::current(session.conn())?;
     let actor = session.actor().to_owned();
     session.with_tx(|tx| Ok(identity(tx, &actor, &org.dsl_name, &org.name)?.fingerprint()))
 }
@@ -116,7 +115,7 @@ pub fn issue_at(
     recipient: Recipient,
     at: DateTime<Utc>,
 ) -> Result<Issued> {
-    let org = session.organisation()?;
+    let org = crate::organisation::current(session.conn())?;
     let actor = session.actor().to_owned();
     let incident = incidents::get(session.conn(), reference)?;
     let contacts = crate::checklists::contacts::current(session.conn(), &org.dsl_name)?;
@@ -162,14 +161,13 @@ pub fn issue_at(
             params![
                 incident.id,
                 recipient.as_str(),
-                fields::time(at),
+                time::format(at),
                 actor,
                 sha256,
                 fingerprint,
                 pages
             ],
-        )
-        .map_err(sql)?;
+        )?;
         let issue_id = tx.last_insert_rowid();
         chronology::add_in_tx(
             tx,
@@ -196,7 +194,7 @@ pub fn issue_at(
             &json!({ "referral": issue_id, "recipient": recipient.as_str(), "sha256": sha256, "certificate": fingerprint }),
         )?;
         Ok(Issued {
-            file_name: format!("{reference} referral to {}.pdf", recipient.file_label()),
+            file_name: file_name(reference, recipient),
             pdf,
             sha256,
             cert_fingerprint: fingerprint,
@@ -212,33 +210,95 @@ pub enum Delivery {
     Print,
 }
 
-/// Records in the incident's chronology that the PDF of an issued referral could not be saved
-/// or printed (`problem` says why), so the record never suggests a copy that was not made.
-pub fn record_not_delivered(
-    session: &mut Session,
+/// The name a referral's PDF is saved or printed under.
+pub fn file_name(reference: &str, recipient: Recipient) -> String {
+    format!("{reference} referral to {}.pdf", recipient.file_label())
+}
+
+/// When the PDF of an issued referral could not be saved or printed (`failure` says why): the
+/// issue is already recorded, so this records in the incident's chronology that no copy was
+/// made (when a session is open), and returns the error that says both things to the DSL.
+pub fn not_delivered(
+    session: Option<&mut Session>,
     reference: &str,
     issued: &Issued,
     delivery: Delivery,
-    problem: &str,
-) -> Result<()> {
+    failure: Error,
+) -> Error {
+    let mut problem = match failure {
+        // Its usual message says "nothing was saved", which is not so: the issue was recorded.
+        Error::DiskFull => "The disk there is full.".to_owned(),
+        ref other => other.to_string().trim().to_owned(),
+    };
+    if !problem.ends_with('.') {
+        problem.push('.');
+    }
     let what = match delivery {
         Delivery::Save => "could not be saved to a file",
         Delivery::Print => "could not be opened for printing",
     };
-    chronology::add(
-        session,
-        reference,
-        &EntryInput {
-            kind: Some(EntryKind::Note),
-            text: format!(
-                "The signed referral PDF with SHA-256 {} {what}, so no copy of it exists. {}",
-                issued.sha256,
-                problem.trim()
-            ),
-            ..EntryInput::default()
+    let noted = session.is_some_and(|session| {
+        chronology::add(
+            session,
+            reference,
+            &EntryInput {
+                kind: Some(EntryKind::Note),
+                text: format!(
+                    "The signed referral PDF with SHA-256 {} {what}, so no copy of it exists. {problem}",
+                    issued.sha256,
+                ),
+                ..EntryInput::default()
+            },
+        )
+        .is_ok()
+    });
+    Error::NotDelivered {
+        cause: failure.code(),
+        failed: match delivery {
+            Delivery::Save => "the PDF could not be saved",
+            Delivery::Print => "the PDF could not be opened for printing",
         },
-    )?;
-    Ok(())
+        problem,
+        noted: if noted {
+            "The chronology now says that no copy was made. "
+        } else {
+            ""
+        },
+    }
+}
+
+/// The largest PDF Casebook will read to check: far above any referral it writes.
+pub const MAX_PDF_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Reads a PDF the DSL chose, to check it: a regular file no larger than [`MAX_PDF_BYTES`],
+/// read no further than that even if it grows meanwhile.
+pub fn read_pdf(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let too_large = || {
+        Error::field(
+            Field::Pdf,
+            "this file is larger than 100 MB; it is not a Casebook referral",
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::field(
+            Field::Pdf,
+            "this is not a file; choose a PDF file",
+        ));
+    }
+    if meta.len() > MAX_PDF_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PDF_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_PDF_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// A referral this vault issued.
@@ -272,11 +332,8 @@ pub struct Verification {
 
 /// Checks a PDF's signature without a vault.
 pub fn verify_bytes(bytes: &[u8]) -> Result<sign::Verified> {
-    sign::verify_pdf(bytes).map_err(|e| Error::InvalidInput {
-        field: "PDF",
-        message: match e {
-            sign::SignError::Failed(m) => m,
-        },
+    sign::verify_pdf(bytes).map_err(|e| match e {
+        sign::SignError::Failed(m) => Error::field(Field::Pdf, &m),
     })
 }
 
@@ -301,8 +358,7 @@ pub fn verify(session: &Session, bytes: &[u8]) -> Result<Verification> {
                 ))
             },
         )
-        .optional()
-        .map_err(sql)?
+        .optional()?
         .and_then(|(reference, recipient, issued_at, issued_by, sha256)| {
             Some(IssueRecord {
                 reference,
@@ -312,13 +368,11 @@ pub fn verify(session: &Session, bytes: &[u8]) -> Result<Verification> {
                 sha256,
             })
         });
-    let signed_by_this_vault: bool = conn
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM signing_identities WHERE fingerprint = ?1)",
-            [&v.cert_fingerprint],
-            |r| r.get(0),
-        )
-        .map_err(sql)?;
+    let signed_by_this_vault: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM signing_identities WHERE fingerprint = ?1)",
+        [&v.cert_fingerprint],
+        |r| r.get(0),
+    )?;
     Ok(Verification {
         intact: v.intact,
         problem: v.problem,

@@ -36,6 +36,15 @@ impl Recipient {
         }
     }
 
+    /// How the choice reads in a list of recipients.
+    pub fn choice_label(self) -> &'static str {
+        match self {
+            Recipient::Police => "The police",
+            Recipient::SocialCare => "Children's social care (MASH / front door)",
+            Recipient::Lado => "The LADO (allegation about an adult)",
+        }
+    }
+
     fn title(self) -> &'static str {
         match self {
             Recipient::Police => "Referral to the police",
@@ -104,7 +113,7 @@ fn or_dash(s: &str) -> String {
 /// Builds the summary of `reference` for `recipient` from the vault.
 pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result<Summary> {
     let conn = session.conn();
-    let org = session.organisation()?;
+    let org = crate::organisation::current(session.conn())?;
     let incident = incidents::get(conn, reference)?;
     let mut sections = Vec::new();
 
@@ -453,7 +462,7 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
 
 /// "23 November 2026, 09:41 UTC" from a stored time.
 pub fn display_time(stored: &str) -> String {
-    crate::records::fields::parse_time(stored).map_or_else(
+    crate::time::parse(stored).map_or_else(
         || stored.to_owned(),
         |t| t.format("%-d %B %Y, %H:%M UTC").to_string(),
     )

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::fsutil::write_atomic;
+use crate::files::write_atomic;
 use crate::{Error, Result};
 
 /// How an unlock was attempted.

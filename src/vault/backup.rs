@@ -20,8 +20,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::keyslots::KeySlotFile;
-use super::{db, fsutil, RecoveredVault, Session, Vault};
+use super::{db, RecoveredVault, Session, Vault};
 use crate::audit::{self, Action};
+use crate::error::Field;
+use crate::files;
 use crate::vault::recovery::RecoveryCode;
 use crate::vault::Passphrase;
 use crate::{Error, Result};
@@ -196,10 +198,10 @@ enum IfExists {
 }
 
 fn name_taken(dest: &Path) -> Error {
-    Error::InvalidInput {
-        field: "Backup file",
-        message: format!("{} already exists; choose a new name", dest.display()),
-    }
+    Error::field(
+        Field::BackupFile,
+        &format!("{} already exists; choose a new name", dest.display()),
+    )
 }
 
 /// Refuses a destination that is taken (or, when replacing, taken by anything but a backup).
@@ -217,13 +219,13 @@ fn check_destination(dest: &Path, if_exists: IfExists) -> Result<()> {
             .is_ok()
         && start == MAGIC;
     if !is_backup {
-        return Err(Error::InvalidInput {
-            field: "Backup file",
-            message: format!(
+        return Err(Error::field(
+            Field::BackupFile,
+            &format!(
                 "{} is not a Casebook backup, so Casebook will not write over it; choose a new name",
                 dest.display()
             ),
-        });
+        ));
     }
     Ok(())
 }
@@ -273,7 +275,7 @@ impl Session {
             .and_then(|report| place(&partial, dest, if_exists).map(|()| report));
         let _ = std::fs::remove_file(&partial);
         let report = placed?;
-        let _ = fsutil::sync_dir(dest.parent().unwrap_or(Path::new(".")));
+        let _ = files::sync_dir(dest.parent().unwrap_or(Path::new(".")));
 
         let actor = self.actor.clone();
         let detail = json!({ "sha256": report.sha256, "bytes": report.bytes, "records": report.records, "audit_entries": report.audit_entries });
@@ -351,7 +353,7 @@ impl Session {
         let (manifest, db_bytes) = parse(path, &bytes)?;
         let extracted = scratch(&std::env::temp_dir().join("x"), "verify")?;
         let result = (|| {
-            fsutil::write_private_new(&extracted, &db_bytes)?;
+            files::write_private_new(&extracted, &db_bytes)?;
             check_extracted(&extracted, &self.data_key, &manifest, path)
         })();
         remove_db_files(&extracted);
@@ -412,7 +414,7 @@ impl Session {
     /// A reminder when the last verified backup is older than `days` (or there is none).
     pub fn backup_reminder(&self, days: u32, now: DateTime<Utc>) -> Result<Option<String>> {
         let last = self.last_verified_backup()?;
-        let last = last.as_deref().and_then(crate::records::fields::parse_time);
+        let last = last.as_deref().and_then(crate::time::parse);
         Ok(match last {
             None => Some("There is no verified backup of this vault yet. Make one now (a USB stick kept locked away is the usual place).".to_owned()),
             Some(t) if now - t > chrono::Duration::days(i64::from(days)) => Some(format!(
@@ -479,7 +481,7 @@ pub fn restore_with(
     };
     let extracted = scratch(&std::env::temp_dir().join("x"), "restore-check")?;
     let checked = (|| {
-        fsutil::write_private_new(&extracted, &db_bytes)?;
+        files::write_private_new(&extracted, &db_bytes)?;
         check_extracted(&extracted, &key, &manifest, backup)
     })();
     remove_db_files(&extracted);
@@ -495,18 +497,16 @@ pub fn restore_with(
                 })
             }
             Existing::Replace { typed } if typed != "REPLACE" => {
-                return Err(Error::InvalidInput {
-                    field: "Confirmation",
-                    message:
-                        "type REPLACE in capital letters to replace the vault on this computer"
-                            .into(),
-                })
+                return Err(Error::field(
+                    Field::Confirmation,
+                    "type REPLACE in capital letters to replace the vault on this computer",
+                ))
             }
             Existing::Replace { .. } => {
                 let aside = paths
                     .dir()
                     .join(format!("replaced-{}", Utc::now().format("%Y%m%dT%H%M%SZ")));
-                fsutil::create_private_dir(&aside)?;
+                files::create_private_dir(&aside)?;
                 for p in [paths.db(), paths.keys(), paths.attempts()] {
                     for suffix in ["", "-wal", "-shm"] {
                         let from = PathBuf::from(format!("{}{suffix}", p.display()));
@@ -520,8 +520,8 @@ pub fn restore_with(
             }
         }
     }
-    fsutil::create_private_dir(paths.dir())?;
-    fsutil::write_private_new(&paths.db(), &db_bytes)?;
+    files::create_private_dir(paths.dir())?;
+    files::write_private_new(&paths.db(), &db_bytes)?;
     manifest.keys.save(&paths.keys())?;
     let mut recovered = match opener {
         Opener::RecoveryCode(code) => vault.unlock_with_recovery(code)?,

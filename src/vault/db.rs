@@ -71,7 +71,7 @@ pub fn open(path: &Path, key: &Key32, profile: CipherProfile, create: bool) -> R
     if create {
         // Made here first so it is owner-only from its first byte; SQLite gives the -wal and
         // -shm files the same permissions as the database.
-        super::fsutil::create_private_file(path)?;
+        crate::files::create_private_file(path)?;
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let sql_err = |e| Error::sqlite(path, e);
@@ -87,7 +87,7 @@ pub fn open(path: &Path, key: &Key32, profile: CipherProfile, create: bool) -> R
         r.get::<_, i64>(0)
     })
     .map_err(|_| Error::DamagedDatabase {
-        path: path.to_path_buf(),
+        path: Some(path.to_path_buf()),
     })?;
     apply_settings(&conn).map_err(sql_err)?;
     Ok(conn)

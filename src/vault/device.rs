@@ -13,12 +13,17 @@ use crate::secret::Key32;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreUnavailable(pub String);
 
-/// Where the device secret of each vault lives on this computer.
+/// Where device secrets live on this computer, each under its own id (the key slot's
+/// `device_secret_id`: a new one is made whenever the passphrase slot is tied to a computer).
 pub trait DeviceSecretStore: Send + Sync {
-    /// The secret for `vault_id`, `Ok(None)` when this computer has none.
-    fn get(&self, vault_id: &Uuid) -> Result<Option<Key32>, StoreUnavailable>;
-    /// Stores (or replaces) the secret for `vault_id`.
-    fn put(&self, vault_id: &Uuid, secret: &Key32) -> Result<(), StoreUnavailable>;
+    /// The secret stored under `id`, `Ok(None)` when this computer has none.
+    fn get(&self, id: &Uuid) -> Result<Option<Key32>, StoreUnavailable>;
+    /// Stores (or replaces) the secret under `id`.
+    fn put(&self, id: &Uuid, secret: &Key32) -> Result<(), StoreUnavailable>;
+    /// Whether the store answers at all (asks for an id that is never used).
+    fn probe(&self) -> Result<(), StoreUnavailable> {
+        self.get(&Uuid::nil()).map(|_| ())
+    }
 }
 
 /// The real OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on

@@ -20,9 +20,9 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::db::CipherProfile;
-use super::fsutil::write_atomic;
 use super::kdf::{self, KdfParams};
 use super::recovery::RecoveryCode;
+use crate::files::write_atomic;
 use crate::secret::{fill_random, Key32, Passphrase};
 use crate::{Error, Result};
 

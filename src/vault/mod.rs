@@ -1,5 +1,5 @@
 //! The encrypted vault: a SQLCipher database keyed with a random data key, a key-slot file
-//! beside it, and a failed-attempt file. See `DESIGN.md` §2 (security model) for the reasoning.
+//! beside it, and a failed-attempt file. See `docs/security-model.md` for the reasoning.
 //!
 //! A [`Vault`] is a folder, locked. Unlocking it yields a [`Session`] holding the open
 //! connection and the data key in zeroizing memory; locking (or dropping) the session closes
@@ -9,8 +9,8 @@ mod attempts;
 pub mod backup;
 pub mod db;
 pub mod device;
-mod fsutil;
 pub mod kdf;
+mod keys;
 pub mod keyslots;
 pub mod passphrase_policy;
 pub mod recovery;
@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -31,7 +31,11 @@ pub use kdf::KdfParams;
 pub use recovery::RecoveryCode;
 
 use crate::audit::{self, Action, ChainState};
+use crate::error::{Field, Form};
+use crate::files;
+use crate::organisation::{self, Organisation};
 use crate::secret::{Key32, Passphrase};
+use crate::time;
 use crate::{Error, Result};
 use keyslots::KeySlotFile;
 
@@ -42,44 +46,6 @@ const ATTEMPTS_FILE: &str = "casebook.attempts";
 
 /// How long deriving a passphrase key should take on this computer.
 pub const KDF_TARGET: Duration = Duration::from_millis(500);
-
-/// Minutes of inactivity before the desktop app locks itself, unless the DSL chose otherwise.
-pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 5;
-/// The range the DSL may choose from: long enough to read, short enough for an open office.
-pub const IDLE_LOCK_MINUTES_RANGE: std::ops::RangeInclusive<u32> = 1..=60;
-
-/// A whole-number setting kept in the vault (`vault_meta`), changed only through
-/// [`Session::set_setting`], which checks the range and audits the change.
-struct NumberSetting {
-    key: &'static str,
-    /// The field's name in an error message.
-    field: &'static str,
-    unit: &'static str,
-    range: std::ops::RangeInclusive<u32>,
-    default: u32,
-}
-
-const IDLE_LOCK: NumberSetting = NumberSetting {
-    key: "idle_lock_minutes",
-    field: "Lock after",
-    unit: "minutes",
-    range: IDLE_LOCK_MINUTES_RANGE,
-    default: DEFAULT_IDLE_LOCK_MINUTES,
-};
-
-/// Days after the last verified backup before the DSL is reminded: 1 to 90.
-pub const BACKUP_REMINDER_DAYS_RANGE: std::ops::RangeInclusive<u32> = 1..=90;
-
-const BACKUP_REMINDER: NumberSetting = NumberSetting {
-    key: "backup_reminder_days",
-    field: "Backup reminder",
-    unit: "days",
-    range: BACKUP_REMINDER_DAYS_RANGE,
-    default: backup::DEFAULT_REMINDER_DAYS,
-};
-
-/// The longest name the organisation or DSL may have.
-const MAX_NAME_CHARS: usize = 200;
 
 /// The default vault folder: the operating system's data folder for Casebook
 /// (`~/.local/share/casebook` on Linux).
@@ -153,6 +119,16 @@ impl VaultConfig {
         }
     }
 
+    /// For tests, benchmarks and examples only: the given keyring stand-in, cheap key derivation
+    /// and no delays after wrong attempts. Never for a real vault.
+    pub fn for_tests(device_store: Arc<dyn DeviceSecretStore>) -> Self {
+        VaultConfig {
+            device_store,
+            kdf: KdfSetting::Fixed(KdfParams::INSECURE_FOR_TESTS),
+            throttle: Throttle::NONE,
+        }
+    }
+
     /// Parameters for a new or re-wrapped slot.
     fn kdf_params(&self) -> Result<KdfParams> {
         static TUNED: OnceLock<KdfParams> = OnceLock::new();
@@ -197,14 +173,6 @@ pub struct NewVault<'a> {
     pub dsl_name: &'a str,
     pub passphrase: &'a Passphrase,
     pub confirm: &'a Passphrase,
-}
-
-/// The organisation's details, as last saved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Organisation {
-    pub name: String,
-    pub dsl_name: String,
-    pub version: i64,
 }
 
 /// "3 failed attempts since …", shown after the next good unlock.
@@ -263,7 +231,7 @@ impl Vault {
     /// Whether this computer's keyring answers. When it does not, the passphrase cannot work
     /// here and the unlock screen leads with the recovery code.
     pub fn keyring_available(&self) -> bool {
-        self.config.device_store.get(&Uuid::nil()).is_ok()
+        self.config.device_store.probe().is_ok()
     }
 
     /// How long until another unlock may be tried (zero when it may be tried now).
@@ -280,8 +248,14 @@ impl Vault {
                 path: self.paths.dir().to_path_buf(),
             });
         }
-        let organisation = check_name("Organisation name", new.organisation)?;
-        let dsl_name = check_name("Your name", new.dsl_name)?;
+        let mut form = Form::default();
+        let organisation = form.check(
+            organisation::check_name(Field::Organisation, new.organisation).map(str::to_owned),
+        );
+        let dsl_name =
+            form.check(organisation::check_name(Field::DslName, new.dsl_name).map(str::to_owned));
+        form.finish()?;
+        let (organisation, dsl_name) = (organisation.as_str(), dsl_name.as_str());
         passphrase_policy::check_new(new.passphrase, new.confirm, &[organisation, dsl_name])?;
 
         let vault_id = Uuid::new_v4();
@@ -301,7 +275,7 @@ impl Vault {
         )?;
         self.put_device_secret(&device_secret_id, &device_secret)?;
 
-        fsutil::create_private_dir(self.paths.dir())?;
+        files::create_private_dir(self.paths.dir())?;
         let built = (|| {
             keys.save(&self.paths.keys())?;
             let mut conn = db::open(&self.paths.db(), &data_key, keys.cipher, true)?;
@@ -312,15 +286,10 @@ impl Vault {
                 .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
             tx.execute(
                 "INSERT INTO vault_meta (key, value) VALUES ('vault_id', ?1), ('created_at', ?2)",
-                params![vault_id.to_string(), audit::timestamp(now)],
+                params![vault_id.to_string(), time::format(now)],
             )
             .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
-            tx.execute(
-                "INSERT INTO organisation_versions (version, name, dsl_name, changed_at, changed_by)
-                 VALUES (1, ?1, ?2, ?3, ?2)",
-                params![organisation, dsl_name, audit::timestamp(now)],
-            )
-            .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
+            organisation::insert_version(&tx, 1, organisation, dsl_name, now, dsl_name)?;
             audit::append(
                 &tx,
                 now,
@@ -329,8 +298,6 @@ impl Vault {
                 "vault",
                 &json!({ "schema_version": db::SCHEMA_VERSION, "kdf": kdf }),
             )?;
-            // The DSL's signing key and certificate for referrals, kept only in the vault.
-            crate::referral::identity(&tx, dsl_name, dsl_name, organisation)?;
             tx.commit()
                 .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
             Ok(conn)
@@ -415,7 +382,7 @@ impl Vault {
                 detail: "the file is missing".into(),
             }),
             VaultState::Incomplete => Err(Error::DamagedDatabase {
-                path: self.paths.db(),
+                path: Some(self.paths.db()),
             }),
         }
     }
@@ -443,7 +410,9 @@ impl Vault {
         let db_path = self.paths.db();
         let mut conn = db::open(&db_path, &data_key, keys.cipher, false)?;
         db::migrate(&mut conn, &db_path)?;
-        let actor = current_organisation(&conn, &db_path)?.dsl_name;
+        let actor = organisation::current(&conn)
+            .map_err(|e| e.in_file(&db_path))?
+            .dsl_name;
         let now = Utc::now();
         let tx = conn.transaction().map_err(|e| Error::sqlite(&db_path, e))?;
         for attempt in &record.attempts {
@@ -453,7 +422,7 @@ impl Vault {
                 "unknown",
                 Action::UnlockFailed,
                 "vault",
-                &json!({ "attempted_at": audit::timestamp(attempt.at), "method": attempt.method.as_str() }),
+                &json!({ "attempted_at": time::format(attempt.at), "method": attempt.method.as_str() }),
             )?;
         }
         if record.dropped > 0 {
@@ -547,12 +516,11 @@ impl RecoveredVault {
     /// keyring cannot be used (so no passphrase slot can be tied to it). Refused when the keyring
     /// works: then the DSL must set a new passphrase.
     pub fn open_without_keyring(mut self) -> Result<Session> {
-        let probe = self.session.config.device_store.get(&Uuid::nil());
-        if probe.is_ok() {
-            return Err(Error::InvalidInput {
-                field: "New passphrase",
-                message: "this computer's keyring works, so please choose a new passphrase".into(),
-            });
+        if self.session.config.device_store.probe().is_ok() {
+            return Err(Error::field(
+                Field::Passphrase,
+                "this computer's keyring works, so please choose a new passphrase",
+            ));
         }
         let actor = self.session.actor.clone();
         self.session.with_tx(|tx| {
@@ -571,7 +539,7 @@ impl RecoveredVault {
 
     /// The organisation's details (for the "set a new passphrase" screen).
     pub fn organisation(&self) -> Result<Organisation> {
-        self.session.organisation()
+        organisation::current(&self.session.conn)
     }
 }
 
@@ -663,59 +631,15 @@ impl Session {
         Ok(value)
     }
 
-    pub fn organisation(&self) -> Result<Organisation> {
-        current_organisation(&self.conn, &self.paths.db())
-    }
-
-    /// Records new organisation details or a new DSL (for example at a handover) as a new
-    /// version; the old ones stay. From now on entries are made in the new DSL's name, and the
-    /// next referral is signed with a new certificate in that name (see `referral::identity`).
-    pub fn change_organisation(
-        &mut self,
-        organisation: &str,
-        dsl_name: &str,
-    ) -> Result<Organisation> {
-        let organisation = check_name("Organisation name", organisation)?;
-        let dsl_name = check_name("DSL's name", dsl_name)?;
-        let old = self.organisation()?;
-        if old.name == organisation && old.dsl_name == dsl_name {
-            return Err(Error::InvalidInput {
-                field: "Organisation and DSL",
-                message: "these are the details already recorded; change one of them first".into(),
-            });
-        }
-        let actor = self.actor.clone();
-        let db_path = self.paths.db();
-        let now = Utc::now();
-        self.with_tx(|tx| {
-            tx.execute(
-                "INSERT INTO organisation_versions (version, name, dsl_name, changed_at, changed_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![old.version + 1, organisation, dsl_name, audit::timestamp(now), actor],
-            )
-            .map_err(|e| Error::sqlite(&db_path, e))?;
-            audit::append(
-                tx,
-                now,
-                &actor,
-                Action::OrganisationChanged,
-                "organisation",
-                &json!({
-                    "version": old.version + 1,
-                    "from": { "organisation": old.name, "dsl": old.dsl_name },
-                    "to": { "organisation": organisation, "dsl": dsl_name },
-                }),
-            )
-        })?;
-        self.actor = dsl_name.to_owned();
-        self.organisation()
+    /// From now on, changes are recorded in this name (after a handover).
+    pub(crate) fn set_actor(&mut self, name: String) {
+        self.actor = name;
     }
 
     /// Schema version, row counts per table, and the audit chain's state.
     pub fn status(&self) -> Result<VaultStatus> {
         let db_path = self.paths.db();
-        let sql = |e| Error::sqlite(&db_path, e);
-        let schema_version = db::schema_version(&self.conn).map_err(sql)?;
+        let schema_version = db::schema_version(&self.conn)?;
         let tables = Session::table_counts(&self.conn, &db_path)?;
         Ok(VaultStatus {
             schema_version,
@@ -724,198 +648,9 @@ impl Session {
         })
     }
 
-    /// Minutes of inactivity before the desktop app locks.
-    pub fn idle_lock_minutes(&self) -> Result<u32> {
-        self.setting(&IDLE_LOCK)
-    }
-
-    /// Changes the idle lock time (a setting, audited with its old and new value).
-    pub fn set_idle_lock_minutes(&mut self, minutes: u32) -> Result<()> {
-        self.set_setting(&IDLE_LOCK, minutes)
-    }
-
-    /// Days after the last verified backup before the DSL is reminded to make one.
-    pub fn backup_reminder_days(&self) -> Result<u32> {
-        self.setting(&BACKUP_REMINDER)
-    }
-
-    /// Changes the backup reminder (a setting, audited with its old and new value).
-    pub fn set_backup_reminder_days(&mut self, days: u32) -> Result<()> {
-        self.set_setting(&BACKUP_REMINDER, days)
-    }
-
-    fn setting(&self, setting: &NumberSetting) -> Result<u32> {
-        let stored: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM vault_meta WHERE key = ?1",
-                [setting.key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
-        Ok(stored
-            .and_then(|v| v.parse().ok())
-            .filter(|v| setting.range.contains(v))
-            .unwrap_or(setting.default))
-    }
-
-    fn set_setting(&mut self, setting: &NumberSetting, value: u32) -> Result<()> {
-        if !setting.range.contains(&value) {
-            return Err(Error::InvalidInput {
-                field: setting.field,
-                message: format!(
-                    "choose between {} and {} {}",
-                    setting.range.start(),
-                    setting.range.end(),
-                    setting.unit
-                ),
-            });
-        }
-        let old = self.setting(setting)?;
-        let actor = self.actor.clone();
-        let db_path = self.paths.db();
-        self.with_tx(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO vault_meta (key, value) VALUES (?1, ?2)",
-                [setting.key, &value.to_string()],
-            )
-            .map_err(|e| Error::sqlite(&db_path, e))?;
-            audit::append(
-                tx,
-                Utc::now(),
-                &actor,
-                Action::SettingChanged,
-                "settings",
-                &json!({ setting.key: { "from": old, "to": value } }),
-            )?;
-            Ok(())
-        })
-    }
-
     /// Verifies the audit chain.
     pub fn verify_audit(&self) -> Result<ChainState> {
         audit::verify(&self.conn)
-    }
-
-    /// Changes the passphrase: checks the current one, then re-wraps the data key. No database
-    /// page is re-encrypted; the recovery code is unchanged.
-    pub fn change_passphrase(
-        &mut self,
-        current: &Passphrase,
-        new: &Passphrase,
-        confirm: &Passphrase,
-    ) -> Result<()> {
-        let org = self.organisation()?;
-        passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])?;
-        let device_secret = self.check_current_passphrase(current)?;
-        let kdf = self.config.kdf_params()?;
-        let mut keys = self.keys.clone();
-        keys.rewrap_passphrase(
-            &self.data_key,
-            new,
-            keys.passphrase.device_secret_id,
-            &device_secret,
-            kdf,
-        )?;
-        self.commit_keys(keys, Action::PassphraseChanged, json!({ "kdf": kdf }))
-    }
-
-    /// Replaces the recovery code, once the current passphrase is checked: the old code no
-    /// longer opens this vault (backups made before still open with it, as they carry their
-    /// own key slots). `code` is a fresh [`RecoveryCode::generate`] the DSL has already written
-    /// down and checked.
-    pub fn replace_recovery_code(
-        &mut self,
-        current: &Passphrase,
-        code: &RecoveryCode,
-    ) -> Result<()> {
-        self.check_current_passphrase(current)?;
-        let kdf = self.config.kdf_params()?;
-        let mut keys = self.keys.clone();
-        keys.rewrap_recovery(&self.data_key, code, kdf)?;
-        self.commit_keys(keys, Action::RecoveryCodeReplaced, json!({ "kdf": kdf }))
-    }
-
-    /// Checks the passphrase the DSL typed against this vault; returns this computer's device
-    /// secret, needed to re-wrap the passphrase slot.
-    fn check_current_passphrase(&self, current: &Passphrase) -> Result<Key32> {
-        let device_secret = self
-            .config
-            .device_store
-            .get(&self.keys.passphrase.device_secret_id)
-            .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?
-            .ok_or(Error::NotThisComputer)?;
-        match self.keys.open_with_passphrase(current, &device_secret)? {
-            Some(k) if k == self.data_key => Ok(device_secret),
-            _ => Err(Error::WrongPassphrase),
-        }
-    }
-
-    /// After a recovery-code unlock: new passphrase, new device secret on this computer.
-    fn reset_passphrase_slot(&mut self, new: &Passphrase, confirm: &Passphrase) -> Result<()> {
-        let org = self.organisation()?;
-        passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])?;
-        let device_secret = Key32::random()?;
-        let device_secret_id = Uuid::new_v4();
-        // A new keyring entry under a new id: if saving the key file fails, the old slot and its
-        // entry still match each other and the recovery code still opens the vault.
-        self.config
-            .device_store
-            .put(&device_secret_id, &device_secret)
-            .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?;
-        let kdf = self.config.kdf_params()?;
-        let mut keys = self.keys.clone();
-        keys.rewrap_passphrase(&self.data_key, new, device_secret_id, &device_secret, kdf)?;
-        self.commit_keys(
-            keys,
-            Action::PassphraseResetAfterRecovery,
-            json!({ "kdf": kdf }),
-        )
-    }
-
-    /// Re-wraps the passphrase slot with stronger parameters if it is below today's floor.
-    fn strengthen_passphrase_slot(
-        &mut self,
-        passphrase: &Passphrase,
-        device_secret: &Key32,
-    ) -> Result<()> {
-        let old = self.keys.passphrase.kdf;
-        if !old.weaker_than(&self.config.kdf_floor()) {
-            return Ok(());
-        }
-        let kdf = self.config.kdf_params()?;
-        let mut keys = self.keys.clone();
-        keys.rewrap_passphrase(
-            &self.data_key,
-            passphrase,
-            keys.passphrase.device_secret_id,
-            device_secret,
-            kdf,
-        )?;
-        self.commit_keys(
-            keys,
-            Action::KeySlotStrengthened,
-            json!({ "from": old, "to": kdf }),
-        )
-    }
-
-    /// Saves a new key file, then audits it. The key file is written atomically first, so a
-    /// crash in between leaves a working vault with one audit entry missing, never a vault
-    /// whose trail describes a key file that does not exist.
-    fn commit_keys(
-        &mut self,
-        keys: KeySlotFile,
-        action: Action,
-        detail: serde_json::Value,
-    ) -> Result<()> {
-        keys.save(&self.paths.keys())?;
-        self.keys = keys;
-        let actor = self.actor.clone();
-        self.with_tx(|tx| {
-            audit::append(tx, Utc::now(), &actor, action, "vault", &detail)?;
-            Ok(())
-        })
     }
 
     /// Locks: records why, closes the database and zeroes the data key.
@@ -936,43 +671,4 @@ impl Session {
         drop(self);
         audited
     }
-}
-
-fn current_organisation(conn: &Connection, db_path: &Path) -> Result<Organisation> {
-    conn.query_row(
-        "SELECT name, dsl_name, version FROM organisation_versions ORDER BY version DESC LIMIT 1",
-        [],
-        |r| {
-            Ok(Organisation {
-                name: r.get(0)?,
-                dsl_name: r.get(1)?,
-                version: r.get(2)?,
-            })
-        },
-    )
-    .map_err(|e| Error::sqlite(db_path, e))
-}
-
-/// Trims a name and checks it is present, not too long, and free of control characters.
-fn check_name<'a>(field: &'static str, value: &'a str) -> Result<&'a str> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(Error::InvalidInput {
-            field,
-            message: "please fill this in".into(),
-        });
-    }
-    if v.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::InvalidInput {
-            field,
-            message: format!("use at most {MAX_NAME_CHARS} characters"),
-        });
-    }
-    if v.chars().any(char::is_control) {
-        return Err(Error::InvalidInput {
-            field,
-            message: "remove the line breaks or control characters".into(),
-        });
-    }
-    Ok(v)
 }

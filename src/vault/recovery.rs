@@ -72,6 +72,21 @@ impl RecoveryCode {
             .collect()
     }
 
+    /// Whether `typed` is group `index` (0 to 7) of this code, read as [`RecoveryCode::parse`]
+    /// reads a code: the check that the DSL wrote the code down before it is used.
+    pub fn group_matches(&self, index: usize, typed: &str) -> bool {
+        let typed: String = typed
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\t'))
+            .map(|c| match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            })
+            .collect();
+        self.groups().get(index).is_some_and(|g| *g == typed)
+    }
+
     /// The code grouped with dashes (`7KQ2-M9XD-…`), for showing once at set-up.
     pub fn display_grouped(&self) -> String {
         self.groups().join("-")
@@ -103,6 +118,17 @@ mod tests {
         assert_eq!(RecoveryCode::parse(&shown).unwrap(), c);
         assert_eq!(RecoveryCode::parse(&shown.to_lowercase()).unwrap(), c);
         assert_ne!(RecoveryCode::generate().unwrap(), c);
+    }
+
+    #[test]
+    fn a_group_typed_back_matches_as_the_code_itself_would() {
+        let code = RecoveryCode::parse("7KQ2-M9XD-0000-1111-2222-3333-4444-5555").unwrap();
+        assert!(code.group_matches(0, "7kq2"));
+        assert!(code.group_matches(2, "oOoO"));
+        assert!(code.group_matches(3, "I l 1-1"));
+        assert!(!code.group_matches(1, "M9XE"));
+        assert!(!code.group_matches(1, "M9X"));
+        assert!(!code.group_matches(8, "7KQ2"));
     }
 
     #[test]

@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use casebook::secret::Passphrase;
 use casebook::vault::{
-    KdfParams, KdfSetting, LockReason, MemoryStore, NewVault, RecoveryCode, Session, Throttle,
-    Vault, VaultConfig,
+    LockReason, MemoryStore, NewVault, RecoveryCode, Session, Vault, VaultConfig,
 };
 
 pub const PASSPHRASE: &str = "lantern orbit mossy kettle";
@@ -17,11 +16,7 @@ pub const DSL: &str = "Siobhán Nguyễn";
 
 /// A vault config on a memory keyring (one "computer"), with cheap KDF and no delays.
 pub fn config(store: Arc<MemoryStore>) -> VaultConfig {
-    VaultConfig {
-        device_store: store,
-        kdf: KdfSetting::Fixed(KdfParams::INSECURE_FOR_TESTS),
-        throttle: Throttle::NONE,
-    }
+    VaultConfig::for_tests(store)
 }
 
 pub struct Fixture {

@@ -18,6 +18,9 @@ from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.remote_connection import RemoteConnection
 
+# Shared helpers live in helpers.py; let pytest explain their failed asserts as it does the tests'.
+pytest.register_assert_rewrite("helpers")
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "target" / "debug" / "casebook-desktop"
 SCREENSHOTS = ROOT / "docs" / "screenshots"

@@ -7,8 +7,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from test_first_run import click_button, heading, type_into, wait
-from test_incidents import ORG, PASSPHRASE, unlock
+from helpers import ORG, PASSPHRASE, click_button, heading, type_into, unlock, wait
 
 
 def step_title(driver, text):

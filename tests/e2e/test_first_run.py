@@ -5,44 +5,12 @@ import re
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+
+from helpers import choose_new_passphrase, click_button, heading, type_into, wait
 
 ORG = "Kestrel Vale Academy 9q2"
 DSL = "Łukasz Nguyễn"
 PASSPHRASE = "lantern orbit mossy kettle"
-
-
-def wait(driver, seconds=20):
-    return WebDriverWait(driver, seconds)
-
-
-def type_into(driver, element_id, text):
-    el = wait(driver).until(EC.element_to_be_clickable((By.ID, element_id)))
-    el.clear()
-    el.send_keys(text)
-    return el
-
-
-def click_button(driver, label):
-    xpath = f"//button[normalize-space(.)='{label}' or starts-with(normalize-space(.), '{label}')]"
-    wait(driver).until(EC.element_to_be_clickable((By.XPATH, xpath))).click()
-
-
-def heading(driver, text):
-    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
-
-
-def choose_new_passphrase(driver, passphrase, org):
-    """On the "Choose a new passphrase" screen (after a recovery code or a restore): types it
-    twice, waits for it to be accepted, saves, and waits for the vault of `org` to open."""
-    heading(driver, "Choose a new passphrase")
-    type_into(driver, "new-passphrase", passphrase)
-    type_into(driver, "confirm-passphrase", passphrase)
-    wait(driver).until(
-        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
-    )
-    click_button(driver, "Save the new passphrase")
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), org))
 
 
 def set_up(driver, screenshot=None):

@@ -10,16 +10,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from test_first_run import click_button, heading, type_into, wait
-
-PASSPHRASE = "lantern orbit mossy kettle"
-ORG = "Harbourside Community College (demo)"
-
-
-def unlock(driver):
-    heading(driver, "Casebook is locked")
-    type_into(driver, "unlock-secret", PASSPHRASE + Keys.ENTER)
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), ORG))
+from helpers import ORG, PASSPHRASE, click_button, heading, type_into, unlock, wait
 
 
 def test_incident_log(app, cli, screenshot):
@@ -122,3 +113,40 @@ def test_incident_log(app, cli, screenshot):
                     for form in (secret.encode("utf-8"), secret.encode("utf-16-le")):
                         assert form not in data, f"{secret!r} found in {path}"
     assert scanned > 0, "the webview wrote nothing at all: the scan looked in the wrong place"
+
+
+def test_every_invalid_field_is_shown_beside_its_field(app, cli):
+    """One save with three invalid fields shows all three at once, each beside its own field: in
+    the element the input's aria-describedby names, with the input marked aria-invalid."""
+    driver = app
+    cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    driver.refresh()
+    unlock(driver)
+
+    click_button(driver, "New incident")
+    heading(driver, "New incident")
+    # A category and the reported time (now, by default) are given; "Reported by" and "What
+    # happened" are left empty, and the child's words carry an encoded image.
+    Select(wait(driver).until(EC.element_to_be_clickable((By.ID, "category")))).select_by_visible_text("Cyberbullying")
+    type_into(
+        driver,
+        "childs-words",
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+    )
+    click_button(driver, "Save incident")
+
+    fields = {"reported-by": "Reported by", "summary": "Summary", "childs-words": "The child's own words"}
+    wait(driver).until(
+        lambda d: all(d.find_element(By.ID, f).get_attribute("aria-invalid") == "true" for f in fields)
+    )
+    summary = driver.find_element(By.CSS_SELECTOR, "[data-testid=save-errors]")
+    for field, label in fields.items():
+        element = driver.find_element(By.ID, field)
+        assert element.get_attribute("aria-invalid") == "true", field
+        described = [driver.find_element(By.ID, i) for i in (element.get_attribute("aria-describedby") or "").split()]
+        errors = [e for e in described if "field-error" in (e.get_attribute("class") or "").split()]
+        assert len(errors) == 1, f"{field}: described by {[e.get_attribute('id') for e in described]}"
+        error = errors[0]
+        assert error.is_displayed(), field
+        assert error.text.startswith(f"{label}:"), f"{field}: {error.text!r}"
+        assert error.text in summary.text, f"{field}: {error.text!r} not in the summary {summary.text!r}"

@@ -11,8 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from test_first_run import click_button, wait
-from test_referral import demo_vault, open_first_incident, preview_referral
+from helpers import click_button, demo_vault, open_first_incident, preview_referral, wait
 
 VIEWER = """#!/bin/sh
 # Stand-in for the PDF viewer: note the file's path and permissions, keep a copy to check.

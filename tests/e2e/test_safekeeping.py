@@ -10,9 +10,17 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from test_first_run import choose_new_passphrase, click_button, heading, type_into, wait
-from test_incidents import ORG, PASSPHRASE
-from test_referral import answer_file_dialog, demo_vault
+from helpers import (
+    ORG,
+    PASSPHRASE,
+    answer_file_dialog,
+    choose_new_passphrase,
+    click_button,
+    demo_vault,
+    heading,
+    type_into,
+    wait,
+)
 
 
 def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):

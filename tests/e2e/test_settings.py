@@ -8,9 +8,18 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from test_first_run import click_button, heading, type_into, wait
-from test_incidents import ORG, PASSPHRASE
-from test_referral import demo_vault, open_first_incident, preview_referral, sign_and_save
+from helpers import (
+    ORG,
+    PASSPHRASE,
+    click_button,
+    demo_vault,
+    heading,
+    open_first_incident,
+    preview_referral,
+    sign_and_save,
+    type_into,
+    wait,
+)
 
 NEW_DSL = "Mr Tomasz Kowalczyk"
 NEW_PASSPHRASE = "harbour violet quietly seventeen"

@@ -100,7 +100,7 @@ pub async fn finish_checklist(state: State<'_, AppState>, run_id: u32) -> Comman
 #[specta::specta]
 pub async fn organisation_contacts(state: State<'_, AppState>) -> CommandResult<Vec<Contact>> {
     state.with_session(|s| {
-        let dsl = s.organisation()?.dsl_name;
+        let dsl = casebook::organisation::current(s.conn())?.dsl_name;
         Ok(contacts::current(s.conn(), &dsl)?)
     })
 }
@@ -130,7 +130,7 @@ pub async fn save_blank_checklist(
             what: format!("The checklist \"{template_id}\""),
         })?;
     let pdf = state.with_session(|s| {
-        let org = s.organisation()?;
+        let org = casebook::organisation::current(s.conn())?;
         let contacts = contacts::current(s.conn(), &org.dsl_name)?;
         Ok(paper::blank(
             &entry.template,

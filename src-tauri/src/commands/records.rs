@@ -1,14 +1,18 @@
 //! The incident log: people, incidents, chronology, evidence, search and drafts. Each command
 //! runs one core call on the open session.
 
-use casebook::records::chronology::{self, Entry, EntryInput, PersonChronologyItem};
+use casebook::checklists::contacts::ContactKey;
+use casebook::records::chronology::{self, Entry, EntryInput, EntryKind, PersonChronologyItem};
 use casebook::records::drafts;
-use casebook::records::evidence::{self, CustodyEvent, CustodyInput, EvidenceInput, EvidenceNote};
+use casebook::records::evidence::{
+    self, CustodyEvent, CustodyInput, CustodyKind, EvidenceInput, EvidenceNote,
+};
 use casebook::records::incidents::{
     self, Category, FourC, Incident, IncidentInput, PersonLink, Risk, Role, Status,
 };
-use casebook::records::people::{self, Person, PersonInput};
+use casebook::records::people::{self, Person, PersonInput, PersonKind};
 use casebook::records::search::{self, IncidentFilter, IncidentRow};
+use casebook::referral::Recipient;
 use serde::Serialize;
 use tauri::State;
 
@@ -22,7 +26,7 @@ pub struct Choice<T> {
     pub label: String,
 }
 
-/// The fixed lists the forms offer.
+/// Every fixed list the screens show, with its labels: the UI never re-types one.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Vocabulary {
     pub categories: Vec<Choice<Category>>,
@@ -30,6 +34,11 @@ pub struct Vocabulary {
     pub risks: Vec<Choice<Risk>>,
     pub statuses: Vec<Choice<Status>>,
     pub roles: Vec<Choice<Role>>,
+    pub person_kinds: Vec<Choice<PersonKind>>,
+    pub entry_kinds: Vec<Choice<EntryKind>>,
+    pub custody_kinds: Vec<Choice<CustodyKind>>,
+    pub contact_keys: Vec<Choice<ContactKey>>,
+    pub recipients: Vec<Choice<Recipient>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -50,6 +59,11 @@ pub async fn vocabulary() -> CommandResult<Vocabulary> {
         risks: choices(Risk::ALL, Risk::label),
         statuses: choices(Status::ALL, Status::label),
         roles: choices(Role::ALL, Role::label),
+        person_kinds: choices(PersonKind::ALL, PersonKind::label),
+        entry_kinds: choices(EntryKind::ALL, EntryKind::label),
+        custody_kinds: choices(CustodyKind::ALL, CustodyKind::label),
+        contact_keys: choices(ContactKey::ALL, ContactKey::label),
+        recipients: choices(Recipient::ALL, Recipient::choice_label),
     })
 }
 
@@ -149,6 +163,17 @@ pub async fn add_chronology_entry(
     })
 }
 
+/// Records a 999 call made from a checklist's immediate-risk panel (the core writes the entry).
+#[tauri::command]
+#[specta::specta]
+pub async fn record_emergency_call(
+    state: State<'_, AppState>,
+    reference: String,
+    note: String,
+) -> CommandResult<Entry> {
+    state.with_session(|s| Ok(chronology::record_emergency_call(s, &reference, &note)?))
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn add_evidence_note(
@@ -246,4 +271,58 @@ pub async fn load_draft(state: State<'_, AppState>, form: String) -> CommandResu
 #[specta::specta]
 pub async fn discard_draft(state: State<'_, AppState>, form: String) -> CommandResult<()> {
     state.with_session(|s| Ok(drafts::discard(s, &form)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use casebook::records::incidents::{Category, IncidentInput, Risk, Status};
+
+    use crate::state::testing::open_state;
+
+    /// What `create_incident` runs, with a form that has three bad fields: the UI receives all
+    /// three at once, each under its stable key, with the sentence to show beside it.
+    #[test]
+    fn a_form_with_three_bad_fields_gets_three_field_errors_by_key() {
+        let (state, _tmp) = open_state();
+        let input = IncidentInput {
+            occurred_at: None,
+            reported_at: chrono::Utc::now(),
+            reported_by: "   ".into(),
+            category: Category::Cyberbullying,
+            four_cs: vec![],
+            summary: String::new(),
+            childs_words: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==".into(),
+            risk: Risk::Medium,
+            status: Status::Open,
+            outcome: String::new(),
+            retention_until: None,
+        };
+        let error = state
+            .with_session(|s| Ok(casebook::records::incidents::create(s, &input, &[])?))
+            .unwrap_err();
+        let sent = serde_json::to_value(&error).unwrap();
+        assert_eq!(sent["code"], "image_refused", "{sent}");
+        let fields = sent["fields"].as_array().unwrap();
+        let keys: Vec<&str> = fields.iter().filter_map(|f| f["field"].as_str()).collect();
+        assert_eq!(keys, ["reported_by", "summary", "childs_words"], "{sent}");
+        for f in fields {
+            let beside = f["message"].as_str().unwrap();
+            assert!(sent["message"].as_str().unwrap().contains(beside), "{sent}");
+        }
+        assert!(fields[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Reported by: "));
+        assert_eq!(fields[2]["image"], true);
+        // Nothing was saved.
+        let listed = state
+            .with_session(|s| {
+                Ok(casebook::records::search::incidents(
+                    s.conn(),
+                    &Default::default(),
+                )?)
+            })
+            .unwrap();
+        assert!(listed.is_empty());
+    }
 }

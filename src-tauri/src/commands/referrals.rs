@@ -2,11 +2,10 @@
 //! chooses or printed through a private temporary file, and checking a PDF handed back.
 
 use casebook::referral::{self, summary::Summary, Delivery, Recipient, Verification};
-use casebook::ErrorCode;
 use tauri::State;
 
 use crate::error::{CommandError, CommandResult};
-use crate::state::AppState;
+use crate::state::{AppState, Slot};
 
 /// What the referral will say, for the preview. Nothing is recorded.
 #[tauri::command]
@@ -29,7 +28,7 @@ pub async fn save_referral(
     reference: String,
     recipient: Recipient,
 ) -> CommandResult<Option<String>> {
-    let suggested = format!("{reference} referral to {}.pdf", recipient.file_label());
+    let suggested = referral::file_name(&reference, recipient);
     let Some(path) =
         crate::files::choose_save_path(&window, "Save PDF", &suggested, "PDF document", "pdf")
             .await
@@ -56,47 +55,25 @@ pub async fn print_referral(
     crate::files::check_can_print()?;
     let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
     crate::files::print_pdf(&issued.file_name, &issued.pdf)
-        .map_err(|e| not_delivered(&state, &reference, &issued, Delivery::Print, e))
+        .map_err(|e| not_delivered(&state, &reference, &issued, Delivery::Print, e))?;
+    Ok(())
 }
 
-/// The issue is already recorded when saving or printing fails: say so, and put the failure in
-/// the chronology too, so the record never suggests a copy that does not exist.
+/// The issue is already recorded when saving or printing fails: the core says so, and notes
+/// in the chronology that no copy was made.
 fn not_delivered(
     state: &AppState,
     reference: &str,
     issued: &referral::Issued,
     delivery: Delivery,
-    e: impl Into<CommandError>,
+    failure: casebook::Error,
 ) -> CommandError {
-    let e = e.into();
-    let mut problem = match e.code {
-        // Its usual message says "nothing was saved", which is not so: the issue was recorded.
-        ErrorCode::DiskFull => "The disk there is full.".to_owned(),
-        _ => e.message.trim().to_owned(),
+    let mut slot = state.slot();
+    let session = match &mut *slot {
+        Slot::Open(session) => Some(&mut **session),
+        _ => None,
     };
-    if !problem.ends_with('.') {
-        problem.push('.');
-    }
-    let noted = state.with_session(|s| {
-        Ok(referral::record_not_delivered(
-            s, reference, issued, delivery, &problem,
-        )?)
-    });
-    let failed = match delivery {
-        Delivery::Save => "the PDF could not be saved",
-        Delivery::Print => "the PDF could not be opened for printing",
-    };
-    CommandError {
-        code: e.code,
-        message: format!(
-            "The referral was signed and recorded as issued, but {failed}. {problem} {}Try again; each PDF made is recorded.",
-            if noted.is_ok() {
-                "The chronology now says that no copy was made. "
-            } else {
-                ""
-            }
-        ),
-    }
+    referral::not_delivered(session, reference, issued, delivery, failure).into()
 }
 
 /// Asks for a PDF and checks its signature and whether this vault issued it. `None` when
@@ -117,15 +94,7 @@ pub async fn verify_referral_file(
         return Ok(None);
     };
     let path = handle.path().to_path_buf();
-    let meta = std::fs::metadata(&path)?;
-    if meta.len() > 100 * 1024 * 1024 {
-        return Err(casebook::Error::InvalidInput {
-            field: "PDF",
-            message: "this file is larger than 100 MB; it is not a Casebook referral".into(),
-        }
-        .into());
-    }
-    let bytes = std::fs::read(&path)?;
+    let bytes = referral::read_pdf(&path)?;
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());

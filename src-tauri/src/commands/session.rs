@@ -23,14 +23,16 @@ pub struct Home {
 }
 
 fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> CommandResult<Home> {
-    let org = session.organisation()?;
+    let org = casebook::organisation::current(session.conn())?;
     Ok(Home {
         organisation: org.name,
         dsl_name: org.dsl_name,
-        idle_lock_minutes: session.idle_lock_minutes()?,
-        backup_reminder_days: session.backup_reminder_days()?,
-        backup_reminder: session
-            .backup_reminder(session.backup_reminder_days()?, chrono::Utc::now())?,
+        idle_lock_minutes: casebook::settings::idle_lock_minutes(session.conn())?,
+        backup_reminder_days: casebook::settings::backup_reminder_days(session.conn())?,
+        backup_reminder: session.backup_reminder(
+            casebook::settings::backup_reminder_days(session.conn())?,
+            chrono::Utc::now(),
+        )?,
         notice,
     })
 }
@@ -159,7 +161,7 @@ pub async fn set_idle_lock_minutes(
     minutes: u32,
 ) -> CommandResult<Home> {
     state.with_session(|s| {
-        s.set_idle_lock_minutes(minutes)?;
+        casebook::settings::set_idle_lock_minutes(s, minutes)?;
         crate::apply_idle_limit(&state, s);
         home_of(s, None)
     })
@@ -173,7 +175,7 @@ pub async fn set_backup_reminder_days(
     days: u32,
 ) -> CommandResult<Home> {
     state.with_session(|s| {
-        s.set_backup_reminder_days(days)?;
+        casebook::settings::set_backup_reminder_days(s, days)?;
         home_of(s, None)
     })
 }
@@ -187,7 +189,7 @@ pub async fn change_organisation(
     dsl_name: String,
 ) -> CommandResult<Home> {
     state.with_session(|s| {
-        s.change_organisation(&organisation, &dsl_name)?;
+        casebook::settings::change_organisation(s, &organisation, &dsl_name)?;
         home_of(s, None)
     })
 }
@@ -215,6 +217,27 @@ pub async fn fresh_recovery_code(
             groups: RecoveryCode::generate()?.groups(),
         })
     })
+}
+
+/// One group of a recovery code as the DSL typed it back: `index` is 0 to 7.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+pub struct GroupAnswer {
+    pub index: u8,
+    pub typed: String,
+}
+
+/// Whether the groups typed back match the code shown (the check that it was written down).
+#[tauri::command]
+#[specta::specta]
+pub async fn recovery_groups_match(
+    code: Passphrase,
+    answers: Vec<GroupAnswer>,
+) -> CommandResult<bool> {
+    let code = RecoveryCode::parse(code.expose())?;
+    Ok(!answers.is_empty()
+        && answers
+            .iter()
+            .all(|a| code.group_matches(usize::from(a.index), &a.typed)))
 }
 
 /// Puts the checked new recovery code in place of the old one, after the passphrase is checked.

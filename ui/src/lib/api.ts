@@ -1,18 +1,35 @@
 // The one door to the Rust side. Commands are generated into bindings.ts; this file turns
-// their `Result` into a value or a thrown AppError carrying the core's code and message.
-import { commands, events, type CommandError, type ErrorCode } from "./bindings";
+// their `Result` into a value or a thrown AppError carrying the core's code, message, the
+// invalid fields (by their stable keys) and, after too many unlock attempts, the wait.
+import { commands, events, type CommandError, type ErrorCode, type FieldError } from "./bindings";
 
 export { commands, events };
 
 export class AppError extends Error {
   readonly code: ErrorCode;
+  /** Every invalid field of the form, each with the sentence to show beside it. */
+  readonly fields: FieldError[];
+  /** Seconds before another unlock may be tried (`too_many_attempts`). */
+  readonly waitSeconds: number | null;
   constructor(e: CommandError) {
     super(e.message);
     this.code = e.code;
+    this.fields = e.fields ?? [];
+    this.waitSeconds = e.wait_seconds ?? null;
   }
 }
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
+
+// Whoever shows the unlock screen (App.svelte) hears of a command refused because the vault is
+// locked, for the case where the "vault-locked" event came too late or not at all.
+let lockedListener: ((message: string) => void) | null = null;
+export function onVaultLocked(listener: (message: string) => void): () => void {
+  lockedListener = listener;
+  return () => {
+    if (lockedListener === listener) lockedListener = null;
+  };
+}
 
 /** Awaits a command; returns its data or throws an AppError. */
 export async function call<T>(pending: Promise<Res<T>>): Promise<T> {
@@ -24,9 +41,14 @@ export async function call<T>(pending: Promise<Res<T>>): Promise<T> {
     throw new AppError({
       code: "internal",
       message: `Casebook could not reach its core (${String(e)}). Please restart it.`,
+      fields: [],
+      wait_seconds: null,
     });
   }
-  if (result.status === "error") throw new AppError(result.error);
+  if (result.status === "error") {
+    if (result.error.code === "locked") lockedListener?.(result.error.message);
+    throw new AppError(result.error);
+  }
   return result.data;
 }
 

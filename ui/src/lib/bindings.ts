@@ -7,85 +7,89 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	appState: () => typedError<AppView, CommandError>(__TAURI_INVOKE("app_state")),
+	appState: () => typedError<AppView, CommandError_Serialize>(__TAURI_INVOKE("app_state")),
 	/**  Strength feedback while the DSL types a new passphrase. */
-	assessPassphrase: (passphrase: Passphrase, organisation: string, dslName: string) => typedError<Strength_Serialize, CommandError>(__TAURI_INVOKE("assess_passphrase", { passphrase, organisation, dslName })),
-	createVault: (organisation: string, dslName: string, passphrase: Passphrase, confirm: Passphrase) => typedError<RecoveryCodeView, CommandError>(__TAURI_INVOKE("create_vault", { organisation, dslName, passphrase, confirm })),
-	unlock: (passphrase: Passphrase) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("unlock", { passphrase })),
-	unlockWithRecovery: (code: Passphrase) => typedError<RecoveredView_Serialize, CommandError>(__TAURI_INVOKE("unlock_with_recovery", { code })),
-	setNewPassphrase: (passphrase: Passphrase, confirm: Passphrase) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("set_new_passphrase", { passphrase, confirm })),
+	assessPassphrase: (passphrase: Passphrase, organisation: string, dslName: string) => typedError<Strength_Serialize, CommandError_Serialize>(__TAURI_INVOKE("assess_passphrase", { passphrase, organisation, dslName })),
+	createVault: (organisation: string, dslName: string, passphrase: Passphrase, confirm: Passphrase) => typedError<RecoveryCodeView, CommandError_Serialize>(__TAURI_INVOKE("create_vault", { organisation, dslName, passphrase, confirm })),
+	unlock: (passphrase: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock", { passphrase })),
+	unlockWithRecovery: (code: Passphrase) => typedError<RecoveredView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock_with_recovery", { code })),
+	setNewPassphrase: (passphrase: Passphrase, confirm: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_new_passphrase", { passphrase, confirm })),
 	/**
 	 *  Only when this computer's keyring cannot be used: open for this session without a new
 	 *  passphrase (the core refuses this when the keyring works).
 	 */
-	openWithoutKeyring: () => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("open_without_keyring")),
-	home: () => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("home")),
+	openWithoutKeyring: () => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("open_without_keyring")),
+	home: () => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("home")),
 	/**  "Lock now": closes the vault and wipes the key. The UI then shows the unlock screen. */
-	lock: () => typedError<null, CommandError>(__TAURI_INVOKE("lock")),
+	lock: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("lock")),
 	/**
 	 *  The UI reports keyboard and pointer activity (at most every few seconds) to hold off the
 	 *  idle lock. Nothing about what was typed is sent.
 	 */
-	recordActivity: () => typedError<null, CommandError>(__TAURI_INVOKE("record_activity")),
-	setIdleLockMinutes: (minutes: number) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("set_idle_lock_minutes", { minutes })),
+	recordActivity: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("record_activity")),
+	setIdleLockMinutes: (minutes: number) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_idle_lock_minutes", { minutes })),
 	/**  Changes how many days after the last verified backup the reminder shows. */
-	setBackupReminderDays: (days: number) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("set_backup_reminder_days", { days })),
+	setBackupReminderDays: (days: number) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_backup_reminder_days", { days })),
 	/**  Records new organisation details or a new DSL (a handover), as a new version. */
-	changeOrganisation: (organisation: string, dslName: string) => typedError<Home_Serialize, CommandError>(__TAURI_INVOKE("change_organisation", { organisation, dslName })),
+	changeOrganisation: (organisation: string, dslName: string) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_organisation", { organisation, dslName })),
 	/**  Changes the passphrase after checking the current one. The recovery code stays the same. */
-	changePassphrase: (current: Passphrase, passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError>(__TAURI_INVOKE("change_passphrase", { current, passphrase, confirm })),
+	changePassphrase: (current: Passphrase, passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("change_passphrase", { current, passphrase, confirm })),
 	/**  A fresh recovery code to show and check; nothing changes until [`replace_recovery_code`]. */
-	freshRecoveryCode: () => typedError<RecoveryCodeView, CommandError>(__TAURI_INVOKE("fresh_recovery_code")),
+	freshRecoveryCode: () => typedError<RecoveryCodeView, CommandError_Serialize>(__TAURI_INVOKE("fresh_recovery_code")),
 	/**  Puts the checked new recovery code in place of the old one, after the passphrase is checked. */
-	replaceRecoveryCode: (current: Passphrase, code: Passphrase) => typedError<null, CommandError>(__TAURI_INVOKE("replace_recovery_code", { current, code })),
-	vocabulary: () => typedError<Vocabulary, CommandError>(__TAURI_INVOKE("vocabulary")),
-	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentRow[], CommandError>(__TAURI_INVOKE("list_incidents", { filter })),
-	incidentPage: (reference: string) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("incident_page", { reference })),
-	createIncident: (input: IncidentInput_Deserialize, people: PersonLink[]) => typedError<Incident_Serialize, CommandError>(__TAURI_INVOKE("create_incident", { input, people })),
-	amendIncident: (reference: string, input: IncidentInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("amend_incident", { reference, input })),
-	linkPerson: (reference: string, link: PersonLink) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("link_person", { reference, link })),
-	addChronologyEntry: (reference: string, input: EntryInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("add_chronology_entry", { reference, input })),
-	addEvidenceNote: (reference: string, input: EvidenceInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError>(__TAURI_INVOKE("add_evidence_note", { reference, input })),
-	recordCustodyEvent: (noteId: number, input: CustodyInput_Deserialize) => typedError<CustodyEvent, CommandError>(__TAURI_INVOKE("record_custody_event", { noteId, input })),
-	listPeople: () => typedError<Person_Serialize[], CommandError>(__TAURI_INVOKE("list_people")),
-	createPerson: (input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError>(__TAURI_INVOKE("create_person", { input })),
-	personPage: (personId: number) => typedError<PersonPage_Serialize, CommandError>(__TAURI_INVOKE("person_page", { personId })),
-	amendPerson: (personId: number, input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError>(__TAURI_INVOKE("amend_person", { personId, input })),
-	saveDraft: (form: string, body: string) => typedError<null, CommandError>(__TAURI_INVOKE("save_draft", { form, body })),
-	loadDraft: (form: string) => typedError<string | null, CommandError>(__TAURI_INVOKE("load_draft", { form })),
-	discardDraft: (form: string) => typedError<null, CommandError>(__TAURI_INVOKE("discard_draft", { form })),
-	checklistTemplates: () => typedError<TemplateList_Serialize, CommandError>(__TAURI_INVOKE("checklist_templates")),
-	incidentChecklists: (reference: string) => typedError<RunSummary_Serialize[], CommandError>(__TAURI_INVOKE("incident_checklists", { reference })),
-	startChecklist: (reference: string, templateId: string) => typedError<RunState_Serialize, CommandError>(__TAURI_INVOKE("start_checklist", { reference, templateId })),
-	checklistRun: (runId: number) => typedError<RunState_Serialize, CommandError>(__TAURI_INVOKE("checklist_run", { runId })),
-	answerChecklistStep: (runId: number, stepId: string, answer: Answer_Deserialize, note: string) => typedError<RunState_Serialize, CommandError>(__TAURI_INVOKE("answer_checklist_step", { runId, stepId, answer, note })),
-	finishChecklist: (runId: number) => typedError<RunState_Serialize, CommandError>(__TAURI_INVOKE("finish_checklist", { runId })),
-	organisationContacts: () => typedError<Contact[], CommandError>(__TAURI_INVOKE("organisation_contacts")),
-	saveContacts: (changes: Contact[]) => typedError<Contact[], CommandError>(__TAURI_INVOKE("save_contacts", { changes })),
+	replaceRecoveryCode: (current: Passphrase, code: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("replace_recovery_code", { current, code })),
+	/**  Whether the groups typed back match the code shown (the check that it was written down). */
+	recoveryGroupsMatch: (code: Passphrase, answers: GroupAnswer[]) => typedError<boolean, CommandError_Serialize>(__TAURI_INVOKE("recovery_groups_match", { code, answers })),
+	vocabulary: () => typedError<Vocabulary, CommandError_Serialize>(__TAURI_INVOKE("vocabulary")),
+	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentRow[], CommandError_Serialize>(__TAURI_INVOKE("list_incidents", { filter })),
+	incidentPage: (reference: string) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("incident_page", { reference })),
+	createIncident: (input: IncidentInput_Deserialize, people: PersonLink[]) => typedError<Incident_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_incident", { input, people })),
+	amendIncident: (reference: string, input: IncidentInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("amend_incident", { reference, input })),
+	linkPerson: (reference: string, link: PersonLink) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("link_person", { reference, link })),
+	addChronologyEntry: (reference: string, input: EntryInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_chronology_entry", { reference, input })),
+	/**  Records a 999 call made from a checklist's immediate-risk panel (the core writes the entry). */
+	recordEmergencyCall: (reference: string, note: string) => typedError<Entry_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_emergency_call", { reference, note })),
+	addEvidenceNote: (reference: string, input: EvidenceInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_evidence_note", { reference, input })),
+	recordCustodyEvent: (noteId: number, input: CustodyInput_Deserialize) => typedError<CustodyEvent, CommandError_Serialize>(__TAURI_INVOKE("record_custody_event", { noteId, input })),
+	listPeople: () => typedError<Person_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_people")),
+	createPerson: (input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_person", { input })),
+	personPage: (personId: number) => typedError<PersonPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("person_page", { personId })),
+	amendPerson: (personId: number, input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError_Serialize>(__TAURI_INVOKE("amend_person", { personId, input })),
+	saveDraft: (form: string, body: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { form, body })),
+	loadDraft: (form: string) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("load_draft", { form })),
+	discardDraft: (form: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("discard_draft", { form })),
+	checklistTemplates: () => typedError<TemplateList_Serialize, CommandError_Serialize>(__TAURI_INVOKE("checklist_templates")),
+	incidentChecklists: (reference: string) => typedError<RunSummary_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("incident_checklists", { reference })),
+	startChecklist: (reference: string, templateId: string) => typedError<RunState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("start_checklist", { reference, templateId })),
+	checklistRun: (runId: number) => typedError<RunState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("checklist_run", { runId })),
+	answerChecklistStep: (runId: number, stepId: string, answer: Answer_Deserialize, note: string) => typedError<RunState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("answer_checklist_step", { runId, stepId, answer, note })),
+	finishChecklist: (runId: number) => typedError<RunState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("finish_checklist", { runId })),
+	organisationContacts: () => typedError<Contact[], CommandError_Serialize>(__TAURI_INVOKE("organisation_contacts")),
+	saveContacts: (changes: Contact[]) => typedError<Contact[], CommandError_Serialize>(__TAURI_INVOKE("save_contacts", { changes })),
 	/**
 	 *  Renders a blank checklist and asks where to save it. Returns the file name written, or
 	 *  `None` when the DSL cancelled the dialog.
 	 */
-	saveBlankChecklist: (templateId: string) => typedError<string | null, CommandError>(__TAURI_INVOKE("save_blank_checklist", { templateId })),
+	saveBlankChecklist: (templateId: string) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_blank_checklist", { templateId })),
 	/**  What the referral will say, for the preview. Nothing is recorded. */
-	referralPreview: (reference: string, recipient: Recipient) => typedError<Summary, CommandError>(__TAURI_INVOKE("referral_preview", { reference, recipient })),
+	referralPreview: (reference: string, recipient: Recipient) => typedError<Summary, CommandError_Serialize>(__TAURI_INVOKE("referral_preview", { reference, recipient })),
 	/**
 	 *  Asks where to save, then signs, records and writes the referral. `None` when cancelled
 	 *  (then nothing is recorded).
 	 */
-	saveReferral: (reference: string, recipient: Recipient) => typedError<string | null, CommandError>(__TAURI_INVOKE("save_referral", { reference, recipient })),
+	saveReferral: (reference: string, recipient: Recipient) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_referral", { reference, recipient })),
 	/**
 	 *  Signs and records the referral, then opens it in the system's viewer to print, through a
 	 *  private temporary file that is removed afterwards.
 	 */
-	printReferral: (reference: string, recipient: Recipient) => typedError<null, CommandError>(__TAURI_INVOKE("print_referral", { reference, recipient })),
+	printReferral: (reference: string, recipient: Recipient) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("print_referral", { reference, recipient })),
 	/**
 	 *  Asks for a PDF and checks its signature and whether this vault issued it. `None` when
 	 *  cancelled.
 	 */
-	verifyReferralFile: () => typedError<[string, Verification_Serialize] | null, CommandError>(__TAURI_INVOKE("verify_referral_file")),
+	verifyReferralFile: () => typedError<[string, Verification_Serialize] | null, CommandError_Serialize>(__TAURI_INVOKE("verify_referral_file")),
 	/**  Asks where to save, writes the backup, reopens and checks it. `None` when cancelled. */
-	backupNow: () => typedError<BackupReport | null, CommandError>(__TAURI_INVOKE("backup_now")),
+	backupNow: () => typedError<BackupReport | null, CommandError_Serialize>(__TAURI_INVOKE("backup_now")),
 	/**
 	 *  Asks for a backup file and restores it into this computer's vault folder with the
 	 *  recovery code, or with the passphrase when `with_passphrase` (only where this computer's
@@ -93,14 +97,14 @@ export const commands = {
 	 *  already here (it is kept aside). Then, as after a recovery-code unlock, the DSL sets a new
 	 *  passphrase.
 	 */
-	restoreBackup: (secret: Passphrase, withPassphrase: boolean, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError>(__TAURI_INVOKE("restore_backup", { secret, withPassphrase, replace })),
+	restoreBackup: (secret: Passphrase, withPassphrase: boolean, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("restore_backup", { secret, withPassphrase, replace })),
 	/**  Incidents past their retention date. */
-	retentionDue: () => typedError<DueRecord[], CommandError>(__TAURI_INVOKE("retention_due")),
+	retentionDue: () => typedError<DueRecord[], CommandError_Serialize>(__TAURI_INVOKE("retention_due")),
 	/**
 	 *  Deletes reviewed incidents past their retention date, with the reason, and the people
 	 *  recorded only in them.
 	 */
-	deleteDueRecords: (references: string[], reason: string) => typedError<Deletion, CommandError>(__TAURI_INVOKE("delete_due_records", { references, reason })),
+	deleteDueRecords: (references: string[], reason: string) => typedError<Deletion, CommandError_Serialize>(__TAURI_INVOKE("delete_due_records", { references, reason })),
 };
 
 /** Events */
@@ -180,9 +184,24 @@ export type Citation = {
 	section: string,
 };
 
-export type CommandError = {
+export type CommandError = CommandError_Serialize | CommandError_Deserialize;
+
+export type CommandError_Deserialize = {
 	code: ErrorCode,
 	message: string,
+	/**  Each invalid field of a form, all at once (empty for other errors). */
+	fields: FieldError[],
+	/**  Seconds before another unlock may be tried (`too_many_attempts` only). */
+	wait_seconds?: number | null,
+};
+
+export type CommandError_Serialize = {
+	code: ErrorCode,
+	message: string,
+	/**  Each invalid field of a form, all at once (empty for other errors). */
+	fields: FieldError[],
+	/**  Seconds before another unlock may be tried (`too_many_attempts` only). */
+	wait_seconds: number | null,
 };
 
 /**  When a branch is taken. */
@@ -358,8 +377,60 @@ export type Entry_Serialize = {
 	changed_by: string,
 };
 
-/**  Stable, machine-readable error codes for fronts (UI, CLI, tests). */
-export type ErrorCode = "wrong_passphrase" | "wrong_recovery_code" | "malformed_recovery_code" | "not_this_computer" | "keyring_unavailable" | "too_many_attempts" | "weak_passphrase" | "passphrases_differ" | "invalid_input" | "image_refused" | "not_found" | "vault_exists" | "no_vault" | "newer_schema" | "damaged_key_file" | "damaged_database" | "damaged_backup" | "disk_full" | "io" | "storage" | "internal";
+/**
+ *  Stable, machine-readable error codes for fronts (UI, CLI, tests). Each says what happened
+ *  and whether trying the same thing again can help.
+ */
+export type ErrorCode = 
+/**  The passphrase did not open the vault. Retry: yes, with the right passphrase. */
+"wrong_passphrase" | 
+/**  The recovery code did not open the vault. Retry: yes, after checking the printed code. */
+"wrong_recovery_code" | 
+/**  What was typed is not shaped like a recovery code. Retry: yes, after correcting it. */
+"malformed_recovery_code" | 
+/**  This computer's keyring lacks the vault's device secret. Retry: no; use the recovery code. */
+"not_this_computer" | 
+/**  The OS keyring did not answer. Retry: after the keyring is unlocked; else the recovery code. */
+"keyring_unavailable" | 
+/**  Too many failed unlocks. Retry: yes, after `wait_seconds`. */
+"too_many_attempts" | 
+/**  The new passphrase is too easy to guess. Retry: yes, with a stronger one. */
+"weak_passphrase" | 
+/**  The passphrase and its confirmation differ. Retry: yes, typing both alike. */
+"passphrases_differ" | 
+/**  One or more fields are invalid (listed with their keys). Retry: yes, after correcting them. */
+"invalid_input" | 
+/**  A field holds or carries an image; nothing was saved. Retry: yes, without the image. */
+"image_refused" | 
+/**  The record asked for does not exist. Retry: no (check the reference). */
+"not_found" | 
+/**  Set-up found a vault already there. Retry: no; unlock it instead. */
+"vault_exists" | 
+/**  No vault in that folder. Retry: no; set one up or choose another folder. */
+"no_vault" | 
+/**  The vault is locked, so the action needs an unlock first. Retry: yes, after unlocking. */
+"locked" | 
+/**  The vault was written by a newer Casebook. Retry: no; install the newer version. */
+"newer_schema" | 
+/**  The key-slot file is damaged. Retry: no; restore from a backup. */
+"damaged_key_file" | 
+/**  The database file is damaged or not a vault. Retry: no; restore from a backup. */
+"damaged_database" | 
+/**  A backup file is damaged or not a backup. Retry: no; use another copy. */
+"damaged_backup" | 
+/**  The disk is full; nothing was saved. Retry: yes, after freeing space. */
+"disk_full" | 
+/**  A file could not be read or written. Retry: perhaps (a removed disk, a permission). */
+"io" | 
+/**  SQLite failed for another reason; nothing was changed. Retry: perhaps, once. */
+"storage" | 
+/**
+ *  Not possible on this computer (e.g. printing without a private runtime folder).
+ *  Retry: no; do what the message suggests instead.
+ */
+"unavailable" | 
+/**  A fault inside Casebook (a bug). Retry: unlikely to help; report it. */
+"internal";
 
 /**  What the DSL enters for an evidence note. */
 export type EvidenceInput = EvidenceInput_Serialize | EvidenceInput_Deserialize;
@@ -406,8 +477,29 @@ export type EvidenceNote = {
 	custody: CustodyEvent[],
 };
 
+/**
+ *  The field of a form that a [`FieldError`] is about: a stable key shared with the UI
+ *  through the bindings (the name of the input struct's field where there is one), never an
+ *  English label. `label()` is how the field is named in messages.
+ */
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft";
+
+/**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
+export type FieldError = {
+	field: Field,
+	message: string,
+	/**  The field was refused because it holds or carries an image (nothing was saved). */
+	image: boolean,
+};
+
 /**  The 4 Cs of online risk (KCSIE). */
 export type FourC = "content" | "contact" | "conduct" | "commerce";
+
+/**  One group of a recovery code as the DSL typed it back: `index` is 0 to 7. */
+export type GroupAnswer = {
+	index: number,
+	typed: string,
+};
 
 /**  The home screen: the organisation and the DSL, nothing from any record. */
 export type Home = Home_Serialize | Home_Deserialize;
@@ -832,6 +924,8 @@ export type StepAnswer_Deserialize = {
 	step_id: string,
 	version: number,
 	answer: Answer_Deserialize,
+	/**  How the answer reads to people ([`Answer::describe`]), as the chronology and paper have it. */
+	described: string,
 	note: string,
 	answered_at: string,
 	answered_by: string,
@@ -842,6 +936,8 @@ export type StepAnswer_Serialize = {
 	step_id: string,
 	version: number,
 	answer: Answer_Serialize,
+	/**  How the answer reads to people ([`Answer::describe`]), as the chronology and paper have it. */
+	described: string,
 	note: string,
 	answered_at: string,
 	answered_by: string,
@@ -1049,13 +1145,18 @@ export type Verification_Serialize = {
 	signed_by_this_vault: boolean,
 };
 
-/**  The fixed lists the forms offer. */
+/**  Every fixed list the screens show, with its labels: the UI never re-types one. */
 export type Vocabulary = {
 	categories: Choice<Category>[],
 	four_cs: Choice<FourC>[],
 	risks: Choice<Risk>[],
 	statuses: Choice<Status>[],
 	roles: Choice<Role>[],
+	person_kinds: Choice<PersonKind>[],
+	entry_kinds: Choice<EntryKind>[],
+	custody_kinds: Choice<CustodyKind>[],
+	contact_keys: Choice<ContactKey>[],
+	recipients: Choice<Recipient>[],
 };
 
 /* Tauri Specta runtime */

@@ -29,12 +29,6 @@ export function toUtc(local: string): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
-/** Splits the core's "Field: message" into the field (for placing it) and the whole text. */
-export function fieldOf(message: string): string | null {
-  const i = message.indexOf(": ");
-  return i > 0 && i < 40 ? message.slice(0, i) : null;
-}
-
 /** A stored UTC time as a <input type="datetime-local"> value in local time. */
 export function toLocal(iso: string | null | undefined): string {
   if (!iso) return "";

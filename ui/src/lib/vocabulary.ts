@@ -1,4 +1,5 @@
-// The fixed lists (categories, 4 Cs, risks, statuses, roles) with their labels, from the core.
+// Every fixed list (categories, 4 Cs, risks, statuses, roles, kinds of person, entry and custody
+// event, contacts, referral recipients) with its labels, from the core. No screen types its own.
 import { call, commands } from "./api";
 import type { Vocabulary } from "./bindings";
 

@@ -1,4 +1,5 @@
-//! Small file helpers for the sidecar files: atomic replace and private permissions.
+//! Small file helpers: atomic replace, owner-only files and folders, synced writes. Used by
+//! the vault for its sidecar files and by the command line for the files it writes.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;

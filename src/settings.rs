@@ -1,0 +1,155 @@
+//! The DSL's settings: the organisation's details (a handover), the idle lock, the backup
+//! reminder, and those to come. Plain functions over a session, like the record modules: reads
+//! take a connection, changes take the session and audit the old and new value in the same
+//! transaction.
+
+use std::ops::RangeInclusive;
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::json;
+
+use crate::audit::{self, Action};
+use crate::error::{Field, Form};
+use crate::organisation::{self, Organisation};
+use crate::vault::{backup, Session};
+use crate::{Error, Result};
+
+/// Minutes of inactivity before the desktop app locks itself, unless the DSL chose otherwise.
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 5;
+/// The range the DSL may choose from: long enough to read, short enough for an open office.
+pub const IDLE_LOCK_MINUTES_RANGE: RangeInclusive<u32> = 1..=60;
+/// Days after the last verified backup before the DSL is reminded: 1 to 90.
+pub const BACKUP_REMINDER_DAYS_RANGE: RangeInclusive<u32> = 1..=90;
+
+/// A whole-number setting kept in `vault_meta`, changed only through [`set_number`], which
+/// checks the range and audits the change.
+struct NumberSetting {
+    key: &'static str,
+    field: Field,
+    unit: &'static str,
+    range: RangeInclusive<u32>,
+    default: u32,
+}
+
+const IDLE_LOCK: NumberSetting = NumberSetting {
+    key: "idle_lock_minutes",
+    field: Field::IdleLockMinutes,
+    unit: "minutes",
+    range: IDLE_LOCK_MINUTES_RANGE,
+    default: DEFAULT_IDLE_LOCK_MINUTES,
+};
+
+const BACKUP_REMINDER: NumberSetting = NumberSetting {
+    key: "backup_reminder_days",
+    field: Field::BackupReminderDays,
+    unit: "days",
+    range: BACKUP_REMINDER_DAYS_RANGE,
+    default: backup::DEFAULT_REMINDER_DAYS,
+};
+
+/// Minutes of inactivity before the desktop app locks.
+pub fn idle_lock_minutes(conn: &Connection) -> Result<u32> {
+    number(conn, &IDLE_LOCK)
+}
+
+/// Changes the idle lock time.
+pub fn set_idle_lock_minutes(session: &mut Session, minutes: u32) -> Result<()> {
+    set_number(session, &IDLE_LOCK, minutes)
+}
+
+/// Days after the last verified backup before the DSL is reminded to make one.
+pub fn backup_reminder_days(conn: &Connection) -> Result<u32> {
+    number(conn, &BACKUP_REMINDER)
+}
+
+/// Changes the backup reminder.
+pub fn set_backup_reminder_days(session: &mut Session, days: u32) -> Result<()> {
+    set_number(session, &BACKUP_REMINDER, days)
+}
+
+/// Records new organisation details or a new DSL (for example at a handover) as a new
+/// version; the old ones stay. From now on entries are made in the new DSL's name, and the
+/// next referral is signed with a new certificate in that name (see `referral::identity`).
+pub fn change_organisation(
+    session: &mut Session,
+    name: &str,
+    dsl_name: &str,
+) -> Result<Organisation> {
+    let mut form = Form::default();
+    let name = form.check(organisation::check_name(Field::Organisation, name).map(str::to_owned));
+    let dsl_name =
+        form.check(organisation::check_name(Field::DslName, dsl_name).map(str::to_owned));
+    form.finish()?;
+    let old = organisation::current(session.conn())?;
+    if old.name == name && old.dsl_name == dsl_name {
+        return Err(Error::field(
+            Field::DslName,
+            "these are the details already recorded; change the organisation or the DSL first",
+        ));
+    }
+    let actor = session.actor().to_owned();
+    let now = Utc::now();
+    session.with_tx(|tx| {
+        organisation::insert_version(tx, old.version + 1, &name, &dsl_name, now, &actor)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::OrganisationChanged,
+            "organisation",
+            &json!({
+                "version": old.version + 1,
+                "from": { "organisation": old.name, "dsl": old.dsl_name },
+                "to": { "organisation": name, "dsl": dsl_name },
+            }),
+        )
+    })?;
+    session.set_actor(dsl_name);
+    organisation::current(session.conn())
+}
+
+fn number(conn: &Connection, setting: &NumberSetting) -> Result<u32> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM vault_meta WHERE key = ?1",
+            [setting.key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(stored
+        .and_then(|v| v.parse().ok())
+        .filter(|v| setting.range.contains(v))
+        .unwrap_or(setting.default))
+}
+
+fn set_number(session: &mut Session, setting: &NumberSetting, value: u32) -> Result<()> {
+    if !setting.range.contains(&value) {
+        return Err(Error::field(
+            setting.field,
+            &format!(
+                "choose between {} and {} {}",
+                setting.range.start(),
+                setting.range.end(),
+                setting.unit
+            ),
+        ));
+    }
+    let old = number(session.conn(), setting)?;
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        tx.execute(
+            "INSERT OR REPLACE INTO vault_meta (key, value) VALUES (?1, ?2)",
+            [setting.key, &value.to_string()],
+        )?;
+        audit::append(
+            tx,
+            Utc::now(),
+            &actor,
+            Action::SettingChanged,
+            "settings",
+            &json!({ setting.key: { "from": old, "to": value } }),
+        )?;
+        Ok(())
+    })
+}
