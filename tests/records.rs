@@ -9,9 +9,7 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 
 use casebook::records::chronology::{self, EntryInput, EntryKind};
 use casebook::records::evidence::{self, CustodyInput, CustodyKind, EvidenceInput};
-use casebook::records::incidents::{
-    self, Category, FourC, IncidentInput, PersonLink, Risk, Role, Status,
-};
+use casebook::records::incidents::{self, Category, IncidentInput, PersonLink, Role, Status};
 use casebook::records::people::{self, PersonInput, PersonKind};
 use casebook::records::search::{self, IncidentFilter};
 use casebook::vault::{LockReason, Session};
@@ -27,22 +25,6 @@ fn child(name: &str, dob: (i32, u32, u32)) -> PersonInput {
         send: false,
         looked_after: false,
         cp_plan: false,
-    }
-}
-
-fn incident(summary: &str) -> IncidentInput {
-    IncidentInput {
-        occurred_at: Some(Utc::now() - Duration::hours(3)),
-        reported_at: Utc::now() - Duration::hours(1),
-        reported_by: "Mr Okafor (form tutor)".into(),
-        category: Category::SharingNudes,
-        four_cs: vec![FourC::Conduct, FourC::Contact],
-        summary: summary.into(),
-        childs_words: String::new(),
-        risk: Risk::High,
-        status: Status::Open,
-        outcome: String::new(),
-        retention_until: None,
     }
 }
 
@@ -89,13 +71,13 @@ fn incidents_get_references_that_are_never_reused() {
     let f = new_vault();
     let mut s = f.unlock();
     let year = Utc::now().year();
-    let a = incidents::create(&mut s, &incident("First"), &[]).unwrap();
-    let b = incidents::create(&mut s, &incident("Second"), &[]).unwrap();
+    let a = incidents::create(&mut s, &incident_input("First"), &[]).unwrap();
+    let b = incidents::create(&mut s, &incident_input("Second"), &[]).unwrap();
     assert_eq!(a.reference, format!("CB-{year}-0001"));
     assert_eq!(b.reference, format!("CB-{year}-0002"));
     // A refused create does not use up a number.
-    assert!(incidents::create(&mut s, &incident("   "), &[]).is_err());
-    let c = incidents::create(&mut s, &incident("Third"), &[]).unwrap();
+    assert!(incidents::create(&mut s, &incident_input("   "), &[]).is_err());
+    let c = incidents::create(&mut s, &incident_input("Third"), &[]).unwrap();
     assert_eq!(c.reference, format!("CB-{year}-0003"));
     // References cannot be edited in the database either.
     assert!(s
@@ -111,14 +93,14 @@ fn an_edit_keeps_the_old_version_and_both_are_audited() {
     let zoe = people::create(&mut s, &child("Zoë", (2011, 2, 3))).unwrap();
     let first = incidents::create(
         &mut s,
-        &incident("Image shared in a group chat"),
+        &incident_input("Image shared in a group chat"),
         &[PersonLink {
             person_id: zoe.id,
             role: Role::Victim,
         }],
     )
     .unwrap();
-    let mut changed = incident("Image shared in a group chat of 30 pupils");
+    let mut changed = incident_input("Image shared in a group chat of 30 pupils");
     changed.status = Status::Referred;
     let second = incidents::amend(&mut s, &first.reference, &changed).unwrap();
     assert_eq!(second.version, 2);
@@ -157,7 +139,7 @@ fn retention_defaults_to_the_youngest_child_plus_25_years() {
     let younger = people::create(&mut s, &child("Younger", (2012, 6, 30))).unwrap();
     let i = incidents::create(
         &mut s,
-        &incident("Two children"),
+        &incident_input("Two children"),
         &[
             PersonLink {
                 person_id: older.id,
@@ -182,7 +164,7 @@ fn retention_defaults_to_the_youngest_child_plus_25_years() {
 fn decisions_need_reasons_and_closing_needs_an_outcome() {
     let f = new_vault();
     let mut s = f.unlock();
-    let i = incidents::create(&mut s, &incident("Report"), &[]).unwrap();
+    let i = incidents::create(&mut s, &incident_input("Report"), &[]).unwrap();
     let before = counts(&s);
     let err = chronology::add(
         &mut s,
@@ -198,7 +180,7 @@ fn decisions_need_reasons_and_closing_needs_an_outcome() {
     assert!(err
         .to_string()
         .starts_with("Reason: record the reason for this decision"));
-    let mut closing = incident("Report");
+    let mut closing = incident_input("Report");
     closing.status = Status::Closed;
     assert!(incidents::amend(&mut s, &i.reference, &closing)
         .unwrap_err()
@@ -231,7 +213,7 @@ fn decisions_need_reasons_and_closing_needs_an_outcome() {
 fn evidence_and_its_chain_of_custody() {
     let f = new_vault();
     let mut s = f.unlock();
-    let i = incidents::create(&mut s, &incident("Phone with images"), &[]).unwrap();
+    let i = incidents::create(&mut s, &incident_input("Phone with images"), &[]).unwrap();
     let n = evidence::add(
         &mut s,
         &i.reference,
@@ -298,7 +280,7 @@ fn a_childs_words_never_reach_the_disk_in_clear_and_search_finds_them() {
     let f = new_vault();
     let mut s = f.unlock();
     let phrase = "wobbly periwinkle lighthouse";
-    let mut input = incident("Reported at break time");
+    let mut input = incident_input("Reported at break time");
     input.childs_words = format!("He said if I didn't send more he would post the {phrase} one");
     let i = incidents::create(&mut s, &input, &[]).unwrap();
     chronology::add(
@@ -346,7 +328,7 @@ fn filters_and_a_childs_chronology_across_incidents() {
     let mut s = f.unlock();
     let zoe = people::create(&mut s, &child("Zoë", (2011, 2, 3))).unwrap();
     let sam = people::create(&mut s, &child("Sam", (2011, 5, 3))).unwrap();
-    let mut a_in = incident("Older incident");
+    let mut a_in = incident_input("Older incident");
     a_in.reported_at = Utc::now() - Duration::days(40);
     a_in.occurred_at = None;
     let a = incidents::create(
@@ -358,7 +340,7 @@ fn filters_and_a_childs_chronology_across_incidents() {
         }],
     )
     .unwrap();
-    let mut b_in = incident("Newer incident");
+    let mut b_in = incident_input("Newer incident");
     b_in.category = Category::Cyberbullying;
     let b = incidents::create(
         &mut s,
@@ -467,7 +449,7 @@ fn every_image_smuggling_attempt_is_refused_and_nothing_is_written() {
     let f = new_vault();
     let mut s = f.unlock();
     let zoe = people::create(&mut s, &child("Zoë", (2011, 2, 3))).unwrap();
-    let i = incidents::create(&mut s, &incident("Report"), &[]).unwrap();
+    let i = incidents::create(&mut s, &incident_input("Report"), &[]).unwrap();
     let n = evidence::add(
         &mut s,
         &i.reference,
@@ -513,14 +495,14 @@ fn every_image_smuggling_attempt_is_refused_and_nothing_is_written() {
             )
             .map(drop),
         );
-        refused(incidents::create(&mut s, &incident(p), &[]).map(drop));
+        refused(incidents::create(&mut s, &incident_input(p), &[]).map(drop));
         refused(
             incidents::amend(
                 &mut s,
                 &i.reference,
                 &IncidentInput {
                     childs_words: p.clone(),
-                    ..incident("Report")
+                    ..incident_input("Report")
                 },
             )
             .map(drop),
@@ -531,7 +513,7 @@ fn every_image_smuggling_attempt_is_refused_and_nothing_is_written() {
                 &i.reference,
                 &IncidentInput {
                     reported_by: p.clone(),
-                    ..incident("Report")
+                    ..incident_input("Report")
                 },
             )
             .map(drop),
@@ -667,7 +649,12 @@ fn drafts_survive_a_lock_and_refuse_images() {
 fn an_amendment_replaces_what_search_finds() {
     let f = new_vault();
     let mut s = f.unlock();
-    let i = incidents::create(&mut s, &incident("Mentioned a periwinkle bicycle"), &[]).unwrap();
+    let i = incidents::create(
+        &mut s,
+        &incident_input("Mentioned a periwinkle bicycle"),
+        &[],
+    )
+    .unwrap();
     let e = chronology::add(&mut s, &i.reference, &note("Called about the saffron kite")).unwrap();
     let hits = |s: &Session, text: &str| {
         search::incidents(
@@ -684,7 +671,7 @@ fn an_amendment_replaces_what_search_finds() {
     incidents::amend(
         &mut s,
         &i.reference,
-        &incident("Mentioned a marigold bicycle"),
+        &incident_input("Mentioned a marigold bicycle"),
     )
     .unwrap();
     chronology::amend(&mut s, e.id, &note("Called about the cobalt kite")).unwrap();

@@ -8,32 +8,10 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use chrono::{Duration, NaiveDate, Utc};
-
-use casebook::records::chronology::{self, EntryInput, EntryKind};
-use casebook::records::evidence::{self, CustodyInput, CustodyKind, EvidenceInput};
-use casebook::records::incidents::{
-    self, Category, FourC, IncidentInput, PersonLink, Risk, Role, Status,
-};
-use casebook::records::people::{self, PersonInput, PersonKind};
+use casebook::records::chronology;
 use casebook::referral::{self, Recipient};
-use casebook::vault::Session;
+use common::referrals::{incident, tool, LONG_NOTE_WORDS};
 use common::*;
-
-fn tool(name: &str, args: &[&str], file: &Path) -> String {
-    let out = Command::new(name)
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("{name} (poppler-utils / qpdf, installed by scripts/install-deps): {e}")
-        });
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// The bytes the signature covers and the CMS blob, cut out by the /ByteRange.
 fn signed_ranges_and_cms(pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -75,146 +53,6 @@ fn pdftotext(file: &Path) -> String {
     words(&String::from_utf8_lossy(&out.stdout))
 }
 
-const LONG_NOTE_WORDS: usize = 60;
-
-/// An incident with a child, a staff member, decisions, contacts, evidence and custody.
-fn incident(s: &mut Session, long: bool) -> String {
-    let child = people::create(
-        s,
-        &PersonInput {
-            kind: PersonKind::Child,
-            full_name: "Nguyễn Thị Ánh".into(),
-            date_of_birth: NaiveDate::from_ymd_opt(2011, 3, 14),
-            class_year: "Year 10".into(),
-            send: true,
-            looked_after: false,
-            cp_plan: true,
-        },
-    )
-    .unwrap();
-    let other = people::create(
-        s,
-        &PersonInput {
-            kind: PersonKind::Child,
-            full_name: "Łukasz Wiśniewski".into(),
-            date_of_birth: NaiveDate::from_ymd_opt(2010, 9, 2),
-            class_year: "Year 11".into(),
-            send: false,
-            looked_after: false,
-            cp_plan: false,
-        },
-    )
-    .unwrap();
-    let staff = people::create(
-        s,
-        &PersonInput {
-            kind: PersonKind::Staff,
-            full_name: "Mr Ådne Solberg".into(),
-            date_of_birth: None,
-            class_year: String::new(),
-            send: false,
-            looked_after: false,
-            cp_plan: false,
-        },
-    )
-    .unwrap();
-    let reference = incidents::create(
-        s,
-        &IncidentInput {
-            occurred_at: Some(Utc::now() - Duration::days(1)),
-            reported_at: Utc::now() - Duration::hours(20),
-            reported_by: "Ms Zoë Adeyemi (form tutor)".into(),
-            category: Category::SharingNudes,
-            four_cs: vec![FourC::Contact, FourC::Conduct],
-            summary: "Ánh told her tutor that an adult on a gaming app asked her for a photo and threatened to post a fake one.".into(),
-            childs_words: "He said he would send it to everyone unless I paid him.".into(),
-            risk: Risk::High,
-            status: Status::Referred,
-            outcome: String::new(),
-            retention_until: None,
-        },
-        &[
-            PersonLink { person_id: child.id, role: Role::Victim },
-            PersonLink { person_id: other.id, role: Role::Witness },
-            PersonLink { person_id: staff.id, role: Role::Reporter },
-        ],
-    )
-    .unwrap()
-    .reference;
-    chronology::add(
-        s,
-        &reference,
-        &EntryInput {
-            kind: Some(EntryKind::Decision),
-            text: "Refer to the police and children's social care today".into(),
-            reason: "Sextortion by an adult: UKCIS says refer immediately.".into(),
-            ..EntryInput::default()
-        },
-    )
-    .unwrap();
-    chronology::add(
-        s,
-        &reference,
-        &EntryInput {
-            kind: Some(EntryKind::AgencyContact),
-            text: "Referral by phone".into(),
-            agency: "Children's social care front door".into(),
-            agency_person: "J. Patel".into(),
-            agency_outcome: "Strategy discussion at 3pm".into(),
-            agency_reference: "MASH-2026-118".into(),
-            ..EntryInput::default()
-        },
-    )
-    .unwrap();
-    if long {
-        for i in 0..140 {
-            let text = (0..LONG_NOTE_WORDS)
-                .map(|w| format!("w{i}x{w}"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            chronology::add(
-                s,
-                &reference,
-                &EntryInput {
-                    kind: Some(EntryKind::Decision),
-                    text: format!("Decision {i}"),
-                    reason: text,
-                    ..EntryInput::default()
-                },
-            )
-            .unwrap();
-        }
-    }
-    let note = evidence::add(
-        s,
-        &reference,
-        &EvidenceInput {
-            description: "Ánh's phone holds the messages; nothing was viewed.".into(),
-            device: "Black Android phone".into(),
-            device_location: "DSL office safe".into(),
-            held_by: "Siobhán Nguyễn (DSL)".into(),
-            urls: vec!["https://example.invalid/profile/xx".into()],
-        },
-    )
-    .unwrap();
-    evidence::record_custody(
-        s,
-        note.id,
-        &CustodyInput {
-            event: CustodyKind::Sealed,
-            at: Utc::now() - Duration::hours(19),
-            by_whom: "Siobhán Nguyễn".into(),
-            bag_number: "EVB-55501".into(),
-            location: "DSL office safe".into(),
-            recipient: String::new(),
-            collar_number: String::new(),
-            note: String::new(),
-        },
-    )
-    .unwrap();
-    reference
-}
-
 #[test]
 fn a_referral_is_signed_so_that_pdfsig_accepts_it_and_rejects_any_change() {
     let f = new_vault();
@@ -239,8 +77,7 @@ fn a_referral_is_signed_so_that_pdfsig_accepts_it_and_rejects_any_change() {
         "no image objects"
     );
     let v = referral::verify(&s, &issued.pdf).unwrap();
-    assert!(v.intact, "{v:?}");
-    assert!(v.signed_by_this_vault);
+    assert_eq!(v.verdict, referral::Verdict::IssuedHere, "{v:?}");
     assert_eq!(v.issued_here.as_ref().unwrap().reference, reference);
     assert!(v.signer.contains(DSL), "{}", v.signer);
 
@@ -325,7 +162,10 @@ fn a_referral_is_signed_so_that_pdfsig_accepts_it_and_rejects_any_change() {
         );
         match referral::verify(&s, &bad) {
             Ok(v) => {
-                assert!(!v.intact, "Casebook accepted a changed byte at {at}");
+                assert!(
+                    !v.contents_unchanged(),
+                    "Casebook accepted a changed byte at {at}"
+                );
                 assert!(v.issued_here.is_none());
             }
             Err(e) => assert_eq!(e.code(), casebook::ErrorCode::InvalidInput),
@@ -560,7 +400,7 @@ fn the_cli_makes_and_verifies_a_referral() {
     let said = String::from_utf8_lossy(&verified.stdout);
     assert!(verified.status.success(), "{said}");
     assert!(
-        said.contains("Signature: intact") && said.contains("Issued by this vault: yes"),
+        said.contains("The signature is intact and this exact file was issued by this vault"),
         "{said}"
     );
 
@@ -570,6 +410,11 @@ fn the_cli_makes_and_verifies_a_referral() {
     let verified = run(&["verify", "--no-vault", out.to_str().unwrap()], "");
     assert_eq!(verified.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&verified.stdout).contains("NOT intact"));
+    // A changed file is an answer, not a fault inside Casebook.
+    assert!(
+        !String::from_utf8_lossy(&verified.stderr).contains("unexpected"),
+        "{verified:?}"
+    );
     // An existing file is never overwritten.
     let again = run(
         &[
@@ -634,7 +479,7 @@ fn a_new_dsl_signs_with_a_certificate_in_their_own_name_and_older_pdfs_still_ver
     // Both PDFs are recognised as issued here, each with its own certificate.
     for issued in [&first, &second] {
         let v = referral::verify(&s, &issued.pdf).unwrap();
-        assert!(v.intact && v.signed_by_this_vault, "{v:?}");
+        assert_eq!(v.verdict, referral::Verdict::IssuedHere, "{v:?}");
         assert_eq!(v.cert_fingerprint, issued.cert_fingerprint);
     }
     let actions: Vec<(String, String, String)> = casebook::audit::recent(s.conn(), 6)

@@ -16,15 +16,13 @@ fn incident(summary: &str, keep_until: NaiveDate) -> IncidentInput {
     IncidentInput {
         occurred_at: None,
         reported_at: Utc::now() - Duration::days(3),
-        reported_by: "Tutor".into(),
         category: Category::OnlineHate,
         four_cs: vec![FourC::Content],
-        summary: summary.into(),
-        childs_words: String::new(),
         risk: Risk::Low,
         status: Status::Closed,
         outcome: "Resolved with a restorative meeting".into(),
         retention_until: Some(keep_until),
+        ..incident_input(summary)
     }
 }
 

@@ -457,53 +457,33 @@ fn referral(
     Ok(())
 }
 
-/// `verify`: who signed a PDF, whether this vault issued it, and whether the signature is
-/// intact (a "no" when it is not).
+/// `verify`: what a PDF's signature covers, who signed it as far as this vault can tell, and
+/// whether this vault issued it. A "no" unless its contents are unchanged since signing.
 fn verify(vault: &Vault, input: &mut Input, file: &Path, no_vault: bool) -> Result<Answer> {
     let bytes = casebook::referral::read_pdf(file)?;
-    let v = if no_vault || !vault.paths().keys().exists() {
-        let v = casebook::referral::verify_bytes(&bytes)?;
-        print_signer(&v.signer, &v.signed_at, &v.cert_fingerprint);
-        println!("Issued by this vault: not checked (no vault opened)");
-        (v.intact, v.problem)
+    let checked_here = !no_vault && vault.paths().keys().exists();
+    let v = if checked_here {
+        with_unlocked(vault, input, |s, _| casebook::referral::verify(s, &bytes))?
     } else {
-        let v = with_unlocked(vault, input, |s, _| casebook::referral::verify(s, &bytes))?;
-        print_signer(&v.signer, &v.signed_at, &v.cert_fingerprint);
-        match &v.issued_here {
-            Some(r) => println!(
-                "Issued by this vault: yes, {} for {} on {} by {}",
-                r.reference,
-                r.recipient.label(),
-                r.issued_at,
-                r.issued_by
-            ),
-            None if v.signed_by_this_vault => println!(
-                "Issued by this vault: no record of this exact file, though it is signed with this vault's certificate"
-            ),
-            None => println!("Issued by this vault: no"),
-        }
-        (v.intact, v.problem)
+        casebook::referral::verify_bytes(&bytes)?
     };
-    match v {
-        (true, _) => {
-            println!("Signature: intact");
-            Ok(Answer::Yes)
-        }
-        (false, problem) => {
-            println!("Signature: NOT intact");
-            println!(
-                "Why: {}",
-                problem.unwrap_or_else(|| "no reason was found".into())
-            );
-            Ok(Answer::No)
-        }
+    if !v.signer.is_empty() {
+        println!("Certificate in the name of: {}", v.signer);
+        println!("Signed at: {}", v.signed_at);
+        println!("Certificate SHA-256: {}", v.cert_fingerprint);
     }
-}
-
-fn print_signer(signer: &str, signed_at: &str, fingerprint: &str) {
-    println!("Signed by: {signer}");
-    println!("Signed at: {signed_at}");
-    println!("Certificate SHA-256: {fingerprint}");
+    if !checked_here {
+        println!("Issued by this vault: not checked (no vault opened)");
+    }
+    println!("{}", v.summary);
+    if let Some(problem) = &v.problem {
+        println!("Found: {problem}");
+    }
+    Ok(if v.contents_unchanged() {
+        Answer::Yes
+    } else {
+        Answer::No
+    })
 }
 
 /// `backup`: a verified, encrypted backup (over an older backup only with --replace).

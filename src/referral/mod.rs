@@ -7,6 +7,7 @@
 //!   (rendered, signed, recorded with its hash in the vault, the audit trail and the
 //!   chronology, in one transaction), and verifying a PDF someone hands back.
 
+pub mod layout;
 pub mod render;
 pub mod sign;
 pub mod summary;
@@ -312,26 +313,62 @@ pub struct IssueRecord {
     pub sha256: String,
 }
 
+/// What checking a PDF found, from the most to the least assurance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Intact, and this exact file is recorded as issued by this vault.
+    IssuedHere,
+    /// Intact and signed with this vault's certificate, but this exact file is not recorded.
+    SignedHere,
+    /// The contents are unchanged since someone signed them, but the certificate is not this
+    /// vault's: who signed cannot be confirmed (compare the fingerprint with the sender).
+    SignerUnknown,
+    /// The file was changed after it was signed.
+    Changed,
+    /// The file is not laid out as a Casebook referral, so what the signature covers cannot be
+    /// confirmed.
+    CannotConfirm,
+}
+
 /// What checking a PDF found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Verification {
-    /// The signature is intact: no signed byte changed since signing.
-    pub intact: bool,
-    /// Why not, in words, when it is not.
+    pub verdict: Verdict,
+    /// The verdict in one or two sentences for the DSL (screen and command line alike).
+    pub summary: String,
+    /// Why it is not intact, in words, when it is not.
     pub problem: Option<String>,
-    /// The certificate's subject (name, organisation).
+    /// The name and organisation the certificate claims (not confirmed unless the verdict
+    /// says so).
     pub signer: String,
+    /// SHA-256 of the certificate, to compare by phone with the sender.
     pub cert_fingerprint: String,
     pub signed_at: String,
     /// This exact file was issued by this vault (its SHA-256 is recorded here).
     pub issued_here: Option<IssueRecord>,
-    /// Signed with this vault's certificate (even if this exact file is not recorded).
-    pub signed_by_this_vault: bool,
 }
 
-/// Checks a PDF's signature without a vault.
-pub fn verify_bytes(bytes: &[u8]) -> Result<sign::Verified> {
+impl Verification {
+    /// Whether every signed byte is as it was signed (whoever signed).
+    pub fn contents_unchanged(&self) -> bool {
+        matches!(
+            self.verdict,
+            Verdict::IssuedHere | Verdict::SignedHere | Verdict::SignerUnknown
+        )
+    }
+}
+
+/// Checks a PDF's signature without a vault: at best "unchanged since signed, signer not
+/// confirmed".
+pub fn verify_bytes(bytes: &[u8]) -> Result<Verification> {
+    let v = check_signature(bytes)?;
+    Ok(verdict(v, None, false))
+}
+
+fn check_signature(bytes: &[u8]) -> Result<sign::Verified> {
     sign::verify_pdf(bytes).map_err(|e| match e {
         sign::SignError::Failed(m) => Error::field(Field::Pdf, &m),
     })
@@ -339,7 +376,7 @@ pub fn verify_bytes(bytes: &[u8]) -> Result<sign::Verified> {
 
 /// Checks a PDF's signature and whether this vault issued it.
 pub fn verify(session: &Session, bytes: &[u8]) -> Result<Verification> {
-    let v = verify_bytes(bytes)?;
+    let v = check_signature(bytes)?;
     let sha256 = hex::encode(Sha256::digest(bytes));
     let conn = session.conn();
     let issued_here = conn
@@ -349,37 +386,71 @@ pub fn verify(session: &Session, bytes: &[u8]) -> Result<Verification> {
              WHERE r.sha256 = ?1",
             [&sha256],
             |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
+                Ok(IssueRecord {
+                    reference: r.get(0)?,
+                    recipient: r.get(1)?,
+                    issued_at: r.get(2)?,
+                    issued_by: r.get(3)?,
+                    sha256: r.get(4)?,
+                })
             },
         )
-        .optional()?
-        .and_then(|(reference, recipient, issued_at, issued_by, sha256)| {
-            Some(IssueRecord {
-                reference,
-                recipient: Recipient::parse(&recipient)?,
-                issued_at,
-                issued_by,
-                sha256,
-            })
-        });
-    let signed_by_this_vault: bool = conn.query_row(
+        .optional()?;
+    let own_certificate: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM signing_identities WHERE fingerprint = ?1)",
         [&v.cert_fingerprint],
         |r| r.get(0),
     )?;
-    Ok(Verification {
-        intact: v.intact,
+    Ok(verdict(v, issued_here, own_certificate))
+}
+
+/// The verdict: what this vault knows is said only of a file whose signature is intact (a
+/// forged file may carry a copy of this vault's certificate).
+fn verdict(
+    v: sign::Verified,
+    issued_here: Option<IssueRecord>,
+    own_certificate: bool,
+) -> Verification {
+    let (verdict, summary) = match v.outcome {
+        sign::Outcome::Intact => match (&issued_here, own_certificate) {
+            (Some(r), _) => (
+                Verdict::IssuedHere,
+                format!(
+                    "The signature is intact and this exact file was issued by this vault: {} for {}, by {}.",
+                    r.reference,
+                    r.recipient.label(),
+                    r.issued_by
+                ),
+            ),
+            (None, true) => (
+                Verdict::SignedHere,
+                "The signature is intact and was made with this vault's certificate, but this exact file is not recorded here as issued.".to_owned(),
+            ),
+            (None, false) => (
+                Verdict::SignerUnknown,
+                format!(
+                    "The contents are unchanged since someone signed them, but Casebook cannot confirm who: the certificate is not this vault's, and anyone can make one in any name. Compare its fingerprint ({}) with the sender by phone.",
+                    v.cert_fingerprint
+                ),
+            ),
+        },
+        sign::Outcome::Changed => (
+            Verdict::Changed,
+            "The signature is NOT intact: the file was changed after it was signed. Do not rely on what it says.".to_owned(),
+        ),
+        sign::Outcome::CannotConfirm => (
+            Verdict::CannotConfirm,
+            "The signature cannot be confirmed: the file is not laid out as a signed Casebook referral, so Casebook cannot say what was signed. Do not rely on what it says.".to_owned(),
+        ),
+    };
+    let intact = v.outcome == sign::Outcome::Intact;
+    Verification {
+        verdict,
+        summary,
         problem: v.problem,
         signer: v.signer,
         cert_fingerprint: v.cert_fingerprint,
         signed_at: v.signed_at,
-        issued_here,
-        signed_by_this_vault,
-    })
+        issued_here: issued_here.filter(|_| intact),
+    }
 }

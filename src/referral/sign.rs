@@ -405,62 +405,57 @@ fn attribute(
     })
 }
 
+/// What checking a signature found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every signed byte is as it was signed, the signed bytes are the whole file except the
+    /// signature itself, and the signature verifies with the certificate it carries.
+    Intact,
+    /// The signature does not match the bytes: the file was changed after it was signed.
+    Changed,
+    /// The file is not laid out as a Casebook referral is, or its signature cannot be read, so
+    /// Casebook cannot say what the signature covers. Never reported as intact.
+    CannotConfirm,
+}
+
 /// What a signature check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
-    /// The digest matches, the CMS signature verifies with the embedded certificate, the
-    /// signing-certificate attribute names that certificate, and the signed ranges cover the
-    /// whole file except the signature itself.
-    pub intact: bool,
+    pub outcome: Outcome,
+    /// Why it is not intact, in words, when it is not.
     pub problem: Option<String>,
     pub signer: String,
     pub cert_fingerprint: String,
     pub signed_at: String,
 }
 
-/// Checks the (last) signature of a PDF.
+impl Verified {
+    pub fn intact(&self) -> bool {
+        self.outcome == Outcome::Intact
+    }
+}
+
+/// Checks the signature of a Casebook referral: first that the file has exactly the layout
+/// Casebook writes and which signature its form points to ([`super::layout`]), then that
+/// signature's digest, certificate and value.
 pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
-    let doc = lopdf::Document::load_mem(bytes).map_err(|e| fail("reading the PDF", e))?;
-    let sig = doc
-        .objects
-        .values()
-        .filter_map(|o| o.as_dict().ok())
-        .rfind(|d| d.get(b"Type").and_then(Object::as_name).ok() == Some(b"Sig".as_slice()))
-        .ok_or_else(|| SignError::Failed("this PDF has no digital signature".into()))?;
-    let range: Vec<i64> = sig
-        .get(b"ByteRange")
-        .and_then(Object::as_array)
-        .map_err(|_| SignError::Failed("the signature has no byte range".into()))?
-        .iter()
-        .filter_map(|o| o.as_i64().ok())
-        .collect();
-    let contents = sig
-        .get(b"Contents")
-        .and_then(Object::as_str)
-        .map_err(|_| SignError::Failed("the signature has no contents".into()))?;
-    let signed_at = sig
-        .get(b"M")
-        .and_then(Object::as_str)
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .unwrap_or_default();
     let mut v = Verified {
-        intact: false,
+        outcome: Outcome::CannotConfirm,
         problem: None,
         signer: String::new(),
         cert_fingerprint: String::new(),
-        signed_at,
+        signed_at: String::new(),
     };
-    let [a, b, c, d] = range.as_slice() else {
-        v.problem = Some("the byte range is malformed".into());
-        return Ok(v);
+    let layout = match super::layout::read(bytes) {
+        Ok(l) => l,
+        Err(super::layout::NotConfirmable(why)) => {
+            v.problem = Some(format!("Casebook cannot confirm this signature: {why}."));
+            return Ok(v);
+        }
     };
-    let (a, b, c, d) = (*a, *b, *c, *d);
-    let len = bytes.len() as i64;
-    if a != 0 || b < 0 || c < b || d < 0 || c + d != len {
-        v.problem = Some("the signature does not cover the whole file".into());
-        return Ok(v);
-    }
-    let (b, c) = (b as usize, c as usize);
+    v.signed_at = layout.signed_at.clone();
+    let contents = layout.contents.as_slice();
+    let (b, c) = (layout.gap_start, layout.gap_end);
     let mut hasher = Sha256::new();
     hasher.update(&bytes[..b]);
     hasher.update(&bytes[c..]);
@@ -507,6 +502,7 @@ pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
         .and_then(|a| a.values.iter().next())
         .and_then(|v| OctetString::from_der(&v.to_der().ok()?).ok());
     if md.as_ref().map(OctetString::as_bytes) != Some(digest.as_slice()) {
+        v.outcome = Outcome::Changed;
         v.problem = Some("the document was changed after it was signed".into());
         return Ok(v);
     }
@@ -539,10 +535,11 @@ pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
         return Ok(v);
     };
     if key.verify(&signed_attrs_der, &sig).is_err() {
+        v.outcome = Outcome::Changed;
         v.problem = Some("the signature does not match the document".into());
         return Ok(v);
     }
-    v.intact = true;
+    v.outcome = Outcome::Intact;
     Ok(v)
 }
 

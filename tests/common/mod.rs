@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod referrals;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +19,25 @@ pub const DSL: &str = "Siobhán Nguyễn";
 /// A vault config on a memory keyring (one "computer"), with cheap KDF and no delays.
 pub fn config(store: Arc<MemoryStore>) -> VaultConfig {
     VaultConfig::for_tests(store)
+}
+
+/// A plausible incident to build on: `IncidentInput { status: …, ..incident_input("…") }`.
+pub fn incident_input(summary: &str) -> casebook::records::incidents::IncidentInput {
+    use casebook::records::incidents::{Category, FourC, IncidentInput, Risk, Status};
+    use chrono::{Duration, Utc};
+    IncidentInput {
+        occurred_at: Some(Utc::now() - Duration::hours(3)),
+        reported_at: Utc::now() - Duration::hours(1),
+        reported_by: "Mr Okafor (form tutor)".into(),
+        category: Category::SharingNudes,
+        four_cs: vec![FourC::Conduct, FourC::Contact],
+        summary: summary.into(),
+        childs_words: String::new(),
+        risk: Risk::High,
+        status: Status::Open,
+        outcome: String::new(),
+        retention_until: None,
+    }
 }
 
 pub struct Fixture {

@@ -1,0 +1,171 @@
+//! Referral fixtures shared by the referral and signature tests: a realistic incident, and
+//! running the outside PDF tools.
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::{Duration, NaiveDate, Utc};
+
+use casebook::records::chronology::{self, EntryInput, EntryKind};
+use casebook::records::evidence::{self, CustodyInput, CustodyKind, EvidenceInput};
+use casebook::records::incidents::{
+    self, Category, FourC, IncidentInput, PersonLink, Risk, Role, Status,
+};
+use casebook::records::people::{self, PersonInput, PersonKind};
+use casebook::vault::Session;
+
+/// Runs an outside tool on a file; its standard output and error together.
+pub fn tool(name: &str, args: &[&str], file: &Path) -> String {
+    let out = Command::new(name)
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{name} (poppler-utils / qpdf, installed by scripts/install-deps): {e}")
+        });
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub const LONG_NOTE_WORDS: usize = 60;
+
+/// An incident with a child, a staff member, decisions, contacts, evidence and custody.
+pub fn incident(s: &mut Session, long: bool) -> String {
+    let child = people::create(
+        s,
+        &PersonInput {
+            kind: PersonKind::Child,
+            full_name: "Nguyễn Thị Ánh".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(2011, 3, 14),
+            class_year: "Year 10".into(),
+            send: true,
+            looked_after: false,
+            cp_plan: true,
+        },
+    )
+    .unwrap();
+    let other = people::create(
+        s,
+        &PersonInput {
+            kind: PersonKind::Child,
+            full_name: "Łukasz Wiśniewski".into(),
+            date_of_birth: NaiveDate::from_ymd_opt(2010, 9, 2),
+            class_year: "Year 11".into(),
+            send: false,
+            looked_after: false,
+            cp_plan: false,
+        },
+    )
+    .unwrap();
+    let staff = people::create(
+        s,
+        &PersonInput {
+            kind: PersonKind::Staff,
+            full_name: "Mr Ådne Solberg".into(),
+            date_of_birth: None,
+            class_year: String::new(),
+            send: false,
+            looked_after: false,
+            cp_plan: false,
+        },
+    )
+    .unwrap();
+    let reference = incidents::create(
+        s,
+        &IncidentInput {
+            occurred_at: Some(Utc::now() - Duration::days(1)),
+            reported_at: Utc::now() - Duration::hours(20),
+            reported_by: "Ms Zoë Adeyemi (form tutor)".into(),
+            category: Category::SharingNudes,
+            four_cs: vec![FourC::Contact, FourC::Conduct],
+            summary: "Ánh told her tutor that an adult on a gaming app asked her for a photo and threatened to post a fake one.".into(),
+            childs_words: "He said he would send it to everyone unless I paid him.".into(),
+            risk: Risk::High,
+            status: Status::Referred,
+            outcome: String::new(),
+            retention_until: None,
+        },
+        &[
+            PersonLink { person_id: child.id, role: Role::Victim },
+            PersonLink { person_id: other.id, role: Role::Witness },
+            PersonLink { person_id: staff.id, role: Role::Reporter },
+        ],
+    )
+    .unwrap()
+    .reference;
+    chronology::add(
+        s,
+        &reference,
+        &EntryInput {
+            kind: Some(EntryKind::Decision),
+            text: "Refer to the police and children's social care today".into(),
+            reason: "Sextortion by an adult: UKCIS says refer immediately.".into(),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap();
+    chronology::add(
+        s,
+        &reference,
+        &EntryInput {
+            kind: Some(EntryKind::AgencyContact),
+            text: "Referral by phone".into(),
+            agency: "Children's social care front door".into(),
+            agency_person: "J. Patel".into(),
+            agency_outcome: "Strategy discussion at 3pm".into(),
+            agency_reference: "MASH-2026-118".into(),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap();
+    if long {
+        for i in 0..140 {
+            let text = (0..LONG_NOTE_WORDS)
+                .map(|w| format!("w{i}x{w}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            chronology::add(
+                s,
+                &reference,
+                &EntryInput {
+                    kind: Some(EntryKind::Decision),
+                    text: format!("Decision {i}"),
+                    reason: text,
+                    ..EntryInput::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+    let note = evidence::add(
+        s,
+        &reference,
+        &EvidenceInput {
+            description: "Ánh's phone holds the messages; nothing was viewed.".into(),
+            device: "Black Android phone".into(),
+            device_location: "DSL office safe".into(),
+            held_by: "Siobhán Nguyễn (DSL)".into(),
+            urls: vec!["https://example.invalid/profile/xx".into()],
+        },
+    )
+    .unwrap();
+    evidence::record_custody(
+        s,
+        note.id,
+        &CustodyInput {
+            event: CustodyKind::Sealed,
+            at: Utc::now() - Duration::hours(19),
+            by_whom: "Siobhán Nguyễn".into(),
+            bag_number: "EVB-55501".into(),
+            location: "DSL office safe".into(),
+            recipient: String::new(),
+            collar_number: String::new(),
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    reference
+}
