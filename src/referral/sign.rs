@@ -461,8 +461,14 @@ pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
     hasher.update(&bytes[c..]);
     let digest = hasher.finalize();
 
-    // The CMS may be followed by zero padding.
-    let ci = match ContentInfo::from_der(trim_padding(contents)) {
+    // The CMS may be followed by zero padding, and by nothing else: the gap must not carry
+    // anything unsigned beside the signature.
+    let cms = trim_padding(contents);
+    if contents[cms.len()..].iter().any(|b| *b != 0) {
+        v.problem = Some("the signature's space holds data besides the signature".into());
+        return Ok(v);
+    }
+    let ci = match ContentInfo::from_der(cms) {
         Ok(ci) => ci,
         Err(_) => {
             v.problem = Some("the signature data is damaged".into());
@@ -578,5 +584,126 @@ fn trim_padding(contents: &[u8]) -> &[u8] {
     match total {
         Some(t) if t <= contents.len() => &contents[..t],
         _ => contents,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-page PDF with a classic cross-reference table, as printpdf writes them.
+    fn minimal_pdf() -> Vec<u8> {
+        let objects = [
+            "<</Type/Catalog/Pages 2 0 R>>",
+            "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
+        ];
+        let mut out = b"%PDF-1.3\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+        for o in offsets {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        out
+    }
+
+    fn byte_range(pdf: &[u8]) -> (usize, [usize; 4], usize) {
+        let at = find(pdf, 0, b"/ByteRange").unwrap();
+        let open = find(pdf, at, b"[").unwrap();
+        let close = find(pdf, open, b"]").unwrap();
+        let r: Vec<usize> = std::str::from_utf8(&pdf[open + 1..close])
+            .unwrap()
+            .split_whitespace()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        (open, [r[0], r[1], r[2], r[3]], close)
+    }
+
+    #[test]
+    fn a_signed_minimal_pdf_is_intact() {
+        let id = Identity::generate("Test DSL", "Test School", Utc::now()).unwrap();
+        let signed = sign_pdf(
+            minimal_pdf(),
+            &id,
+            "Test DSL",
+            "test",
+            Utc::now(),
+            0,
+            [0.0; 4],
+        );
+        let v = verify_pdf(&signed.unwrap()).unwrap();
+        assert_eq!(v.outcome, Outcome::Intact, "{v:?}");
+    }
+
+    /// The wrapping attack at its strongest: the signer's own key signs byte ranges that leave
+    /// more than the signature unsigned (here the first range stops short, so the `/Contents`
+    /// key itself is in the gap, where a forger could later put anything of that length).
+    /// Digest and signature then verify, so only the layout check stands between the gap and
+    /// "intact".
+    #[test]
+    fn a_gap_wider_than_the_signature_is_refused_even_when_the_signature_verifies() {
+        let id = Identity::generate("Test DSL", "Test School", Utc::now()).unwrap();
+        let mut forged = sign_pdf(
+            minimal_pdf(),
+            &id,
+            "Test DSL",
+            "test",
+            Utc::now(),
+            0,
+            [0.0; 4],
+        )
+        .unwrap();
+        let (open, [_, b, c, d], close) = byte_range(&forged);
+        let b2 = b - b"/Contents".len();
+        assert_eq!(&forged[b2..b], b"/Contents");
+        let mut range = format!("0 {b2} {c} {d}");
+        while range.len() < close - open - 1 {
+            range.push(' ');
+        }
+        forged[open + 1..close].copy_from_slice(range.as_bytes());
+        let mut hasher = Sha256::new();
+        hasher.update(&forged[..b2]);
+        hasher.update(&forged[c..]);
+        let cms = cms_detached(&id, &hasher.finalize()).unwrap();
+        let hex = hex::encode_upper(&cms);
+        forged[b + 1..b + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+
+        let v = verify_pdf(&forged).unwrap();
+        assert_eq!(v.outcome, Outcome::CannotConfirm, "{v:?}");
+        assert!(
+            v.problem
+                .as_deref()
+                .unwrap_or_default()
+                .contains("except the signature itself"),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn data_hidden_in_the_signatures_padding_is_refused() {
+        let id = Identity::generate("Test DSL", "Test School", Utc::now()).unwrap();
+        let mut signed = sign_pdf(
+            minimal_pdf(),
+            &id,
+            "Test DSL",
+            "test",
+            Utc::now(),
+            0,
+            [0.0; 4],
+        )
+        .unwrap();
+        let (_, [_, _, c, _], _) = byte_range(&signed);
+        // The last hex digits of /Contents are padding zeros.
+        signed[c - 3] = b'7';
+        let v = verify_pdf(&signed).unwrap();
+        assert_eq!(v.outcome, Outcome::CannotConfirm, "{v:?}");
     }
 }

@@ -1110,39 +1110,64 @@ export type VaultLocked = {
 
 export type VaultView = "missing" | "locked" | "incomplete" | "recovered" | "open";
 
+/**  What checking a PDF found, from the most to the least assurance. */
+export type Verdict = 
+/**  Intact, and this exact file is recorded as issued by this vault. */
+"issued_here" | 
+/**  Intact and signed with this vault's certificate, but this exact file is not recorded. */
+"signed_here" | 
+/**
+ *  The contents are unchanged since someone signed them, but the certificate is not this
+ *  vault's: who signed cannot be confirmed (compare the fingerprint with the sender).
+ */
+"signer_unknown" | 
+/**  The file was changed after it was signed. */
+"changed" | 
+/**
+ *  The file is not laid out as a Casebook referral, so what the signature covers cannot be
+ *  confirmed.
+ */
+"cannot_confirm";
+
 /**  What checking a PDF found. */
 export type Verification = Verification_Serialize | Verification_Deserialize;
 
 /**  What checking a PDF found. */
 export type Verification_Deserialize = {
-	/**  The signature is intact: no signed byte changed since signing. */
-	intact: boolean,
-	/**  Why not, in words, when it is not. */
+	verdict: Verdict,
+	/**  The verdict in one or two sentences for the DSL (screen and command line alike). */
+	summary: string,
+	/**  Why it is not intact, in words, when it is not. */
 	problem?: string | null,
-	/**  The certificate's subject (name, organisation). */
+	/**
+	 *  The name and organisation the certificate claims (not confirmed unless the verdict
+	 *  says so).
+	 */
 	signer: string,
+	/**  SHA-256 of the certificate, to compare by phone with the sender. */
 	cert_fingerprint: string,
 	signed_at: string,
 	/**  This exact file was issued by this vault (its SHA-256 is recorded here). */
 	issued_here?: IssueRecord | null,
-	/**  Signed with this vault's certificate (even if this exact file is not recorded). */
-	signed_by_this_vault: boolean,
 };
 
 /**  What checking a PDF found. */
 export type Verification_Serialize = {
-	/**  The signature is intact: no signed byte changed since signing. */
-	intact: boolean,
-	/**  Why not, in words, when it is not. */
+	verdict: Verdict,
+	/**  The verdict in one or two sentences for the DSL (screen and command line alike). */
+	summary: string,
+	/**  Why it is not intact, in words, when it is not. */
 	problem: string | null,
-	/**  The certificate's subject (name, organisation). */
+	/**
+	 *  The name and organisation the certificate claims (not confirmed unless the verdict
+	 *  says so).
+	 */
 	signer: string,
+	/**  SHA-256 of the certificate, to compare by phone with the sender. */
 	cert_fingerprint: string,
 	signed_at: string,
 	/**  This exact file was issued by this vault (its SHA-256 is recorded here). */
 	issued_here: IssueRecord | null,
-	/**  Signed with this vault's certificate (even if this exact file is not recorded). */
-	signed_by_this_vault: boolean,
 };
 
 /**  Every fixed list the screens show, with its labels: the UI never re-types one. */
