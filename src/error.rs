@@ -446,6 +446,10 @@ fn describe_fields(fields: &[FieldError]) -> String {
 /// An I/O error in words a DSL understands (the raw text names scratch files and errno codes).
 fn plain_io(err: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
+    // Casebook's own refusals (a device, a file too large) carry their words.
+    if let (K::InvalidInput | K::FileTooLarge, Some(inner)) = (err.kind(), err.get_ref()) {
+        return inner.to_string();
+    }
     match err.kind() {
         K::NotFound => {
             "the folder or file is not there, or that place does not take new files".into()

@@ -90,3 +90,50 @@ pub fn write_private_new(path: &Path, bytes: &[u8]) -> Result<()> {
         .and_then(|()| f.sync_all())
         .map_err(|e| Error::io(path, e))
 }
+
+/// Reads a file the user pointed at, refusing anything that is not a regular file (a folder,
+/// a FIFO that would wait for ever, a device such as `/dev/zero` that never ends) and anything
+/// larger than `max` bytes, before reading more than that.
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let not_a_file = || {
+        Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "that is not a file Casebook can read (it is a folder, a device or a pipe)",
+            ),
+        )
+    };
+    // Checked before opening: opening a FIFO for reading waits for a writer.
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
+    if meta.len() > max {
+        return Err(too_large(path, max));
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(path, max));
+    }
+    Ok(bytes)
+}
+
+fn too_large(path: &Path, max: u64) -> Error {
+    Error::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("it is larger than {} MB", max.div_ceil(1024 * 1024)),
+        ),
+    )
+}

@@ -101,18 +101,15 @@ impl Library {
         files.sort();
         for path in files {
             let name = path.display().to_string();
-            match std::fs::metadata(&path) {
-                Ok(m) if m.len() > template::MAX_TEMPLATE_BYTES as u64 => {
-                    self.refuse(name, "the file is too large to be a checklist template");
-                }
-                Ok(_) => match std::fs::read(&path) {
-                    Ok(bytes) => match String::from_utf8(bytes) {
-                        Ok(text) => self.add(&name, &text),
-                        Err(_) => self.refuse(name, "the file is not UTF-8 text"),
-                    },
-                    Err(e) => self.refuse(name, &format!("the file could not be read ({e})")),
+            match crate::files::read_regular(&path, template::MAX_TEMPLATE_BYTES as u64) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => self.add(&name, &text),
+                    Err(_) => self.refuse(name, "the file is not UTF-8 text"),
                 },
-                Err(e) => self.refuse(name, &format!("the file could not be read ({e})")),
+                Err(crate::Error::Io { detail, .. }) => {
+                    self.refuse(name, &format!("the file could not be read: {detail}"))
+                }
+                Err(e) => self.refuse(name, &format!("the file could not be read: {e}")),
             }
         }
     }

@@ -274,32 +274,7 @@ pub const MAX_PDF_BYTES: u64 = 100 * 1024 * 1024;
 /// Reads a PDF the DSL chose, to check it: a regular file no larger than [`MAX_PDF_BYTES`],
 /// read no further than that even if it grows meanwhile.
 pub fn read_pdf(path: &std::path::Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let too_large = || {
-        Error::field(
-            Field::Pdf,
-            "this file is larger than 100 MB; it is not a Casebook referral",
-        )
-    };
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
-    if !meta.is_file() {
-        return Err(Error::field(
-            Field::Pdf,
-            "this is not a file; choose a PDF file",
-        ));
-    }
-    if meta.len() > MAX_PDF_BYTES {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_PDF_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
-    if bytes.len() as u64 > MAX_PDF_BYTES {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    crate::files::read_regular(path, MAX_PDF_BYTES)
 }
 
 /// A referral this vault issued.

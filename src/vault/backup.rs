@@ -31,6 +31,9 @@ use crate::{Error, Result};
 const MAGIC: &[u8] = b"CASEBOOK BACKUP 1\n";
 /// A manifest is a few kilobytes; anything much larger is not one.
 const MAX_MANIFEST: u32 = 1024 * 1024;
+/// Far above any backup Casebook makes (a 100 000-incident vault is under 1 GB): a larger
+/// "backup", or a device that never ends, is refused before it is read.
+const MAX_BACKUP_BYTES: u64 = 16 * 1024 * 1024 * 1024;
 /// Days after the last verified backup before the DSL is reminded.
 pub const DEFAULT_REMINDER_DAYS: u32 = 7;
 
@@ -68,7 +71,7 @@ fn damaged(path: &Path, detail: impl Into<String>) -> Error {
 
 /// Reads and checks a backup file's structure (not yet its keys). Never panics on any input.
 pub fn read(path: &Path) -> Result<(Manifest, Vec<u8>)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = files::read_regular(path, MAX_BACKUP_BYTES)?;
     parse(path, &bytes)
 }
 
@@ -94,6 +97,12 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Manifest, Vec<u8>)> {
     if manifest.format != 1 {
         return Err(damaged(path, "it was made by a newer Casebook"));
     }
+    // Key-derivation costs, salts and nonces as Casebook writes them, before anything uses
+    // them (a hostile backup could ask for terabytes of memory, or a nonce of the wrong size).
+    manifest
+        .keys
+        .check()
+        .map_err(|why| damaged(path, format!("its key slots are damaged ({why})")))?;
     if manifest.schema_version > db::SCHEMA_VERSION {
         return Err(damaged(path, "it was made by a newer Casebook"));
     }
@@ -349,7 +358,13 @@ impl Session {
 
     /// Checks the backup file at `path`; problems (and the report) name `named`.
     fn verify_file(&self, read_from: &Path, path: &Path) -> Result<BackupReport> {
-        let bytes = std::fs::read(read_from).map_err(|e| Error::io(path, e))?;
+        let bytes = files::read_regular(read_from, MAX_BACKUP_BYTES).map_err(|e| match e {
+            Error::Io { detail, .. } => Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, detail),
+            ),
+            other => other,
+        })?;
         let (manifest, db_bytes) = parse(path, &bytes)?;
         let extracted = scratch(&std::env::temp_dir().join("x"), "verify")?;
         let result = (|| {

@@ -64,6 +64,34 @@ impl KdfParams {
         })
     }
 
+    /// The most any slot may ask for: far above what [`KdfParams::tune`] chooses (64 MiB, at
+    /// most 32 passes, one lane), and bounded so that a hostile key file or backup cannot make
+    /// Casebook allocate or compute without end.
+    pub const MAX: KdfParams = KdfParams {
+        algorithm: KdfAlgorithm::Argon2id,
+        memory_kib: 1024 * 1024,
+        iterations: 64,
+        parallelism: 8,
+    };
+
+    /// Refuses parameters outside what Casebook writes (see [`KdfParams::MAX`]).
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let max = Self::MAX;
+        if self.memory_kib == 0 || self.memory_kib > max.memory_kib {
+            return Err(format!(
+                "asks for {} KiB of memory (Casebook uses at most {} KiB)",
+                self.memory_kib, max.memory_kib
+            ));
+        }
+        if self.iterations == 0 || self.iterations > max.iterations {
+            return Err(format!("asks for {} passes", self.iterations));
+        }
+        if self.parallelism == 0 || self.parallelism > max.parallelism {
+            return Err(format!("asks for {} lanes", self.parallelism));
+        }
+        Ok(())
+    }
+
     /// True when these parameters cost less than `other` in memory or passes.
     pub fn weaker_than(&self, other: &KdfParams) -> bool {
         self.memory_kib < other.memory_kib || self.iterations < other.iterations
@@ -78,6 +106,10 @@ pub fn derive(
     secret: Option<&Key32>,
     params: &KdfParams,
 ) -> Result<Key32> {
+    // Every caller's parameters are checked where they are read; this is the last guard.
+    params
+        .check()
+        .map_err(|why| Error::Internal(format!("key-derivation parameters: {why}")))?;
     let argon_params = Params::new(
         params.memory_kib,
         params.iterations,

@@ -118,21 +118,41 @@ impl KeySlotFile {
         };
         let file: KeySlotFile =
             serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
-        if file.format != FORMAT {
-            return Err(damaged(format!(
-                "format {} is not one this version of Casebook reads",
-                file.format
-            )));
-        }
-        for (name, w) in [
-            ("passphrase", &file.passphrase.wrapped),
-            ("recovery", &file.recovery.wrapped),
-        ] {
-            if w.nonce.len() != 24 || w.ciphertext.len() != 48 {
-                return Err(damaged(format!("the {name} slot has the wrong size")));
-            }
-        }
+        file.check().map_err(damaged)?;
         Ok(file)
+    }
+
+    /// Checks what was read from a file (the vault's key file or a backup's) is shaped as
+    /// Casebook writes it, before any of it is used: the format, the sizes of salts, nonces and
+    /// wrapped keys, and key-derivation costs within [`KdfParams::check`]'s bounds.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.format != FORMAT {
+            return Err(format!(
+                "format {} is not one this version of Casebook reads",
+                self.format
+            ));
+        }
+        for (name, kdf, salt, w) in [
+            (
+                "passphrase",
+                &self.passphrase.kdf,
+                &self.passphrase.salt,
+                &self.passphrase.wrapped,
+            ),
+            (
+                "recovery",
+                &self.recovery.kdf,
+                &self.recovery.salt,
+                &self.recovery.wrapped,
+            ),
+        ] {
+            if w.nonce.len() != 24 || w.ciphertext.len() != 48 || salt.len() != 16 {
+                return Err(format!("the {name} slot has the wrong size"));
+            }
+            kdf.check()
+                .map_err(|why| format!("the {name} slot {why}"))?;
+        }
+        Ok(())
     }
 
     /// Writes the file atomically with owner-only permissions.

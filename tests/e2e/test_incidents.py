@@ -115,7 +115,7 @@ def test_incident_log(app, cli, screenshot):
     assert scanned > 0, "the webview wrote nothing at all: the scan looked in the wrong place"
 
 
-def test_every_invalid_field_is_shown_beside_its_field(app, cli):
+def test_every_invalid_field_is_shown_beside_its_field(app, cli, screenshot):
     """One save with three invalid fields shows all three at once, each beside its own field: in
     the element the input's aria-describedby names, with the input marked aria-invalid."""
     driver = app
@@ -150,3 +150,5 @@ def test_every_invalid_field_is_shown_beside_its_field(app, cli):
         assert error.is_displayed(), field
         assert error.text.startswith(f"{label}:"), f"{field}: {error.text!r}"
         assert error.text in summary.text, f"{field}: {error.text!r} not in the summary {summary.text!r}"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", summary)
+    screenshot(driver, "incident-form-errors")

@@ -1,0 +1,203 @@
+//! Files from outside, made hostile: backups whose key slots ask for terabytes of memory or
+//! billions of passes or carry a nonce of the wrong size, checklist templates that are a FIFO
+//! or a device, PDFs that are a device. Each is run through the real command line under a
+//! memory limit (`ulimit -v`) and a timeout: the answer is exit 1 with a sentence, never a
+//! panic (101), a timeout (124), an abort (134) or the out-of-memory killer (137).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use base64::Engine;
+use casebook::vault::backup;
+use casebook::ErrorCode;
+use common::*;
+
+const MAGIC: &[u8] = b"CASEBOOK BACKUP 1\n";
+/// Any well-formed recovery code: the backup is refused before it is tried.
+const SOME_CODE: &str = "0000-1111-2222-3333-4444-5555-6666-7777\n";
+
+/// Runs the command line with at most 2 GB of address space and 30 seconds.
+fn run_limited(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 2000000; exec timeout 30 "$@""#)
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_casebook"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn refused_with_a_sentence(what: &str, out: &Output, words: &str) {
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{what}: {out:?}");
+    assert!(said.contains(words), "{what}: {said}");
+    assert!(
+        !said.contains("panicked") && !said.contains("unexpected"),
+        "{what}: {said}"
+    );
+}
+
+/// A real backup of a new vault.
+fn a_backup(dir: &Path) -> Vec<u8> {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let path = dir.join("real.cbk");
+    s.backup_to(&path).unwrap();
+    std::fs::read(path).unwrap()
+}
+
+/// The same backup with its description (manifest) edited.
+fn edited(backup: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let rest = &backup[MAGIC.len()..];
+    let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+    let mut manifest: serde_json::Value = serde_json::from_slice(&rest[4..4 + len]).unwrap();
+    edit(&mut manifest);
+    let json = serde_json::to_vec(&manifest).unwrap();
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&u32::try_from(json.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&rest[4 + len..]);
+    out
+}
+
+#[test]
+fn backups_asking_for_impossible_key_derivation_or_odd_nonces_are_refused_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = a_backup(tmp.path());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "4 TiB of memory",
+            edited(&real, |m| {
+                m["keys"]["recovery"]["kdf"]["memory_kib"] = u32::MAX.into();
+            }),
+        ),
+        (
+            "12 GiB of memory",
+            edited(&real, |m| {
+                m["keys"]["recovery"]["kdf"]["memory_kib"] = (12u32 * 1024 * 1024).into();
+            }),
+        ),
+        (
+            "2^32 - 1 passes",
+            edited(&real, |m| {
+                m["keys"]["passphrase"]["kdf"]["iterations"] = u32::MAX.into();
+            }),
+        ),
+        (
+            "no lanes",
+            edited(&real, |m| {
+                m["keys"]["recovery"]["kdf"]["parallelism"] = 0.into();
+            }),
+        ),
+        (
+            "a 23-byte nonce",
+            edited(&real, |m| {
+                m["keys"]["recovery"]["wrapped"]["nonce"] = b64.encode([7u8; 23]).into();
+            }),
+        ),
+        (
+            "an empty salt",
+            edited(&real, |m| {
+                m["keys"]["recovery"]["salt"] = "".into();
+            }),
+        ),
+    ];
+    for (what, bytes) in cases {
+        let path = tmp.path().join("hostile.cbk");
+        std::fs::write(&path, &bytes).unwrap();
+        let e = backup::read(&path).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DamagedBackup, "{what}: {e}");
+        let vault = tmp.path().join(format!("restored-{}", what.len()));
+        let out = run_limited(
+            &[
+                "--vault",
+                vault.to_str().unwrap(),
+                "restore",
+                path.to_str().unwrap(),
+            ],
+            SOME_CODE,
+        );
+        refused_with_a_sentence(what, &out, "cannot be used");
+        assert!(
+            !vault.join("casebook.vault").exists(),
+            "{what}: nothing restored"
+        );
+    }
+}
+
+#[test]
+fn a_template_that_is_a_fifo_or_a_device_is_refused_not_waited_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("templates");
+    std::fs::create_dir(&dir).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("pipe.toml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero.toml")).unwrap();
+    let out = run_limited(&["checklists", "validate", dir.to_str().unwrap()], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(said.contains("pipe.toml"), "{said}");
+    assert!(said.contains("zero.toml"), "{said}");
+    assert!(said.contains("not a file Casebook can read"), "{said}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("unexpected"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_device_or_a_folder_as_a_pdf_is_refused_not_read_for_ever() {
+    let tmp = tempfile::tempdir().unwrap();
+    for target in ["/dev/zero", tmp.path().to_str().unwrap()] {
+        let out = run_limited(&["verify", "--no-vault", target], "");
+        refused_with_a_sentence(target, &out, "not a file Casebook can read");
+    }
+}
+
+#[test]
+fn hostile_pdfs_through_the_command_line_get_a_sentence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("not a PDF", b"hello".to_vec()),
+        (
+            "four billion objects",
+            b"%PDF-1.3\nxref\n0 4000000000\ntrailer<</Root 1 0 R>>\nstartxref\n9\n%%EOF\n".to_vec(),
+        ),
+        ("nested arrays", {
+            let mut x = b"%PDF-1.3\nxref\n0 1\n0000000000 65535 f\r\ntrailer".to_vec();
+            x.extend(std::iter::repeat_n(b'[', 200_000));
+            x.extend_from_slice(b"\nstartxref\n9\n%%EOF\n");
+            x
+        }),
+    ];
+    for (what, bytes) in cases {
+        let path = tmp.path().join("hostile.pdf");
+        std::fs::write(&path, &bytes).unwrap();
+        let out = run_limited(&["verify", "--no-vault", path.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(1), "{what}: {out:?}");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            said.contains("cannot be confirmed") || said.contains("no digital signature"),
+            "{what}: {said}"
+        );
+        assert!(!said.contains("unexpected"), "{what}: {said}");
+    }
+}
