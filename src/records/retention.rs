@@ -117,6 +117,12 @@ pub fn delete(
     let actor = session.actor().to_owned();
     let people_deleted = session.with_tx(|tx| {
         let now = Utc::now();
+        // Record tables refuse DELETE without this permit (schema 7); it lives only inside this
+        // transaction, which also writes the tombstones.
+        tx.execute(
+            "INSERT INTO deletion_permit (id, reason) VALUES (1, ?1)",
+            params![reason],
+        )?;
         let mut linked = Vec::new();
         for i in &targets {
             linked.extend(linked_people(tx, i.id)?);
@@ -159,6 +165,7 @@ pub fn delete(
         // A deleted passage's words stay in the search index's segments, marked deleted, until
         // the segments are merged: merge them all now, so no deleted word is left there.
         tx.execute_batch("INSERT INTO search_index (search_index) VALUES ('optimize');")?;
+        tx.execute("DELETE FROM deletion_permit", [])?;
         Ok(removed)
     })?;
     // Leave nothing of the deleted text in the WAL or in free pages.

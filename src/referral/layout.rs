@@ -584,6 +584,16 @@ pub fn read(bytes: &[u8]) -> Result<SignedLayout, NotConfirmable> {
             "its signature does not cover the whole file except the signature itself",
         ));
     }
+    // Written as Casebook writes it: upper-case hex digits and nothing else, so that no byte
+    // of the gap can change without changing the signature it decodes to.
+    let digits = &bytes[start + 1..end - 1];
+    if bytes[start] != b'<'
+        || !digits
+            .iter()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b))
+    {
+        return Err(no("its signature is not written as Casebook writes it"));
+    }
     // The signature sits in the signature revision.
     if start < first_end {
         return Err(no("its signature is not in the signature revision"));

@@ -6,12 +6,14 @@
 //! genesis value derived from the vault id. [`verify`] walks the chain and names the first entry
 //! that is missing, out of place, or changed.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
+
+mod coverage;
 
 /// What happened. The string form is stored; never rename a released one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,11 +112,6 @@ impl std::fmt::Display for ChainState {
     }
 }
 
-/// Formats a time the way the trail stores it.
-pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 /// Appends an entry. Call it inside the transaction that makes the change it records, so the
 /// change and its audit entry commit or roll back together.
 pub fn append(
@@ -136,9 +133,25 @@ pub fn append(
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, genesis(conn)?),
     };
+    // The rows this change wrote, each by its key and the SHA-256 of its content.
+    let covers = coverage::take_pending(conn)?;
+    let detail = if covers.is_empty() {
+        detail.clone()
+    } else {
+        let mut d = match detail {
+            serde_json::Value::Object(m) => m.clone(),
+            other => {
+                let mut m = serde_json::Map::new();
+                m.insert("detail".into(), other.clone());
+                m
+            }
+        };
+        d.insert(coverage::FIELD.into(), coverage::to_json(&covers));
+        serde_json::Value::Object(d)
+    };
     let mut entry = Entry {
         seq,
-        at: timestamp(at),
+        at: crate::time::format(at),
         actor: actor.to_owned(),
         action: action.as_str().to_owned(),
         subject: subject.to_owned(),
@@ -195,6 +208,9 @@ pub fn verify(conn: &Connection) -> Result<ChainState> {
         }
         prev = e.hash;
         expected_seq += 1;
+    }
+    if let Some((seq, reason)) = coverage::check(conn)? {
+        return Ok(ChainState::Broken { seq, reason });
     }
     Ok(ChainState::Intact {
         entries: expected_seq - 1,
@@ -265,7 +281,7 @@ mod tests {
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!("../migrations/0001_vault.sql"))
+        conn.execute_batch(include_str!("../../migrations/0001_vault.sql"))
             .unwrap();
         conn.execute(
             "INSERT INTO vault_meta (key, value) VALUES ('vault_id', 'test-vault')",
