@@ -2,7 +2,9 @@
 //! while it writes, and must never lose a write it acknowledged.
 //!
 //! `crash_writer DIR create` makes a vault with one incident; `crash_writer DIR write START N`
-//! adds N chronology notes and people, printing `ack I` after each committed transaction.
+//! adds N chronology notes and people, printing `ack I` after each committed transaction;
+//! `crash_writer DIR rekey N` replaces the recovery code N times (each a rekey of the whole
+//! database), printing `trying CODE` before and `ack CODE` after each.
 //! The device secret is kept in a file beside the vault folder so separate processes share it
 //! (tests only: the real app keeps it in the OS keyring).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,19 +22,29 @@ use casebook::vault::{DeviceSecretStore, LockReason, NewVault, Vault, VaultConfi
 
 pub const PASSPHRASE: &str = "lantern orbit mossy kettle";
 
-/// A device-secret store in a plain file (for tests that run several processes).
+/// A device-secret store in plain files, one per id (for tests that run several processes).
 pub struct FileStore(pub PathBuf);
 
+impl FileStore {
+    fn file(&self, id: &uuid::Uuid) -> PathBuf {
+        PathBuf::from(format!("{}-{id}", self.0.display()))
+    }
+}
+
 impl DeviceSecretStore for FileStore {
-    fn get(&self, _vault_id: &uuid::Uuid) -> Result<Option<Key32>, StoreUnavailable> {
-        match std::fs::read_to_string(&self.0) {
+    fn get(&self, id: &uuid::Uuid) -> Result<Option<Key32>, StoreUnavailable> {
+        match std::fs::read_to_string(self.file(id)) {
             Ok(s) => Ok(Key32::from_hex(s.trim())),
             Err(_) => Ok(None),
         }
     }
-    fn put(&self, _vault_id: &uuid::Uuid, secret: &Key32) -> Result<(), StoreUnavailable> {
-        std::fs::write(&self.0, secret.to_hex().as_bytes())
+    fn put(&self, id: &uuid::Uuid, secret: &Key32) -> Result<(), StoreUnavailable> {
+        std::fs::write(self.file(id), secret.to_hex().as_bytes())
             .map_err(|e| StoreUnavailable(e.to_string()))
+    }
+    fn remove(&self, id: &uuid::Uuid) -> Result<(), StoreUnavailable> {
+        let _ = std::fs::remove_file(self.file(id));
+        Ok(())
     }
 }
 
@@ -114,6 +126,23 @@ fn main() {
                 }
                 let mut o = out.lock();
                 writeln!(o, "ack {i}").unwrap();
+                o.flush().unwrap();
+            }
+        }
+        "rekey" => {
+            let n: u64 = args[3].parse().unwrap();
+            let mut s = v.unlock(&p).unwrap().session;
+            let out = std::io::stdout();
+            for _ in 0..n {
+                let code = casebook::vault::RecoveryCode::generate().unwrap();
+                {
+                    let mut o = out.lock();
+                    writeln!(o, "trying {}", code.display_grouped()).unwrap();
+                    o.flush().unwrap();
+                }
+                s.replace_recovery_code(&p, &code).unwrap();
+                let mut o = out.lock();
+                writeln!(o, "ack {}", code.display_grouped()).unwrap();
                 o.flush().unwrap();
             }
         }

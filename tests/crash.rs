@@ -170,6 +170,90 @@ fn acknowledged_writes_survive_sigkill_at_random_points() {
     );
 }
 
+/// A new recovery code rekeys the whole database; killed at any moment, the vault still opens
+/// with the passphrase and with either the last acknowledged code or the one in flight (never
+/// an older one, never neither), every record is there, and the trail is intact.
+#[test]
+fn a_rekey_killed_at_random_points_loses_nothing_and_leaves_one_set_of_slots() {
+    let kills: u64 = std::env::var("CASEBOOK_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(20, |k: u64| k / 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = writer_exe();
+    let out = Command::new(&exe)
+        .arg(tmp.path())
+        .arg("create")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let reference = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let vault = writer::vault(tmp.path());
+    let mut rng = Rng(0x00C0_FFEE);
+    let mut rekeys = 0;
+    let mut in_use: Option<String> = None;
+    for _ in 0..kills {
+        let mut child = Command::new(&exe)
+            .arg(tmp.path())
+            .args(["rekey", "1000"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<_>>()
+        });
+        std::thread::sleep(Duration::from_millis(20 + rng.next() % 300));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let lines = reader.join().unwrap();
+        rekeys += lines.iter().filter(|l| l.starts_with("ack ")).count();
+        let session = vault.unlock(&p(writer::PASSPHRASE)).unwrap().session;
+        assert!(session.verify_audit().unwrap().is_intact());
+        casebook::records::incidents::get(session.conn(), &reference).unwrap();
+        session.lock(LockReason::Exit).unwrap();
+        for leftover in ["casebook.vault.next", "casebook.keys.next"] {
+            assert!(
+                !tmp.path().join("vault").join(leftover).exists(),
+                "{leftover}"
+            );
+        }
+        // Which codes may open it: the last acknowledged (in this run or an earlier one), or
+        // the one being put in place when it was killed.
+        let last = |prefix: &str| lines.iter().rev().find_map(|l| l.strip_prefix(prefix));
+        if let Some(acked) = last("ack ") {
+            in_use = Some(acked.to_owned());
+        }
+        let mut candidates: Vec<String> = in_use.iter().cloned().collect();
+        if let Some(trying) = last("trying ") {
+            if Some(trying) != in_use.as_deref() {
+                candidates.push(trying.to_owned());
+            }
+        }
+        if in_use.is_some() {
+            let opened: Vec<&String> = candidates
+                .iter()
+                .filter(|c| {
+                    let code = casebook::vault::RecoveryCode::parse(c).unwrap();
+                    vault.unlock_with_recovery(&code).is_ok()
+                })
+                .collect();
+            assert_eq!(
+                opened.len(),
+                1,
+                "exactly one of {candidates:?} opens the vault"
+            );
+            in_use = Some(opened[0].clone());
+        }
+    }
+    println!("rekey crash test: {kills} kills, {rekeys} completed rekeys");
+    assert!(rekeys > 0, "no rekey ever completed");
+}
+
 struct Mount(PathBuf);
 impl Drop for Mount {
     fn drop(&mut self) {

@@ -660,3 +660,61 @@ fn a_new_recovery_code_replaces_the_old_one_only_with_the_passphrase() {
     drop(recovered);
     f.unlock();
 }
+
+#[test]
+fn a_new_recovery_code_rekeys_the_vault_so_an_old_key_file_with_the_old_code_opens_nothing() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let i =
+        casebook::records::incidents::create(&mut s, &incident_input("Kept across the rekey"), &[])
+            .unwrap();
+    // What someone who leaves might keep: a copy of the key file, and the old code.
+    let old_keys = std::fs::read(f.dir().join("casebook.keys")).unwrap();
+    let old_device_id = old_device_secret_id(&old_keys);
+    let new_code = casebook::vault::RecoveryCode::generate().unwrap();
+    s.replace_recovery_code(&p(PASSPHRASE), &new_code).unwrap();
+    // The session goes on under the new key.
+    casebook::records::chronology::add(
+        &mut s,
+        &i.reference,
+        &casebook::records::chronology::EntryInput {
+            kind: Some(casebook::records::chronology::EntryKind::Note),
+            text: "Written after the rekey".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let last = casebook::audit::recent(s.conn(), 2).unwrap();
+    assert!(last.iter().any(
+        |e| e.action == "vault.recovery_code_replaced" && e.detail.contains("\"rekeyed\":true")
+    ));
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+    assert!(!f.dir().join("casebook.vault.next").exists());
+    assert!(!f.dir().join("casebook.keys.next").exists());
+    // This computer's old keyring entry is gone.
+    use casebook::vault::DeviceSecretStore;
+    assert!(f.store.get(&old_device_id).unwrap().is_none());
+
+    // The old key file put back with the old code: the database no longer decrypts.
+    let new_keys = std::fs::read(f.dir().join("casebook.keys")).unwrap();
+    std::fs::write(f.dir().join("casebook.keys"), &old_keys).unwrap();
+    let refused = f.vault.unlock_with_recovery(&f.recovery).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::DamagedDatabase, "{refused}");
+    std::fs::write(f.dir().join("casebook.keys"), &new_keys).unwrap();
+
+    // The new code and the passphrase open it, with every record and an intact trail.
+    drop(f.vault.unlock_with_recovery(&new_code).unwrap());
+    let s = f.unlock();
+    let page = casebook::records::chronology::for_incident(s.conn(), &i.reference).unwrap();
+    assert!(page.iter().any(|e| e.text == "Written after the rekey"));
+    assert!(s.verify_audit().unwrap().is_intact());
+}
+
+fn old_device_secret_id(keys_json: &[u8]) -> uuid::Uuid {
+    let v: serde_json::Value = serde_json::from_slice(keys_json).unwrap();
+    v["passphrase"]["device_secret_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}

@@ -335,6 +335,7 @@ fn passwd(session: &mut Session, input: &mut Input) -> Result<()> {
     let current = input.take_last_unlock()?;
     session.change_passphrase(&current, &new, &confirm)?;
     println!("Passphrase changed. Your recovery code is unchanged.");
+    println!("An older copy of the key file (in an older backup, say) still opens with the old passphrase on this computer. After a handover, also make a new recovery code (new-recovery-code): that re-encrypts the vault under a new key.");
     Ok(())
 }
 
@@ -392,8 +393,8 @@ fn new_recovery_code(session: &mut Session, input: &mut Input) -> Result<()> {
         }
     }
     session.replace_recovery_code(&current, &code)?;
-    println!("The new recovery code is in use; the old one no longer opens this vault.");
-    println!("Backups made before still open with the old code: make a new backup now.");
+    println!("The new recovery code is in use, and the vault is re-encrypted under a new key: the old code no longer opens this vault, nor does any older copy of its key file.");
+    println!("Backups made before still open with the old code: make a new backup now, and destroy the older ones.");
     Ok(())
 }
 

@@ -20,6 +20,11 @@ pub trait DeviceSecretStore: Send + Sync {
     fn get(&self, id: &Uuid) -> Result<Option<Key32>, StoreUnavailable>;
     /// Stores (or replaces) the secret under `id`.
     fn put(&self, id: &Uuid, secret: &Key32) -> Result<(), StoreUnavailable>;
+    /// Removes the secret stored under `id` (nothing to do when there is none).
+    fn remove(&self, id: &Uuid) -> Result<(), StoreUnavailable> {
+        let _ = id;
+        Ok(())
+    }
     /// Whether the store answers at all (asks for an id that is never used).
     fn probe(&self) -> Result<(), StoreUnavailable> {
         self.get(&Uuid::nil()).map(|_| ())
@@ -63,6 +68,13 @@ impl DeviceSecretStore for OsKeyring {
         Self::entry(vault_id)?
             .set_password(&secret.to_hex())
             .map_err(unavailable)
+    }
+
+    fn remove(&self, id: &Uuid) -> Result<(), StoreUnavailable> {
+        match Self::entry(id)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
     }
 }
 
@@ -108,6 +120,15 @@ impl DeviceSecretStore for MemoryStore {
             .lock()
             .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
         map.insert(*vault_id, secret.clone());
+        Ok(())
+    }
+
+    fn remove(&self, id: &Uuid) -> Result<(), StoreUnavailable> {
+        let mut map = self
+            .secrets
+            .lock()
+            .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
+        map.remove(id);
         Ok(())
     }
 }

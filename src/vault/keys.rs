@@ -1,12 +1,29 @@
-//! Re-wrapping the data key: a passphrase change, a new recovery code, a new passphrase after
-//! a recovery-code unlock, and strengthening a slot made with weaker key-derivation settings.
-//! Each writes the key-slot file atomically, then audits the change.
+//! Re-wrapping and rotating the data key: a passphrase change, a new recovery code, a new
+//! passphrase after a recovery-code unlock, and strengthening a slot made with weaker
+//! key-derivation settings.
+//!
+//! Re-wrapping writes the key-slot file atomically, then audits the change; the data key stays,
+//! so an older copy of the key file (in an older backup, say) still opens the vault with the old
+//! secret. A new recovery code goes further: it **rekeys** the database under a new data key
+//! (a handover's way to shut out whoever knew the old secrets), crash-safely:
+//! 1. the database is copied, re-encrypted under the new key, to `casebook.vault.next`, with
+//!    its audit entry, and synced; the new key slots go to `casebook.keys.next`;
+//! 2. the old connection is checkpointed and closed, and `casebook.vault.next` is renamed over
+//!    `casebook.vault` (one atomic step: from here on the database is the new one);
+//! 3. `casebook.keys.next` is renamed over `casebook.keys`.
+//!
+//! A crash anywhere is settled at the next unlock by [`finish_interrupted_rekey`]: a key file
+//! `.next` whose database was already renamed is put in place (roll forward); otherwise both
+//! `.next` files are removed (roll back). Either way the vault opens with one consistent set of
+//! slots and no committed record is lost.
 
 use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{passphrase_policy, RecoveryCode, Session};
+use std::path::{Path, PathBuf};
+
+use super::{db, passphrase_policy, RecoveryCode, Session, VaultPaths};
 use crate::audit::{self, Action};
 use crate::organisation;
 use crate::secret::{Key32, Passphrase};
@@ -37,10 +54,12 @@ impl Session {
         self.commit_keys(keys, Action::PassphraseChanged, json!({ "kdf": kdf }))
     }
 
-    /// Replaces the recovery code, once the current passphrase is checked: the old code no
-    /// longer opens this vault (backups made before still open with it, as they carry their
-    /// own key slots). `code` is a fresh [`RecoveryCode::generate`] the DSL has already written
-    /// down and checked.
+    /// Replaces the recovery code, once the current passphrase is checked, and rekeys the
+    /// database under a new data key: neither the old code nor any older copy of the key file
+    /// opens this vault afterwards, and this computer's old keyring entry is removed. Backups
+    /// made before still open with the old code, as they carry their own key slots and data
+    /// key: the DSL should make a new backup and destroy the older ones. `code` is a fresh
+    /// [`RecoveryCode::generate`] the DSL has already written down and checked.
     pub fn replace_recovery_code(
         &mut self,
         current: &Passphrase,
@@ -48,9 +67,108 @@ impl Session {
     ) -> Result<()> {
         self.check_current_passphrase(current)?;
         let kdf = self.config.kdf_params()?;
-        let mut keys = self.keys.clone();
-        keys.rewrap_recovery(&self.data_key, code, kdf)?;
-        self.commit_keys(keys, Action::RecoveryCodeReplaced, json!({ "kdf": kdf }))
+        let new_key = Key32::random()?;
+        let device_secret = Key32::random()?;
+        let device_secret_id = Uuid::new_v4();
+        let old_device_secret_id = self.keys.passphrase.device_secret_id;
+        // A new keyring entry first: until the switch, the old slots and entry still match.
+        self.config
+            .device_store
+            .put(&device_secret_id, &device_secret)
+            .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?;
+        let mut keys = KeySlotFile::create(
+            self.keys.vault_id,
+            device_secret_id,
+            &new_key,
+            current,
+            &device_secret,
+            code,
+            kdf,
+        )?;
+        keys.cipher = self.keys.cipher;
+        self.rekey(
+            new_key,
+            keys,
+            Action::RecoveryCodeReplaced,
+            json!({ "kdf": kdf, "rekeyed": true }),
+        )?;
+        // Best effort: a stale entry unlocks nothing now that the slots are new.
+        let _ = self.config.device_store.remove(&old_device_secret_id);
+        Ok(())
+    }
+
+    /// Re-encrypts the database under `new_key` and puts `keys` (which wrap it) in place, with
+    /// `action` audited in the re-encrypted database. See the module documentation.
+    fn rekey(
+        &mut self,
+        new_key: Key32,
+        keys: KeySlotFile,
+        action: Action,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let paths = self.paths.clone();
+        let (db_path, db_next, keys_next) = (paths.db(), paths.db_next(), paths.keys_next());
+        finish_interrupted_rekey(&paths)?;
+        let actor = self.actor.clone();
+        let prepared = (|| {
+            let mut out = db::open(&db_next, &new_key, keys.cipher, true)?;
+            {
+                let backup = rusqlite::backup::Backup::new(&self.conn, &mut out)
+                    .map_err(|e| Error::sqlite(&db_next, e))?;
+                backup
+                    .run_to_completion(1024, std::time::Duration::ZERO, None)
+                    .map_err(|e| Error::sqlite(&db_next, e))?;
+            }
+            let tx = out.transaction()?;
+            audit::append(&tx, Utc::now(), &actor, action, "vault", &detail)?;
+            tx.commit()?;
+            out.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+                .map_err(|e| Error::sqlite(&db_next, e))?;
+            drop(out);
+            std::fs::File::open(&db_next)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io(&db_next, e))?;
+            keys.save(&keys_next)
+        })();
+        if let Err(e) = prepared {
+            remove_next_files(&paths);
+            return Err(e);
+        }
+        // The switch. The old connection's WAL is folded in and closed first, so no stale WAL
+        // can ever be read with the new database.
+        let switched = (|| {
+            self.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .map_err(|e| Error::sqlite(&db_path, e))?;
+            let old = std::mem::replace(&mut self.conn, rusqlite::Connection::open_in_memory()?);
+            old.close().map_err(|(_, e)| Error::sqlite(&db_path, e))?;
+            for side in [with_suffix(&db_path, "-wal"), with_suffix(&db_path, "-shm")] {
+                match std::fs::remove_file(&side) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(&side, e)),
+                }
+            }
+            std::fs::rename(&db_next, &db_path).map_err(|e| Error::io(&db_path, e))?;
+            crate::files::sync_dir(paths.dir())?;
+            std::fs::rename(&keys_next, paths.keys()).map_err(|e| Error::io(&paths.keys(), e))?;
+            crate::files::sync_dir(paths.dir())
+        })();
+        // Whatever happened, settle the files and reopen with the key that matches them.
+        let settled = finish_interrupted_rekey(&paths);
+        let now = KeySlotFile::load(&paths.keys())?;
+        let key = if now.vault_id == keys.vault_id
+            && now.passphrase.device_secret_id == keys.passphrase.device_secret_id
+        {
+            new_key
+        } else {
+            self.data_key.clone()
+        };
+        self.conn = db::open(&db_path, &key, now.cipher, false)?;
+        self.data_key = key;
+        self.keys = now;
+        switched?;
+        settled
     }
 
     /// Checks the passphrase the DSL typed against this vault; returns this computer's device
@@ -137,4 +255,35 @@ impl Session {
             Ok(())
         })
     }
+}
+
+/// Settles a rekey that was interrupted (see the module documentation): rolls forward when the
+/// re-encrypted database is already in place, else removes what was prepared.
+pub(super) fn finish_interrupted_rekey(paths: &VaultPaths) -> Result<()> {
+    let keys_next = paths.keys_next();
+    if keys_next.exists() && !paths.db_next().exists() {
+        std::fs::rename(&keys_next, paths.keys()).map_err(|e| Error::io(&paths.keys(), e))?;
+        crate::files::sync_dir(paths.dir())?;
+    } else {
+        remove_next_files(paths);
+    }
+    Ok(())
+}
+
+fn remove_next_files(paths: &VaultPaths) {
+    let db_next = paths.db_next();
+    for p in [
+        with_suffix(&db_next, "-wal"),
+        with_suffix(&db_next, "-shm"),
+        db_next,
+        paths.keys_next(),
+    ] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
 }

@@ -73,6 +73,14 @@ impl VaultPaths {
     pub fn keys(&self) -> PathBuf {
         self.dir.join(KEYS_FILE)
     }
+    /// A re-encrypted copy of the database being prepared (see `keys.rs`, "rekey").
+    pub(crate) fn db_next(&self) -> PathBuf {
+        self.dir.join(format!("{DB_FILE}.next"))
+    }
+    /// The key-slot file that goes with [`VaultPaths::db_next`].
+    pub(crate) fn keys_next(&self) -> PathBuf {
+        self.dir.join(format!("{KEYS_FILE}.next"))
+    }
     pub fn attempts(&self) -> PathBuf {
         self.dir.join(ATTEMPTS_FILE)
     }
@@ -372,6 +380,7 @@ impl Vault {
     }
 
     fn load_keys(&self) -> Result<KeySlotFile> {
+        keys::finish_interrupted_rekey(&self.paths)?;
         match self.state() {
             VaultState::Locked => KeySlotFile::load(&self.paths.keys()),
             VaultState::Missing => Err(Error::NoVault {
