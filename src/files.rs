@@ -14,7 +14,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::Internal(format!("{} has no folder", path.display())))?;
-    let tmp = path.with_extension("tmp");
+    // A scratch name of this file's own, unique to this write, so two files in one folder (or
+    // two writers of one file) never share one.
+    let mut unique = [0u8; 8];
+    crate::secret::fill_random(&mut unique)?;
+    let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
+    tmp_name.push(format!(".{}.tmp", hex::encode(unique)));
+    let tmp = dir.join(tmp_name);
     let result = (|| {
         let mut f = private_file(&tmp)?;
         f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;

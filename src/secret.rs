@@ -101,3 +101,25 @@ mod tests {
         assert_eq!(Key32::from_hex("00"), None);
     }
 }
+
+/// Keeps this process's memory (where the data key lives while the vault is open) out of core
+/// dumps, and out of reach of debuggers run as the same user: on Linux, `PR_SET_DUMPABLE` 0,
+/// which also refuses `ptrace` attach by anyone but root. The desktop app and the command line
+/// call it first thing.
+pub fn harden_process() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)?;
+    Ok(())
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod hardening_tests {
+    #[test]
+    fn the_process_is_not_dumpable_after_hardening() {
+        super::harden_process().unwrap();
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
+    }
+}

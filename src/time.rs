@@ -46,6 +46,25 @@ pub fn human(at: DateTime<Utc>) -> String {
     at.format("%-d %B %Y at %H:%M UTC").to_string()
 }
 
+/// Time since the computer started, **including time asleep** (Linux `CLOCK_BOOTTIME`), for
+/// the idle lock: `Instant` stops while a laptop is suspended, so an idle timer on it would
+/// not count a night asleep. Elsewhere, the monotonic clock.
+pub fn since_boot() -> std::time::Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+        std::time::Duration::new(
+            u64::try_from(t.tv_sec).unwrap_or(0),
+            u32::try_from(t.tv_nsec).unwrap_or(0),
+        )
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +80,14 @@ mod tests {
         // An older microsecond entry still reads.
         assert_eq!(parse("2026-03-29T00:30:00.000000Z"), Some(a));
         assert_eq!(parse("not a time"), None);
+    }
+
+    #[test]
+    fn the_boot_clock_moves_forward() {
+        let a = since_boot();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let b = since_boot();
+        assert!(b >= a + std::time::Duration::from_millis(20), "{a:?} {b:?}");
     }
 
     #[test]

@@ -111,6 +111,10 @@ fn spawn_idle_watch(app: tauri::AppHandle) {
 }
 
 fn main() {
+    if let Err(e) = casebook::secret::harden_process() {
+        eprintln!("casebook-desktop: could not keep key material out of core dumps: {e}");
+        std::process::exit(1);
+    }
     let builder = specta_builder();
     let dir = match vault_dir() {
         Ok(d) => d,

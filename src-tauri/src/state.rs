@@ -2,7 +2,9 @@
 //! The data key lives only inside the core's `Session`; the UI never sees key material.
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use casebook::time::since_boot;
 
 use casebook::vault::{LockReason, RecoveredVault, Session, Vault};
 
@@ -26,7 +28,9 @@ pub struct AppState {
 /// When the DSL last did something, and how long until the app locks itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Activity {
-    pub last: Instant,
+    /// Time since boot, counting time asleep ([`since_boot`]): a laptop that slept past the
+    /// idle limit locks as soon as it wakes.
+    pub last: Duration,
     pub idle_limit: Duration,
 }
 
@@ -36,7 +40,7 @@ impl AppState {
             vault,
             slot: Mutex::new(Slot::Locked),
             activity: Mutex::new(Activity {
-                last: Instant::now(),
+                last: since_boot(),
                 idle_limit: Duration::from_secs(
                     60 * u64::from(casebook::settings::DEFAULT_IDLE_LOCK_MINUTES),
                 ),
@@ -78,14 +82,15 @@ impl AppState {
     /// Locks the vault when the DSL has been inactive for the idle limit. Returns whether it did.
     pub fn lock_if_idle(&self) -> CommandResult<bool> {
         let activity = *self.activity();
-        if self.is_unlocked() && activity.last.elapsed() >= activity.idle_limit {
+        let idle = since_boot().saturating_sub(activity.last);
+        if self.is_unlocked() && idle >= activity.idle_limit {
             return self.lock(LockReason::Idle);
         }
         Ok(false)
     }
 
     pub fn touch(&self) {
-        self.activity().last = Instant::now();
+        self.activity().last = since_boot();
     }
 
     pub fn set_idle_limit(&self, limit: Duration) {

@@ -207,6 +207,10 @@ enum Answer {
 }
 
 fn main() -> ExitCode {
+    if let Err(e) = casebook::secret::harden_process() {
+        eprintln!("casebook: could not keep key material out of core dumps: {e}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(Answer::Yes) => ExitCode::SUCCESS,

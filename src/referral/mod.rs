@@ -339,20 +339,41 @@ impl Verification {
 /// Checks a PDF's signature without a vault: at best "unchanged since signed, signer not
 /// confirmed".
 pub fn verify_bytes(bytes: &[u8]) -> Result<Verification> {
-    let v = check_signature(bytes)?;
-    Ok(verdict(v, None, false))
+    let checked = check(bytes)?;
+    Ok(verdict(checked.signature, None, false))
 }
 
-fn check_signature(bytes: &[u8]) -> Result<sign::Verified> {
-    sign::verify_pdf(bytes).map_err(|e| match e {
+/// A PDF whose signature has been checked, waiting for what this vault knows of it.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    signature: sign::Verified,
+    sha256: String,
+}
+
+/// Reads and checks a PDF's signature: the slow part, which needs no vault (so the desktop
+/// does it without holding the open session, and the idle lock still fires meanwhile).
+pub fn check(bytes: &[u8]) -> Result<Checked> {
+    let signature = sign::verify_pdf(bytes).map_err(|e| match e {
         sign::SignError::Failed(m) => Error::field(Field::Pdf, &m),
+    })?;
+    Ok(Checked {
+        signature,
+        sha256: hex::encode(Sha256::digest(bytes)),
     })
 }
 
 /// Checks a PDF's signature and whether this vault issued it.
 pub fn verify(session: &Session, bytes: &[u8]) -> Result<Verification> {
-    let v = check_signature(bytes)?;
-    let sha256 = hex::encode(Sha256::digest(bytes));
+    conclude(session, check(bytes)?)
+}
+
+/// What this vault knows of a checked PDF: whether it issued this exact file, and whether the
+/// certificate is its own.
+pub fn conclude(session: &Session, checked: Checked) -> Result<Verification> {
+    let Checked {
+        signature: v,
+        sha256,
+    } = checked;
     let conn = session.conn();
     let issued_here = conn
         .query_row(

@@ -44,22 +44,58 @@ pub struct FailedAttempts {
     pub attempts: Vec<FailedAttempt>,
     #[serde(default)]
     pub dropped: u64,
+    /// The file was found damaged and replaced (see [`FailedAttempts::load`]).
+    #[serde(default)]
+    pub damaged_file_replaced: bool,
 }
 
 impl FailedAttempts {
     const KEEP: usize = 1000;
 
-    /// Reads the file; a missing file means no failures. A damaged file is reported, not ignored:
-    /// silently resetting it would also reset the delay.
-    pub fn load(path: &Path) -> Result<Self> {
-        match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::DamagedKeyFile {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(Error::io(path, e)),
+    /// Reads the file; a missing file means no failures.
+    ///
+    /// A damaged file is neither trusted nor allowed to lock anyone out: it is kept aside as
+    /// `casebook.attempts.damaged`, and replaced by a record of "an unknown number of failures,
+    /// just now", which asks for the longest delay once (then the passphrase or the recovery
+    /// code works again) and is reported in the audit trail at the next unlock. Failures dated
+    /// in the future (a clock set wrong, or a doctored file) count as now, for the same reason.
+    pub fn load(path: &Path, now: DateTime<Utc>) -> Result<Self> {
+        let bytes = match crate::files::read_regular(path, 1024 * 1024) {
+            Ok(bytes) => bytes,
+            Err(Error::Io { .. }) if !path.exists() => return Ok(Self::default()),
+            Err(_) => return Self::replace_damaged(path, now),
+        };
+        let Ok(mut record) = serde_json::from_slice::<FailedAttempts>(&bytes) else {
+            return Self::replace_damaged(path, now);
+        };
+        let mut clamped = false;
+        for a in &mut record.attempts {
+            if a.at > now {
+                a.at = now;
+                clamped = true;
+            }
         }
+        if clamped {
+            record.save(path)?;
+        }
+        Ok(record)
+    }
+
+    fn replace_damaged(path: &Path, now: DateTime<Utc>) -> Result<Self> {
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(".damaged");
+        let _ = std::fs::rename(path, std::path::PathBuf::from(aside));
+        let record = FailedAttempts {
+            attempts: vec![FailedAttempt {
+                at: now,
+                method: UnlockMethod::Passphrase,
+            }],
+            // Enough for the longest delay, once.
+            dropped: 64,
+            damaged_file_replaced: true,
+        };
+        record.save(path)?;
+        Ok(record)
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -182,5 +218,46 @@ mod tests {
         }
         assert_eq!(r.count(), 1005);
         assert_eq!(r.attempts.len(), 1000);
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn a_damaged_file_asks_for_the_longest_delay_once_and_is_kept_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("casebook.attempts");
+        std::fs::write(&path, b"{ not json").unwrap();
+        let now = Utc::now();
+        let r = FailedAttempts::load(&path, now).unwrap();
+        assert!(r.damaged_file_replaced);
+        let t = Throttle::DEFAULT;
+        assert_eq!(t.remaining(&r, now), t.max);
+        assert_eq!(
+            t.remaining(&r, now + chrono::Duration::seconds(301)),
+            Duration::ZERO
+        );
+        assert!(dir.path().join("casebook.attempts.damaged").exists());
+    }
+
+    #[test]
+    fn failures_dated_in_the_future_count_as_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("casebook.attempts");
+        let now = Utc::now();
+        let mut r = FailedAttempts::default();
+        for _ in 0..40 {
+            r.record(now + chrono::Duration::days(3650), UnlockMethod::Passphrase);
+        }
+        r.save(&path).unwrap();
+        let loaded = FailedAttempts::load(&path, now).unwrap();
+        let t = Throttle::DEFAULT;
+        assert_eq!(
+            t.remaining(&loaded, now + chrono::Duration::seconds(301)),
+            Duration::ZERO,
+            "the wait ends within the longest delay"
+        );
     }
 }

@@ -82,6 +82,12 @@ pub fn open(path: &Path, key: &Key32, profile: CipherProfile, create: bool) -> R
     // SQLCipher would otherwise print "hmac check failed" and similar to standard error.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")
         .map_err(sql_err)?;
+    // SQLCipher wipes (and locks, where it may) the memory it frees, so freed pages of
+    // plaintext and key schedules do not linger. Process-wide, and cannot be turned off again.
+    conn.execute_batch("PRAGMA cipher_memory_security = ON;")
+        .map_err(sql_err)?;
+    // The key is handed over as SQL text: rusqlite offers no safe call for `sqlite3_key`, and
+    // the crate forbids `unsafe`. The text is zeroed as soon as it has been run.
     let key_pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
     conn.execute_batch(&key_pragma).map_err(sql_err)?;
     drop(key_pragma);

@@ -244,8 +244,9 @@ impl Vault {
 
     /// How long until another unlock may be tried (zero when it may be tried now).
     pub fn wait_before_next_try(&self) -> Result<Duration> {
-        let record = FailedAttempts::load(&self.paths.attempts())?;
-        Ok(self.config.throttle.remaining(&record, Utc::now()))
+        let now = Utc::now();
+        let record = FailedAttempts::load(&self.paths.attempts(), now)?;
+        Ok(self.config.throttle.remaining(&record, now))
     }
 
     /// Creates a new vault. Returns the open session and the recovery code, which is shown to
@@ -397,8 +398,9 @@ impl Vault {
     }
 
     fn check_throttle(&self) -> Result<FailedAttempts> {
-        let record = FailedAttempts::load(&self.paths.attempts())?;
-        let wait = self.config.throttle.remaining(&record, Utc::now());
+        let now = Utc::now();
+        let record = FailedAttempts::load(&self.paths.attempts(), now)?;
+        let wait = self.config.throttle.remaining(&record, now);
         if !wait.is_zero() {
             return Err(Error::TooManyAttempts {
                 wait_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
@@ -432,6 +434,16 @@ impl Vault {
                 Action::UnlockFailed,
                 "vault",
                 &json!({ "attempted_at": time::format(attempt.at), "method": attempt.method.as_str() }),
+            )?;
+        }
+        if record.damaged_file_replaced {
+            audit::append(
+                &tx,
+                now,
+                "unknown",
+                Action::UnlockFailed,
+                "vault",
+                &json!({ "failed_attempt_file": "found damaged, kept aside as casebook.attempts.damaged and replaced" }),
             )?;
         }
         if record.dropped > 0 {

@@ -98,5 +98,7 @@ pub async fn verify_referral_file(
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    state.with_session(|s| Ok(Some((name, referral::verify(s, &bytes)?))))
+    // The file is parsed before the session is taken: a slow or hostile PDF never holds it.
+    let checked = referral::check(&bytes)?;
+    state.with_session(|s| Ok(Some((name, referral::conclude(s, checked)?))))
 }
