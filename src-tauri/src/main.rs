@@ -97,6 +97,43 @@ fn vault_dir() -> Result<std::path::PathBuf, String> {
     casebook::vault::default_dir().ok_or_else(|| "no data folder for this user".to_string())
 }
 
+/// Locks the vault when the computer is about to sleep, on logind's `PrepareForSleep(true)`
+/// on the system bus (a laptop lid closed with the vault open). Without a system bus or
+/// logind (some test machines), this does nothing; the idle lock, which counts time asleep,
+/// still locks it on waking.
+fn spawn_sleep_watch(app: tauri::AppHandle) {
+    std::thread::spawn(move || {
+        let Ok(bus) = dbus::blocking::Connection::new_system() else {
+            return;
+        };
+        let rule = dbus::message::MatchRule::new_signal(
+            "org.freedesktop.login1.Manager",
+            "PrepareForSleep",
+        );
+        let handle = app.clone();
+        let watching = bus.add_match(rule, move |(starting,): (bool,), _, _| {
+            if starting {
+                going_to_sleep(&handle);
+            }
+            true
+        });
+        if watching.is_err() {
+            return;
+        }
+        while bus.process(Duration::from_secs(3600)).is_ok() {}
+    });
+}
+
+/// Locks now (the computer is about to sleep) and tells the window.
+fn going_to_sleep(app: &tauri::AppHandle) {
+    if let Ok(true) = app.state::<AppState>().lock(LockReason::Sleep) {
+        let _ = VaultLocked {
+            reason: "sleep".into(),
+        }
+        .emit(app);
+    }
+}
+
 /// Locks the vault after the idle limit; checks a few times a minute.
 fn spawn_idle_watch(app: tauri::AppHandle) {
     std::thread::spawn(move || loop {
@@ -132,6 +169,7 @@ fn main() {
             files::remove_print_files();
             builder.mount_events(app);
             spawn_idle_watch(app.handle().clone());
+            spawn_sleep_watch(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));

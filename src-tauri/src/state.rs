@@ -171,4 +171,15 @@ mod tests {
         assert_eq!(entries[1].action, "vault.locked");
         assert!(entries[1].detail.contains("idle time-out"));
     }
+
+    #[test]
+    fn going_to_sleep_locks_an_open_vault_and_says_why() {
+        let (state, _tmp) = open_state();
+        let vault = state.vault.clone();
+        assert!(state.lock(LockReason::Sleep).unwrap());
+        assert!(!state.is_unlocked());
+        let session = vault.unlock(&Passphrase::new(PASSPHRASE)).unwrap().session;
+        let entries = casebook::audit::recent(session.conn(), 2).unwrap();
+        assert!(entries[1].detail.contains("computer going to sleep"));
+    }
 }

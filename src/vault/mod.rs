@@ -586,6 +586,8 @@ pub enum LockReason {
     Idle,
     /// The application closed.
     Exit,
+    /// The computer is going to sleep (suspend or hibernate).
+    Sleep,
 }
 
 impl LockReason {
@@ -594,6 +596,7 @@ impl LockReason {
             LockReason::Manual => "lock now",
             LockReason::Idle => "idle time-out",
             LockReason::Exit => "application closed",
+            LockReason::Sleep => "computer going to sleep",
         }
     }
 }
