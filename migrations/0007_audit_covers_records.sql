@@ -145,3 +145,7 @@ BEGIN INSERT INTO audit_pending (tbl, key) VALUES ('referral_issues', json_array
 CREATE TRIGGER referral_issues_delete_only_by_retention BEFORE DELETE ON referral_issues
 WHEN NOT EXISTS (SELECT 1 FROM deletion_permit)
 BEGIN SELECT RAISE(ABORT, 'records are deleted only through the retention review'); END;
+
+-- The audit trail's head (sequence number and hash) when each referral was signed; it is also
+-- printed in the signed PDF, so a trail rewritten later disagrees with the PDFs already sent.
+ALTER TABLE referral_issues ADD COLUMN audit_head TEXT;

@@ -182,6 +182,32 @@ fn the_text_has_the_reference_the_child_and_the_decisions_with_reasons() {
     let mut texts = Vec::new();
     for recipient in Recipient::ALL {
         let issued = referral::issue(&mut s, &reference, *recipient).unwrap();
+        // The audit trail's head at signing is in the signed PDF and in the issue's record.
+        let recorded: String = s
+            .conn()
+            .query_row(
+                "SELECT audit_head FROM referral_issues WHERE sha256 = ?1",
+                [&issued.sha256],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let (head_seq, head_hash): (i64, String) = {
+            let rest = recorded.strip_prefix("entry ").unwrap();
+            let (seq, hash) = rest.split_once(", SHA-256 ").unwrap();
+            (seq.parse().unwrap(), hash.to_owned())
+        };
+        let at_signing: String = s
+            .conn()
+            .query_row(
+                "SELECT hash FROM audit_log WHERE seq = ?1",
+                [head_seq],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            at_signing, head_hash,
+            "the head is a real entry of the trail"
+        );
         let path = tmp.path().join(&issued.file_name);
         std::fs::write(&path, &issued.pdf).unwrap();
         let text = pdftotext(&path);
@@ -191,6 +217,13 @@ fn the_text_has_the_reference_the_child_and_the_decisions_with_reasons() {
         assert!(text.contains("Nguyễn Thị Ánh"), "{text}");
         assert!(text.contains(&format!("Signed by {DSL}, Designated Safeguarding Lead")));
         assert!(text.contains(&words(&issued.cert_fingerprint[..20])));
+        assert!(
+            text.contains(&format!(
+                "Audit trail at signing: entry {head_seq}, SHA-256"
+            )),
+            "{text}"
+        );
+        assert!(text.contains(&head_hash[..32]), "{text}");
         assert!(text.contains("Sextortion by an adult: UKCIS says refer immediately."));
         texts.push((*recipient, text));
     }

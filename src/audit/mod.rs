@@ -217,6 +217,18 @@ pub fn verify(conn: &Connection) -> Result<ChainState> {
     })
 }
 
+/// The newest entry's sequence number and hash: the head of the chain, which signed referrals
+/// and backups record so that a trail rewritten later disagrees with them.
+pub fn head(conn: &Connection) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// The most recent `limit` entries, newest first.
 pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<Entry>> {
     let mut stmt = conn.prepare(

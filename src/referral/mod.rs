@@ -124,6 +124,10 @@ pub fn issue_at(
     session.with_tx(|tx| {
         let identity = identity(tx, &actor, &org.dsl_name, &org.name)?;
         let fingerprint = identity.fingerprint();
+        let audit_head = match audit::head(tx)? {
+            Some((seq, hash)) => format!("entry {seq}, SHA-256 {hash}"),
+            None => "empty".to_owned(),
+        };
         let dsl_contact = contacts
             .iter()
             .find(|c| c.key == crate::checklists::contacts::ContactKey::Dsl)
@@ -136,6 +140,7 @@ pub fn issue_at(
             contact: dsl_contact,
             at,
             fingerprint: fingerprint.clone(),
+            audit_head: audit_head.clone(),
         };
         let rendered = render::render(&s, &signer)?;
         let pdf = sign::sign_pdf(
@@ -157,8 +162,8 @@ pub fn issue_at(
         let pages = u32::try_from(rendered.pages).unwrap_or(u32::MAX);
         tx.execute(
             "INSERT INTO referral_issues (incident_id, recipient, issued_at, issued_by, sha256,
-                 cert_fingerprint, pages)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 cert_fingerprint, pages, audit_head)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 incident.id,
                 recipient.as_str(),
@@ -166,7 +171,8 @@ pub fn issue_at(
                 actor,
                 sha256,
                 fingerprint,
-                pages
+                pages,
+                audit_head
             ],
         )?;
         let issue_id = tx.last_insert_rowid();
@@ -192,7 +198,7 @@ pub fn issue_at(
             &actor,
             Action::ReferralIssued,
             reference,
-            &json!({ "referral": issue_id, "recipient": recipient.as_str(), "sha256": sha256, "certificate": fingerprint }),
+            &json!({ "referral": issue_id, "recipient": recipient.as_str(), "sha256": sha256, "certificate": fingerprint, "audit_head": audit_head }),
         )?;
         Ok(Issued {
             file_name: file_name(reference, recipient),

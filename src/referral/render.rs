@@ -18,6 +18,8 @@ pub struct Signer {
     pub contact: String,
     pub at: DateTime<Utc>,
     pub fingerprint: String,
+    /// "entry N, SHA-256 …": the vault's audit trail when this was signed.
+    pub audit_head: String,
 }
 
 pub struct Rendered {
@@ -76,7 +78,7 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
     }
 
     l.heading("Signature", Style::H2);
-    let area = l.block(118.0);
+    let area = l.block(132.0);
     l.text_in(
         area,
         &[
@@ -96,6 +98,10 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
             ),
             (
                 format!("Signing certificate SHA-256: {}", signer.fingerprint),
+                Style::SMALL,
+            ),
+            (
+                format!("Audit trail at signing: {}", signer.audit_head),
                 Style::SMALL,
             ),
             (

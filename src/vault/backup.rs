@@ -314,14 +314,7 @@ impl Session {
         out.execute_batch("PRAGMA journal_mode = DELETE;")
             .map_err(|e| Error::sqlite(snap, e))?;
         let tables = Session::table_counts(&out, snap)?;
-        let head: Option<(i64, String)> = out
-            .query_row(
-                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| Error::sqlite(snap, e))?;
+        let head = audit::head(&out).map_err(|e| e.in_file(snap))?;
         let schema_version = db::schema_version(&out).map_err(|e| Error::sqlite(snap, e))?;
         drop(out);
         let db_bytes = std::fs::read(snap).map_err(|e| Error::io(snap, e))?;
