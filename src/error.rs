@@ -45,6 +45,9 @@ pub enum ErrorCode {
     NoVault,
     /// The vault is locked, so the action needs an unlock first. Retry: yes, after unlocking.
     Locked,
+    /// The database is older than the one this computer last opened (a copy put back?). Retry:
+    /// only deliberately, with "open this older copy", which is recorded.
+    OlderCopy,
     /// The vault was written by a newer Casebook. Retry: no; install the newer version.
     NewerSchema,
     /// The key-slot file is damaged. Retry: no; restore from a backup.
@@ -276,6 +279,9 @@ pub enum Error {
     #[error("The vault is locked. Unlock it to continue.")]
     Locked,
 
+    #[error("This vault's database is older than the one last opened on this computer: {why}. Someone may have put back an older copy of the vault. Nothing was changed. If you restored an older copy on purpose, open it anyway (\"Open this older copy\" on the unlock screen, or casebook --open-older-copy); that is recorded in the audit trail.")]
+    OlderCopy { why: String },
+
     #[error("The vault database{} is damaged or is not a Casebook vault. It was not changed. Restore it from a backup, or ask for help.", .path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default())]
     DamagedDatabase { path: Option<PathBuf> },
 
@@ -326,6 +332,7 @@ impl Error {
             Error::Invalid(fields) if fields.iter().any(|f| f.image) => ErrorCode::ImageRefused,
             Error::Invalid(_) => ErrorCode::InvalidInput,
             Error::Locked => ErrorCode::Locked,
+            Error::OlderCopy { .. } => ErrorCode::OlderCopy,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::VaultExists { .. } => ErrorCode::VaultExists,
             Error::NoVault { .. } => ErrorCode::NoVault,

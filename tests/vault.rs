@@ -718,3 +718,62 @@ fn old_device_secret_id(keys_json: &[u8]) -> uuid::Uuid {
         .parse()
         .unwrap()
 }
+
+/// Every file of the vault folder, to put back later.
+fn copy_folder(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    snapshot(dir).into_iter().collect()
+}
+
+fn put_back(dir: &std::path::Path, files: &[(std::path::PathBuf, Vec<u8>)]) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    for (path, bytes) in files {
+        std::fs::write(path, bytes).unwrap();
+    }
+}
+
+#[test]
+fn an_older_copy_of_the_vault_put_back_is_refused_unless_opened_on_purpose_which_is_audited() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    casebook::records::incidents::create(&mut s, &incident_input("Before the copy"), &[]).unwrap();
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+    let old_folder = copy_folder(&f.dir());
+    let old_db = std::fs::read(f.dir().join("casebook.vault")).unwrap();
+
+    let mut s = f.unlock();
+    casebook::records::incidents::create(&mut s, &incident_input("After the copy"), &[]).unwrap();
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+
+    // The database alone put back: the key file's anchor is newer.
+    let current_folder = copy_folder(&f.dir());
+    std::fs::write(f.dir().join("casebook.vault"), &old_db).unwrap();
+    for side in ["casebook.vault-wal", "casebook.vault-shm"] {
+        let _ = std::fs::remove_file(f.dir().join(side));
+    }
+    let e = f.vault.unlock(&p(PASSPHRASE)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::OlderCopy, "{e}");
+    assert!(e.to_string().contains("in the key file"), "{e}");
+    put_back(&f.dir(), &current_folder);
+
+    // The whole folder put back: its key file agrees with it, but this computer's keyring
+    // remembers a longer trail.
+    put_back(&f.dir(), &old_folder);
+    let before = snapshot(&f.dir());
+    let e = f.vault.unlock(&p(PASSPHRASE)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::OlderCopy, "{e}");
+    assert!(e.to_string().contains("keyring"), "{e}");
+    assert_eq!(snapshot(&f.dir()), before, "refusing changes nothing");
+
+    // Opened on purpose: recorded, and from then on this copy is the one anchored.
+    let s = f.vault.unlock_older_copy(&p(PASSPHRASE)).unwrap().session;
+    let recent = casebook::audit::recent(s.conn(), 3).unwrap();
+    assert!(
+        recent.iter().any(|e| e.action == "vault.older_copy_opened"),
+        "{recent:?}"
+    );
+    assert!(s.verify_audit().unwrap().is_intact());
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+    f.unlock();
+}

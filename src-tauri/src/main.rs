@@ -31,6 +31,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::setup::assess_passphrase,
             commands::setup::create_vault,
             commands::session::unlock,
+            commands::session::unlock_older_copy,
             commands::session::unlock_with_recovery,
             commands::session::set_new_passphrase,
             commands::session::open_without_keyring,

@@ -39,6 +39,7 @@ pub enum Action {
     BackupVerified,
     VaultRestored,
     RecordDeleted,
+    OlderCopyOpened,
 }
 
 impl Action {
@@ -65,6 +66,7 @@ impl Action {
             Action::BackupVerified => "vault.backup_verified",
             Action::VaultRestored => "vault.restored",
             Action::RecordDeleted => "record.deleted",
+            Action::OlderCopyOpened => "vault.older_copy_opened",
         }
     }
 }

@@ -34,6 +34,11 @@ struct Cli {
     #[arg(long, global = true, env = "CASEBOOK_VAULT", value_name = "DIR")]
     vault: Option<PathBuf>,
 
+    /// Open the vault even though its database is older than the one last opened on this
+    /// computer (after putting back a copy on purpose); the audit trail records it.
+    #[arg(long, global = true)]
+    open_older_copy: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -234,6 +239,7 @@ fn run(cli: Cli) -> Result<Answer> {
     };
     let vault = Vault::new(dir, VaultConfig::production());
     let mut input = Input::new();
+    input.open_older_copy = cli.open_older_copy;
     let input = &mut input;
     let done = |r: Result<()>| r.map(|()| Answer::Yes);
     match cli.command {
@@ -681,7 +687,11 @@ fn print_checklist(vault: &Vault, input: &mut Input, id: &str, out: &Path) -> Re
 /// Unlocks with the passphrase, remembering it for commands that check it again.
 fn unlock(vault: &Vault, input: &mut Input) -> Result<Session> {
     let passphrase = input.secret("Passphrase: ")?;
-    let unlocked = vault.unlock(&passphrase)?;
+    let unlocked = if input.open_older_copy {
+        vault.unlock_older_copy(&passphrase)?
+    } else {
+        vault.unlock(&passphrase)?
+    };
     if let Some(n) = &unlocked.failures {
         eprintln!("Note: {}", n.message());
     }
@@ -694,6 +704,8 @@ struct Input {
     interactive: bool,
     lines: std::io::StdinLock<'static>,
     last_unlock: Option<Passphrase>,
+    /// `--open-older-copy` was given.
+    open_older_copy: bool,
 }
 
 impl Input {
@@ -703,6 +715,7 @@ impl Input {
             interactive: stdin.is_terminal(),
             lines: stdin.lock(),
             last_unlock: None,
+            open_older_copy: false,
         }
     }
 

@@ -531,10 +531,12 @@ pub fn restore_with(
     files::create_private_dir(paths.dir())?;
     files::write_private_new(&paths.db(), &db_bytes)?;
     manifest.keys.save(&paths.keys())?;
+    // A restored vault is older than the one this computer last opened, on purpose: it opens,
+    // and the audit trail records both that and the restore.
     let mut recovered = match opener {
-        Opener::RecoveryCode(code) => vault.unlock_with_recovery(code)?,
+        Opener::RecoveryCode(code) => vault.unlock_recovery(code, true)?,
         Opener::Passphrase(passphrase) => {
-            let unlocked = vault.unlock(passphrase)?;
+            let unlocked = vault.unlock_passphrase(passphrase, true)?;
             RecoveredVault {
                 session: unlocked.session,
                 failures: unlocked.failures,

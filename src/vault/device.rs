@@ -25,6 +25,17 @@ pub trait DeviceSecretStore: Send + Sync {
         let _ = id;
         Ok(())
     }
+    /// The audit anchor kept under `account` (a vault id and its folder: see `anchor.rs`), as
+    /// one line.
+    fn anchor(&self, account: &str) -> Result<Option<String>, StoreUnavailable> {
+        let _ = account;
+        Ok(None)
+    }
+    /// Keeps the audit anchor under `account`.
+    fn set_anchor(&self, account: &str, line: &str) -> Result<(), StoreUnavailable> {
+        let _ = (account, line);
+        Ok(())
+    }
     /// Whether the store answers at all (asks for an id that is never used).
     fn probe(&self) -> Result<(), StoreUnavailable> {
         self.get(&Uuid::nil()).map(|_| ())
@@ -37,6 +48,8 @@ pub trait DeviceSecretStore: Send + Sync {
 pub struct OsKeyring;
 
 const SERVICE: &str = "uk.casebook.device-secret";
+/// The audit anchor of each vault (not secret; MAC'd with the data key).
+const ANCHOR_SERVICE: &str = "uk.casebook.audit-anchor";
 
 impl OsKeyring {
     fn entry(vault_id: &Uuid) -> Result<keyring::Entry, StoreUnavailable> {
@@ -70,6 +83,21 @@ impl DeviceSecretStore for OsKeyring {
             .map_err(unavailable)
     }
 
+    fn anchor(&self, account: &str) -> Result<Option<String>, StoreUnavailable> {
+        let entry = keyring::Entry::new(ANCHOR_SERVICE, account).map_err(unavailable)?;
+        match entry.get_password() {
+            Ok(line) => Ok(Some(line)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn set_anchor(&self, account: &str, line: &str) -> Result<(), StoreUnavailable> {
+        keyring::Entry::new(ANCHOR_SERVICE, account)
+            .and_then(|e| e.set_password(line))
+            .map_err(unavailable)
+    }
+
     fn remove(&self, id: &Uuid) -> Result<(), StoreUnavailable> {
         match Self::entry(id)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
@@ -82,6 +110,7 @@ impl DeviceSecretStore for OsKeyring {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     secrets: Mutex<HashMap<Uuid, Key32>>,
+    anchors: Mutex<HashMap<String, String>>,
     /// When set, every call fails as if the keyring were not running.
     pub broken: bool,
 }
@@ -129,6 +158,29 @@ impl DeviceSecretStore for MemoryStore {
             .lock()
             .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
         map.remove(id);
+        Ok(())
+    }
+
+    fn anchor(&self, account: &str) -> Result<Option<String>, StoreUnavailable> {
+        if self.broken {
+            return Err(StoreUnavailable("no keyring service is running".into()));
+        }
+        let map = self
+            .anchors
+            .lock()
+            .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
+        Ok(map.get(account).cloned())
+    }
+
+    fn set_anchor(&self, account: &str, line: &str) -> Result<(), StoreUnavailable> {
+        if self.broken {
+            return Err(StoreUnavailable("no keyring service is running".into()));
+        }
+        let mut map = self
+            .anchors
+            .lock()
+            .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
+        map.insert(account.to_owned(), line.to_owned());
         Ok(())
     }
 }

@@ -122,6 +122,16 @@ impl Session {
             let tx = out.transaction()?;
             audit::append(&tx, Utc::now(), &actor, action, "vault", &detail)?;
             tx.commit()?;
+            // The new key file anchors the new database's trail (see `anchor.rs`).
+            let mut keys = keys.clone();
+            if let Some((seq, hash)) = audit::head(&out)? {
+                keys.audit_anchor = Some(super::anchor::AuditAnchor::new(
+                    keys.vault_id,
+                    &new_key,
+                    seq,
+                    &hash,
+                )?);
+            }
             out.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
                 .map_err(|e| Error::sqlite(&db_next, e))?;
             drop(out);
@@ -168,7 +178,8 @@ impl Session {
         self.data_key = key;
         self.keys = now;
         switched?;
-        settled
+        settled?;
+        self.anchor_audit_head()
     }
 
     /// Checks the passphrase the DSL typed against this vault; returns this computer's device

@@ -40,6 +40,9 @@ pub struct KeySlotFile {
     /// How the database is encrypted; absent in files written before it was recorded.
     #[serde(default)]
     pub cipher: CipherProfile,
+    /// The audit trail's head at the last unlock or lock (see `anchor.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_anchor: Option<super::anchor::AuditAnchor>,
 }
 
 /// The data key under Argon2id(passphrase, salt, secret = device secret).
@@ -106,6 +109,7 @@ impl KeySlotFile {
             )?,
             recovery: RecoverySlot::seal(vault_id, data_key, recovery, kdf)?,
             cipher: CipherProfile::NEW_VAULTS,
+            audit_anchor: None,
         })
     }
 

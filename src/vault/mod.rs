@@ -5,6 +5,7 @@
 //! connection and the data key in zeroizing memory; locking (or dropping) the session closes
 //! the connection and wipes the key.
 
+pub mod anchor;
 mod attempts;
 pub mod backup;
 pub mod db;
@@ -332,7 +333,22 @@ impl Vault {
     }
 
     /// Unlocks with the passphrase (on the computer the vault was made or last reset on).
+    /// A database older than the one last opened here is refused ([`Error::OlderCopy`]).
     pub fn unlock(&self, passphrase: &Passphrase) -> Result<Unlocked> {
+        self.unlock_passphrase(passphrase, false)
+    }
+
+    /// Unlocks with the passphrase even though the database is older than the one last opened
+    /// here (after putting back a copy on purpose); the audit trail records it.
+    pub fn unlock_older_copy(&self, passphrase: &Passphrase) -> Result<Unlocked> {
+        self.unlock_passphrase(passphrase, true)
+    }
+
+    pub(crate) fn unlock_passphrase(
+        &self,
+        passphrase: &Passphrase,
+        accept_older: bool,
+    ) -> Result<Unlocked> {
         let keys = self.load_keys()?;
         let mut record = self.check_throttle()?;
         let device_secret = self.device_secret_for(&keys)?;
@@ -341,7 +357,13 @@ impl Vault {
             record.save(&self.paths.attempts())?;
             return Err(Error::WrongPassphrase);
         };
-        let mut unlocked = self.finish_unlock(keys, data_key, record, UnlockMethod::Passphrase)?;
+        let mut unlocked = self.finish_unlock(
+            keys,
+            data_key,
+            record,
+            UnlockMethod::Passphrase,
+            accept_older,
+        )?;
         unlocked
             .session
             .strengthen_passphrase_slot(passphrase, &device_secret)?;
@@ -366,6 +388,14 @@ impl Vault {
     /// Unlocks with the recovery code, on any computer. The DSL must then choose a new
     /// passphrase before the vault can be used: see [`RecoveredVault::set_new_passphrase`].
     pub fn unlock_with_recovery(&self, code: &RecoveryCode) -> Result<RecoveredVault> {
+        self.unlock_recovery(code, false)
+    }
+
+    pub(crate) fn unlock_recovery(
+        &self,
+        code: &RecoveryCode,
+        accept_older: bool,
+    ) -> Result<RecoveredVault> {
         let keys = self.load_keys()?;
         let mut record = self.check_throttle()?;
         let Some(data_key) = keys.open_with_recovery(code)? else {
@@ -373,7 +403,13 @@ impl Vault {
             record.save(&self.paths.attempts())?;
             return Err(Error::WrongRecoveryCode);
         };
-        let unlocked = self.finish_unlock(keys, data_key, record, UnlockMethod::RecoveryCode)?;
+        let unlocked = self.finish_unlock(
+            keys,
+            data_key,
+            record,
+            UnlockMethod::RecoveryCode,
+            accept_older,
+        )?;
         Ok(RecoveredVault {
             session: unlocked.session,
             failures: unlocked.failures,
@@ -417,10 +453,15 @@ impl Vault {
         data_key: Key32,
         record: FailedAttempts,
         method: UnlockMethod,
+        accept_older: bool,
     ) -> Result<Unlocked> {
         let db_path = self.paths.db();
         let mut conn = db::open(&db_path, &data_key, keys.cipher, false)?;
         db::migrate(&mut conn, &db_path)?;
+        let older = self.older_than_anchored(&conn, &keys, &data_key)?;
+        if let (Some(why), false) = (&older, accept_older) {
+            return Err(Error::OlderCopy { why: why.clone() });
+        }
         let actor = organisation::current(&conn)
             .map_err(|e| e.in_file(&db_path))?
             .dsl_name;
@@ -456,6 +497,16 @@ impl Vault {
                 &json!({ "earlier_attempts_not_itemised": record.dropped }),
             )?;
         }
+        if let Some(why) = &older {
+            audit::append(
+                &tx,
+                now,
+                &actor,
+                Action::OlderCopyOpened,
+                "vault",
+                &json!({ "why": why }),
+            )?;
+        }
         let action = match method {
             UnlockMethod::Passphrase => Action::Unlocked,
             UnlockMethod::RecoveryCode => Action::RecoveryCodeUsed,
@@ -478,17 +529,66 @@ impl Vault {
             // again next time: a duplicate, never a loss, so the unlock still succeeds.
             let _ = std::fs::remove_file(self.paths.attempts());
         }
-        Ok(Unlocked {
-            session: Session {
-                conn,
-                data_key,
-                keys,
-                paths: self.paths.clone(),
-                config: self.config.clone(),
-                actor,
-            },
-            failures,
-        })
+        let mut session = Session {
+            conn,
+            data_key,
+            keys,
+            paths: self.paths.clone(),
+            config: self.config.clone(),
+            actor,
+        };
+        session.anchor_audit_head()?;
+        Ok(Unlocked { session, failures })
+    }
+
+    /// Why the database's trail is not the one anchored in the key file or the keyring (see
+    /// `anchor.rs`), if it is not. Anchors whose MAC does not check are reported the same way:
+    /// they were damaged or forged.
+    fn older_than_anchored(
+        &self,
+        conn: &Connection,
+        keys: &KeySlotFile,
+        data_key: &Key32,
+    ) -> Result<Option<String>> {
+        let head_seq = audit::head(conn)?.map_or(0, |(seq, _)| seq);
+        let entry_hash = |seq: i64| -> Result<Option<String>> {
+            use rusqlite::OptionalExtension;
+            Ok(conn
+                .query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        };
+        // The keyring's anchor counts only when its MAC checks: one made under a data key
+        // since rotated (a rekey interrupted before the next lock) says nothing, as none would.
+        // No keyring here, or no anchor yet: the key file's anchor still counts.
+        let account = anchor::keyring_account(keys.vault_id, self.paths.dir());
+        let from_keyring = match self.config.device_store.anchor(&account) {
+            Ok(Some(line)) => anchor::AuditAnchor::from_line(&line)
+                .filter(|a| a.checks(keys.vault_id, data_key))
+                .map(Some),
+            _ => None,
+        };
+        let anchors = [
+            (keys.audit_anchor.clone().map(Some), "in the key file"),
+            (from_keyring, "in this computer's keyring"),
+        ];
+        for (found, place) in anchors {
+            match found {
+                None => {}
+                Some(Some(a)) if a.checks(keys.vault_id, data_key) => {
+                    if let Some(why) = anchor::disagreement(&a, place, head_seq, entry_hash)? {
+                        return Ok(Some(why));
+                    }
+                }
+                Some(_) => {
+                    return Ok(Some(format!(
+                    "the record of its audit trail kept {place} does not check (damaged or forged)"
+                )))
+                }
+            }
+        }
+        Ok(None)
     }
 
     fn put_device_secret(&self, id: &Uuid, secret: &Key32) -> Result<()> {
@@ -677,20 +777,41 @@ impl Session {
         audit::verify(&self.conn)
     }
 
-    /// Locks: records why, closes the database and zeroes the data key.
+    /// Records the audit trail's head outside the database, in the key file and this
+    /// computer's keyring (see `anchor.rs`), so an older copy put back is noticed at unlock.
+    /// The keyring is best effort: without one, the key file's anchor still counts.
+    pub(crate) fn anchor_audit_head(&mut self) -> Result<()> {
+        let Some((seq, hash)) = audit::head(&self.conn)? else {
+            return Ok(());
+        };
+        let a = anchor::AuditAnchor::new(self.keys.vault_id, &self.data_key, seq, &hash)?;
+        if self.keys.audit_anchor.as_ref() != Some(&a) {
+            let mut keys = self.keys.clone();
+            keys.audit_anchor = Some(a.clone());
+            keys.save(&self.paths.keys())?;
+            self.keys = keys;
+        }
+        let account = anchor::keyring_account(self.keys.vault_id, self.paths.dir());
+        let _ = self.config.device_store.set_anchor(&account, &a.to_line());
+        Ok(())
+    }
+
+    /// Locks: records why, anchors the trail's head, closes the database and zeroes the key.
     pub fn lock(mut self, reason: LockReason) -> Result<()> {
         let actor = self.actor.clone();
-        let audited = self.with_tx(|tx| {
-            audit::append(
-                tx,
-                Utc::now(),
-                &actor,
-                Action::Locked,
-                "vault",
-                &json!({ "reason": reason.as_str() }),
-            )?;
-            Ok(())
-        });
+        let audited = self
+            .with_tx(|tx| {
+                audit::append(
+                    tx,
+                    Utc::now(),
+                    &actor,
+                    Action::Locked,
+                    "vault",
+                    &json!({ "reason": reason.as_str() }),
+                )?;
+                Ok(())
+            })
+            .and_then(|()| self.anchor_audit_head());
         // The session is dropped (and the key wiped) whether or not the entry could be written.
         drop(self);
         audited

@@ -46,6 +46,20 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: Passphrase) -> Comma
     open_session(&state, unlocked.session, notice)
 }
 
+/// Unlocks a vault whose database is older than the one last opened here, on purpose (after
+/// the DSL read why: `older_copy`); the audit trail records it.
+#[tauri::command]
+#[specta::specta]
+pub async fn unlock_older_copy(
+    state: State<'_, AppState>,
+    passphrase: Passphrase,
+) -> CommandResult<Home> {
+    state.lock(LockReason::Manual)?;
+    let unlocked = state.vault.unlock_older_copy(&passphrase)?;
+    let notice = unlocked.failures.as_ref().map(|f| f.message());
+    open_session(&state, unlocked.session, notice)
+}
+
 /// After a recovery-code unlock: who the vault belongs to, for the new-passphrase screen.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct RecoveredView {

@@ -12,6 +12,11 @@ export const commands = {
 	assessPassphrase: (passphrase: Passphrase, organisation: string, dslName: string) => typedError<Strength_Serialize, CommandError_Serialize>(__TAURI_INVOKE("assess_passphrase", { passphrase, organisation, dslName })),
 	createVault: (organisation: string, dslName: string, passphrase: Passphrase, confirm: Passphrase) => typedError<RecoveryCodeView, CommandError_Serialize>(__TAURI_INVOKE("create_vault", { organisation, dslName, passphrase, confirm })),
 	unlock: (passphrase: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock", { passphrase })),
+	/**
+	 *  Unlocks a vault whose database is older than the one last opened here, on purpose (after
+	 *  the DSL read why: `older_copy`); the audit trail records it.
+	 */
+	unlockOlderCopy: (passphrase: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock_older_copy", { passphrase })),
 	unlockWithRecovery: (code: Passphrase) => typedError<RecoveredView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock_with_recovery", { code })),
 	setNewPassphrase: (passphrase: Passphrase, confirm: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_new_passphrase", { passphrase, confirm })),
 	/**
@@ -410,6 +415,11 @@ export type ErrorCode =
 "no_vault" | 
 /**  The vault is locked, so the action needs an unlock first. Retry: yes, after unlocking. */
 "locked" | 
+/**
+ *  The database is older than the one this computer last opened (a copy put back?). Retry:
+ *  only deliberately, with "open this older copy", which is recorded.
+ */
+"older_copy" | 
 /**  The vault was written by a newer Casebook. Retry: no; install the newer version. */
 "newer_schema" | 
 /**  The key-slot file is damaged. Retry: no; restore from a backup. */
