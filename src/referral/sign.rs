@@ -3,9 +3,10 @@
 //! signature dictionary — appended as an incremental update so the rendered bytes are never
 //! rewritten. Built from maintained crates only: lopdf (the update), RustCrypto `cms`,
 //! `x509-cert`, `der`, `p256`, `sha2`, and rcgen (the self-signed certificate).
-//! The project's notes on PDF signing record why each choice (and the pitfalls avoided): no
-//! prehashed double hashing, signing-certificate-v2 added, no signing-time attribute with
-//! `ETSI.CAdES.detached` (the time is `/M`).
+//! docs/security-model.md ("Signing a referral PDF") records why each choice (and the pitfalls
+//! avoided): no prehashed double hashing, signing-certificate-v2 added, no signing-time
+//! attribute with `ETSI.CAdES.detached` (the time is `/M`). Checking a signature starts from
+//! the file's layout (`layout.rs`), then the digest, certificate and value.
 
 use chrono::{DateTime, Datelike, Utc};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
