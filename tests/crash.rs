@@ -107,6 +107,38 @@ fn check(session: &Session, reference: &str, acked: &BTreeSet<u64>) {
     assert!(session.verify_audit().unwrap().is_intact());
 }
 
+/// A new vault made by the writer in `dir`; returns the writer and its incident's reference.
+fn writer_vault(dir: &Path) -> (PathBuf, String) {
+    let exe = writer_exe();
+    let out = Command::new(&exe).arg(dir).arg("create").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let reference = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    (exe, reference)
+}
+
+/// Runs the writer on `dir` with `args`, kills it with SIGKILL after `after`, and returns the
+/// lines it printed before it died.
+fn run_and_kill(exe: &Path, dir: &Path, args: &[&str], after: Duration) -> Vec<String> {
+    let mut child = Command::new(exe)
+        .arg(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
+    std::thread::sleep(after);
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    reader.join().unwrap()
+}
+
 #[test]
 fn acknowledged_writes_survive_sigkill_at_random_points() {
     let kills: u64 = std::env::var("CASEBOOK_CRASH_KILLS")
@@ -114,14 +146,7 @@ fn acknowledged_writes_survive_sigkill_at_random_points() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
     let tmp = tempfile::tempdir().unwrap();
-    let exe = writer_exe();
-    let out = Command::new(&exe)
-        .arg(tmp.path())
-        .arg("create")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let reference = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (exe, reference) = writer_vault(tmp.path());
     let vault = writer::vault(tmp.path());
 
     let mut rng = Rng(0x5EED_CA5E);
@@ -130,25 +155,17 @@ fn acknowledged_writes_survive_sigkill_at_random_points() {
     let mut attempted = 0u64;
     let started = Instant::now();
     for _ in 0..kills {
-        let mut child = Command::new(&exe)
-            .arg(tmp.path())
-            .args(["write", &next.to_string(), "100000", &reference])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|l| l.strip_prefix("ack ")?.parse::<u64>().ok())
-                .collect::<Vec<_>>()
-        });
-        std::thread::sleep(Duration::from_millis(30 + rng.next() % 400));
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        let got = reader.join().unwrap();
+        let start = next.to_string();
+        let lines = run_and_kill(
+            &exe,
+            tmp.path(),
+            &["write", &start, "100000", &reference],
+            Duration::from_millis(30 + rng.next() % 400),
+        );
+        let got: Vec<u64> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("ack ")?.parse().ok())
+            .collect();
         let last = got.last().copied();
         acked.extend(got);
         // The write in flight when killed may or may not have committed: either is fine.
@@ -180,37 +197,18 @@ fn a_rekey_killed_at_random_points_loses_nothing_and_leaves_one_set_of_slots() {
         .and_then(|v| v.parse().ok())
         .map_or(20, |k: u64| k / 2);
     let tmp = tempfile::tempdir().unwrap();
-    let exe = writer_exe();
-    let out = Command::new(&exe)
-        .arg(tmp.path())
-        .arg("create")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let reference = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (exe, reference) = writer_vault(tmp.path());
     let vault = writer::vault(tmp.path());
     let mut rng = Rng(0x00C0_FFEE);
     let mut rekeys = 0;
     let mut in_use: Option<String> = None;
     for _ in 0..kills {
-        let mut child = Command::new(&exe)
-            .arg(tmp.path())
-            .args(["rekey", "1000"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
-        });
-        std::thread::sleep(Duration::from_millis(20 + rng.next() % 300));
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let lines = reader.join().unwrap();
+        let lines = run_and_kill(
+            &exe,
+            tmp.path(),
+            &["rekey", "1000"],
+            Duration::from_millis(20 + rng.next() % 300),
+        );
         rekeys += lines.iter().filter(|l| l.starts_with("ack ")).count();
         let session = vault.unlock(&p(writer::PASSPHRASE)).unwrap().session;
         assert!(session.verify_audit().unwrap().is_intact());

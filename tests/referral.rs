@@ -10,19 +10,12 @@ use std::process::Command;
 
 use casebook::records::chronology;
 use casebook::referral::{self, Recipient};
-use common::referrals::{incident, tool, LONG_NOTE_WORDS};
+use common::referrals::{byte_range, incident, tool, LONG_NOTE_WORDS};
 use common::*;
 
 /// The bytes the signature covers and the CMS blob, cut out by the /ByteRange.
 fn signed_ranges_and_cms(pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let text = String::from_utf8_lossy(pdf);
-    let at = text.rfind("/ByteRange").unwrap();
-    let open = text[at..].find('[').unwrap() + at + 1;
-    let close = text[open..].find(']').unwrap() + open;
-    let r: Vec<usize> = text[open..close]
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
+    let r = byte_range(pdf);
     let mut signed = pdf[r[0]..r[0] + r[1]].to_vec();
     signed.extend_from_slice(&pdf[r[2]..r[2] + r[3]]);
     // Between the ranges: <hex digits>, zero-padded after the DER, whose outer header gives

@@ -10,7 +10,7 @@ mod common;
 
 use casebook::referral::{self, sign, Recipient, Verdict, Verification};
 use casebook::vault::Session;
-use common::referrals::{incident, tool};
+use common::referrals::{byte_range, incident, tool};
 use common::*;
 use lopdf::{dictionary, IncrementalDocument, Object, Stream};
 use proptest::prelude::*;
@@ -24,19 +24,6 @@ fn genuine() -> (Fixture, Session, Vec<u8>) {
         .unwrap()
         .pdf;
     (f, s, pdf)
-}
-
-/// `[a, b, c, d]` of the genuine file's /ByteRange.
-fn byte_range(pdf: &[u8]) -> [usize; 4] {
-    let text = String::from_utf8_lossy(pdf);
-    let at = text.rfind("/ByteRange").unwrap();
-    let open = text[at..].find('[').unwrap() + at + 1;
-    let close = text[open..].find(']').unwrap() + open;
-    let r: Vec<usize> = text[open..close]
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
-    [r[0], r[1], r[2], r[3]]
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -616,6 +616,22 @@ mod tests {
         out
     }
 
+    /// The minimal PDF signed by a new identity, and the identity.
+    fn signed_minimal_pdf() -> (Identity, Vec<u8>) {
+        let id = Identity::generate("Test DSL", "Test School", Utc::now()).unwrap();
+        let signed = sign_pdf(
+            minimal_pdf(),
+            &id,
+            "Test DSL",
+            "test",
+            Utc::now(),
+            0,
+            [0.0; 4],
+        )
+        .unwrap();
+        (id, signed)
+    }
+
     fn byte_range(pdf: &[u8]) -> (usize, [usize; 4], usize) {
         let at = find(pdf, 0, b"/ByteRange").unwrap();
         let open = find(pdf, at, b"[").unwrap();
@@ -630,17 +646,8 @@ mod tests {
 
     #[test]
     fn a_signed_minimal_pdf_is_intact() {
-        let id = Identity::generate("Test DSL", "Test School", Utc::now()).unwrap();
-        let signed = sign_pdf(
-            minimal_pdf(),
-            &id,
-            "Test DSL",
-            "test",
-            Utc::now(),
-            0,
-            [0.0; 4],
-        );
-        let v = verify_pdf(&signed.unwrap()).unwrap();
+        let (_, signed) = signed_minimal_pdf();
+        let v = verify_pdf(&signed).unwrap();
         assert_eq!(v.outcome, Outcome::Intact, "{v:?}");
     }
 
@@ -651,17 +658,7 @@ mod tests {
     /// "intact".
     #[test]
     fn a_gap_wider_than_the_signature_is_refused_even_when_the_signature_verifies() {
-        let id = Identity::generate("Test DSL", "Test School", Utc::now()).unwrap();
-        let mut forged = sign_pdf(
-            minimal_pdf(),
-            &id,
-            "Test DSL",
-            "test",
-            Utc::now(),
-            0,
-            [0.0; 4],
-        )
-        .unwrap();
+        let (id, mut forged) = signed_minimal_pdf();
         let (open, [_, b, c, d], close) = byte_range(&forged);
         let b2 = b - b"/Contents".len();
         assert_eq!(&forged[b2..b], b"/Contents");
@@ -690,17 +687,7 @@ mod tests {
 
     #[test]
     fn data_hidden_in_the_signatures_padding_is_refused() {
-        let id = Identity::generate("Test DSL", "Test School", Utc::now()).unwrap();
-        let mut signed = sign_pdf(
-            minimal_pdf(),
-            &id,
-            "Test DSL",
-            "test",
-            Utc::now(),
-            0,
-            [0.0; 4],
-        )
-        .unwrap();
+        let (_, mut signed) = signed_minimal_pdf();
         let (_, [_, _, c, _], _) = byte_range(&signed);
         // The last hex digits of /Contents are padding zeros.
         signed[c - 3] = b'7';

@@ -14,6 +14,19 @@ use casebook::records::incidents::{
 use casebook::records::people::{self, PersonInput, PersonKind};
 use casebook::vault::Session;
 
+/// `[a, b, c, d]` of a signed PDF's (last) /ByteRange.
+pub fn byte_range(pdf: &[u8]) -> [usize; 4] {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.rfind("/ByteRange").unwrap();
+    let open = text[at..].find('[').unwrap() + at + 1;
+    let close = text[open..].find(']').unwrap() + open;
+    let r: Vec<usize> = text[open..close]
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    [r[0], r[1], r[2], r[3]]
+}
+
 /// Runs an outside tool on a file; its standard output and error together.
 pub fn tool(name: &str, args: &[&str], file: &Path) -> String {
     let out = Command::new(name)
