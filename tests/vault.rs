@@ -154,6 +154,42 @@ fn repeated_failures_make_the_dsl_wait_even_with_the_right_passphrase() {
 }
 
 #[test]
+fn deleting_the_failed_attempt_file_or_restoring_elsewhere_does_not_reset_the_wait() {
+    let throttle = Throttle {
+        free_attempts: 1,
+        base: Duration::from_secs(60),
+        max: Duration::from_secs(300),
+    };
+    let f = new_vault_with(|mut c| {
+        c.throttle = throttle;
+        c
+    });
+    let mut s = f.unlock();
+    let backup = f.tmp.path().join("b.cbk");
+    s.backup_to(&backup).unwrap();
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+    for _ in 0..2 {
+        let _ = f.vault.unlock(&p("nope nope nope nope"));
+    }
+    std::fs::remove_file(f.vault.paths().attempts()).unwrap();
+    let e = f.vault.unlock(&p(PASSPHRASE)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::TooManyAttempts, "{e}");
+
+    // Guessing through a restore of the same vault into another folder waits too.
+    let mut same_computer = config(f.store.clone());
+    same_computer.throttle = throttle;
+    let elsewhere = Vault::new(f.tmp.path().join("elsewhere"), same_computer);
+    let e = casebook::vault::backup::restore_with(
+        &elsewhere,
+        &backup,
+        casebook::vault::backup::Opener::Passphrase(&p("still not it at all")),
+        casebook::vault::backup::Existing::Refuse,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::TooManyAttempts, "{e}");
+}
+
+#[test]
 fn the_recovery_code_opens_and_a_new_passphrase_must_be_set() {
     let f = new_vault();
     let shown = f

@@ -20,7 +20,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::keyslots::KeySlotFile;
-use super::{db, RecoveredVault, Session, Vault};
+use super::{db, RecoveredVault, Session, UnlockMethod, Vault};
 use crate::audit::{self, Action};
 use crate::error::Field;
 use crate::files;
@@ -473,19 +473,31 @@ pub fn restore_with(
     existing: Existing<'_>,
 ) -> Result<RecoveredVault> {
     let (manifest, db_bytes) = read(backup)?;
-    // The code or passphrase must open this backup before anything is touched.
-    let key = match opener {
-        Opener::RecoveryCode(code) => manifest
-            .keys
-            .open_with_recovery(code)?
-            .ok_or(Error::WrongRecoveryCode)?,
+    // The code or passphrase must open this backup before anything is touched; guesses wait
+    // and are counted as unlocking this vault's would be.
+    let vault_id = manifest.keys.vault_id;
+    let mut attempts = vault.check_throttle(vault_id)?;
+    let (opened, method, wrong) = match opener {
+        Opener::RecoveryCode(code) => (
+            manifest.keys.open_with_recovery(code)?,
+            UnlockMethod::RecoveryCode,
+            Error::WrongRecoveryCode,
+        ),
         Opener::Passphrase(passphrase) => {
             let device_secret = vault.device_secret_for(&manifest.keys)?;
-            manifest
-                .keys
-                .open_with_passphrase(passphrase, &device_secret)?
-                .ok_or(Error::WrongPassphrase)?
+            (
+                manifest
+                    .keys
+                    .open_with_passphrase(passphrase, &device_secret)?,
+                UnlockMethod::Passphrase,
+                Error::WrongPassphrase,
+            )
         }
+    };
+    let Some(key) = opened else {
+        attempts.record(Utc::now(), method);
+        vault.note_failed_attempts(vault_id, &attempts);
+        return Err(wrong);
     };
     let extracted = scratch(&std::env::temp_dir().join("x"), "restore-check")?;
     let checked = (|| {

@@ -25,15 +25,20 @@ pub trait DeviceSecretStore: Send + Sync {
         let _ = id;
         Ok(())
     }
-    /// The audit anchor kept under `account` (a vault id and its folder: see `anchor.rs`), as
-    /// one line.
-    fn anchor(&self, account: &str) -> Result<Option<String>, StoreUnavailable> {
-        let _ = account;
+    /// A note about a vault folder that a copy of the folder must not carry back (the audit
+    /// anchor, the failed-attempt count), kept under `account`, as one line.
+    fn note(&self, kind: Note, account: &str) -> Result<Option<String>, StoreUnavailable> {
+        let _ = (kind, account);
         Ok(None)
     }
-    /// Keeps the audit anchor under `account`.
-    fn set_anchor(&self, account: &str, line: &str) -> Result<(), StoreUnavailable> {
-        let _ = (account, line);
+    /// Keeps (or, with `None`, removes) a note.
+    fn set_note(
+        &self,
+        kind: Note,
+        account: &str,
+        line: Option<&str>,
+    ) -> Result<(), StoreUnavailable> {
+        let _ = (kind, account, line);
         Ok(())
     }
     /// Whether the store answers at all (asks for an id that is never used).
@@ -48,8 +53,24 @@ pub trait DeviceSecretStore: Send + Sync {
 pub struct OsKeyring;
 
 const SERVICE: &str = "uk.casebook.device-secret";
-/// The audit anchor of each vault (not secret; MAC'd with the data key).
-const ANCHOR_SERVICE: &str = "uk.casebook.audit-anchor";
+/// What the keyring keeps about a vault folder besides its device secret (nothing secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Note {
+    /// The audit trail's head, MAC'd with the data key (`anchor.rs`).
+    AuditAnchor,
+    /// Failed unlocks since the last good one (count and last time), so that deleting
+    /// `casebook.attempts` does not reset the delay.
+    FailedAttempts,
+}
+
+impl Note {
+    fn service(self) -> &'static str {
+        match self {
+            Note::AuditAnchor => "uk.casebook.audit-anchor",
+            Note::FailedAttempts => "uk.casebook.failed-attempts",
+        }
+    }
+}
 
 impl OsKeyring {
     fn entry(vault_id: &Uuid) -> Result<keyring::Entry, StoreUnavailable> {
@@ -83,8 +104,8 @@ impl DeviceSecretStore for OsKeyring {
             .map_err(unavailable)
     }
 
-    fn anchor(&self, account: &str) -> Result<Option<String>, StoreUnavailable> {
-        let entry = keyring::Entry::new(ANCHOR_SERVICE, account).map_err(unavailable)?;
+    fn note(&self, kind: Note, account: &str) -> Result<Option<String>, StoreUnavailable> {
+        let entry = keyring::Entry::new(kind.service(), account).map_err(unavailable)?;
         match entry.get_password() {
             Ok(line) => Ok(Some(line)),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -92,10 +113,20 @@ impl DeviceSecretStore for OsKeyring {
         }
     }
 
-    fn set_anchor(&self, account: &str, line: &str) -> Result<(), StoreUnavailable> {
-        keyring::Entry::new(ANCHOR_SERVICE, account)
-            .and_then(|e| e.set_password(line))
-            .map_err(unavailable)
+    fn set_note(
+        &self,
+        kind: Note,
+        account: &str,
+        line: Option<&str>,
+    ) -> Result<(), StoreUnavailable> {
+        let entry = keyring::Entry::new(kind.service(), account).map_err(unavailable)?;
+        match line {
+            Some(line) => entry.set_password(line).map_err(unavailable),
+            None => match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(unavailable(e)),
+            },
+        }
     }
 
     fn remove(&self, id: &Uuid) -> Result<(), StoreUnavailable> {
@@ -110,7 +141,7 @@ impl DeviceSecretStore for OsKeyring {
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     secrets: Mutex<HashMap<Uuid, Key32>>,
-    anchors: Mutex<HashMap<String, String>>,
+    notes: Mutex<HashMap<(Note, String), String>>,
     /// When set, every call fails as if the keyring were not running.
     pub broken: bool,
 }
@@ -161,26 +192,34 @@ impl DeviceSecretStore for MemoryStore {
         Ok(())
     }
 
-    fn anchor(&self, account: &str) -> Result<Option<String>, StoreUnavailable> {
+    fn note(&self, kind: Note, account: &str) -> Result<Option<String>, StoreUnavailable> {
         if self.broken {
             return Err(StoreUnavailable("no keyring service is running".into()));
         }
         let map = self
-            .anchors
+            .notes
             .lock()
             .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
-        Ok(map.get(account).cloned())
+        Ok(map.get(&(kind, account.to_owned())).cloned())
     }
 
-    fn set_anchor(&self, account: &str, line: &str) -> Result<(), StoreUnavailable> {
+    fn set_note(
+        &self,
+        kind: Note,
+        account: &str,
+        line: Option<&str>,
+    ) -> Result<(), StoreUnavailable> {
         if self.broken {
             return Err(StoreUnavailable("no keyring service is running".into()));
         }
         let mut map = self
-            .anchors
+            .notes
             .lock()
             .map_err(|_| StoreUnavailable("memory store poisoned".into()))?;
-        map.insert(account.to_owned(), line.to_owned());
+        match line {
+            Some(line) => map.insert((kind, account.to_owned()), line.to_owned()),
+            None => map.remove(&(kind, account.to_owned())),
+        };
         Ok(())
     }
 }

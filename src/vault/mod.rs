@@ -27,7 +27,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 pub use attempts::{FailedAttempts, Throttle, UnlockMethod};
-pub use device::{DeviceSecretStore, MemoryStore, OsKeyring};
+pub use device::{DeviceSecretStore, MemoryStore, Note, OsKeyring};
 pub use kdf::KdfParams;
 pub use recovery::RecoveryCode;
 
@@ -246,7 +246,10 @@ impl Vault {
     /// How long until another unlock may be tried (zero when it may be tried now).
     pub fn wait_before_next_try(&self) -> Result<Duration> {
         let now = Utc::now();
-        let record = FailedAttempts::load(&self.paths.attempts(), now)?;
+        let vault_id = KeySlotFile::load(&self.paths.keys())
+            .ok()
+            .map(|k| k.vault_id);
+        let record = self.failed_attempts(vault_id, now)?;
         Ok(self.config.throttle.remaining(&record, now))
     }
 
@@ -350,11 +353,11 @@ impl Vault {
         accept_older: bool,
     ) -> Result<Unlocked> {
         let keys = self.load_keys()?;
-        let mut record = self.check_throttle()?;
+        let mut record = self.check_throttle(keys.vault_id)?;
         let device_secret = self.device_secret_for(&keys)?;
         let Some(data_key) = keys.open_with_passphrase(passphrase, &device_secret)? else {
             record.record(Utc::now(), UnlockMethod::Passphrase);
-            record.save(&self.paths.attempts())?;
+            self.save_failed_attempts(keys.vault_id, &record)?;
             return Err(Error::WrongPassphrase);
         };
         let mut unlocked = self.finish_unlock(
@@ -397,10 +400,10 @@ impl Vault {
         accept_older: bool,
     ) -> Result<RecoveredVault> {
         let keys = self.load_keys()?;
-        let mut record = self.check_throttle()?;
+        let mut record = self.check_throttle(keys.vault_id)?;
         let Some(data_key) = keys.open_with_recovery(code)? else {
             record.record(Utc::now(), UnlockMethod::RecoveryCode);
-            record.save(&self.paths.attempts())?;
+            self.save_failed_attempts(keys.vault_id, &record)?;
             return Err(Error::WrongRecoveryCode);
         };
         let unlocked = self.finish_unlock(
@@ -433,9 +436,56 @@ impl Vault {
         }
     }
 
-    fn check_throttle(&self) -> Result<FailedAttempts> {
+    /// The failed attempts since the last good unlock: the file beside the vault, or this
+    /// computer's keyring note of them when that counts more (the file was deleted or put back
+    /// from a copy, which must not reset the delay). The note is per vault, so a restore of the
+    /// same vault into another folder is slowed down alike.
+    fn failed_attempts(
+        &self,
+        vault_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<FailedAttempts> {
+        let mut record = FailedAttempts::load(&self.paths.attempts(), now)?;
+        let noted = vault_id.and_then(|id| {
+            self.config
+                .device_store
+                .note(Note::FailedAttempts, &id.to_string())
+                .ok()
+                .flatten()
+        });
+        if let Some((count, last)) = noted.as_deref().and_then(parse_attempts_note) {
+            if count > record.count() {
+                let last = last.min(now);
+                record.dropped += count - record.count() - 1;
+                record.record(last, UnlockMethod::Passphrase);
+            }
+        }
+        Ok(record)
+    }
+
+    /// Saves the failed attempts to the file and notes them in the keyring.
+    fn save_failed_attempts(&self, vault_id: Uuid, record: &FailedAttempts) -> Result<()> {
+        record.save(&self.paths.attempts())?;
+        self.note_failed_attempts(vault_id, record);
+        Ok(())
+    }
+
+    /// Notes the failed attempts in this computer's keyring (best effort: without a keyring,
+    /// the file beside the vault still counts).
+    pub(crate) fn note_failed_attempts(&self, vault_id: Uuid, record: &FailedAttempts) {
+        if let Some(last) = record.attempts.last() {
+            let line = format!("{} {}", record.count(), time::format(last.at));
+            let _ = self.config.device_store.set_note(
+                Note::FailedAttempts,
+                &vault_id.to_string(),
+                Some(&line),
+            );
+        }
+    }
+
+    pub(crate) fn check_throttle(&self, vault_id: Uuid) -> Result<FailedAttempts> {
         let now = Utc::now();
-        let record = FailedAttempts::load(&self.paths.attempts(), now)?;
+        let record = self.failed_attempts(Some(vault_id), now)?;
         let wait = self.config.throttle.remaining(&record, now);
         if !wait.is_zero() {
             return Err(Error::TooManyAttempts {
@@ -529,6 +579,11 @@ impl Vault {
             // again next time: a duplicate, never a loss, so the unlock still succeeds.
             let _ = std::fs::remove_file(self.paths.attempts());
         }
+        let _ = self.config.device_store.set_note(
+            Note::FailedAttempts,
+            &keys.vault_id.to_string(),
+            None,
+        );
         let mut session = Session {
             conn,
             data_key,
@@ -563,7 +618,7 @@ impl Vault {
         // since rotated (a rekey interrupted before the next lock) says nothing, as none would.
         // No keyring here, or no anchor yet: the key file's anchor still counts.
         let account = anchor::keyring_account(keys.vault_id, self.paths.dir());
-        let from_keyring = match self.config.device_store.anchor(&account) {
+        let from_keyring = match self.config.device_store.note(Note::AuditAnchor, &account) {
             Ok(Some(line)) => anchor::AuditAnchor::from_line(&line)
                 .filter(|a| a.checks(keys.vault_id, data_key))
                 .map(Some),
@@ -792,7 +847,10 @@ impl Session {
             self.keys = keys;
         }
         let account = anchor::keyring_account(self.keys.vault_id, self.paths.dir());
-        let _ = self.config.device_store.set_anchor(&account, &a.to_line());
+        let _ = self
+            .config
+            .device_store
+            .set_note(Note::AuditAnchor, &account, Some(&a.to_line()));
         Ok(())
     }
 
@@ -816,4 +874,10 @@ impl Session {
         drop(self);
         audited
     }
+}
+
+/// "COUNT TIME", as [`Vault::save_failed_attempts`] notes it.
+fn parse_attempts_note(line: &str) -> Option<(u64, DateTime<Utc>)> {
+    let (count, at) = line.split_once(' ')?;
+    Some((count.parse().ok()?, time::parse(at)?))
 }
