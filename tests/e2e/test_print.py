@@ -57,7 +57,9 @@ def test_sign_and_print_goes_through_a_private_memory_folder_that_is_then_remove
     assert file_mode == "600" and dir_mode == "700", printed.read_text()
     assert Path(dir_path).parent == Path(runtime), dir_path
     assert Path(dir_path).name.startswith("casebook-print-")
-    assert file_path.endswith("referral to LADO.pdf"), file_path
+    # A neutral name: viewers list recent files, and the reference must not be among them.
+    assert Path(file_path).name == "Casebook referral.pdf", file_path
+    assert "CB-" not in file_path, file_path
     report = subprocess.run(["pdfsig", str(printed) + ".pdf"], capture_output=True, text=True).stdout
     assert "Signature Validation: Signature is Valid." in report, report
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "Signed referral summary for the LADO"))

@@ -54,7 +54,9 @@ pub async fn print_referral(
 ) -> CommandResult<()> {
     crate::files::check_can_print()?;
     let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
-    crate::files::print_pdf(&issued.file_name, &issued.pdf)
+    // A neutral name: the viewer may list it among recent files, and the print spool may keep
+    // the job's title, so neither should carry the incident's reference.
+    crate::files::print_pdf("Casebook referral.pdf", &issued.pdf)
         .map_err(|e| not_delivered(&state, &reference, &issued, Delivery::Print, e))?;
     Ok(())
 }
