@@ -201,3 +201,62 @@ fn hostile_pdfs_through_the_command_line_get_a_sentence() {
         assert!(!said.contains("unexpected"), "{what}: {said}");
     }
 }
+
+/// The committed seed corpus (`tests/fixtures/hostile/`), each file through the command line
+/// under the same limits: a sentence and exit 1, never a crash, a hang or exhaustion.
+#[test]
+fn every_file_of_the_hostile_corpus_gets_a_sentence() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile");
+    let files = |dir: &str| {
+        let mut v: Vec<_> = std::fs::read_dir(corpus.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        v.sort();
+        assert!(!v.is_empty(), "no {dir} in the corpus");
+        v
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    for backup in files("backups") {
+        let vault = tmp.path().join("restored");
+        let out = run_limited(
+            &[
+                "--vault",
+                vault.to_str().unwrap(),
+                "restore",
+                backup.to_str().unwrap(),
+            ],
+            SOME_CODE,
+        );
+        refused_with_a_sentence(&backup.display().to_string(), &out, "cannot be used");
+        assert!(!vault.join("casebook.vault").exists());
+    }
+    for pdf in files("pdfs") {
+        let out = run_limited(&["verify", "--no-vault", pdf.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(1), "{}: {out:?}", pdf.display());
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains("cannot be confirmed"),
+            "{}: {said} {}",
+            pdf.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for template in files("templates") {
+        let dir = tempfile::tempdir().unwrap();
+        let name = template.file_name().unwrap();
+        std::fs::copy(&template, dir.path().join(name)).unwrap();
+        let out = run_limited(
+            &["checklists", "validate", dir.path().to_str().unwrap()],
+            "",
+        );
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}: {out:?}",
+            template.display()
+        );
+        assert!(said.contains(&*name.to_string_lossy()), "{said}");
+    }
+}
