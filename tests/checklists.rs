@@ -715,6 +715,9 @@ fn a_changed_answer_is_a_new_version_and_can_change_the_route() {
     assert_eq!(history[0].answer, Answer::No);
     assert_eq!(history[1].answer, Answer::Yes);
     assert_eq!(history[1].note, "New information from the parent");
+    // Each version reads as the chronology and the screen describe it.
+    assert_eq!(history[0].described, "No");
+    assert_eq!(history[1].described, "Yes");
     assert!(engine::finish(&mut s, id).is_err());
 }
 

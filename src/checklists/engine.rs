@@ -611,8 +611,21 @@ pub fn answer_history(
              FROM checklist_answers WHERE run_id = ?1 AND step_id = ?2 ORDER BY version",
     )?;
     let rows = stmt.query_map(params![run_id, step_id], read_answer)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(Error::from)
+    let mut answers = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    // Described against the template kept with the run, as `get` describes current answers.
+    let (file, text): (String, String) = conn.query_row(
+        "SELECT template_file, template_text FROM checklist_runs WHERE id = ?1",
+        [run_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if let Ok(template) = template::parse(&file, &text) {
+        if let Some(step) = template.step(step_id) {
+            for a in &mut answers {
+                a.described = a.answer.describe(step);
+            }
+        }
+    }
+    Ok(answers)
 }
 
 /// The runs on an incident, newest first.
