@@ -422,6 +422,12 @@ fn the_cli_makes_and_verifies_a_referral() {
         &p,
     );
     assert!(made.status.success(), "{made:?}");
+    // Owner-only, as the window writes them.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     let verified = run(&["verify", out.to_str().unwrap()], &p);
     let said = String::from_utf8_lossy(&verified.stdout);
     assert!(verified.status.success(), "{said}");
