@@ -56,7 +56,8 @@ pub(crate) fn insert_version(
     Ok(())
 }
 
-/// Trims a name and checks it is present, not too long, and free of control characters.
+/// Trims a name and checks it is present, not too long, free of control characters, and passes
+/// the no-images guard.
 pub fn check_name(field: Field, value: &str) -> Result<&str> {
     let v = value.trim();
     let problem = if v.is_empty() {
@@ -65,6 +66,8 @@ pub fn check_name(field: Field, value: &str) -> Result<&str> {
         format!("use at most {MAX_NAME_CHARS} characters")
     } else if v.chars().any(char::is_control) {
         "remove the line breaks or control characters".to_owned()
+    } else if let Err(refusal) = crate::records::no_images::check_text(v) {
+        return Err(Error::image(field, &refusal.message()));
     } else {
         return Ok(v);
     };

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use casebook::records::chronology;
 use casebook::referral::{self, Recipient};
-use common::referrals::{byte_range, incident, tool, LONG_NOTE_WORDS};
+use common::referrals::{byte_range, incident, long_note_word, tool, LONG_NOTE_WORDS};
 use common::*;
 
 /// The bytes the signature covers and the CMS blob, cut out by the /ByteRange.
@@ -274,7 +274,7 @@ fn a_very_long_chronology_flows_across_pages_and_every_word_is_there() {
     let text = pdftotext(&path);
     for i in 0..140 {
         for w in [0, LONG_NOTE_WORDS / 2, LONG_NOTE_WORDS - 1] {
-            let word = format!("w{i}x{w}");
+            let word = long_note_word(i, w);
             assert!(text.contains(&word), "{word} missing");
         }
     }

@@ -311,6 +311,23 @@ pub fn parse(file: &str, text: &str) -> Result<Template, Vec<TemplateError>> {
         }
     };
     let template = check(&mut p, raw, text);
+    if p.found.is_empty() {
+        // The whole text, comments included, is stored with each run: it passes the guard too.
+        if let Err(refusal) = check_template_text(text) {
+            // Point at the first line that is refused on its own, if any.
+            let mut offset = 0;
+            let mut at = None;
+            for line in text.split_inclusive('\n') {
+                if check_template_text(line).is_err() {
+                    at = Some(offset);
+                    break;
+                }
+                offset += line.len();
+            }
+            p.at(at, None, refusal.message());
+            return Err(p.found);
+        }
+    }
     match template {
         Some(t) if p.found.is_empty() => Ok(t),
         _ => Err(p.found),
@@ -659,6 +676,14 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
         return None;
     }
 
+    let mut texts = vec![raw.title.get_ref().as_str(), raw.summary.as_str()];
+    texts.extend(sources.iter().map(|s| s.document.as_str()));
+    for t in texts {
+        if let Err(refusal) = no_images::check_text(t) {
+            p.at(None, None, refusal.message());
+            return None;
+        }
+    }
     check_graph(p, &steps);
     let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
     Some(Template {
@@ -671,6 +696,29 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
         steps,
         sha256,
     })
+}
+
+/// The whole template text, comments included, as it is stored with each run, passes the
+/// no-images guard. TOML's own punctuation (`[ ] { } = "`) switches between symbols and letters
+/// as encodings do, so when only the statistics of an encoding object, the text is checked again
+/// with that punctuation read as spaces.
+fn check_template_text(text: &str) -> Result<(), no_images::Refusal> {
+    match no_images::check_text(text) {
+        Err(no_images::Refusal::EncodedData) => {
+            let plain: String = text
+                .chars()
+                .map(|c| {
+                    if matches!(c, '[' | ']' | '{' | '}' | '=' | '"') {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            no_images::check_text(&plain)
+        }
+        other => other,
+    }
 }
 
 fn step_texts(step: &Step) -> impl Iterator<Item = &str> {

@@ -45,6 +45,18 @@ pub fn tool(name: &str, args: &[&str], file: &Path) -> String {
 
 pub const LONG_NOTE_WORDS: usize = 60;
 
+/// The `w`th word of long note `i`: unique, and word-like (letters only: a run of tokens such as
+/// `w3x17` has the character statistics of encoded data, which the no-images guard refuses).
+pub fn long_note_word(i: usize, w: usize) -> String {
+    let letters = |n: usize| -> String {
+        n.to_string()
+            .bytes()
+            .map(|d| char::from(b'a' + (d - b'0')))
+            .collect()
+    };
+    format!("w{}x{}", letters(i), letters(w))
+}
+
 /// An incident with a child, a staff member, decisions, contacts, evidence and custody.
 pub fn incident(s: &mut Session, long: bool) -> String {
     let child = people::create(
@@ -137,7 +149,7 @@ pub fn incident(s: &mut Session, long: bool) -> String {
     if long {
         for i in 0..140 {
             let text = (0..LONG_NOTE_WORDS)
-                .map(|w| format!("w{i}x{w}"))
+                .map(|w| long_note_word(i, w))
                 .collect::<Vec<_>>()
                 .join(" ");
             chronology::add(
