@@ -118,7 +118,10 @@ fn main() {
                         &reference,
                         &EntryInput {
                             kind: Some(EntryKind::Note),
-                            text: format!("crash-note-{i} {}", "x".repeat((i % 7 * 300) as usize)),
+                            text: format!(
+                                "crash-note-{i} {}",
+                                "more words here ".repeat((i % 7 * 20) as usize)
+                            ),
                             ..EntryInput::default()
                         },
                     )
