@@ -6,7 +6,7 @@
 //! "Architecture"):
 //! 1. foundations: [`error`] (the error type, with messages written for a DSL and stable codes),
 //!    [`secret`] (passphrases and keys that never print and are zeroed on drop), [`time`] (how
-//!    dates and times are stored), [`files`] (atomic and owner-only writes), [`audit`] (the append-only, hash-chained trail),
+//!    dates and times are stored), [`files`] (atomic and owner-only writes), [`no_images`] (the guard every text passes), [`audit`] (the append-only, hash-chained trail),
 //!    [`organisation`] (the organisation's and DSL's names, which the vault itself needs);
 //! 2. [`vault`]: creating, unlocking and locking the SQLCipher store, key slots, the device
 //!    secret, failed-attempt throttling, schema migrations, backups;
@@ -65,6 +65,7 @@ pub mod checklists;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod no_images;
 pub mod organisation;
 pub mod pdf;
 pub mod records;

@@ -66,7 +66,7 @@ pub fn check_name(field: Field, value: &str) -> Result<&str> {
         format!("use at most {MAX_NAME_CHARS} characters")
     } else if v.chars().any(char::is_control) {
         "remove the line breaks or control characters".to_owned()
-    } else if let Err(refusal) = crate::records::no_images::check_text(v) {
+    } else if let Err(refusal) = crate::no_images::check_text(v) {
         return Err(Error::image(field, &refusal.message()));
     } else {
         return Ok(v);

@@ -11,6 +11,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("secret", 1),
     ("time", 1),
     ("files", 1),
+    ("no_images", 1),
     ("audit", 1),
     ("organisation", 1),
     ("vault", 2),

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use super::contacts::ContactKey;
+use crate::no_images;
 use crate::records::incidents::Category;
-use crate::records::no_images;
 
 /// The largest template file read (a real one is a few tens of kilobytes).
 pub const MAX_TEMPLATE_BYTES: usize = 512 * 1024;
