@@ -32,7 +32,7 @@ pub use kdf::KdfParams;
 pub use recovery::RecoveryCode;
 
 use crate::audit::{self, Action, ChainState};
-use crate::error::{Field, Form};
+use crate::error::{ErrorCode, Field, Form};
 use crate::files;
 use crate::organisation::{self, Organisation};
 use crate::secret::{Key32, Passphrase};
@@ -592,7 +592,12 @@ impl Vault {
             config: self.config.clone(),
             actor,
         };
-        session.anchor_audit_head()?;
+        match session.anchor_audit_head() {
+            // An anchor behind the trail only weakens the rollback check until the next write
+            // anchors again; a DSL must still be able to open (and read) a vault on a full disk.
+            Err(e) if e.code() == ErrorCode::DiskFull => {}
+            other => other?,
+        }
         Ok(Unlocked { session, failures })
     }
 
@@ -840,17 +845,18 @@ impl Session {
             return Ok(());
         };
         let a = anchor::AuditAnchor::new(self.keys.vault_id, &self.data_key, seq, &hash)?;
+        // The keyring first: it is not on the vault's disk, so a full disk still anchors there.
+        let account = anchor::keyring_account(self.keys.vault_id, self.paths.dir());
+        let _ = self
+            .config
+            .device_store
+            .set_note(Note::AuditAnchor, &account, Some(&a.to_line()));
         if self.keys.audit_anchor.as_ref() != Some(&a) {
             let mut keys = self.keys.clone();
             keys.audit_anchor = Some(a.clone());
             keys.save(&self.paths.keys())?;
             self.keys = keys;
         }
-        let account = anchor::keyring_account(self.keys.vault_id, self.paths.dir());
-        let _ = self
-            .config
-            .device_store
-            .set_note(Note::AuditAnchor, &account, Some(&a.to_line()));
         Ok(())
     }
 
