@@ -358,7 +358,6 @@ fn a_handover_to_a_new_dsl_is_recorded_and_used() {
 
 #[test]
 fn a_new_recovery_code_is_checked_before_it_replaces_the_old_one() {
-    use std::io::{BufRead, BufReader};
     if !require_keyring() {
         return;
     }
@@ -379,32 +378,7 @@ fn a_new_recovery_code_is_checked_before_it_replaces_the_old_one() {
     );
 
     // The right copy, typed back as the code is read from the screen.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
-        .arg("--vault")
-        .arg(&vault)
-        .arg("new-recovery-code")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{PASS}").unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let new_code = loop {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "no code printed");
-        if let Some(code) = line.trim().strip_prefix("New recovery code: ") {
-            break code.to_owned();
-        }
-    };
-    let groups: Vec<&str> = new_code.split('-').collect();
-    writeln!(stdin, "{}\n{}", groups[1].to_lowercase(), groups[6]).unwrap();
-    drop(stdin);
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    assert!(child.wait().unwrap().success(), "{rest}");
+    let (new_code, rest) = type_back_new_code(&vault, &["new-recovery-code"], &format!("{PASS}\n"));
     assert!(rest.contains("no longer opens this vault"), "{rest}");
 
     // The old code is refused, the new one recovers the vault.
@@ -420,4 +394,72 @@ fn a_new_recovery_code_is_checked_before_it_replaces_the_old_one() {
         &format!("{new_code}\n{NEW_PASS}\n{NEW_PASS}\n"),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn passwd_handover_changes_both_secrets_and_the_old_ones_open_nothing() {
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    let old_code = init(&vault);
+    let (new_code, rest) = type_back_new_code(
+        &vault,
+        &["passwd", "--handover"],
+        &format!("{PASS}\n{NEW_PASS}\n{NEW_PASS}\n"),
+    );
+    assert!(
+        rest.contains("neither the old passphrase nor the old code"),
+        "{rest}"
+    );
+    assert!(!casebook(&vault, &["status"], &format!("{PASS}\n"))
+        .status
+        .success());
+    assert!(casebook(&vault, &["status"], &format!("{NEW_PASS}\n"))
+        .status
+        .success());
+    let third = "copper lagoon thistle anvil";
+    for (code, works) in [(old_code.as_str(), false), (new_code.as_str(), true)] {
+        let out = casebook(&vault, &["recover"], &format!("{code}\n{third}\n{third}\n"));
+        assert_eq!(out.status.success(), works, "{}", text(&out.stderr));
+    }
+}
+
+/// Runs a command that prints a new recovery code, types two of its groups back as read from
+/// the screen, and returns the code and the rest of what it printed (it must succeed).
+fn type_back_new_code(vault: &Path, args: &[&str], first_lines: &str) -> (String, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casebook"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    write!(stdin, "{first_lines}").unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let new_code = loop {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no code printed");
+        if let Some(code) = line.trim().strip_prefix("New recovery code: ") {
+            break code.to_owned();
+        }
+    };
+    let groups: Vec<&str> = new_code.split('-').collect();
+    writeln!(stdin, "{}\n{}", groups[1].to_lowercase(), groups[6]).unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut err).unwrap();
+    }
+    assert!(status.success(), "{rest}{err}");
+    (new_code, rest)
 }

@@ -124,7 +124,30 @@ fn incremental_saving_after_the_signature_is_never_intact() {
     let (_f, s, pdf) = genuine();
     let forged = incremental_update(&pdf, "No further action is needed");
     assert!(forged.starts_with(&pdf), "every signed byte is kept");
-    refused(&check(&s, "incremental-saving", &forged));
+    let v = check(&s, "incremental-saving", &forged);
+    refused(&v);
+    // The signature is reported for what it covers: the genuine bytes, and nothing after.
+    let [only] = v.signatures.as_slice() else {
+        panic!("one signature expected: {v:?}");
+    };
+    assert!(
+        only.covered_unchanged && !only.covers_whole_file,
+        "{only:?}"
+    );
+    assert!(
+        only.description.contains(&format!(
+            "first {} of the file's {} bytes",
+            pdf.len(),
+            forged.len()
+        )),
+        "{}",
+        only.description
+    );
+    assert!(
+        v.summary.contains("cannot be confirmed as a whole"),
+        "{}",
+        v.summary
+    );
     // Bytes merely appended after %%EOF are refused too.
     let mut tail = pdf.clone();
     tail.extend_from_slice(b"\n% a comment a viewer ignores\n");
@@ -235,6 +258,120 @@ fn a_strangers_certificate_in_our_dsls_name_is_unchanged_but_not_confirmed() {
     assert!(v.summary.contains("cannot confirm who"), "{}", v.summary);
     assert!(v.summary.contains(&v.cert_fingerprint));
     assert!(v.issued_here.is_none());
+}
+
+#[test]
+fn a_file_with_two_signatures_says_which_covers_what_and_is_never_intact() {
+    let (_f, s, pdf) = genuine();
+    // The genuine referral, changed by an incremental save, then countersigned as a whole by
+    // someone else: each signature checks out over its own bytes, and neither vouches for the
+    // file Casebook was shown.
+    let changed = incremental_update(&pdf, "No further action is needed");
+    let countersigned = countersign_with_openssl(&changed, "A. Stranger", "Elsewhere");
+    let v = check(&s, "two-signatures", &countersigned);
+    refused(&v);
+    assert_eq!(v.verdict, Verdict::CannotConfirm);
+    let [ours, theirs] = v.signatures.as_slice() else {
+        panic!("two signatures expected: {v:?}");
+    };
+    assert!(
+        ours.covered_unchanged && !ours.covers_whole_file,
+        "{ours:?}"
+    );
+    assert!(ours.signer.contains(DSL), "{ours:?}");
+    assert!(
+        ours.description
+            .contains(&format!("first {} of", pdf.len())),
+        "{}",
+        ours.description
+    );
+    assert!(
+        theirs.covered_unchanged && theirs.covers_whole_file,
+        "{theirs:?}"
+    );
+    assert!(
+        theirs.description.contains("A. Stranger") && theirs.description.contains("not confirmed")
+    );
+    assert!(v.summary.contains("2 signatures"), "{}", v.summary);
+
+    // The same with the genuine signature's bytes damaged: that one now says CHANGED.
+    let mut damaged = countersigned.clone();
+    let at = find(&damaged, b"BT").unwrap();
+    damaged[at + 1] = b'X';
+    let v = referral::verify(&s, &damaged).unwrap();
+    refused(&v);
+    assert!(v.signatures.iter().all(|c| !c.covered_unchanged), "{v:?}");
+    assert!(
+        v.signatures[0].description.contains("CHANGED"),
+        "{:?}",
+        v.signatures
+    );
+}
+
+/// `pdf` with a second signature appended that covers every byte of it (made by OpenSSL's
+/// CAdES signer with a fresh certificate in `name`, `org`): an outside signer countersigning.
+fn countersign_with_openssl(pdf: &[u8], name: &str, org: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl (installed by scripts/install-deps)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let subject = format!("/CN={name}/O={org}");
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-days",
+        "30",
+        "-subj",
+        &subject,
+    ]);
+    const HEX: usize = 16_384;
+    let layout = |b: usize, c: usize, d: usize| {
+        let mut out = pdf.to_vec();
+        out.extend_from_slice(
+            format!(
+                "\n99 0 obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange [0 {b:010} {c:010} {d:010}]/Contents <"
+            )
+            .as_bytes(),
+        );
+        out
+    };
+    let b = layout(0, 0, 0).len() - 1;
+    let c = b + HEX + 2;
+    let tail = b">>>\nendobj\n%%EOF\n";
+    let d = tail.len();
+    let mut out = layout(b, c, d);
+    out.resize(c - 1, b'0');
+    out.push(b'>');
+    out.extend_from_slice(tail);
+    let signed: Vec<u8> = [&out[..b], &out[c..]].concat();
+    std::fs::write(dir.path().join("data"), signed).unwrap();
+    run(&[
+        "cms", "-sign", "-binary", "-cades", "-md", "sha256", "-outform", "DER", "-signer",
+        "c.pem", "-inkey", "k.pem", "-in", "data", "-out", "sig.der",
+    ]);
+    let der = std::fs::read(dir.path().join("sig.der")).unwrap();
+    let hex: String = der.iter().map(|b| format!("{b:02X}")).collect();
+    assert!(hex.len() <= HEX);
+    out[b + 1..b + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    out
 }
 
 #[test]

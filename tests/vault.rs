@@ -746,6 +746,73 @@ fn a_new_recovery_code_rekeys_the_vault_so_an_old_key_file_with_the_old_code_ope
     assert!(s.verify_audit().unwrap().is_intact());
 }
 
+#[test]
+fn a_handover_changes_passphrase_and_code_and_rekeys_so_the_old_passphrase_opens_nothing() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let i = casebook::records::incidents::create(&mut s, &incident_input("Kept at handover"), &[])
+        .unwrap();
+    let old_keys = std::fs::read(f.dir().join("casebook.keys")).unwrap();
+    let old_device_id = old_device_secret_id(&old_keys);
+    use casebook::vault::DeviceSecretStore;
+    let old_device_secret = f.store.get(&old_device_id).unwrap().unwrap();
+    let new_code = casebook::vault::RecoveryCode::generate().unwrap();
+    let new = p("a different passphrase for the new DSL");
+
+    // A new passphrase the policy refuses changes nothing.
+    let weak = s
+        .hand_over_keys(&p(PASSPHRASE), &p("short"), &p("short"), &new_code)
+        .unwrap_err();
+    assert_eq!(weak.code(), ErrorCode::WeakPassphrase, "{weak}");
+    let wrong = s
+        .hand_over_keys(&p("not the passphrase at all"), &new, &new, &new_code)
+        .unwrap_err();
+    assert_eq!(wrong.code(), ErrorCode::WrongPassphrase);
+    assert_eq!(
+        std::fs::read(f.dir().join("casebook.keys")).unwrap(),
+        old_keys
+    );
+
+    s.hand_over_keys(&p(PASSPHRASE), &new, &new, &new_code)
+        .unwrap();
+    let last = casebook::audit::recent(s.conn(), 1).unwrap().remove(0);
+    assert_eq!(last.action, "vault.passphrase_changed");
+    assert!(last.detail.contains("\"rekeyed\":true"), "{}", last.detail);
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+
+    // Neither old secret opens today's key file.
+    assert_eq!(
+        f.vault.unlock(&p(PASSPHRASE)).unwrap_err().code(),
+        ErrorCode::WrongPassphrase
+    );
+    assert_eq!(
+        f.vault
+            .unlock_with_recovery(&f.recovery)
+            .unwrap_err()
+            .code(),
+        ErrorCode::WrongRecoveryCode
+    );
+    // The worst case: the old key file, the old device secret back in the keyring, and the old
+    // passphrase. The database no longer decrypts with the key they unwrap.
+    let new_keys = std::fs::read(f.dir().join("casebook.keys")).unwrap();
+    std::fs::write(f.dir().join("casebook.keys"), &old_keys).unwrap();
+    f.store.put(&old_device_id, &old_device_secret).unwrap();
+    let refused = f.vault.unlock(&p(PASSPHRASE)).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::DamagedDatabase, "{refused}");
+    std::fs::write(f.dir().join("casebook.keys"), &new_keys).unwrap();
+
+    let s = f.vault.unlock(&new).unwrap().session;
+    assert_eq!(
+        casebook::records::incidents::get(s.conn(), &i.reference)
+            .unwrap()
+            .summary,
+        "Kept at handover"
+    );
+    assert!(s.verify_audit().unwrap().is_intact());
+    drop(s);
+    drop(f.vault.unlock_with_recovery(&new_code).unwrap());
+}
+
 fn old_device_secret_id(keys_json: &[u8]) -> uuid::Uuid {
     let v: serde_json::Value = serde_json::from_slice(keys_json).unwrap();
     v["passphrase"]["device_secret_id"]

@@ -42,6 +42,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::session::set_backup_reminder_days,
             commands::session::change_organisation,
             commands::session::change_passphrase,
+            commands::session::check_new_passphrase,
             commands::session::fresh_recovery_code,
             commands::session::replace_recovery_code,
             commands::session::recovery_groups_match,

@@ -57,7 +57,12 @@ enum Command {
     /// Unlock and show the schema version, record counts and the audit chain's state.
     Status,
     /// Change the passphrase (asks for the current one, then the new one twice).
-    Passwd,
+    Passwd {
+        /// After a handover: also make a new recovery code (shown once, two groups typed back)
+        /// and re-encrypt the vault under a new key, so neither old secret opens it again.
+        #[arg(long)]
+        handover: bool,
+    },
     /// Record a new organisation name or a new DSL (a handover): kept as a new version; the
     /// next referral is signed with a new certificate in the new name.
     Organisation {
@@ -245,7 +250,9 @@ fn run(cli: Cli) -> Result<Answer> {
     match cli.command {
         Command::Init { org, dsl } => done(init(&vault, input, org, dsl)),
         Command::Status => done(with_unlocked(&vault, input, |s, _| status(&vault, s))),
-        Command::Passwd => done(with_unlocked(&vault, input, passwd)),
+        Command::Passwd { handover } => done(with_unlocked(&vault, input, |s, input| {
+            passwd(s, input, handover)
+        })),
         Command::Organisation { org, dsl } => done(with_unlocked(&vault, input, |s, _| {
             organisation(s, org.as_deref(), dsl.as_deref())
         })),
@@ -338,14 +345,23 @@ fn status(vault: &Vault, session: &mut Session) -> Result<()> {
     Ok(())
 }
 
-/// `passwd`: a new passphrase (the one just used to unlock is checked again inside).
-fn passwd(session: &mut Session, input: &mut Input) -> Result<()> {
+/// `passwd`: a new passphrase (the one just used to unlock is checked again inside); with
+/// `--handover`, a new recovery code too, and the vault rekeyed.
+fn passwd(session: &mut Session, input: &mut Input, handover: bool) -> Result<()> {
     let new = input.secret("New passphrase: ")?;
     let confirm = input.secret("New passphrase again: ")?;
     let current = input.take_last_unlock()?;
-    session.change_passphrase(&current, &new, &confirm)?;
-    println!("Passphrase changed. Your recovery code is unchanged.");
-    println!("An older copy of the key file (in an older backup, say) still opens with the old passphrase on this computer. After a handover, also make a new recovery code (new-recovery-code): that re-encrypts the vault under a new key.");
+    if !handover {
+        session.change_passphrase(&current, &new, &confirm)?;
+        println!("Passphrase changed. Your recovery code is unchanged.");
+        println!("An older copy of the key file (in an older backup, say) still opens with the old passphrase on this computer. After a handover, use passwd --handover: it also makes a new recovery code and re-encrypts the vault under a new key.");
+        return Ok(());
+    }
+    session.check_new_passphrase(&new, &confirm)?;
+    let code = new_code_typed_back(input)?;
+    session.hand_over_keys(&current, &new, &confirm, &code)?;
+    println!("Passphrase and recovery code changed, and the vault is re-encrypted under a new key: neither the old passphrase nor the old code opens this vault, with any copy of its key file.");
+    println!("Backups made before still open with the old secrets: make a new backup now, and destroy the older ones.");
     Ok(())
 }
 
@@ -390,6 +406,16 @@ fn set_new_passphrase(recovered: casebook::vault::RecoveredVault, input: &mut In
 /// `new-recovery-code`: prints a new code once, asks for two groups back, then puts it in use.
 fn new_recovery_code(session: &mut Session, input: &mut Input) -> Result<()> {
     let current = input.take_last_unlock()?;
+    let code = new_code_typed_back(input)?;
+    session.replace_recovery_code(&current, &code)?;
+    println!("The new recovery code is in use, and the vault is re-encrypted under a new key: the old code no longer opens this vault, nor does any older copy of its key file.");
+    println!("Backups made before still open with the old code: make a new backup now, and destroy the older ones.");
+    Ok(())
+}
+
+/// A new recovery code, printed once, with two of its groups typed back (proof it was written
+/// down); nothing changes when they do not match.
+fn new_code_typed_back(input: &mut Input) -> Result<RecoveryCode> {
     let code = RecoveryCode::generate()?;
     println!("New recovery code: {}", code.display_grouped());
     println!("Write it down or print it, and lock it away. Then type two groups back.");
@@ -402,10 +428,7 @@ fn new_recovery_code(session: &mut Session, input: &mut Input) -> Result<()> {
             ));
         }
     }
-    session.replace_recovery_code(&current, &code)?;
-    println!("The new recovery code is in use, and the vault is re-encrypted under a new key: the old code no longer opens this vault, nor does any older copy of its key file.");
-    println!("Backups made before still open with the old code: make a new backup now, and destroy the older ones.");
-    Ok(())
+    Ok(code)
 }
 
 /// `demo`: realistic, clearly fictional records, the same for the same seed.
@@ -489,6 +512,9 @@ fn verify(vault: &Vault, input: &mut Input, file: &Path, no_vault: bool) -> Resu
     println!("{}", v.summary);
     if let Some(problem) = &v.problem {
         println!("Found: {problem}");
+    }
+    for signature in &v.signatures {
+        println!("{}", signature.description);
     }
     Ok(if v.contents_unchanged() {
         Answer::Yes

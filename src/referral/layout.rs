@@ -610,6 +610,75 @@ pub fn read(bytes: &[u8]) -> Result<SignedLayout, NotConfirmable> {
     })
 }
 
+/// A signature found by scanning a file that is not laid out as a Casebook referral (several
+/// signatures, or changes saved after one): what its byte range says it covers. Nothing else
+/// about the file is trusted; the caller checks each one's digest and reports what it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedSignature {
+    pub gap_start: usize,
+    pub gap_end: usize,
+    /// The signed bytes are `[0, gap_start)` and `[gap_end, covered_end)`.
+    pub covered_end: usize,
+    pub contents: Vec<u8>,
+}
+
+/// At most this many signatures are reported (a file with more is described by the first).
+pub const MAX_SCANNED_SIGNATURES: usize = 8;
+
+/// Every `/ByteRange [0 b c d]` in the file whose gap is exactly one hexadecimal string and whose
+/// range lies inside the file, in file order. Bounded: one pass over the file, at most
+/// [`MAX_SCANNED_SIGNATURES`] results, nothing allocated beyond the file's size.
+pub fn scan_signatures(bytes: &[u8]) -> Vec<ScannedSignature> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while found.len() < MAX_SCANNED_SIGNATURES {
+        let Some(pos) = find_after(bytes, at, b"/ByteRange") else {
+            break;
+        };
+        at = pos + b"/ByteRange".len();
+        if let Some(sig) = scanned_at(bytes, at) {
+            found.push(sig);
+        }
+    }
+    found
+}
+
+fn scanned_at(bytes: &[u8], after_key: usize) -> Option<ScannedSignature> {
+    // Exactly `[` four unsigned numbers `]`, read token by token (never a whole array, so a
+    // hostile file of repeated keys costs one pass, not one pass per key).
+    let mut lex = Lexer::at(bytes, after_key);
+    lex.skip_space();
+    if lex.peek() != Some(b'[') {
+        return None;
+    }
+    lex.pos += 1;
+    let mut range = [0usize; 4];
+    for n in &mut range {
+        *n = usize::try_from(lex.unsigned()?).ok()?;
+    }
+    lex.skip_space();
+    if lex.peek() != Some(b']') {
+        return None;
+    }
+    let [0, b, c, d] = range else {
+        return None;
+    };
+    let covered_end = c.checked_add(d)?;
+    if !(b + 2 <= c && covered_end <= bytes.len() && bytes[b] == b'<' && bytes[c - 1] == b'>') {
+        return None;
+    }
+    let digits = &bytes[b + 1..c - 1];
+    if digits.len() % 2 == 1 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    Some(ScannedSignature {
+        gap_start: b,
+        gap_end: c,
+        covered_end,
+        contents: hex::decode(digits).ok()?,
+    })
+}
+
 fn find_after(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     hay.get(from..)?
         .windows(needle.len())

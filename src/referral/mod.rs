@@ -330,6 +330,64 @@ pub struct Verification {
     pub signed_at: String,
     /// This exact file was issued by this vault (its SHA-256 is recorded here).
     pub issued_here: Option<IssueRecord>,
+    /// When the file cannot be confirmed as a whole: each signature found in it and what it
+    /// covers (never "intact" for bytes it does not cover).
+    pub signatures: Vec<SignatureCoverage>,
+}
+
+/// One signature in a file Casebook cannot confirm as a whole, and what it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SignatureCoverage {
+    /// What it covers and whether that part is as signed, in one sentence for the DSL.
+    pub description: String,
+    /// It covers every byte of the file except itself.
+    pub covers_whole_file: bool,
+    /// The bytes it covers are as they were signed.
+    pub covered_unchanged: bool,
+    /// The name the certificate claims (not confirmed).
+    pub signer: String,
+    pub cert_fingerprint: String,
+}
+
+impl SignatureCoverage {
+    fn of(n: usize, c: &sign::Coverage) -> Self {
+        let covers_whole_file = c.covered_bytes == c.file_bytes;
+        let covered_unchanged = c.outcome == sign::Outcome::Intact;
+        let claimed = if c.signer.is_empty() {
+            "with no readable certificate".to_owned()
+        } else {
+            format!(
+                "by a certificate in the name of {} (not confirmed; fingerprint {})",
+                c.signer, c.cert_fingerprint
+            )
+        };
+        let reach = if covers_whole_file {
+            "covers the whole file".to_owned()
+        } else {
+            format!(
+                "covers only the first {} of the file's {} bytes; anything added after them is not covered by it",
+                c.covered_bytes, c.file_bytes
+            )
+        };
+        let state = match (c.outcome, &c.problem) {
+            (sign::Outcome::Intact, _) => {
+                "the part it covers is unchanged since it was signed".to_owned()
+            }
+            (sign::Outcome::Changed, _) => {
+                "the part it covers was CHANGED after it was signed".to_owned()
+            }
+            (sign::Outcome::CannotConfirm, Some(why)) => format!("it cannot be checked: {why}"),
+            (sign::Outcome::CannotConfirm, None) => "it cannot be checked".to_owned(),
+        };
+        SignatureCoverage {
+            description: format!("Signature {n}, made {claimed}, {reach}; {state}."),
+            covers_whole_file,
+            covered_unchanged,
+            signer: c.signer.clone(),
+            cert_fingerprint: c.cert_fingerprint.clone(),
+        }
+    }
 }
 
 impl Verification {
@@ -440,11 +498,25 @@ fn verdict(
             Verdict::Changed,
             "The signature is NOT intact: the file was changed after it was signed. Do not rely on what it says.".to_owned(),
         ),
-        sign::Outcome::CannotConfirm => (
+        sign::Outcome::CannotConfirm if v.signatures.is_empty() => (
             Verdict::CannotConfirm,
             "The signature cannot be confirmed: the file is not laid out as a signed Casebook referral, so Casebook cannot say what was signed. Do not rely on what it says.".to_owned(),
         ),
+        sign::Outcome::CannotConfirm => (
+            Verdict::CannotConfirm,
+            format!(
+                "The file cannot be confirmed as a whole: it is not laid out as a signed Casebook referral, and it holds {} signature{}. What each covers is listed below; do not rely on anything a signature does not cover.",
+                v.signatures.len(),
+                if v.signatures.len() == 1 { "" } else { "s" }
+            ),
+        ),
     };
+    let signatures = v
+        .signatures
+        .iter()
+        .enumerate()
+        .map(|(i, c)| SignatureCoverage::of(i + 1, c))
+        .collect();
     let intact = v.outcome == sign::Outcome::Intact;
     Verification {
         verdict,
@@ -454,5 +526,6 @@ fn verdict(
         cert_fingerprint: v.cert_fingerprint,
         signed_at: v.signed_at,
         issued_here: issued_here.filter(|_| intact),
+        signatures,
     }
 }

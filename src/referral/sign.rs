@@ -52,16 +52,33 @@ fn fail(what: &str, e: impl std::fmt::Display) -> SignError {
     SignError::Failed(format!("{what}: {e}"))
 }
 
-/// ESSCertIDv2 with the default hash algorithm (SHA-256), so only the hash is encoded.
+/// ESSCertIDv2 (RFC 5035): Casebook writes only the hash, with the default algorithm
+/// (SHA-256); other signers (OpenSSL's CAdES, Adobe) also name the issuer and serial, which
+/// is read and ignored, as the hash already pins the certificate.
 #[derive(Clone, Debug, Eq, PartialEq, der::Sequence)]
 struct EssCertIdV2 {
+    hash_algorithm: Option<AlgorithmIdentifierOwned>,
     cert_hash: OctetString,
+    issuer_serial: Option<Any>,
 }
 
-/// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }
+impl EssCertIdV2 {
+    /// Whether this names the certificate `cert_der` (by a SHA-256 hash: any other algorithm
+    /// is not one Casebook checks).
+    fn names(&self, cert_der: &[u8]) -> bool {
+        let sha256 = self
+            .hash_algorithm
+            .as_ref()
+            .is_none_or(|a| a.oid == ID_SHA256);
+        sha256 && self.cert_hash.as_bytes() == Sha256::digest(cert_der).as_slice()
+    }
+}
+
+/// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies OPTIONAL }
 #[derive(Clone, Debug, Eq, PartialEq, der::Sequence)]
 struct SigningCertificateV2 {
     certs: Vec<EssCertIdV2>,
+    policies: Option<Any>,
 }
 
 /// A signing key and its self-signed certificate.
@@ -341,9 +358,12 @@ fn cms_detached(identity: &Identity, digest: &[u8]) -> Result<Vec<u8>, SignError
     };
     let ess = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
+            hash_algorithm: None,
             cert_hash: OctetString::new(Sha256::digest(&identity.cert_der).to_vec())
                 .map_err(|e| fail("certificate hash", e))?,
+            issuer_serial: None,
         }],
+        policies: None,
     };
     let message_digest = OctetString::new(digest).map_err(|e| fail("message digest", e))?;
     let signed_attrs: SignedAttributes = SetOfVec::try_from(vec![
@@ -428,38 +448,90 @@ pub struct Verified {
     pub signer: String,
     pub cert_fingerprint: String,
     pub signed_at: String,
+    /// For a file Casebook cannot confirm as a whole (several signatures, or changes saved
+    /// after signing): each signature found, and what it covers. Empty otherwise.
+    pub signatures: Vec<Coverage>,
+}
+
+/// One signature of a file that is not laid out as a Casebook referral: how much of the file
+/// it covers and whether those bytes are as signed. Never more than that: the bytes after
+/// `covered_bytes` are not covered by it, whatever they show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub outcome: Outcome,
+    pub problem: Option<String>,
+    pub signer: String,
+    pub cert_fingerprint: String,
+    /// The signed bytes run from the start of the file to here (less the signature itself).
+    pub covered_bytes: usize,
+    pub file_bytes: usize,
 }
 
 impl Verified {
     pub fn intact(&self) -> bool {
         self.outcome == Outcome::Intact
     }
+
+    fn unchecked() -> Self {
+        Verified {
+            outcome: Outcome::CannotConfirm,
+            problem: None,
+            signer: String::new(),
+            cert_fingerprint: String::new(),
+            signed_at: String::new(),
+            signatures: Vec::new(),
+        }
+    }
 }
 
 /// Checks the signature of a Casebook referral: first that the file has exactly the layout
 /// Casebook writes and which signature its form points to ([`super::layout`]), then that
-/// signature's digest, certificate and value.
+/// signature's digest, certificate and value. A file with another layout is "cannot be
+/// confirmed", with each signature found in it and what it covers.
 pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
-    let mut v = Verified {
-        outcome: Outcome::CannotConfirm,
-        problem: None,
-        signer: String::new(),
-        cert_fingerprint: String::new(),
-        signed_at: String::new(),
-    };
     let layout = match super::layout::read(bytes) {
         Ok(l) => l,
         Err(super::layout::NotConfirmable(why)) => {
+            let mut v = Verified::unchecked();
             v.problem = Some(format!("Casebook cannot confirm this signature: {why}."));
+            for found in super::layout::scan_signatures(bytes) {
+                let c = check_signed_bytes(
+                    bytes,
+                    (found.gap_start, found.gap_end, found.covered_end),
+                    &found.contents,
+                )?;
+                v.signatures.push(Coverage {
+                    outcome: c.outcome,
+                    problem: c.problem,
+                    signer: c.signer,
+                    cert_fingerprint: c.cert_fingerprint,
+                    covered_bytes: found.covered_end,
+                    file_bytes: bytes.len(),
+                });
+            }
             return Ok(v);
         }
     };
-    v.signed_at = layout.signed_at.clone();
-    let contents = layout.contents.as_slice();
-    let (b, c) = (layout.gap_start, layout.gap_end);
+    let mut v = check_signed_bytes(
+        bytes,
+        (layout.gap_start, layout.gap_end, bytes.len()),
+        &layout.contents,
+    )?;
+    v.signed_at = layout.signed_at;
+    Ok(v)
+}
+
+/// Checks one CMS signature over `[0, gap_start)` and `[gap_end, end)` of `bytes`: its digest,
+/// its certificate reference and its value.
+fn check_signed_bytes(
+    bytes: &[u8],
+    (b, c, end): (usize, usize, usize),
+    contents: &[u8],
+) -> Result<Verified, SignError> {
+    let mut v = Verified::unchecked();
     let mut hasher = Sha256::new();
     hasher.update(&bytes[..b]);
-    hasher.update(&bytes[c..]);
+    hasher.update(&bytes[c..end]);
     let digest = hasher.finalize();
 
     // The CMS may be followed by zero padding, and by nothing else: the gap must not carry
@@ -499,6 +571,12 @@ pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
         v.problem = Some("the signature has no signer".into());
         return Ok(v);
     };
+    if si.digest_alg.oid != ID_SHA256 {
+        v.problem = Some(
+            "the signature uses a digest other than SHA-256, which Casebook does not check".into(),
+        );
+        return Ok(v);
+    }
     let Some(attrs) = &si.signed_attrs else {
         v.problem = Some("the signature has no signed attributes".into());
         return Ok(v);
@@ -518,11 +596,7 @@ pub fn verify_pdf(bytes: &[u8]) -> Result<Verified, SignError> {
         .find(|a| a.oid == SIGNING_CERTIFICATE_V2)
         .and_then(|a| a.values.iter().next())
         .and_then(|v| SigningCertificateV2::from_der(&v.to_der().ok()?).ok())
-        .is_some_and(|s| {
-            s.certs
-                .iter()
-                .any(|c| c.cert_hash.as_bytes() == Sha256::digest(&cert_der).as_slice())
-        });
+        .is_some_and(|s| s.certs.iter().any(|c| c.names(&cert_der)));
     if !ess_ok {
         v.problem = Some("the signature does not name its certificate".into());
         return Ok(v);

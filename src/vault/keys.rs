@@ -4,7 +4,8 @@
 //!
 //! Re-wrapping writes the key-slot file atomically, then audits the change; the data key stays,
 //! so an older copy of the key file (in an older backup, say) still opens the vault with the old
-//! secret. A new recovery code goes further: it **rekeys** the database under a new data key
+//! secret. A new recovery code (alone, or with a new passphrase at a handover) goes further:
+//! it **rekeys** the database under a new data key
 //! (a handover's way to shut out whoever knew the old secrets), crash-safely:
 //! 1. the database is copied, re-encrypted under the new key, to `casebook.vault.next`, with
 //!    its audit entry, and synced; the new key slots go to `casebook.keys.next`;
@@ -39,8 +40,7 @@ impl Session {
         new: &Passphrase,
         confirm: &Passphrase,
     ) -> Result<()> {
-        let org = organisation::current(&self.conn)?;
-        passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])?;
+        self.check_new_passphrase(new, confirm)?;
         let device_secret = self.check_current_passphrase(current)?;
         let kdf = self.config.kdf_params()?;
         let mut keys = self.keys.clone();
@@ -66,7 +66,53 @@ impl Session {
         code: &RecoveryCode,
     ) -> Result<()> {
         self.check_current_passphrase(current)?;
+        self.rotate_keys(
+            current,
+            code,
+            Action::RecoveryCodeReplaced,
+            json!({ "rekeyed": true }),
+        )
+    }
+
+    /// A handover: a new passphrase **and** a new recovery code, with the database rekeyed as
+    /// for [`Self::replace_recovery_code`], so neither the old passphrase nor the old code opens
+    /// this vault with any copy of its key file. (A passphrase change alone cannot rekey: the
+    /// recovery slot must wrap the new key too, and only a new code can.)
+    pub fn hand_over_keys(
+        &mut self,
+        current: &Passphrase,
+        new: &Passphrase,
+        confirm: &Passphrase,
+        code: &RecoveryCode,
+    ) -> Result<()> {
+        self.check_new_passphrase(new, confirm)?;
+        self.check_current_passphrase(current)?;
+        self.rotate_keys(
+            new,
+            code,
+            Action::PassphraseChanged,
+            json!({ "rekeyed": true, "recovery_code_replaced": true }),
+        )
+    }
+
+    /// Refuses a new passphrase the policy does not accept (before a new recovery code is
+    /// shown for a handover, so the DSL does not write down a code that is never used).
+    pub fn check_new_passphrase(&self, new: &Passphrase, confirm: &Passphrase) -> Result<()> {
+        let org = organisation::current(&self.conn)?;
+        passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])
+    }
+
+    /// New key slots for `passphrase` and `code` around a new data key, a new device secret on
+    /// this computer, and the database rekeyed under the new key (the old entry is removed).
+    fn rotate_keys(
+        &mut self,
+        passphrase: &Passphrase,
+        code: &RecoveryCode,
+        action: Action,
+        mut detail: serde_json::Value,
+    ) -> Result<()> {
         let kdf = self.config.kdf_params()?;
+        detail["kdf"] = json!(kdf);
         let new_key = Key32::random()?;
         let device_secret = Key32::random()?;
         let device_secret_id = Uuid::new_v4();
@@ -80,18 +126,13 @@ impl Session {
             self.keys.vault_id,
             device_secret_id,
             &new_key,
-            current,
+            passphrase,
             &device_secret,
             code,
             kdf,
         )?;
         keys.cipher = self.keys.cipher;
-        self.rekey(
-            new_key,
-            keys,
-            Action::RecoveryCodeReplaced,
-            json!({ "kdf": kdf, "rekeyed": true }),
-        )?;
+        self.rekey(new_key, keys, action, detail)?;
         // Best effort: a stale entry unlocks nothing now that the slots are new.
         let _ = self.config.device_store.remove(&old_device_secret_id);
         Ok(())

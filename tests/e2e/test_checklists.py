@@ -156,6 +156,7 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     assert "mother is protective and supportive" in text
     assert "MASH-2026-118" in text
     assert "Called 999" in text
-    assert "finished" in driver.find_element(By.CSS_SELECTOR, "[data-testid=checklists]").text
+    # The checklists panel loads beside the chronology, not with it: wait for it too.
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=checklists]"), "finished"))
     driver.execute_script("arguments[0].scrollIntoView()", driver.find_element(By.CSS_SELECTOR, "[data-testid=checklists]"))
     screenshot(driver, "checklist-in-chronology")

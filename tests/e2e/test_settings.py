@@ -1,6 +1,7 @@
 """A handover in the real window: the outgoing DSL records the new DSL's name in Settings, the new
-DSL changes the passphrase and makes a new recovery code (shown once, checked); the vault then
-opens only with the new passphrase and the new code, and the next referral is signed with a
+DSL changes the passphrase with a new recovery code (shown once, checked) and the vault is
+re-encrypted under a new key, then makes another code on its own; the vault then opens only with
+the new passphrase, and the next referral is signed with a
 certificate in the new DSL's name (checked with pdfsig)."""
 import re
 
@@ -46,22 +47,21 @@ def test_handover_to_a_new_dsl(app, cli, screenshot, tmp_path):
     form = driver.find_element(By.CSS_SELECTOR, "[data-testid=organisation-settings]")
     driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", form)
     screenshot(driver, "settings-handover")
-    click_button(driver, "Change passphrase")
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=passphrase-saved]"), "Passphrase changed."))
+    # A handover: the new passphrase and a new recovery code together (shown once, two groups
+    # typed back), and the vault re-encrypted under a new key.
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=passphrase-handover]").click()
+    click_button(driver, "Continue to the new recovery code…")
+    groups = type_back_new_code(driver, "passphrase-settings", "Change passphrase and recovery code")
+    assert "-".join(groups) != old_code
+    wait(driver).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=passphrase-saved]"), "re-encrypted under a new key")
+    )
 
-    # A new recovery code: the passphrase, then the code shown once and two groups typed back.
+    # A new recovery code on its own (the old one may be known): the passphrase, then the code.
     type_into(driver, "rc-current", NEW_PASSPHRASE)
     click_button(driver, "Make a new recovery code…")
-    wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=recovery-code]")))
-    groups = [g.text for g in driver.find_elements(By.CSS_SELECTOR, "[data-testid=code-group]")]
-    assert len(groups) == 8 and "-".join(groups) != old_code
-    driver.find_element(By.CSS_SELECTOR, "[data-testid=recovery-settings] input[type=checkbox]").click()
-    click_button(driver, "Next")
-    a = int(driver.find_element(By.CSS_SELECTOR, "label[for=group-a]").text.split()[-1]) - 1
-    b = int(driver.find_element(By.CSS_SELECTOR, "label[for=group-b]").text.split()[-1]) - 1
-    type_into(driver, "group-a", groups[a])
-    type_into(driver, "group-b", groups[b])
-    click_button(driver, "Replace the recovery code")
+    again = type_back_new_code(driver, "recovery-settings", "Replace the recovery code")
+    assert again != groups
     wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=recovery-replaced]")))
 
     # Lock: the old passphrase no longer opens the vault; the new one does.
@@ -79,11 +79,28 @@ def test_handover_to_a_new_dsl(app, cli, screenshot, tmp_path):
     assert f"Signer Certificate Common Name: {NEW_DSL}" in report, report
     assert "Signature Validation: Signature is Valid." in report, report
 
-    # The old recovery code no longer opens the vault; the new one does.
+    # Neither older recovery code opens the vault; the newest does.
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "l")
     heading(driver, "Casebook is locked")
     click_button(driver, "Use my recovery code instead")
-    type_into(driver, "unlock-secret", old_code + Keys.ENTER)
-    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "unlock-error"), "does not open this vault"))
-    type_into(driver, "unlock-secret", " ".join(groups) + Keys.ENTER)
+    for superseded in (old_code, "-".join(groups)):
+        type_into(driver, "unlock-secret", superseded + Keys.ENTER)
+        wait(driver).until(EC.text_to_be_present_in_element((By.ID, "unlock-error"), "does not open this vault"))
+    type_into(driver, "unlock-secret", " ".join(again) + Keys.ENTER)
     heading(driver, "Choose a new passphrase")
+
+
+def type_back_new_code(driver, container, finish):
+    """Reads a new recovery code shown in `container`, ticks "written down", types two groups
+    back and presses `finish`; returns the code's groups."""
+    wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=recovery-code]")))
+    groups = [g.text for g in driver.find_elements(By.CSS_SELECTOR, "[data-testid=code-group]")]
+    assert len(groups) == 8
+    driver.find_element(By.CSS_SELECTOR, f"[data-testid={container}] input[type=checkbox]").click()
+    click_button(driver, "Next")
+    a = int(driver.find_element(By.CSS_SELECTOR, "label[for=group-a]").text.split()[-1]) - 1
+    b = int(driver.find_element(By.CSS_SELECTOR, "label[for=group-b]").text.split()[-1]) - 1
+    type_into(driver, "group-a", groups[a])
+    type_into(driver, "group-b", groups[b])
+    click_button(driver, finish)
+    return groups

@@ -254,14 +254,41 @@ pub async fn recovery_groups_match(
             .all(|a| code.group_matches(usize::from(a.index), &a.typed)))
 }
 
-/// Puts the checked new recovery code in place of the old one, after the passphrase is checked.
+/// Refuses a new passphrase the policy does not accept: asked before a handover's new recovery
+/// code is shown, so the DSL never writes down a code that is then not used.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_new_passphrase(
+    state: State<'_, AppState>,
+    passphrase: Passphrase,
+    confirm: Passphrase,
+) -> CommandResult<()> {
+    state.with_session(|s| Ok(s.check_new_passphrase(&passphrase, &confirm)?))
+}
+
+/// A new passphrase, typed twice (for a handover).
+#[derive(Debug, serde::Deserialize, specta::Type)]
+pub struct NewPassphrase {
+    pub passphrase: Passphrase,
+    pub confirm: Passphrase,
+}
+
+/// Puts the checked new recovery code in place of the old one, after the passphrase is checked,
+/// and rekeys the vault; at a handover (`new_passphrase`) the passphrase changes with it.
 #[tauri::command]
 #[specta::specta]
 pub async fn replace_recovery_code(
     state: State<'_, AppState>,
     current: Passphrase,
     code: Passphrase,
+    new_passphrase: Option<NewPassphrase>,
 ) -> CommandResult<()> {
     let code = RecoveryCode::parse(code.expose())?;
-    state.with_session(|s| Ok(s.replace_recovery_code(&current, &code)?))
+    state.with_session(|s| {
+        match &new_passphrase {
+            Some(n) => s.hand_over_keys(&current, &n.passphrase, &n.confirm, &code)?,
+            None => s.replace_recovery_code(&current, &code)?,
+        }
+        Ok(())
+    })
 }

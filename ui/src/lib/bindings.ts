@@ -39,10 +39,18 @@ export const commands = {
 	changeOrganisation: (organisation: string, dslName: string) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_organisation", { organisation, dslName })),
 	/**  Changes the passphrase after checking the current one. The recovery code stays the same. */
 	changePassphrase: (current: Passphrase, passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("change_passphrase", { current, passphrase, confirm })),
+	/**
+	 *  Refuses a new passphrase the policy does not accept: asked before a handover's new recovery
+	 *  code is shown, so the DSL never writes down a code that is then not used.
+	 */
+	checkNewPassphrase: (passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("check_new_passphrase", { passphrase, confirm })),
 	/**  A fresh recovery code to show and check; nothing changes until [`replace_recovery_code`]. */
 	freshRecoveryCode: () => typedError<RecoveryCodeView, CommandError_Serialize>(__TAURI_INVOKE("fresh_recovery_code")),
-	/**  Puts the checked new recovery code in place of the old one, after the passphrase is checked. */
-	replaceRecoveryCode: (current: Passphrase, code: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("replace_recovery_code", { current, code })),
+	/**
+	 *  Puts the checked new recovery code in place of the old one, after the passphrase is checked,
+	 *  and rekeys the vault; at a handover (`new_passphrase`) the passphrase changes with it.
+	 */
+	replaceRecoveryCode: (current: Passphrase, code: Passphrase, newPassphrase: NewPassphrase | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("replace_recovery_code", { current, code, newPassphrase })),
 	/**  Whether the groups typed back match the code shown (the check that it was written down). */
 	recoveryGroupsMatch: (code: Passphrase, answers: GroupAnswer[]) => typedError<boolean, CommandError_Serialize>(__TAURI_INVOKE("recovery_groups_match", { code, answers })),
 	vocabulary: () => typedError<Vocabulary, CommandError_Serialize>(__TAURI_INVOKE("vocabulary")),
@@ -710,6 +718,12 @@ export type LinkedPerson = {
 	role: Role,
 };
 
+/**  A new passphrase, typed twice (for a handover). */
+export type NewPassphrase = {
+	passphrase: Passphrase,
+	confirm: Passphrase,
+};
+
 /**  A passphrase typed by the DSL (or a recovery code as typed, before it is parsed). */
 export type Passphrase = string;
 
@@ -913,6 +927,19 @@ export type RunSummary_Serialize = {
 export type Section = {
 	title: string,
 	items: Item[],
+};
+
+/**  One signature in a file Casebook cannot confirm as a whole, and what it covers. */
+export type SignatureCoverage = {
+	/**  What it covers and whether that part is as signed, in one sentence for the DSL. */
+	description: string,
+	/**  It covers every byte of the file except itself. */
+	covers_whole_file: boolean,
+	/**  The bytes it covers are as they were signed. */
+	covered_unchanged: boolean,
+	/**  The name the certificate claims (not confirmed). */
+	signer: string,
+	cert_fingerprint: string,
 };
 
 /**  A document the template's steps come from. */
@@ -1159,6 +1186,11 @@ export type Verification_Deserialize = {
 	signed_at: string,
 	/**  This exact file was issued by this vault (its SHA-256 is recorded here). */
 	issued_here?: IssueRecord | null,
+	/**
+	 *  When the file cannot be confirmed as a whole: each signature found in it and what it
+	 *  covers (never "intact" for bytes it does not cover).
+	 */
+	signatures: SignatureCoverage[],
 };
 
 /**  What checking a PDF found. */
@@ -1178,6 +1210,11 @@ export type Verification_Serialize = {
 	signed_at: string,
 	/**  This exact file was issued by this vault (its SHA-256 is recorded here). */
 	issued_here: IssueRecord | null,
+	/**
+	 *  When the file cannot be confirmed as a whole: each signature found in it and what it
+	 *  covers (never "intact" for bytes it does not cover).
+	 */
+	signatures: SignatureCoverage[],
 };
 
 /**  Every fixed list the screens show, with its labels: the UI never re-types one. */
