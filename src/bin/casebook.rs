@@ -192,6 +192,19 @@ enum ChecklistsCommand {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Every route through a checklist from its first step to its end, as step ids, with the
+    /// answers that lead there. Exits 1 when the template has a problem (printed) or has more
+    /// routes than the search tries.
+    Routes {
+        /// The checklist's id, as `checklists list` shows it.
+        id: String,
+        /// Read the template from this folder (a copy being edited) rather than those on offer.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Show each step's title beside its id.
+        #[arg(long)]
+        titles: bool,
+    },
     /// Write a blank, printable copy of a checklist (with this vault's contacts) as a PDF.
     Print {
         /// The checklist's id, as `checklists list` shows it.
@@ -641,6 +654,9 @@ fn checklists(vault: &Vault, input: &mut Input, command: ChecklistsCommand) -> R
             Ok(Answer::Yes)
         }
         ChecklistsCommand::Validate { dir } => validate_checklists(vault, dir.as_deref()),
+        ChecklistsCommand::Routes { id, dir, titles } => {
+            checklist_routes(vault, &id, dir.as_deref(), titles)
+        }
         ChecklistsCommand::Print { id, out } => {
             print_checklist(vault, input, &id, &out).map(|()| Answer::Yes)
         }
@@ -686,6 +702,68 @@ fn validate_checklists(vault: &Vault, dir: Option<&Path>) -> Result<Answer> {
     } else {
         Ok(Answer::Yes)
     }
+}
+
+/// `checklists routes`: every route through one template, from the real engine.
+fn checklist_routes(vault: &Vault, id: &str, dir: Option<&Path>, titles: bool) -> Result<Answer> {
+    let library = match dir {
+        Some(dir) if !dir.is_dir() => {
+            return Err(Error::io(
+                dir,
+                std::io::Error::other("this is not a folder of checklist templates"),
+            ))
+        }
+        Some(dir) => Library::folder_only(dir),
+        None => Library::with_folder(&vault.paths().checklists()),
+    };
+    let Some(entry) = library.get(id) else {
+        let problems: Vec<_> = library.problems().iter().collect();
+        if problems.is_empty() {
+            return Err(Error::NotFound {
+                what: format!("The checklist \"{id}\""),
+            });
+        }
+        // Most likely the template being edited has a problem: show what the validator says.
+        for p in problems {
+            println!("{p}");
+        }
+        println!("No valid checklist \"{id}\" to walk: fix the problems above first.");
+        return Ok(Answer::No);
+    };
+    let t = &entry.template;
+    let found = casebook::checklists::routes::enumerate(t);
+    println!(
+        "{} (version {}): {} route{}",
+        t.id,
+        t.version,
+        found.routes.len(),
+        if found.routes.len() == 1 { "" } else { "s" }
+    );
+    if !t.promises.is_empty() {
+        let promised: Vec<&str> = t.promises.iter().map(|p| p.meaning()).collect();
+        println!("It promises, on every route: {}.", promised.join("; "));
+    }
+    for (n, route) in found.routes.iter().enumerate() {
+        println!();
+        println!("Route {} (answers: {})", n + 1, route.describe_answers());
+        if titles {
+            for step in &route.steps {
+                let title = t.step(step).map_or("", |s| s.title.as_str());
+                println!("  {step:<28} {title}");
+            }
+        } else {
+            println!("  {}", route.steps.join(" > "));
+        }
+    }
+    if found.cut_off {
+        println!();
+        println!(
+            "The search stopped after {} answer combinations: there may be more routes than these.",
+            casebook::checklists::routes::MAX_WALKS
+        );
+        return Ok(Answer::No);
+    }
+    Ok(Answer::Yes)
 }
 
 /// `checklists print`: a blank paper copy with this vault's contacts, to a new file.

@@ -22,6 +22,7 @@ text_enum! {
         Dsl = "dsl", "Designated Safeguarding Lead";
         DeputyDsl = "deputy_dsl", "Deputy DSL";
         Headteacher = "headteacher", "Headteacher / managing director";
+        ChairOfGovernors = "chair_of_governors", "Chair of governors / proprietor";
         Lado = "lado", "LADO (Local Authority Designated Officer)";
         ChildrensSocialCare = "childrens_social_care", "Children's social care front door / MASH";
         PoliceEmergency = "police_emergency", "Police: emergency";
@@ -29,6 +30,8 @@ text_enum! {
         Ceop = "ceop", "CEOP (National Crime Agency)";
         Prevent = "prevent", "Prevent";
         ReportRemove = "report_remove", "Report Remove (Childline and IWF)";
+        Iwf = "iwf", "Internet Watch Foundation (report a web address)";
+        TrueVision = "true_vision", "True Vision (online hate crime reporting)";
         PartnerSchool = "partner_school", "Partner school(s)";
         Parents = "parents", "Parents or carers";
     }
@@ -80,7 +83,19 @@ pub fn defaults(dsl_name: &str) -> Vec<Contact> {
                 k,
                 "Prevent",
                 "",
-                "The local authority's Prevent referral route; anti-terrorist hotline 0800 789 321",
+                "The local Prevent referral route (national Prevent referral form); anti-terrorist hotline 0800 789 321",
+            ),
+            ContactKey::Iwf => Contact::new(
+                k,
+                "Internet Watch Foundation",
+                "",
+                "Report the web address (never the image) at report.iwf.org.uk",
+            ),
+            ContactKey::TrueVision => Contact::new(
+                k,
+                "True Vision",
+                "",
+                "Police-backed online hate crime reporting, third-party reports accepted: report-it.org.uk",
             ),
             ContactKey::ReportRemove => Contact::new(
                 k,

@@ -139,7 +139,18 @@ impl Library {
                     .find(|e| e.template.id == entry.template.id)
                 {
                     Some(existing) if entry.template.version > existing.template.version => {
-                        *existing = entry;
+                        match weakened(&existing.template, &entry.template) {
+                            Some(why) => self.problems.push(TemplateError {
+                                file: file.to_owned(),
+                                line: None,
+                                step: None,
+                                message: format!(
+                                    "this adapted \"{}\" {why}: an organisation can strengthen a checklist it adapts, not weaken it, so {} (version {}) stays on offer",
+                                    entry.template.id, existing.file, existing.template.version
+                                ),
+                            }),
+                            None => *existing = entry,
+                        }
                     }
                     Some(existing) => self.problems.push(TemplateError {
                         file: file.to_owned(),
@@ -177,4 +188,29 @@ impl Library {
     pub fn problems(&self) -> &[TemplateError] {
         &self.problems
     }
+}
+
+/// How `adapted` weakens `original`, if it does: a promise dropped, or a mark taken off a step
+/// it keeps (so the 999 question cannot quietly stop counting as one).
+fn weakened(original: &Template, adapted: &Template) -> Option<String> {
+    if let Some(p) = original
+        .promises
+        .iter()
+        .find(|p| !adapted.promises.contains(p))
+    {
+        return Some(format!(
+            "drops the promise \"{}\" ({})",
+            p.as_str(),
+            p.meaning()
+        ));
+    }
+    original.steps.iter().find_map(|step| {
+        let kept = adapted.step(&step.id)?;
+        let lost = step.marks.iter().find(|m| !kept.marks.contains(m))?;
+        Some(format!(
+            "takes the mark \"{}\" off the step \"{}\"",
+            lost.as_str(),
+            step.id
+        ))
+    })
 }

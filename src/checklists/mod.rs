@@ -6,12 +6,14 @@
 //! - [`engine`]: runs on incidents, answers as versions, deterministic branching, finishing
 //!   into the chronology;
 //! - [`contacts`]: the organisation's contacts shown inline in the steps;
-//! - [`paper`]: a printable blank copy of a template, for off-line use.
+//! - [`paper`]: a printable blank copy of a template, for off-line use;
+//! - [`routes`]: every route through a template, and the promises it keeps on all of them.
 
 pub mod contacts;
 pub mod engine;
 pub mod library;
 pub mod paper;
+pub mod routes;
 pub mod template;
 
 pub use engine::{Answer, RunState, RunSummary, StepAnswer};

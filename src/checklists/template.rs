@@ -57,6 +57,95 @@ impl StepKind {
     }
 }
 
+/// What a step is, for the promises a template makes about its routes (see [`Promise`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
+pub enum Mark {
+    /// The question whether any child is at immediate risk (999).
+    ImmediateRisk,
+    /// A step that removes or deletes anything (imagery, copies, content).
+    RemovesContent,
+    /// The decision that records the outcome and the reasons for it.
+    Outcome,
+}
+
+impl Mark {
+    pub const ALL: [Mark; 3] = [Mark::ImmediateRisk, Mark::RemovesContent, Mark::Outcome];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mark::ImmediateRisk => "immediate-risk",
+            Mark::RemovesContent => "removes-content",
+            Mark::Outcome => "outcome",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// A property every route through a template keeps, checked by walking every route through
+/// the real engine (`routes.rs`). A shipped template declares what it promises, and an
+/// organisation's adapted copy must keep every promise of the one it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
+pub enum Promise {
+    /// No route reaches a police, CEOP or children's social care contact step before the
+    /// immediate-risk question.
+    ImmediateRiskFirst,
+    /// On every route, a step that removes anything comes after a police contact step.
+    NothingRemovedBeforePolice,
+    /// Every step that tells the parents is reached only through a decision that offers
+    /// "do not inform" (option id `do-not-inform`), and that was not the option chosen.
+    ParentsOnlyByDecision,
+    /// Some route contacts children's social care.
+    OffersSocialCare,
+    /// Every route passes the outcome decision.
+    EndsInOutcome,
+}
+
+impl Promise {
+    pub const ALL: [Promise; 5] = [
+        Promise::ImmediateRiskFirst,
+        Promise::NothingRemovedBeforePolice,
+        Promise::ParentsOnlyByDecision,
+        Promise::OffersSocialCare,
+        Promise::EndsInOutcome,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Promise::ImmediateRiskFirst => "immediate-risk-first",
+            Promise::NothingRemovedBeforePolice => "nothing-removed-before-police",
+            Promise::ParentsOnlyByDecision => "parents-only-by-decision",
+            Promise::OffersSocialCare => "offers-social-care",
+            Promise::EndsInOutcome => "ends-in-outcome",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// What the promise means, for messages.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Promise::ImmediateRiskFirst => "no route contacts the police, CEOP or children's social care before asking whether a child is at immediate risk",
+            Promise::NothingRemovedBeforePolice => "nothing is removed or deleted before the police have been contacted",
+            Promise::ParentsOnlyByDecision => "parents are told only after a decision that offers not telling them because it would put the child at risk",
+            Promise::OffersSocialCare => "a route refers to children's social care",
+            Promise::EndsInOutcome => "every route records the outcome and the reasons for it",
+        }
+    }
+}
+
+/// The option id a decision about telling parents must offer (see
+/// [`Promise::ParentsOnlyByDecision`]).
+pub const DO_NOT_INFORM: &str = "do-not-inform";
+
 /// A document the template's steps come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -114,6 +203,8 @@ pub struct Step {
     pub cites: Vec<Citation>,
     pub options: Vec<DecisionOption>,
     pub contact: Option<ContactKey>,
+    /// What the step is, for the template's promises.
+    pub marks: Vec<Mark>,
     /// Where to go when no branch applies; `None` ends the checklist.
     pub next: Option<String>,
     pub branches: Vec<Branch>,
@@ -130,6 +221,8 @@ pub struct Template {
     pub title: String,
     pub summary: String,
     pub categories: Vec<Category>,
+    /// What every route through it keeps (checked by walking every route).
+    pub promises: Vec<Promise>,
     pub sources: Vec<Source>,
     pub steps: Vec<Step>,
     /// SHA-256 of the file's bytes: which exact text a run used.
@@ -180,6 +273,8 @@ struct RawTemplate {
     #[serde(default)]
     summary: String,
     categories: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    promises: Vec<Spanned<String>>,
     #[serde(default)]
     sources: Vec<RawSource>,
     #[serde(default)]
@@ -232,6 +327,8 @@ struct RawStep {
     #[serde(default)]
     options: Vec<RawOption>,
     contact: Option<Spanned<String>>,
+    #[serde(default)]
+    marks: Vec<Spanned<String>>,
     next: Option<Spanned<String>>,
     #[serde(default)]
     branch: Vec<RawBranch>,
@@ -381,6 +478,27 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
                         .map(|c| c.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
+                ),
+            ),
+        }
+    }
+
+    let mut promises = Vec::new();
+    for pr in &raw.promises {
+        match Promise::parse(pr.get_ref()) {
+            Some(x) if !promises.contains(&x) => promises.push(x),
+            Some(_) => p.at(
+                Some(pr.span().start),
+                None,
+                format!("the promise \"{}\" is listed twice", pr.get_ref()),
+            ),
+            None => p.at(
+                Some(pr.span().start),
+                None,
+                format!(
+                    "\"{}\" is not a promise Casebook can check; use one of: {}",
+                    pr.get_ref(),
+                    Promise::ALL.map(Promise::as_str).join(", ")
                 ),
             ),
         }
@@ -569,6 +687,33 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
             }
         };
 
+        let mut marks = Vec::new();
+        for m in &s.marks {
+            match Mark::parse(m.get_ref()) {
+                Some(x) if !marks.contains(&x) => marks.push(x),
+                Some(_) => {}
+                None => p.at(
+                    Some(m.span().start),
+                    Some(sid),
+                    format!(
+                        "\"{}\" is not a mark; use one of: {}",
+                        m.get_ref(),
+                        Mark::ALL.map(Mark::as_str).join(", ")
+                    ),
+                ),
+            }
+        }
+        if marks.contains(&Mark::Outcome) && kind != StepKind::Decision {
+            p.at(at, Some(sid), "only a decision step can be marked outcome");
+        }
+        if marks.contains(&Mark::ImmediateRisk) && kind != StepKind::Question {
+            p.at(
+                at,
+                Some(sid),
+                "only a question step can be marked immediate-risk (\"is any child at immediate risk?\")",
+            );
+        }
+
         // Where it leads.
         let target = |p: &mut Problems<'_>, t: &Spanned<String>| {
             if !step_lines.contains_key(t.get_ref()) {
@@ -659,6 +804,7 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
             cites,
             options,
             contact,
+            marks,
             next,
             branches,
             line,
@@ -686,16 +832,23 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
     }
     check_graph(p, &steps);
     let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
-    Some(Template {
+    let template = Template {
         id,
         version,
         title: raw.title.get_ref().trim().to_owned(),
         summary: raw.summary.trim().to_owned(),
         categories,
+        promises,
         sources,
         steps,
         sha256,
-    })
+    };
+    if p.found.is_empty() {
+        for broken in super::routes::check_promises(&template) {
+            p.at(None, broken.step.as_deref(), broken.message);
+        }
+    }
+    Some(template)
 }
 
 /// The whole template text, comments included, as it is stored with each run, passes the
