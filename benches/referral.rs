@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion) {
             dsl_name: "Siobhán Nguyễn",
             passphrase: &p,
             confirm: &p,
+            demo: false,
         })
         .unwrap();
     let reference = incidents::create(

@@ -68,6 +68,7 @@ fn main() {
                     dsl_name: "Test DSL",
                     passphrase: &p,
                     confirm: &p,
+                    demo: false,
                 })
                 .unwrap();
             let i = incidents::create(

@@ -1,19 +1,34 @@
-//! Realistic, clearly fictional demo data for demonstrations, screenshots and benchmarks.
-//! Deterministic: the same seed gives the same records (times are relative to "now").
+//! Realistic, clearly fictional demo data for demonstrations, training, screenshots and
+//! benchmarks. Deterministic: the same seed gives the same records (times are relative to
+//! "now").
 //!
-//! Every organisation, person and event here is invented; names are marked by the demo
-//! organisation they belong to, never drawn from real cases.
+//! Demo data goes **only into a demo vault** (`casebook init --demo`): a vault marked so for
+//! good at set-up (schema 8), whose references read `DEMO-…`, whose window and status say so,
+//! and whose every PDF carries "DEMONSTRATION — FICTIONAL RECORDS". It is refused everywhere
+//! else, so an invented child protection history can never sit beside real pupils.
+//!
+//! Each story is coherent: its risk agrees with its status and outcome, children's year groups
+//! agree with their dates of birth (the English school year), staff allegations are about a
+//! member of staff and go to the LADO, and the first incidents carry finished and unfinished
+//! checklist runs and issued referrals, so every screen has something to show.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
+use crate::checklists::contacts::ContactKey;
+use crate::checklists::engine::{self, Answer};
+use crate::checklists::routes;
+use crate::checklists::template::{StepKind, Template};
+use crate::checklists::Library;
 use crate::records::chronology::{self, EntryInput, EntryKind};
 use crate::records::evidence::{self, CustodyInput, CustodyKind, EvidenceInput};
 use crate::records::incidents::{
     self, Category, FourC, IncidentInput, PersonLink, Risk, Role, Status,
 };
 use crate::records::people::{self, PersonInput, PersonKind};
+use crate::records::RecordId;
+use crate::referral::{self, Recipient};
 use crate::vault::Session;
-use crate::Result;
+use crate::{organisation, Error, Result};
 
 /// SplitMix64: a tiny, well-known deterministic generator for demo and benchmark data.
 /// Not for anything secret.
@@ -62,66 +77,269 @@ const LAST: &[&str] = &[
     "Dubois",
     "Iyer",
 ];
-const STAFF: &[&str] = &[
+const STAFF_REPORTERS: &[&str] = &[
     "Mr Okoro (form tutor)",
     "Ms Lindqvist (Head of Year 9)",
     "Mrs Adeyemi (IT technician)",
     "Mr Fairweather (PE)",
 ];
 
-/// Text for each category: a summary, the child's words, and a decision with its reason.
-fn story(category: Category) -> (&'static str, &'static str, &'static str, &'static str) {
-    match category {
-        Category::SharingNudes => (
-            "A pupil told their form tutor that a semi-nude image of them had been shared in a year-group chat. Staff did not view the image.",
-            "I only sent it to him and now everyone has it.",
-            "Refer to children's social care",
-            "The image was shared without consent and the pupil may be at risk of further harm; UKCIS condition 5 applies.",
-        ),
-        Category::Cyberbullying => (
-            "Several pupils posted mocking comments and an edited video about another pupil on a messaging app over a weekend.",
-            "They keep adding me to groups just to say horrible things.",
-            "Handle in school with sanctions and support",
-            "No criminal threshold met; the pupil and parents agree with the plan and will report any further messages.",
-        ),
-        Category::OnlineSexualAbuse => (
-            "A pupil disclosed that an adult they met in an online game asked them to move to a private app and send pictures.",
-            "He said he was sixteen but then he knew things about my school.",
-            "Report to police and CEOP",
-            "An adult is believed to be involved and the pupil may have been groomed.",
-        ),
-        Category::Radicalisation => (
-            "A member of staff heard a pupil repeating extremist slogans seen in videos shared by an older online contact.",
-            "It's just what people are saying online, it's true though.",
-            "Discuss with the Prevent lead and refer",
-            "The pupil is being drawn towards extremist material by an older contact; Prevent advice is needed.",
-        ),
-        Category::OnlineHate => (
-            "Racist messages about a pupil were posted in a public comment thread by accounts linked to other pupils.",
-            "They said I should go back to where I came from.",
-            "Report to police as a possible hate incident",
-            "The messages are targeted and may be criminal; the family asked for it to be reported.",
-        ),
-        Category::AllegationAgainstStaff => (
-            "A parent reported that a member of staff had been messaging a pupil on a personal social media account.",
-            "He said it was our secret and not to tell my mum.",
-            "Contact the LADO today",
-            "The allegation meets the harm threshold; the LADO must be consulted before anything else is done.",
-        ),
-        Category::FilteringBreach => (
-            "The monitoring system flagged repeated attempts to reach gambling sites from a library computer.",
-            "",
-            "Review filtering and speak to the pupil",
-            "Low risk, no safeguarding concern beyond the breach; filtering rule tightened.",
-        ),
-        _ => (
-            "A pupil reported that inappropriate content was being passed around on phones at lunchtime.",
-            "Everyone was laughing at it, I didn't want to look.",
-            "Handle in school and inform parents",
-            "No child is identifiable in the content and no one is at immediate risk.",
-        ),
-    }
+/// Members of staff an allegation can be about (invented).
+const STAFF_SUBJECTS: &[&str] = &[
+    "Mr Daniel Whitcombe",
+    "Ms Harriet Osei",
+    "Mr Piotr Zieliński",
+];
+
+/// One step of a story's chronology.
+enum Entry {
+    Decision(&'static str, &'static str),
+    /// Agency, whom, what they said, reference prefix, what was done.
+    Contact(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ),
+    /// What, by whom, due in days.
+    Action(&'static str, &'static str, i64),
+    Note(&'static str),
 }
+
+/// Who else is in the story besides the child it happened to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Other {
+    Nobody,
+    /// Another pupil who shared or posted.
+    Pupil,
+    /// An adult met online, not identified.
+    OnlineAdult,
+    /// A member of staff (an allegation).
+    Staff,
+}
+
+/// A coherent incident: what happened, how serious, where it stands, and what was done.
+struct Story {
+    category: Category,
+    summary: &'static str,
+    words: &'static str,
+    risk: Risk,
+    status: Status,
+    outcome: &'static str,
+    other: Other,
+    entries: &'static [Entry],
+    /// A device held as evidence (never viewed).
+    device: bool,
+    /// The referral issued for it, if any.
+    referral: Option<Recipient>,
+    /// The checklist run on it.
+    checklist: &'static str,
+    /// Which agency contact the checklist route should include (to agree with the story).
+    route_contacts: &'static [ContactKey],
+    /// A closed log with no child protection element, kept for a shorter time.
+    short_retention: bool,
+}
+
+const STORIES: &[Story] = &[
+    Story {
+        category: Category::SharingNudes,
+        summary: "Two Year 10 pupils in a relationship exchanged semi-nude images; one was shown to a friend, who told a teacher. Staff did not view any image.",
+        words: "We were going out, I didn't think he'd show anyone.",
+        risk: Risk::Medium,
+        status: Status::Monitoring,
+        outcome: "",
+        other: Other::Pupil,
+        entries: &[
+            Entry::Decision(
+                "Handle within the setting",
+                "None of the five UKCIS circumstances applies: both pupils are 15, no adult is involved, there is no coercion or blackmail, nothing unusual for their age is described, and neither is at immediate risk. Parents informed.",
+            ),
+            Entry::Action("Support sessions with both pupils on consent and the law on sharing images", "Pastoral lead", 5),
+            Entry::Note("Both pupils confirmed the images were deleted from their phones and cloud accounts; times recorded."),
+        ],
+        device: false,
+        referral: None,
+        checklist: "sharing-nudes",
+        route_contacts: &[],
+        short_retention: false,
+    },
+    Story {
+        category: Category::SharingNudes,
+        summary: "A Year 9 pupil is being threatened by an online account demanding money, or the nude image they were tricked into sending will be shared with their followers (sextortion).",
+        words: "He said he'd send it to everyone unless I paid him tonight.",
+        risk: Risk::High,
+        status: Status::Referred,
+        outcome: "",
+        other: Other::OnlineAdult,
+        entries: &[
+            Entry::Decision(
+                "Refer to the police and children's social care",
+                "Sextortion is blackmail (UKCIS circumstance 2) and an adult is believed to be involved (circumstance 1). Asked first about immediate risk: the pupil is frightened but not at immediate risk of harm; they will stay with their mother tonight.",
+            ),
+            Entry::Contact("Police (101)", "PC 4471 Hartley", "Crime reference given; an officer will collect the phone tomorrow. Do not pay, do not delete.", "CRI", "Reported the sextortion and that the phone is in flight mode, sealed and unviewed."),
+            Entry::Contact("Children's social care (MASH)", "Duty social worker", "Referral accepted for a strategy discussion.", "MASH", "Referred by telephone, followed by the written referral."),
+            Entry::Action("Support plan: block and report the account, Report Remove with the pupil from their own device, check in daily", "DSL", 1),
+        ],
+        device: true,
+        referral: Some(Recipient::Police),
+        checklist: "sharing-nudes",
+        route_contacts: &[ContactKey::ChildrensSocialCare, ContactKey::Police],
+        short_retention: false,
+    },
+    Story {
+        category: Category::Cyberbullying,
+        summary: "Several pupils posted mocking comments and an edited video about another pupil in a group chat over a weekend.",
+        words: "They keep adding me to groups just to say horrible things.",
+        risk: Risk::Medium,
+        status: Status::Closed,
+        outcome: "Bullying stopped; sanctions under the behaviour policy; the pupil and their parents are satisfied with the support.",
+        other: Other::Pupil,
+        entries: &[
+            Entry::Decision(
+                "Handle within the setting with sanctions and support",
+                "No threat of violence or sexual content, no immediate risk to the pupil's safety or wellbeing; parents informed and agree the plan.",
+            ),
+            Entry::Action("Restorative meeting and weekly check-ins for half a term", "Head of Year 8", 7),
+            Entry::Note("The platform removed the video after the school's request."),
+        ],
+        device: false,
+        referral: None,
+        checklist: "cyberbullying",
+        route_contacts: &[],
+        short_retention: false,
+    },
+    Story {
+        category: Category::OnlineSexualAbuse,
+        summary: "A Year 8 pupil disclosed that an adult they met in an online game asked them to move to a private app, to keep it secret and to send pictures.",
+        words: "He said he was sixteen but then he knew things about my school.",
+        risk: Risk::High,
+        status: Status::Referred,
+        outcome: "",
+        other: Other::OnlineAdult,
+        entries: &[
+            Entry::Decision(
+                "Report to CEOP and the police, and refer to children's social care",
+                "An adult is believed to be grooming a 12-year-old. Not at immediate risk now: no meeting was arranged and the pupil is at home with a parent this evening.",
+            ),
+            Entry::Contact("CEOP", "Online report", "Report received; passed to the local police force.", "CEOP", "Reported online at ceop.police.uk with the usernames and app names."),
+            Entry::Contact("Children's social care (MASH)", "Duty social worker", "Strategy discussion arranged with the police for tomorrow.", "MASH", "Referred by telephone; parents' views recorded."),
+            Entry::Action("Agree with the police what the parents are told, then meet them", "DSL", 1),
+        ],
+        device: true,
+        referral: Some(Recipient::SocialCare),
+        checklist: "online-sexual-abuse",
+        route_contacts: &[ContactKey::ChildrensSocialCare],
+        short_retention: false,
+    },
+    Story {
+        category: Category::Radicalisation,
+        summary: "A member of staff heard a pupil repeating extremist slogans and conspiracy theories from videos shared by an older online contact.",
+        words: "It's just what people are saying online, it's true though.",
+        risk: Risk::Medium,
+        status: Status::Referred,
+        outcome: "",
+        other: Other::OnlineAdult,
+        entries: &[
+            Entry::Decision(
+                "Refer to Prevent",
+                "The pupil is being drawn towards extremist material by an older contact; no immediate risk, no offence known. Parents informed and supportive.",
+            ),
+            Entry::Contact("Prevent", "Prevent officer", "Referral received; considering Channel support with the family's consent.", "PRV", "Sent the national Prevent referral form."),
+        ],
+        device: false,
+        referral: None,
+        checklist: "radicalisation",
+        route_contacts: &[],
+        short_retention: false,
+    },
+    Story {
+        category: Category::OnlineHate,
+        summary: "Racist messages about a pupil were posted in a public comment thread by accounts linked to other pupils.",
+        words: "They said I should go back to where I came from.",
+        risk: Risk::Medium,
+        status: Status::Closed,
+        outcome: "Reported as a hate incident; content removed by the platform; sanctions and education for the pupils who posted.",
+        other: Other::Pupil,
+        entries: &[
+            Entry::Decision(
+                "Report to the police as a hate incident and handle within the setting",
+                "The messages are targeted and may be criminal; the pupil and family asked for it to be reported. No immediate risk.",
+            ),
+            Entry::Contact("Police (101)", "Hate crime officer", "Logged as a hate incident; advice given; no further police action.", "HATE", "Reported by telephone with the written record of the messages."),
+            Entry::Action("Ask the platform to remove the posts and confirm", "DSL", 2),
+        ],
+        device: false,
+        referral: None,
+        checklist: "online-hate",
+        route_contacts: &[],
+        short_retention: false,
+    },
+    Story {
+        category: Category::AllegationAgainstStaff,
+        summary: "A parent reported that a member of staff had been messaging a pupil on a personal social media account.",
+        words: "He said it was our secret and not to tell my mum.",
+        risk: Risk::High,
+        status: Status::Referred,
+        outcome: "",
+        other: Other::Staff,
+        entries: &[
+            Entry::Decision(
+                "Contact the LADO today",
+                "The allegation meets the harm threshold (possible grooming, and behaviour that may make the adult unsuitable to work with children). The member of staff is not told until the LADO advises.",
+            ),
+            Entry::Contact("LADO", "LADO duty officer", "Threshold met; the headteacher is case manager; the LADO will liaise with the police. Do not investigate.", "LADO", "Consulted by telephone and sent the LADO referral form."),
+            Entry::Action("Headteacher (case manager) to follow the LADO's advice on the member of staff", "Headteacher", 1),
+        ],
+        device: false,
+        referral: Some(Recipient::Lado),
+        checklist: "allegation-against-staff",
+        route_contacts: &[ContactKey::Lado],
+        short_retention: false,
+    },
+    Story {
+        category: Category::FilteringBreach,
+        summary: "The monitoring system flagged repeated attempts to reach gambling sites from a library computer.",
+        words: "",
+        risk: Risk::Low,
+        status: Status::Closed,
+        outcome: "Filtering rule tightened; the pupil was spoken to; no safeguarding concern.",
+        other: Other::Nobody,
+        entries: &[
+            Entry::Decision(
+                "Review filtering and speak to the pupil",
+                "Low risk: no safeguarding concern beyond the breach; the pupil was curious after an advert.",
+            ),
+            Entry::Action("Add the sites to the block list and check the monitoring report next week", "IT technician", 7),
+        ],
+        device: false,
+        referral: None,
+        checklist: "misuse",
+        route_contacts: &[],
+        short_retention: true,
+    },
+    Story {
+        category: Category::InappropriateContent,
+        summary: "A pupil reported that a violent video was being passed around on phones at lunchtime.",
+        words: "Everyone was laughing at it, I didn't want to look.",
+        risk: Risk::Low,
+        status: Status::Closed,
+        outcome: "Pupils spoken to; assembly on harmful content; parents informed.",
+        other: Other::Pupil,
+        entries: &[
+            Entry::Decision(
+                "Handle within the setting and inform parents",
+                "No child is identifiable in the content and no one is at immediate risk.",
+            ),
+            Entry::Note("Year-group assembly on what to do when shown harmful content."),
+        ],
+        device: false,
+        referral: None,
+        checklist: "misuse",
+        route_contacts: &[],
+        short_retention: true,
+    },
+];
 
 /// What [`fill`] made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,10 +348,21 @@ pub struct Summary {
     pub incidents: u32,
     pub chronology: u32,
     pub evidence: u32,
+    pub checklist_runs: u32,
+    pub referrals: u32,
 }
 
-/// Adds `incidents` demo incidents (with children, chronology and evidence) to the vault.
+/// The first this many incidents carry a checklist run (the rest are bulk, for benchmarks).
+const WITH_RUNS: u32 = 18;
+/// Of those, every this many is left unfinished.
+const UNFINISHED_EVERY: u32 = 4;
+
+/// Adds `incidents` demo incidents (with children, staff, chronology, evidence, checklist
+/// runs and referrals). Refused, changing nothing, unless this is a demo vault.
 pub fn fill(session: &mut Session, incidents: u32, seed: u64) -> Result<Summary> {
+    if !organisation::is_demo(session.conn())? {
+        return Err(Error::NotADemoVault);
+    }
     // Demo data is bulk and replaceable: commits need not wait for the disk. Restored after.
     session
         .conn()
@@ -143,6 +372,22 @@ pub fn fill(session: &mut Session, incidents: u32, seed: u64) -> Result<Summary>
     result
 }
 
+/// The school year a date falls in, by its first calendar year (September to August).
+fn school_year_start(today: NaiveDate) -> i32 {
+    if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    }
+}
+
+/// A date of birth that puts a child in `year_group` this school year (born between
+/// 1 September and 31 August, as English year groups are).
+fn date_of_birth(rng: &mut Rng, year_group: i32, today: NaiveDate) -> Option<NaiveDate> {
+    let from = NaiveDate::from_ymd_opt(school_year_start(today) - year_group - 5, 9, 1)?;
+    Some(from + Duration::days(rng.below(365) as i64))
+}
+
 fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
     let mut rng = Rng(seed);
     let mut summary = Summary {
@@ -150,20 +395,22 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
         incidents: 0,
         chronology: 0,
         evidence: 0,
+        checklist_runs: 0,
+        referrals: 0,
     };
     let now = Utc::now();
+    let today = now.date_naive();
     let children_wanted = (count / 2).clamp(4, 50_000) as usize;
     let mut children = Vec::with_capacity(children_wanted);
     for _ in 0..children_wanted {
-        let year = 2010 + rng.below(6) as i32;
-        let dob = NaiveDate::from_ymd_opt(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32);
+        let year_group = 7 + rng.below(7) as i32;
         let p = people::create(
             session,
             &PersonInput {
                 kind: PersonKind::Child,
                 full_name: format!("{} {}", rng.pick(FIRST), rng.pick(LAST)),
-                date_of_birth: dob,
-                class_year: format!("Year {}", 7 + rng.below(5)),
+                date_of_birth: date_of_birth(&mut rng, year_group, today),
+                class_year: format!("Year {year_group}"),
                 send: rng.chance(15),
                 looked_after: rng.chance(5),
                 cp_plan: rng.chance(4),
@@ -172,151 +419,347 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
         children.push(p.id);
         summary.people += 1;
     }
-    let categories = [
-        Category::SharingNudes,
-        Category::Cyberbullying,
-        Category::Cyberbullying,
-        Category::OnlineSexualAbuse,
-        Category::Radicalisation,
-        Category::OnlineHate,
-        Category::AllegationAgainstStaff,
-        Category::FilteringBreach,
-        Category::InappropriateContent,
-    ];
+    let mut staff = Vec::new();
+    for name in STAFF_SUBJECTS {
+        let p = people::create(
+            session,
+            &PersonInput {
+                kind: PersonKind::Staff,
+                full_name: (*name).to_owned(),
+                date_of_birth: NaiveDate::from_ymd_opt(
+                    1975 + rng.below(20) as i32,
+                    1 + rng.below(12) as u32,
+                    1 + rng.below(28) as u32,
+                ),
+                class_year: String::new(),
+                send: false,
+                looked_after: false,
+                cp_plan: false,
+            },
+        )?;
+        staff.push(p.id);
+        summary.people += 1;
+    }
+    let online_adult = people::create(
+        session,
+        &PersonInput {
+            kind: PersonKind::Adult,
+            full_name: "Unidentified adult (online account)".to_owned(),
+            date_of_birth: None,
+            class_year: String::new(),
+            send: false,
+            looked_after: false,
+            cp_plan: false,
+        },
+    )?;
+    summary.people += 1;
+    let library = Library::shipped();
+
     for n in 0..count {
-        let category = *rng.pick(&categories);
-        let (text, words, decision, reason) = story(category);
+        // The first incidents walk through every story in turn; the rest are drawn at random.
+        let story = if (n as usize) < STORIES.len() {
+            &STORIES[n as usize]
+        } else {
+            rng.pick(STORIES)
+        };
         // Spread over the last three years, oldest first, so references run in order.
         let age_minutes = i64::from(count - n) * (3 * 365 * 24 * 60) / i64::from(count.max(1));
         let reported_at = now - Duration::minutes(age_minutes + 60);
+        let child = *rng.pick(&children);
         let mut links = vec![PersonLink {
-            person_id: *rng.pick(&children),
-            role: Role::Victim,
+            person_id: child,
+            role: if story.category == Category::FilteringBreach {
+                Role::Subject
+            } else {
+                Role::Victim
+            },
         }];
-        if rng.chance(50) {
-            let other = *rng.pick(&children);
-            if other != links[0].person_id {
+        let other = match story.other {
+            Other::Nobody => None,
+            Other::Pupil => Some(*rng.pick(&children)).filter(|o| *o != child),
+            Other::OnlineAdult => Some(online_adult.id),
+            Other::Staff => Some(*rng.pick(&staff)),
+        };
+        if let Some(person_id) = other {
+            links.push(PersonLink {
+                person_id,
+                role: Role::AllegedHarmer,
+            });
+        }
+        if rng.chance(30) {
+            let witness = *rng.pick(&children);
+            if links.iter().all(|l| l.person_id != witness) {
                 links.push(PersonLink {
-                    person_id: other,
-                    role: Role::AllegedHarmer,
+                    person_id: witness,
+                    role: Role::Witness,
                 });
             }
         }
-        let status = *rng.pick(&[
-            Status::Open,
-            Status::Referred,
-            Status::Monitoring,
-            Status::Closed,
-        ]);
         let input = IncidentInput {
             occurred_at: Some(reported_at - Duration::hours(1 + rng.below(48) as i64)),
             reported_at,
-            reported_by: rng.pick(STAFF).to_string(),
-            category,
-            four_cs: match category {
+            reported_by: rng.pick(STAFF_REPORTERS).to_string(),
+            category: story.category,
+            four_cs: match story.category {
                 Category::OnlineSexualAbuse | Category::Radicalisation => vec![FourC::Contact],
                 Category::FilteringBreach => vec![FourC::Commerce, FourC::Content],
                 Category::InappropriateContent => vec![FourC::Content],
+                Category::SharingNudes if story.other == Other::OnlineAdult => {
+                    vec![FourC::Contact, FourC::Commerce]
+                }
                 _ => vec![FourC::Conduct],
             },
-            summary: format!("{text} (Demo incident {}.)", n + 1),
-            childs_words: words.to_string(),
-            risk: *rng.pick(&[Risk::Low, Risk::Medium, Risk::High, Risk::Immediate]),
-            status,
-            outcome: if status == Status::Closed {
-                "Actions completed; no further concerns reported.".into()
-            } else {
-                String::new()
-            },
-            // A closed filtering or misuse log with no child-protection element is kept for a
-            // shorter time here (a demo setting an organisation might choose), so the retention
-            // review has something to show.
-            retention_until: (status == Status::Closed
-                && matches!(
-                    category,
-                    Category::FilteringBreach | Category::InappropriateContent
-                ))
-            .then(|| (reported_at + Duration::days(365)).date_naive()),
+            summary: story.summary.to_owned(),
+            childs_words: story.words.to_owned(),
+            risk: story.risk,
+            status: story.status,
+            outcome: story.outcome.to_owned(),
+            // A closed filtering or content log with no child protection element is kept for
+            // a shorter time here (a demo setting an organisation might choose), so the
+            // retention review has something to show.
+            retention_until: story
+                .short_retention
+                .then(|| (reported_at + Duration::days(365)).date_naive()),
         };
         let incident = incidents::create(session, &input, &links)?;
         summary.incidents += 1;
-        let entries = 1 + rng.below(6);
-        for e in 0..entries {
-            let occurred_at = Some(reported_at + Duration::minutes(20 * (e as i64 + 1)));
-            let entry = match e % 4 {
-                0 => EntryInput {
+        for (e, entry) in story.entries.iter().enumerate() {
+            let occurred_at = Some((reported_at + Duration::minutes(20 * (e as i64 + 1))).min(now));
+            let input = match entry {
+                Entry::Decision(text, reason) => EntryInput {
                     kind: Some(EntryKind::Decision),
                     occurred_at,
-                    text: decision.into(),
-                    reason: reason.into(),
+                    text: (*text).into(),
+                    reason: (*reason).into(),
                     ..EntryInput::default()
                 },
-                1 => EntryInput {
+                Entry::Contact(agency, person, outcome, prefix, text) => EntryInput {
                     kind: Some(EntryKind::AgencyContact),
                     occurred_at,
-                    text: "Telephoned the children's services front door.".into(),
-                    agency: "Children's social care (MASH)".into(),
-                    agency_person: "Duty social worker".into(),
-                    agency_outcome: "Advice given; referral accepted for assessment.".into(),
-                    agency_reference: format!("MASH-{:06}", rng.below(1_000_000)),
+                    text: (*text).into(),
+                    agency: (*agency).into(),
+                    agency_person: (*person).into(),
+                    agency_outcome: (*outcome).into(),
+                    agency_reference: format!("{prefix}-{:06}", rng.below(1_000_000)),
                     ..EntryInput::default()
                 },
-                2 => EntryInput {
+                Entry::Action(text, owner, days) => EntryInput {
                     kind: Some(EntryKind::Action),
                     occurred_at,
-                    text: "Meet parents to explain the plan and support available.".into(),
-                    action_owner: "DSL".into(),
-                    action_due: Some((reported_at + Duration::days(3)).date_naive()),
+                    text: (*text).into(),
+                    action_owner: (*owner).into(),
+                    action_due: Some((reported_at + Duration::days(*days)).date_naive()),
                     ..EntryInput::default()
                 },
-                _ => EntryInput {
+                Entry::Note(text) => EntryInput {
                     kind: Some(EntryKind::Note),
                     occurred_at,
-                    text: "Checked in with the pupil; they said they felt safer.".into(),
+                    text: (*text).into(),
                     ..EntryInput::default()
                 },
             };
-            // Entries in the future (for the newest incidents) are moved to now.
-            let entry = EntryInput {
-                occurred_at: entry.occurred_at.map(|t| t.min(now)),
-                ..entry
-            };
-            chronology::add(session, &incident.reference, &entry)?;
+            chronology::add(session, &incident.reference, &input)?;
             summary.chronology += 1;
         }
-        if matches!(
-            category,
-            Category::SharingNudes | Category::OnlineSexualAbuse
-        ) && rng.chance(60)
-        {
-            let note = evidence::add(
-                session,
-                &incident.reference,
-                &EvidenceInput {
-                    description: "The pupil said the image is on their phone. Staff did not view, copy or forward it.".into(),
-                    device: "Pupil's mobile phone".into(),
-                    device_location: "Sealed in the DSL office safe".into(),
-                    held_by: "DSL".into(),
-                    urls: vec![format!("https://chat.example.invalid/group/{}", rng.below(100_000))],
-                },
-            )?;
-            let at = (reported_at + Duration::minutes(15)).min(now);
-            evidence::record_custody(
-                session,
-                note.id,
-                &CustodyInput {
-                    event: CustodyKind::Sealed,
-                    at,
-                    by_whom: "DSL".into(),
-                    bag_number: format!("SB-{:05}", rng.below(100_000)),
-                    location: String::new(),
-                    recipient: String::new(),
-                    collar_number: String::new(),
-                    note: "Switched to flight mode first.".into(),
-                },
-            )?;
+        if story.device {
+            held_device(session, &incident.reference, reported_at, now, &mut rng)?;
             summary.evidence += 1;
+        }
+        if n < WITH_RUNS {
+            let finish = n % UNFINISHED_EVERY != UNFINISHED_EVERY - 1;
+            if let Some(template) = library.get(story.checklist).map(|e| e.template.clone()) {
+                walk_checklist(
+                    session,
+                    &library,
+                    &template,
+                    &incident.reference,
+                    story,
+                    finish,
+                )?;
+                summary.checklist_runs += 1;
+            }
+            if let Some(recipient) = story.referral {
+                referral::issue(session, &incident.reference, recipient)?;
+                summary.referrals += 1;
+            }
         }
     }
     Ok(summary)
+}
+
+/// The pupil's phone, seized, sealed, stored and handed to the police (never viewed).
+fn held_device(
+    session: &mut Session,
+    reference: &str,
+    reported_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    rng: &mut Rng,
+) -> Result<()> {
+    let note = evidence::add(
+        session,
+        reference,
+        &EvidenceInput {
+            description: "The pupil said the messages and image are on their phone. Staff did not view, copy or forward anything; usernames were written down as the pupil read them out.".into(),
+            device: "Pupil's mobile phone".into(),
+            device_location: "Sealed in the DSL office safe".into(),
+            held_by: "DSL".into(),
+            urls: vec![format!("https://chat.example.invalid/user/{}", rng.below(100_000))],
+        },
+    )?;
+    let at = |minutes: i64| (reported_at + Duration::minutes(minutes)).min(now);
+    let bag = format!("SB-{:05}", rng.below(100_000));
+    let events = [
+        (
+            CustodyKind::Seized,
+            at(10),
+            "Put in flight mode without looking at it.",
+        ),
+        (CustodyKind::Sealed, at(15), "Sealed in an evidence bag."),
+        (
+            CustodyKind::Stored,
+            at(20),
+            "Locked in the DSL office safe.",
+        ),
+        (
+            CustodyKind::HandedOver,
+            at(24 * 60),
+            "Collected by the police.",
+        ),
+    ];
+    for (event, when, what) in events {
+        let handed = event == CustodyKind::HandedOver;
+        evidence::record_custody(
+            session,
+            note.id,
+            &CustodyInput {
+                event,
+                at: when,
+                by_whom: "DSL".into(),
+                bag_number: bag.clone(),
+                location: if event == CustodyKind::Stored {
+                    "DSL office safe".into()
+                } else {
+                    String::new()
+                },
+                recipient: if handed {
+                    "PC Hartley".into()
+                } else {
+                    String::new()
+                },
+                collar_number: if handed { "4471".into() } else { String::new() },
+                note: what.into(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs `template` on the incident along a route that agrees with the story (one that
+/// contacts the agencies the story did, or none if it did not), answering each step as a DSL
+/// would; finishes it, or stops halfway to leave a run in progress.
+fn walk_checklist(
+    session: &mut Session,
+    library: &Library,
+    template: &Template,
+    reference: &str,
+    story: &Story,
+    finish: bool,
+) -> Result<()> {
+    let found = routes::enumerate(template);
+    let contacts = |r: &routes::Route, key: ContactKey| {
+        r.steps.iter().any(|id| {
+            template
+                .step(id)
+                .is_some_and(|s| s.kind == StepKind::Contact && s.contact == Some(key))
+        })
+    };
+    let referral_keys = [
+        ContactKey::ChildrensSocialCare,
+        ContactKey::Police,
+        ContactKey::Ceop,
+        ContactKey::Lado,
+    ];
+    // No demo story has a child in immediate danger: the 999 question is answered "no".
+    let no_emergency = |r: &routes::Route| {
+        !contacts(r, ContactKey::PoliceEmergency)
+            && r.answers.iter().all(|(id, a)| {
+                a != "yes"
+                    || !template.step(id).is_some_and(|s| {
+                        s.marks
+                            .contains(&crate::checklists::template::Mark::ImmediateRisk)
+                    })
+            })
+    };
+    let fits = |r: &routes::Route| {
+        no_emergency(r)
+            && story.route_contacts.iter().all(|k| contacts(r, *k))
+            && (!story.route_contacts.is_empty() || referral_keys.iter().all(|k| !contacts(r, *k)))
+    };
+    // Of the routes that fit, the plainest: the fewest contacts, then the fewest steps.
+    let contact_count = |r: &routes::Route| {
+        r.steps
+            .iter()
+            .filter(|id| {
+                template
+                    .step(id)
+                    .is_some_and(|s| s.kind == StepKind::Contact)
+            })
+            .count()
+    };
+    let Some(route) = found
+        .routes
+        .iter()
+        .filter(|r| fits(r))
+        .min_by_key(|r| (contact_count(r), r.steps.len()))
+        .or_else(|| found.routes.iter().find(|r| no_emergency(r)))
+        .or(found.routes.first())
+    else {
+        return Ok(());
+    };
+    let run = engine::start(session, library, reference, &template.id)?;
+    let run_id: RecordId = run.run.id;
+    let stop_at = if finish {
+        route.steps.len()
+    } else {
+        route.steps.len() / 2
+    };
+    for id in route.steps.iter().take(stop_at) {
+        let Some(step) = template.step(id) else {
+            break;
+        };
+        let shaped = route
+            .answers
+            .iter()
+            .find(|(s, _)| s == id)
+            .map(|(_, a)| a.as_str());
+        let answer = match (step.kind, shaped) {
+            (_, Some("not done")) => Answer::NotDone {
+                reason: "Not needed here: recorded in the chronology instead.".into(),
+            },
+            (StepKind::Question, Some("yes")) => Answer::Yes,
+            (StepKind::Question, _) => Answer::No,
+            (StepKind::Decision, chosen) => Answer::Chosen {
+                option: chosen
+                    .map(str::to_owned)
+                    .or_else(|| step.options.first().map(|o| o.id.clone()))
+                    .unwrap_or_default(),
+                reason: "As recorded in the decision in the chronology, with its reasons.".into(),
+            },
+            (StepKind::Record, _) => Answer::Text {
+                text: "Recorded as described to the DSL by the member of staff and the pupil; nothing was viewed.".into(),
+            },
+            (StepKind::Contact, _) => Answer::Contacted {
+                at: None,
+                person: "Duty officer".into(),
+                outcome: "Advice given and followed, as in the chronology.".into(),
+                reference: String::new(),
+            },
+            (StepKind::Confirm, _) => Answer::Done,
+        };
+        engine::answer(session, run_id, id, &answer, "")?;
+    }
+    if finish {
+        engine::finish(session, run_id)?;
+    }
+    Ok(())
 }

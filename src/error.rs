@@ -65,6 +65,9 @@ pub enum ErrorCode {
     /// Not possible on this computer (e.g. printing without a private runtime folder).
     /// Retry: no; do what the message suggests instead.
     Unavailable,
+    /// Demo data was asked for in a vault that is not a demo vault. Retry: no; make a demo
+    /// vault for it.
+    NotADemoVault,
     /// A fault inside Casebook (a bug). Retry: unlikely to help; report it.
     Internal,
 }
@@ -84,6 +87,7 @@ impl ErrorCode {
                 | C::DamagedDatabase
                 | C::DamagedBackup
                 | C::Unavailable
+                | C::NotADemoVault
                 | C::Internal
         )
     }
@@ -313,6 +317,10 @@ pub enum Error {
     #[error("{0}")]
     Unavailable(String),
 
+    /// Demo data asked for in a vault that is not a demo vault (which may hold real records).
+    #[error("Demo data goes only into a demo vault, never beside real records, so nothing was added. Make a separate demo vault (casebook --vault FOLDER init --demo) and fill that.")]
+    NotADemoVault,
+
     #[error("Something unexpected went wrong inside Casebook ({0}). Nothing was changed.")]
     Internal(String),
 }
@@ -345,6 +353,7 @@ impl Error {
             Error::Storage { .. } => ErrorCode::Storage,
             Error::NotDelivered { cause, .. } => *cause,
             Error::Unavailable(_) => ErrorCode::Unavailable,
+            Error::NotADemoVault => ErrorCode::NotADemoVault,
             Error::Internal(_) => ErrorCode::Internal,
         }
     }

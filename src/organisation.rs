@@ -38,6 +38,28 @@ pub fn current(conn: &Connection) -> Result<Organisation> {
     )?)
 }
 
+/// Whether this is a demo vault: made with fictional records only, marked so for good
+/// (schema 8), and said so on every screen, PDF and reference.
+pub fn is_demo(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM vault_meta WHERE key = 'demo' AND value = '1')",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The words every PDF and screen of a demo vault carries.
+pub const DEMO_MARKING: &str = "DEMONSTRATION — FICTIONAL RECORDS";
+
+/// A PDF's protective marking: `base`, led by [`DEMO_MARKING`] in a demo vault.
+pub fn marking(base: &str, demo: bool) -> String {
+    if demo {
+        format!("{DEMO_MARKING} · {base}")
+    } else {
+        base.to_owned()
+    }
+}
+
 /// Stores a version (the first at set-up, later ones at a handover). Call it inside the
 /// transaction that audits the change.
 pub(crate) fn insert_version(

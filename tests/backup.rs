@@ -47,7 +47,7 @@ fn elsewhere(dir: &Path) -> Vault {
 
 #[test]
 fn a_backup_restores_in_a_new_folder_with_the_recovery_code_and_shows_the_same_records() {
-    let f = new_vault();
+    let f = new_demo_vault();
     let mut s = f.unlock();
     casebook::demo::fill(&mut s, 30, 7).unwrap();
     let file = f.tmp.path().join("usb").join("casebook-backup.cbk");
@@ -111,7 +111,7 @@ fn a_backup_restores_in_a_new_folder_with_the_recovery_code_and_shows_the_same_r
 
 #[test]
 fn a_wrong_code_or_an_existing_vault_changes_nothing() {
-    let f = new_vault();
+    let f = new_demo_vault();
     let mut s = f.unlock();
     casebook::demo::fill(&mut s, 3, 1).unwrap();
     let file = f.tmp.path().join("b.cbk");
@@ -179,7 +179,7 @@ fn a_wrong_code_or_an_existing_vault_changes_nothing() {
 
 #[test]
 fn damaged_backups_are_refused_by_name_and_never_written_over() {
-    let f = new_vault();
+    let f = new_demo_vault();
     let mut s = f.unlock();
     casebook::demo::fill(&mut s, 3, 2).unwrap();
     let file = f.tmp.path().join("good.cbk");
@@ -293,7 +293,7 @@ proptest! {
 
 #[test]
 fn an_older_backup_is_replaced_only_by_a_verified_one_and_nothing_else_is_written_over() {
-    let f = new_vault();
+    let f = new_demo_vault();
     let mut s = f.unlock();
     casebook::demo::fill(&mut s, 5, 3).unwrap();
     let usb = f.tmp.path().join("usb");
@@ -333,7 +333,7 @@ fn an_older_backup_is_replaced_only_by_a_verified_one_and_nothing_else_is_writte
 #[test]
 fn on_the_same_computer_the_passphrase_also_restores_a_backup_but_not_elsewhere() {
     use casebook::vault::backup::Opener;
-    let f = new_vault();
+    let f = new_demo_vault();
     let mut s = f.unlock();
     casebook::demo::fill(&mut s, 6, 4).unwrap();
     let file = f.tmp.path().join("b.cbk");

@@ -817,6 +817,7 @@ fn every_template_prints_as_a_blank_text_only_pdf() {
         let pdf = casebook::checklists::paper::blank(
             t,
             "Quillbrook Heron Academy",
+            false,
             &contacts,
             Utc::now(),
         )

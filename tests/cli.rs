@@ -53,11 +53,16 @@ fn text(b: &[u8]) -> String {
 }
 
 fn init(vault: &Path) -> String {
-    let out = casebook(
-        vault,
-        &["init", "--org", common::ORG, "--dsl", common::DSL],
-        &format!("{PASS}\n{PASS}\n"),
-    );
+    init_as(vault, false)
+}
+
+/// `init`, or `init --demo`; returns the recovery code printed.
+fn init_as(vault: &Path, demo: bool) -> String {
+    let mut args = vec!["init", "--org", common::ORG, "--dsl", common::DSL];
+    if demo {
+        args.push("--demo");
+    }
+    let out = casebook(vault, &args, &format!("{PASS}\n{PASS}\n"));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let line = stdout
@@ -204,7 +209,7 @@ fn demo_data_and_search() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let vault = tmp.path().join("vault");
-    init(&vault);
+    init_as(&vault, true);
     let out = casebook(
         &vault,
         &["demo", "--incidents", "6", "--seed", "3"],
@@ -212,13 +217,19 @@ fn demo_data_and_search() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("Added 6 demo incidents"));
-    let out = casebook(&vault, &["search", "Demo incident"], &format!("{PASS}\n"));
+    assert!(text(&out.stdout).contains("DEMONSTRATION — FICTIONAL RECORDS"));
+    let out = casebook(&vault, &["search", "pupil"], &format!("{PASS}\n"));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let refs: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
-    assert_eq!(refs.len(), 6);
+    assert!(!refs.is_empty());
     assert!(
-        refs.iter().all(|r| r.starts_with("CB-") && r.len() == 12),
+        refs.iter().all(|r| r.starts_with("DEMO-") && r.len() == 14),
         "{refs:?}"
+    );
+    let said = text(&casebook(&vault, &["status"], &format!("{PASS}\n")).stdout);
+    assert!(
+        said.contains("Demo vault:     DEMONSTRATION — FICTIONAL RECORDS"),
+        "{said}"
     );
     let out = casebook(
         &vault,
@@ -230,13 +241,57 @@ fn demo_data_and_search() {
 }
 
 #[test]
+fn demo_into_a_vault_with_a_real_record_exits_1_and_writes_nothing() {
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("real");
+    init(&real);
+    // A real record, made as the window would make it.
+    {
+        let vault = casebook::vault::Vault::new(&real, casebook::vault::VaultConfig::production());
+        let mut s = vault
+            .unlock(&casebook::secret::Passphrase::from(PASS.to_owned()))
+            .unwrap()
+            .session;
+        casebook::records::incidents::create(
+            &mut s,
+            &common::incident_input("A real concern"),
+            &[],
+        )
+        .unwrap();
+        s.lock(casebook::vault::LockReason::Exit).unwrap();
+    }
+    let counts = |out: &Output| -> Vec<String> {
+        text(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("  "))
+            .filter(|l| !l.contains("audit"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let before = counts(&casebook(&real, &["status"], &format!("{PASS}\n")));
+    let out = casebook(&real, &["demo", "--incidents", "3"], &format!("{PASS}\n"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("only into a demo vault"),
+        "{}",
+        text(&out.stderr)
+    );
+    let after = casebook(&real, &["status"], &format!("{PASS}\n"));
+    assert_eq!(counts(&after), before, "no record was added");
+    assert!(!text(&after.stdout).contains("Demo vault"));
+}
+
+#[test]
 fn backup_restore_and_retention_from_the_command_line() {
     if !require_keyring() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let vault = tmp.path().join("vault");
-    let code = init(&vault);
+    let code = init_as(&vault, true);
     let pass = format!("{PASS}\n");
     let demo = casebook(&vault, &["demo", "--incidents", "12", "--seed", "5"], &pass);
     assert!(demo.status.success(), "{}", text(&demo.stderr));

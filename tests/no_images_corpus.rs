@@ -619,7 +619,7 @@ proptest! {
 /// Casebook's own demo data (many seeds, every generator) passes the guard it is written through.
 #[test]
 fn demo_data_passes_the_guard() {
-    let f = new_vault();
+    let f = new_demo_vault();
     let mut s = f.unlock();
     for seed in [1, 7, 99] {
         casebook::demo::fill(&mut s, 12, seed).unwrap();

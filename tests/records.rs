@@ -581,7 +581,7 @@ fn every_image_smuggling_attempt_is_refused_and_nothing_is_written() {
 #[test]
 fn demo_data_is_deterministic_for_a_seed() {
     let snapshot_of = |seed: u64| {
-        let f = new_vault();
+        let f = new_demo_vault();
         let mut s = f.unlock();
         let made = casebook::demo::fill(&mut s, 12, seed).unwrap();
         assert_eq!(made.incidents, 12);

@@ -382,6 +382,7 @@ fn set_up_refuses_weak_passphrases_bad_names_and_existing_vaults() {
                 dsl_name: DSL,
                 passphrase: &p(pass),
                 confirm: &p(confirm),
+                demo: false,
             })
             .map(|_| ())
             .unwrap_err()
@@ -414,6 +415,7 @@ fn set_up_refuses_weak_passphrases_bad_names_and_existing_vaults() {
             dsl_name: DSL,
             passphrase: &p(PASSPHRASE),
             confirm: &p(PASSPHRASE),
+            demo: false,
         })
         .unwrap();
     assert_eq!(
@@ -435,6 +437,7 @@ fn set_up_without_a_keyring_says_so_and_leaves_nothing() {
             dsl_name: DSL,
             passphrase: &p(PASSPHRASE),
             confirm: &p(PASSPHRASE),
+            demo: false,
         })
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeyringUnavailable);

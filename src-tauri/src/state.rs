@@ -132,6 +132,7 @@ pub(crate) mod testing {
                 dsl_name: "Test DSL",
                 passphrase: &pass,
                 confirm: &pass,
+                demo: false,
             })
             .unwrap();
         let state = AppState::new(vault);

@@ -23,6 +23,30 @@ use casebook::vault::backup::{Existing, Opener};
 use casebook::vault::{LockReason, NewVault, RecoveryCode, Session, Vault, VaultConfig};
 use casebook::{Error, Result};
 
+/// `println!` for the command's output, except that output piped into a reader that stops
+/// early (`casebook … | head`) ends the command quietly, as for any Unix tool, instead of
+/// with a panic about a broken pipe.
+macro_rules! say {
+    () => {
+        say_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        say_line(format_args!($($arg)*))
+    };
+}
+
+fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("casebook: could not write the output: {e}");
+        std::process::exit(1);
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "casebook",
@@ -53,6 +77,10 @@ enum Command {
         /// The Designated Safeguarding Lead's name (asked for when missing).
         #[arg(long)]
         dsl: Option<String>,
+        /// Make a demo vault, for fictional records only (`demo` fills it): marked so for good,
+        /// on every screen, PDF and reference. Never use one for real records.
+        #[arg(long)]
+        demo: bool,
     },
     /// Unlock and show the schema version, record counts and the audit chain's state.
     Status,
@@ -78,7 +106,8 @@ enum Command {
     /// Replace the recovery code (e.g. after a handover): prints the new code once, asks for
     /// two of its groups back, and only then puts it in place of the old one.
     NewRecoveryCode,
-    /// Fill the vault with realistic, clearly fictional demo data (deterministic for a seed).
+    /// Fill a demo vault (made with `init --demo`) with realistic, fictional records
+    /// (deterministic for a seed). Refused, changing nothing, in any other vault.
     Demo {
         /// How many incidents to add.
         #[arg(long, default_value_t = 20)]
@@ -261,7 +290,7 @@ fn run(cli: Cli) -> Result<Answer> {
     let input = &mut input;
     let done = |r: Result<()>| r.map(|()| Answer::Yes);
     match cli.command {
-        Command::Init { org, dsl } => done(init(&vault, input, org, dsl)),
+        Command::Init { org, dsl, demo } => done(init(&vault, input, org, dsl, demo)),
         Command::Status => done(with_unlocked(&vault, input, |s, _| status(&vault, s))),
         Command::Passwd { handover } => done(with_unlocked(&vault, input, |s, input| {
             passwd(s, input, handover)
@@ -314,7 +343,13 @@ fn with_unlocked<T>(
 }
 
 /// `init`: sets up a new vault and prints its recovery code once.
-fn init(vault: &Vault, input: &mut Input, org: Option<String>, dsl: Option<String>) -> Result<()> {
+fn init(
+    vault: &Vault,
+    input: &mut Input,
+    org: Option<String>,
+    dsl: Option<String>,
+    demo: bool,
+) -> Result<()> {
     let org = match org {
         Some(o) => o,
         None => input.line("Organisation name: ")?,
@@ -330,15 +365,22 @@ fn init(vault: &Vault, input: &mut Input, org: Option<String>, dsl: Option<Strin
         dsl_name: &dsl,
         passphrase: &passphrase,
         confirm: &confirm,
+        demo,
     })?;
-    println!("Vault created in {}", vault.paths().dir().display());
-    println!();
-    println!("Recovery code: {}", code.display_grouped());
-    println!();
-    println!("Write this code down or print it, and lock it away. It is shown only this once.");
-    println!(
-        "It opens the vault on any computer if you forget your passphrase or this laptop fails."
-    );
+    if demo {
+        say!(
+            "Demo vault created in {} ({}): for fictional records only.",
+            vault.paths().dir().display(),
+            casebook::organisation::DEMO_MARKING
+        );
+    } else {
+        say!("Vault created in {}", vault.paths().dir().display());
+    }
+    say!();
+    say!("Recovery code: {}", code.display_grouped());
+    say!();
+    say!("Write this code down or print it, and lock it away. It is shown only this once.");
+    say!("It opens the vault on any computer if you forget your passphrase or this laptop fails.");
     session.lock(LockReason::Exit)
 }
 
@@ -346,15 +388,21 @@ fn init(vault: &Vault, input: &mut Input, org: Option<String>, dsl: Option<Strin
 fn status(vault: &Vault, session: &mut Session) -> Result<()> {
     let status = session.status()?;
     let org = casebook::organisation::current(session.conn())?;
-    println!("Vault:          {}", vault.paths().dir().display());
-    println!("Organisation:   {}", org.name);
-    println!("DSL:            {}", org.dsl_name);
-    println!("Schema version: {}", status.schema_version);
-    println!("Records:");
-    for (table, count) in &status.tables {
-        println!("  {table:<24} {count}");
+    say!("Vault:          {}", vault.paths().dir().display());
+    if casebook::organisation::is_demo(session.conn())? {
+        say!(
+            "Demo vault:     {} (every record here is invented)",
+            casebook::organisation::DEMO_MARKING
+        );
     }
-    println!("Audit chain:    {}", status.audit);
+    say!("Organisation:   {}", org.name);
+    say!("DSL:            {}", org.dsl_name);
+    say!("Schema version: {}", status.schema_version);
+    say!("Records:");
+    for (table, count) in &status.tables {
+        say!("  {table:<24} {count}");
+    }
+    say!("Audit chain:    {}", status.audit);
     Ok(())
 }
 
@@ -366,15 +414,15 @@ fn passwd(session: &mut Session, input: &mut Input, handover: bool) -> Result<()
     let current = input.take_last_unlock()?;
     if !handover {
         session.change_passphrase(&current, &new, &confirm)?;
-        println!("Passphrase changed. Your recovery code is unchanged.");
-        println!("An older copy of the key file (in an older backup, say) still opens with the old passphrase on this computer. After a handover, use passwd --handover: it also makes a new recovery code and re-encrypts the vault under a new key.");
+        say!("Passphrase changed. Your recovery code is unchanged.");
+        say!("An older copy of the key file (in an older backup, say) still opens with the old passphrase on this computer. After a handover, use passwd --handover: it also makes a new recovery code and re-encrypts the vault under a new key.");
         return Ok(());
     }
     session.check_new_passphrase(&new, &confirm)?;
     let code = new_code_typed_back(input)?;
     session.hand_over_keys(&current, &new, &confirm, &code)?;
-    println!("Passphrase and recovery code changed, and the vault is re-encrypted under a new key: neither the old passphrase nor the old code opens this vault, with any copy of its key file.");
-    println!("Backups made before still open with the old secrets: make a new backup now, and destroy the older ones.");
+    say!("Passphrase and recovery code changed, and the vault is re-encrypted under a new key: neither the old passphrase nor the old code opens this vault, with any copy of its key file.");
+    say!("Backups made before still open with the old secrets: make a new backup now, and destroy the older ones.");
     Ok(())
 }
 
@@ -386,9 +434,11 @@ fn organisation(session: &mut Session, org: Option<&str>, dsl: Option<&str>) -> 
         org.unwrap_or(&current.name),
         dsl.unwrap_or(&current.dsl_name),
     )?;
-    println!(
+    say!(
         "Organisation: {}\nDSL:          {}\n(version {}; the previous details are kept)",
-        changed.name, changed.dsl_name, changed.version
+        changed.name,
+        changed.dsl_name,
+        changed.version
     );
     Ok(())
 }
@@ -402,7 +452,7 @@ fn recover(vault: &Vault, input: &mut Input) -> Result<()> {
         eprintln!("Note: {}", n.message());
     }
     set_new_passphrase(recovered, input)?;
-    println!("Vault unlocked with the recovery code; the new passphrase works on this computer.");
+    say!("Vault unlocked with the recovery code; the new passphrase works on this computer.");
     Ok(())
 }
 
@@ -421,8 +471,8 @@ fn new_recovery_code(session: &mut Session, input: &mut Input) -> Result<()> {
     let current = input.take_last_unlock()?;
     let code = new_code_typed_back(input)?;
     session.replace_recovery_code(&current, &code)?;
-    println!("The new recovery code is in use, and the vault is re-encrypted under a new key: the old code no longer opens this vault, nor does any older copy of its key file.");
-    println!("Backups made before still open with the old code: make a new backup now, and destroy the older ones.");
+    say!("The new recovery code is in use, and the vault is re-encrypted under a new key: the old code no longer opens this vault, nor does any older copy of its key file.");
+    say!("Backups made before still open with the old code: make a new backup now, and destroy the older ones.");
     Ok(())
 }
 
@@ -430,8 +480,8 @@ fn new_recovery_code(session: &mut Session, input: &mut Input) -> Result<()> {
 /// down); nothing changes when they do not match.
 fn new_code_typed_back(input: &mut Input) -> Result<RecoveryCode> {
     let code = RecoveryCode::generate()?;
-    println!("New recovery code: {}", code.display_grouped());
-    println!("Write it down or print it, and lock it away. Then type two groups back.");
+    say!("New recovery code: {}", code.display_grouped());
+    say!("Write it down or print it, and lock it away. Then type two groups back.");
     for n in [2usize, 7] {
         let typed = input.line(&format!("Group {n}: "))?;
         if !code.group_matches(n - 1, &typed) {
@@ -444,12 +494,19 @@ fn new_code_typed_back(input: &mut Input) -> Result<RecoveryCode> {
     Ok(code)
 }
 
-/// `demo`: realistic, clearly fictional records, the same for the same seed.
+/// `demo`: realistic, clearly fictional records, the same for the same seed; only into a
+/// demo vault (`init --demo`).
 fn demo(session: &mut Session, incidents: u32, seed: u64) -> Result<()> {
     let made = casebook::demo::fill(session, incidents, seed)?;
-    println!(
-        "Added {} demo incidents, {} children, {} chronology entries and {} evidence notes.",
-        made.incidents, made.people, made.chronology, made.evidence
+    say!(
+        "Added {} demo incidents about {} people, with {} chronology entries, {} evidence notes, {} checklist runs and {} signed referrals ({}).",
+        made.incidents,
+        made.people,
+        made.chronology,
+        made.evidence,
+        made.checklist_runs,
+        made.referrals,
+        casebook::organisation::DEMO_MARKING
     );
     Ok(())
 }
@@ -462,7 +519,7 @@ fn search(session: &mut Session, text: String, limit: u32) -> Result<()> {
         ..Default::default()
     };
     for row in casebook::records::search::incidents(session.conn(), &filter)? {
-        println!("{}", row.reference);
+        say!("{}", row.reference);
     }
     Ok(())
 }
@@ -470,11 +527,11 @@ fn search(session: &mut Session, text: String, limit: u32) -> Result<()> {
 /// `audit verify`: a "no" when any entry was altered or removed.
 fn audit_verify(session: &mut Session) -> Result<Answer> {
     let state = session.verify_audit()?;
-    println!("Audit chain: {state}");
+    say!("Audit chain: {state}");
     if state.is_intact() {
         Ok(Answer::Yes)
     } else {
-        println!("The audit trail has been altered: keep this vault as it is and ask for help.");
+        say!("The audit trail has been altered: keep this vault as it is and ask for help.");
         Ok(Answer::No)
     }
 }
@@ -495,7 +552,7 @@ fn referral(
         casebook::referral::issue(s, reference, to.into())
     })?;
     casebook::files::write_private_new(out, &issued.pdf)?;
-    println!(
+    say!(
         "Wrote {} ({} pages), signed; SHA-256 {}",
         out.display(),
         issued.pages,
@@ -515,19 +572,19 @@ fn verify(vault: &Vault, input: &mut Input, file: &Path, no_vault: bool) -> Resu
         casebook::referral::verify_bytes(&bytes)?
     };
     if !v.signer.is_empty() {
-        println!("Certificate in the name of: {}", v.signer);
-        println!("Signed at: {}", v.signed_at);
-        println!("Certificate SHA-256: {}", v.cert_fingerprint);
+        say!("Certificate in the name of: {}", v.signer);
+        say!("Signed at: {}", v.signed_at);
+        say!("Certificate SHA-256: {}", v.cert_fingerprint);
     }
     if !checked_here {
-        println!("Issued by this vault: not checked (no vault opened)");
+        say!("Issued by this vault: not checked (no vault opened)");
     }
-    println!("{}", v.summary);
+    say!("{}", v.summary);
     if let Some(problem) = &v.problem {
-        println!("Found: {problem}");
+        say!("Found: {problem}");
     }
     for signature in &v.signatures {
-        println!("{}", signature.description);
+        say!("{}", signature.description);
     }
     Ok(if v.contents_unchanged() {
         Answer::Yes
@@ -543,7 +600,7 @@ fn backup(session: &mut Session, file: &Path, replace: bool) -> Result<()> {
     } else {
         session.backup_to(file)?
     };
-    println!(
+    say!(
         "Backup written and verified: {} ({} bytes, {} records, {} audit entries, SHA-256 {})",
         file.display(),
         report.bytes,
@@ -589,7 +646,7 @@ fn restore(
     };
     let recovered = casebook::vault::backup::restore_with(vault, file, opener, existing)?;
     set_new_passphrase(recovered, input)?;
-    println!(
+    say!(
         "Restored {} into {}; the new passphrase works on this computer.",
         file.display(),
         vault.paths().dir().display()
@@ -605,10 +662,10 @@ fn retention(session: &mut Session, command: RetentionCommand) -> Result<()> {
         RetentionCommand::List => {
             let due = retention::due(session.conn(), today)?;
             if due.is_empty() {
-                println!("No record is past its retention date.");
+                say!("No record is past its retention date.");
             }
             for d in due {
-                println!(
+                say!(
                     "{}  kept until {}  {}  people: {} ({} only in this record)",
                     d.reference,
                     d.retention_until,
@@ -621,9 +678,9 @@ fn retention(session: &mut Session, command: RetentionCommand) -> Result<()> {
         RetentionCommand::Delete { references, reason } => {
             let deleted = retention::delete(session, &references, &reason, today)?;
             for r in deleted.references {
-                println!("Deleted {r}");
+                say!("Deleted {r}");
             }
-            println!(
+            say!(
                 "Deleted {} people recorded only in those records",
                 deleted.people_deleted
             );
@@ -639,7 +696,7 @@ fn checklists(vault: &Vault, input: &mut Input, command: ChecklistsCommand) -> R
             let library = Library::with_folder(&vault.paths().checklists());
             for t in library.templates() {
                 let categories: Vec<&str> = t.categories.iter().map(|c| c.label()).collect();
-                println!(
+                say!(
                     "{:<28} v{:<3} {:>3} steps  {}  [{}]",
                     t.id,
                     t.version,
@@ -680,7 +737,7 @@ fn validate_checklists(vault: &Vault, dir: Option<&Path>) -> Result<Answer> {
     };
     let count = library.templates().count();
     for t in library.templates() {
-        println!(
+        say!(
             "ok: {} version {} ({} steps)",
             t.id,
             t.version,
@@ -688,16 +745,16 @@ fn validate_checklists(vault: &Vault, dir: Option<&Path>) -> Result<Answer> {
         );
     }
     for p in library.problems() {
-        println!("{p}");
+        say!("{p}");
     }
     if !library.problems().is_empty() {
-        println!(
+        say!(
             "{} problem(s) in {what}; a template with a problem is not offered",
             library.problems().len()
         );
         Ok(Answer::No)
     } else if count == 0 {
-        println!("No checklist templates (*.toml) in {what}.");
+        say!("No checklist templates (*.toml) in {what}.");
         Ok(Answer::No)
     } else {
         Ok(Answer::Yes)
@@ -725,14 +782,14 @@ fn checklist_routes(vault: &Vault, id: &str, dir: Option<&Path>, titles: bool) -
         }
         // Most likely the template being edited has a problem: show what the validator says.
         for p in problems {
-            println!("{p}");
+            say!("{p}");
         }
-        println!("No valid checklist \"{id}\" to walk: fix the problems above first.");
+        say!("No valid checklist \"{id}\" to walk: fix the problems above first.");
         return Ok(Answer::No);
     };
     let t = &entry.template;
     let found = casebook::checklists::routes::enumerate(t);
-    println!(
+    say!(
         "{} (version {}): {} route{}",
         t.id,
         t.version,
@@ -741,23 +798,23 @@ fn checklist_routes(vault: &Vault, id: &str, dir: Option<&Path>, titles: bool) -
     );
     if !t.promises.is_empty() {
         let promised: Vec<&str> = t.promises.iter().map(|p| p.meaning()).collect();
-        println!("It promises, on every route: {}.", promised.join("; "));
+        say!("It promises, on every route: {}.", promised.join("; "));
     }
     for (n, route) in found.routes.iter().enumerate() {
-        println!();
-        println!("Route {} (answers: {})", n + 1, route.describe_answers());
+        say!();
+        say!("Route {} (answers: {})", n + 1, route.describe_answers());
         if titles {
             for step in &route.steps {
                 let title = t.step(step).map_or("", |s| s.title.as_str());
-                println!("  {step:<28} {title}");
+                say!("  {step:<28} {title}");
             }
         } else {
-            println!("  {}", route.steps.join(" > "));
+            say!("  {}", route.steps.join(" > "));
         }
     }
     if found.cut_off {
-        println!();
-        println!(
+        say!();
+        say!(
             "The search stopped after {} answer combinations: there may be more routes than these.",
             casebook::checklists::routes::MAX_WALKS
         );
@@ -772,19 +829,21 @@ fn print_checklist(vault: &Vault, input: &mut Input, id: &str, out: &Path) -> Re
     let entry = library.get(id).ok_or_else(|| Error::NotFound {
         what: format!("The checklist \"{id}\""),
     })?;
-    let (org, contacts) = with_unlocked(vault, input, |s, _| {
+    let (org, demo, contacts) = with_unlocked(vault, input, |s, _| {
         let org = casebook::organisation::current(s.conn())?;
+        let demo = casebook::organisation::is_demo(s.conn())?;
         let contacts = casebook::checklists::contacts::current(s.conn(), &org.dsl_name)?;
-        Ok((org, contacts))
+        Ok((org, demo, contacts))
     })?;
     let pdf = casebook::checklists::paper::blank(
         &entry.template,
         &org.name,
+        demo,
         &contacts,
         chrono::Utc::now(),
     )?;
     casebook::files::write_private_new(out, &pdf)?;
-    println!("Wrote {}", out.display());
+    say!("Wrote {}", out.display());
     Ok(())
 }
 

@@ -533,7 +533,7 @@ pub fn get(session: &Session, run_id: RecordId) -> Result<RunState> {
             what: "That checklist run".to_owned(),
         })?;
     let (mut run, file, text) = row;
-    let template = template::parse(&file, &text).map_err(|errors| {
+    let template = template::parse_stored(&file, &text).map_err(|errors| {
         Error::Internal(format!(
             "the checklist kept with run {run_id} no longer reads: {}",
             errors.first().map(ToString::to_string).unwrap_or_default()
@@ -618,7 +618,7 @@ pub fn answer_history(
         [run_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if let Ok(template) = template::parse(&file, &text) {
+    if let Ok(template) = template::parse_stored(&file, &text) {
         if let Some(step) = template.step(step_id) {
             for a in &mut answers {
                 a.described = a.answer.describe(step);

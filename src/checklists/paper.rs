@@ -13,11 +13,12 @@ use crate::Result;
 pub fn blank(
     template: &Template,
     organisation: &str,
+    demo: bool,
     contacts: &[Contact],
     at: DateTime<Utc>,
 ) -> Result<Vec<u8>> {
     let mut l = Layout::new(Furniture {
-        marking: "OFFICIAL-SENSITIVE when completed".to_owned(),
+        marking: crate::organisation::marking("OFFICIAL-SENSITIVE when completed", demo),
         header: format!("{organisation} · {}", template.title),
         footer: format!(
             "Casebook blank checklist \"{}\" version {} · template {}",

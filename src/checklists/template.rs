@@ -381,8 +381,22 @@ fn valid_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Parses and checks one template file. `file` is the name used in messages.
+/// Parses and checks one template file, its promises included (every route walked). `file` is
+/// the name used in messages.
 pub fn parse(file: &str, text: &str) -> Result<Template, Vec<TemplateError>> {
+    parse_checking(file, text, true)
+}
+
+/// Reads again a template stored with a run: its structure is checked as ever, but not its
+/// promises (every route walked) nor its text against the no-images guard, both done when the
+/// template was offered and the run started with this exact text; repeating them at every
+/// answer would slow every answer down.
+pub fn parse_stored(file: &str, text: &str) -> Result<Template, Vec<TemplateError>> {
+    parse_checking(file, text, false)
+}
+
+/// `offered`: the template is being offered (all checks), not read back from a run.
+fn parse_checking(file: &str, text: &str, offered: bool) -> Result<Template, Vec<TemplateError>> {
     let mut p = Problems {
         file,
         lines: Lines::new(text),
@@ -407,8 +421,8 @@ pub fn parse(file: &str, text: &str) -> Result<Template, Vec<TemplateError>> {
             return Err(p.found);
         }
     };
-    let template = check(&mut p, raw, text);
-    if p.found.is_empty() {
+    let template = check(&mut p, raw, text, offered);
+    if offered && p.found.is_empty() {
         // The whole text, comments included, is stored with each run: it passes the guard too.
         if let Err(refusal) = check_template_text(text) {
             // Point at the first line that is refused on its own, if any.
@@ -433,7 +447,7 @@ pub fn parse(file: &str, text: &str) -> Result<Template, Vec<TemplateError>> {
 
 /// Every check on a parsed template. Returns the template when it could be built at all; the
 /// caller still refuses it if any problem was recorded.
-fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template> {
+fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str, offered: bool) -> Option<Template> {
     let id = raw.id.get_ref().clone();
     if !valid_id(&id) {
         p.at(
@@ -809,7 +823,7 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
             branches,
             line,
         };
-        for t in step_texts(&step) {
+        for t in step_texts(&step).filter(|_| offered) {
             if let Err(refusal) = no_images::check_text(t) {
                 p.at(at, Some(sid), refusal.message());
                 break;
@@ -824,7 +838,7 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
 
     let mut texts = vec![raw.title.get_ref().as_str(), raw.summary.as_str()];
     texts.extend(sources.iter().map(|s| s.document.as_str()));
-    for t in texts {
+    for t in texts.into_iter().filter(|_| offered) {
         if let Err(refusal) = no_images::check_text(t) {
             p.at(None, None, refusal.message());
             return None;
@@ -843,7 +857,7 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str) -> Option<Template>
         steps,
         sha256,
     };
-    if p.found.is_empty() {
+    if offered && p.found.is_empty() {
         for broken in super::routes::check_promises(&template) {
             p.at(None, broken.step.as_deref(), broken.message);
         }

@@ -233,7 +233,8 @@ pub fn default_retention(
         .map_or_else(|| plus(reported, 25), |youngest| plus(youngest, 25))
 }
 
-/// Reserves the next reference for `year`: `CB-2026-0001`, … never reused.
+/// Reserves the next reference for `year`: `CB-2026-0001`, … never reused (`DEMO-2026-0001`
+/// in a demo vault, so a fictional record can never be taken for a real one).
 fn next_reference(tx: &Connection, year: i32) -> Result<String> {
     tx.execute(
         "INSERT INTO reference_counters (year, last_number) VALUES (?1, 1)
@@ -245,7 +246,12 @@ fn next_reference(tx: &Connection, year: i32) -> Result<String> {
         [year],
         |r| r.get(0),
     )?;
-    Ok(format!("CB-{year}-{n:04}"))
+    let prefix = if crate::organisation::is_demo(tx)? {
+        "DEMO"
+    } else {
+        "CB"
+    };
+    Ok(format!("{prefix}-{year}-{n:04}"))
 }
 
 /// Creates an incident with the people involved. One transaction: all or nothing.

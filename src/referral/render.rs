@@ -30,7 +30,7 @@ pub struct Rendered {
 
 pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
     let mut l = Layout::new(Furniture {
-        marking: "OFFICIAL-SENSITIVE".to_owned(),
+        marking: crate::organisation::marking("OFFICIAL-SENSITIVE", s.demo),
         header: format!(
             "{} · {} · for {}",
             s.organisation,

@@ -93,6 +93,8 @@ pub struct Summary {
     pub organisation: String,
     pub reference: String,
     pub sections: Vec<Section>,
+    /// From a demo vault: marked as fictional on every page.
+    pub demo: bool,
 }
 
 fn field(label: &str, value: impl Into<String>) -> Item {
@@ -457,6 +459,7 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
         organisation: org.name,
         reference: incident.reference,
         sections,
+        demo: crate::organisation::is_demo(conn)?,
     })
 }
 

@@ -182,6 +182,8 @@ pub struct NewVault<'a> {
     pub dsl_name: &'a str,
     pub passphrase: &'a Passphrase,
     pub confirm: &'a Passphrase,
+    /// A demo vault, for fictional records only (marked so for good; see `demo.rs`).
+    pub demo: bool,
 }
 
 /// "3 failed attempts since …", shown after the next good unlock.
@@ -302,6 +304,13 @@ impl Vault {
                 params![vault_id.to_string(), time::format(now)],
             )
             .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
+            if new.demo {
+                tx.execute(
+                    "INSERT INTO vault_meta (key, value) VALUES ('demo', '1')",
+                    [],
+                )
+                .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
+            }
             organisation::insert_version(&tx, 1, organisation, dsl_name, now, dsl_name)?;
             audit::append(
                 &tx,
@@ -309,7 +318,7 @@ impl Vault {
                 dsl_name,
                 Action::VaultCreated,
                 "vault",
-                &json!({ "schema_version": db::SCHEMA_VERSION, "kdf": kdf }),
+                &json!({ "schema_version": db::SCHEMA_VERSION, "kdf": kdf, "demo": new.demo }),
             )?;
             tx.commit()
                 .map_err(|e| Error::sqlite(&self.paths.db(), e))?;

@@ -66,6 +66,16 @@ pub fn new_vault() -> Fixture {
 }
 
 pub fn new_vault_with(adjust: impl FnOnce(VaultConfig) -> VaultConfig) -> Fixture {
+    make_vault(false, adjust)
+}
+
+/// A demo vault (the only kind `demo::fill` writes into).
+#[allow(dead_code)]
+pub fn new_demo_vault() -> Fixture {
+    make_vault(true, |c| c)
+}
+
+fn make_vault(demo: bool, adjust: impl FnOnce(VaultConfig) -> VaultConfig) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::new());
     let vault = Vault::new(tmp.path().join("vault"), adjust(config(store.clone())));
@@ -75,6 +85,7 @@ pub fn new_vault_with(adjust: impl FnOnce(VaultConfig) -> VaultConfig) -> Fixtur
             dsl_name: DSL,
             passphrase: &p(PASSPHRASE),
             confirm: &p(PASSPHRASE),
+            demo,
         })
         .unwrap();
     session.lock(LockReason::Exit).unwrap();

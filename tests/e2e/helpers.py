@@ -97,7 +97,7 @@ def _closed(window, seconds=6.0):
 def demo_vault(driver, cli, incidents, seed):
     """A vault made and filled through the command line, then unlocked in the window; returns
     what `init` printed (with the recovery code)."""
-    made = cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    made = cli("init", "--demo", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
     cli("demo", "--incidents", str(incidents), "--seed", str(seed), stdin=f"{PASSPHRASE}\n")
     driver.refresh()
     unlock(driver)
@@ -109,7 +109,7 @@ def open_first_incident(driver):
     heading(driver, "Incidents")
     rows = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.list tbody tr"))
     rows[0].find_element(By.TAG_NAME, "button").click()
-    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "CB-"))
+    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "DEMO-"))
     return driver.find_element(By.TAG_NAME, "h1").text
 
 

@@ -59,7 +59,7 @@ def test_sign_and_print_goes_through_a_private_memory_folder_that_is_then_remove
     assert Path(dir_path).name.startswith("casebook-print-")
     # A neutral name: viewers list recent files, and the reference must not be among them.
     assert Path(file_path).name == "Casebook referral.pdf", file_path
-    assert "CB-" not in file_path, file_path
+    assert "CB-" not in file_path and "DEMO-" not in file_path, file_path
     report = subprocess.run(["pdfsig", str(printed) + ".pdf"], capture_output=True, text=True).stdout
     assert "Signature Validation: Signature is Valid." in report, report
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "Signed referral summary for the LADO"))

@@ -135,6 +135,7 @@ pub async fn save_blank_checklist(
         Ok(paper::blank(
             &entry.template,
             &org.name,
+            casebook::organisation::is_demo(s.conn())?,
             &contacts,
             chrono::Utc::now(),
         )?)

@@ -20,6 +20,8 @@ pub struct Home {
     pub backup_reminder: Option<String>,
     /// "3 failed unlock attempts since …", once, after an unlock that follows failures.
     pub notice: Option<String>,
+    /// A demo vault (fictional records only): the window says so on every screen.
+    pub demo: Option<String>,
 }
 
 fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> CommandResult<Home> {
@@ -34,6 +36,8 @@ fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> Comman
             chrono::Utc::now(),
         )?,
         notice,
+        demo: casebook::organisation::is_demo(session.conn())?
+            .then(|| casebook::organisation::DEMO_MARKING.to_owned()),
     })
 }
 

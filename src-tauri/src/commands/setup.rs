@@ -86,6 +86,7 @@ pub async fn create_vault(
         dsl_name: &dsl_name,
         passphrase: &passphrase,
         confirm: &confirm,
+        demo: false,
     })?;
     crate::apply_idle_limit(&state, &session);
     *state.slot() = Slot::Open(Box::new(session));
