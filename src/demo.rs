@@ -521,7 +521,19 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                 .short_retention
                 .then(|| (reported_at + Duration::days(365)).date_naive()),
         };
-        let incident = incidents::create(session, &input, &links)?;
+        // Every story's first incident was recorded as open and later amended to where it
+        // stands, so the incident history has versions to show.
+        let incident = if (n as usize) < STORIES.len() && input.status != Status::Open {
+            let first = IncidentInput {
+                status: Status::Open,
+                outcome: String::new(),
+                ..input.clone()
+            };
+            let made = incidents::create(session, &first, &links)?;
+            incidents::amend(session, &made.reference, &input)?
+        } else {
+            incidents::create(session, &input, &links)?
+        };
         summary.incidents += 1;
         for (e, entry) in story.entries.iter().enumerate() {
             let occurred_at = Some((reported_at + Duration::minutes(20 * (e as i64 + 1))).min(now));

@@ -104,7 +104,9 @@ fn the_cli_validates_the_shipped_templates_and_refuses_a_broken_folder() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ok: sharing-nudes version 1"));
+    let version = sharing_nudes().version;
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains(&format!("ok: sharing-nudes version {version}")));
 
     let bad = tmp.path().join("bad");
     std::fs::create_dir(&bad).unwrap();
@@ -297,13 +299,21 @@ fn an_image_smuggled_into_a_template_is_refused() {
 fn a_refused_template_is_not_offered_and_a_higher_version_replaces_a_shipped_one() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("loop.toml"), with_loop()).unwrap();
-    let adapted = SHIPPED[0].1.replace("version = 1", "version = 2");
+    let shipped = template::parse(SHIPPED[0].0, SHIPPED[0].1).unwrap();
+    let adapted = SHIPPED[0].1.replacen(
+        &format!("version = {}", shipped.version),
+        &format!("version = {}", shipped.version + 1),
+        1,
+    );
     std::fs::write(tmp.path().join("ours.toml"), adapted).unwrap();
     let same = SHIPPED[1].1;
     std::fs::write(tmp.path().join("same.toml"), same).unwrap();
     let lib = Library::with_folder(tmp.path());
     assert!(lib.get("small").is_none());
-    assert_eq!(lib.get("sharing-nudes").unwrap().template.version, 2);
+    assert_eq!(
+        lib.get("sharing-nudes").unwrap().template.version,
+        shipped.version + 1
+    );
     assert_eq!(lib.templates().count(), SHIPPED.len());
     assert_eq!(lib.problems().len(), 2, "{:#?}", lib.problems());
 }
@@ -408,13 +418,26 @@ const TRIGGERS: [&str; 5] = [
 ];
 
 #[test]
-fn each_referral_trigger_alone_leads_straight_to_the_referral_steps() {
+fn each_circumstance_alone_leads_to_the_referral_after_all_five_are_asked() {
     let t = sharing_nudes();
     for trigger in TRIGGERS {
         let path = walk(&t, |s| (s == trigger).then_some(Answer::Yes));
-        let at = path.iter().position(|s| s == trigger).unwrap();
-        assert_eq!(path[at + 1], "refer-social-care", "{trigger}: {path:?}");
+        // The immediate-risk question comes first, and every circumstance is still asked, so
+        // the police and social care learn every answer (UKCIS: all five are considered).
+        assert_eq!(path[1], "immediate-risk", "{path:?}");
+        for other in TRIGGERS {
+            assert!(
+                path.contains(&other.to_owned()),
+                "{trigger}: {other} skipped"
+            );
+        }
+        let last = path
+            .iter()
+            .position(|s| s == "trigger-immediate-risk")
+            .unwrap();
+        assert_eq!(path[last + 1], "refer-social-care", "{trigger}: {path:?}");
         assert!(path.contains(&"refer-police".to_owned()), "{trigger}");
+        assert!(path.contains(&"support-plan".to_owned()), "{trigger}");
         assert!(
             !path.contains(&"in-school-decision".to_owned()),
             "{trigger}"
@@ -423,18 +446,15 @@ fn each_referral_trigger_alone_leads_straight_to_the_referral_steps() {
             !path.contains(&"in-school-deletion".to_owned()),
             "{trigger}"
         );
-        // The triggers after the one that fired are not asked: the referral is immediate.
-        for later in &TRIGGERS[TRIGGERS.iter().position(|x| *x == trigger).unwrap() + 1..] {
-            assert!(
-                !path.contains(&(*later).to_owned()),
-                "{trigger} then {later}"
-            );
-        }
+        assert!(
+            !path.contains(&"viewing-unavoidable".to_owned()),
+            "{trigger}"
+        );
     }
 }
 
 #[test]
-fn no_trigger_leads_to_the_in_school_path() {
+fn no_circumstance_leads_to_the_in_school_path_with_viewing_asked_after_them() {
     let t = sharing_nudes();
     let path = walk(&t, |_| None);
     for trigger in TRIGGERS {
@@ -444,15 +464,17 @@ fn no_trigger_leads_to_the_in_school_path() {
         .iter()
         .position(|s| s == "trigger-immediate-risk")
         .unwrap();
-    assert_eq!(path[at + 1], "in-school-decision");
+    assert_eq!(path[at + 1], "viewing-unavoidable");
+    assert!(path.contains(&"in-school-decision".to_owned()));
     assert!(path.contains(&"in-school-deletion".to_owned()));
+    assert!(path.contains(&"support-plan".to_owned()));
     assert!(!path.contains(&"refer-social-care".to_owned()));
     assert!(!path.contains(&"refer-police".to_owned()));
     assert_eq!(path.last().map(String::as_str), Some("review-handling"));
 }
 
 #[test]
-fn the_in_school_decision_can_still_refer_and_sextortion_always_refers() {
+fn the_in_school_decision_can_still_refer_and_sextortion_asks_everything_then_refers() {
     let t = sharing_nudes();
     let path = walk(&t, |s| {
         (s == "in-school-decision").then(|| Answer::Chosen {
@@ -464,12 +486,15 @@ fn the_in_school_decision_can_still_refer_and_sextortion_always_refers() {
     assert!(!path.contains(&"in-school-deletion".to_owned()));
 
     let path = walk(&t, |s| (s == "sextortion").then_some(Answer::Yes));
-    let at = path.iter().position(|s| s == "sextortion").unwrap();
-    assert_eq!(
-        &path[at + 1..at + 3],
-        ["sextortion-advice", "refer-social-care"]
-    );
-    assert!(!path.contains(&"trigger-adult".to_owned()));
+    for trigger in TRIGGERS {
+        assert!(
+            path.contains(&trigger.to_owned()),
+            "sextortion skipped {trigger}"
+        );
+    }
+    let at = path.iter().position(|s| s == "sextortion-advice").unwrap();
+    assert_eq!(path[at + 1], "refer-social-care");
+    assert!(path.iter().position(|s| s == "immediate-risk").unwrap() < at);
 }
 
 #[test]
@@ -478,6 +503,10 @@ fn viewing_is_recorded_only_when_it_was_unavoidable() {
     assert!(!walk(&t, |_| None).contains(&"viewing-record".to_owned()));
     let path = walk(&t, |s| (s == "viewing-unavoidable").then_some(Answer::Yes));
     assert!(path.contains(&"viewing-record".to_owned()));
+    // On the referral route viewing is not offered; what was already seen is recorded.
+    let path = walk(&t, |s| (s == "trigger-adult").then_some(Answer::Yes));
+    assert!(!path.contains(&"viewing-record".to_owned()));
+    assert!(path.contains(&"viewing-so-far".to_owned()));
 }
 
 #[test]
@@ -566,11 +595,7 @@ fn a_finished_run_is_in_the_chronology_with_each_decision_and_reason() {
         .iter()
         .find(|e| e.kind == EntryKind::Note)
         .expect("a note of every answer");
-    assert!(
-        note.text.contains("Referral trigger 2 of 5"),
-        "{}",
-        note.text
-    );
+    assert!(note.text.contains("Circumstance 2 of 5"), "{}", note.text);
     assert!(note.text.contains(": Yes"), "{}", note.text);
 
     let audit: Vec<String> = casebook::audit::recent(s.conn(), 500)
@@ -602,7 +627,10 @@ fn a_run_refuses_to_finish_with_a_required_step_open_unless_the_reason_is_record
     let run = engine::start(&mut s, &lib, &reference, "online-hate").unwrap();
     let id = run.run.id;
     let e = engine::finish(&mut s, id).unwrap_err();
-    assert!(e.to_string().contains("Record the incident"), "{e}");
+    assert!(e.to_string().contains("immediate risk"), "{e}");
+    engine::answer(&mut s, id, "immediate-risk", &Answer::No, "").unwrap();
+    let e = engine::finish(&mut s, id).unwrap_err();
+    assert!(e.to_string().contains("Record"), "{e}");
 
     // "Not done" on a required step needs a reason.
     let e = engine::answer(
@@ -638,6 +666,7 @@ fn answers_are_checked_against_their_step_and_refusals_change_nothing() {
     let lib = Library::shipped();
     let run = engine::start(&mut s, &lib, &reference, "online-hate").unwrap();
     let id = run.run.id;
+    engine::answer(&mut s, id, "immediate-risk", &Answer::No, "").unwrap();
     let before = s.status().unwrap().tables;
     for (step, answer) in [
         ("record-incident", Answer::Yes),
@@ -737,22 +766,36 @@ fn an_edited_template_never_rewrites_a_past_run() {
         .iter()
         .find(|(f, _)| *f == "online-hate.toml")
         .unwrap()
-        .1
-        .replace("version = 1", "version = 2")
+        .1;
+    let shipped = v1.get("online-hate").unwrap().template.clone();
+    let first = shipped.steps[0].title.clone();
+    let edited = edited
+        .replacen(
+            &format!("version = {}", shipped.version),
+            &format!("version = {}", shipped.version + 1),
+            1,
+        )
         .replace(
-            "title = \"Record the incident\"",
-            "title = \"Write it all down\"",
+            &format!("title = \"{first}\""),
+            "title = \"Is any child at immediate risk now?\"",
         );
     std::fs::write(tmp.path().join("online-hate.toml"), edited).unwrap();
     let v2 = Library::with_folder(tmp.path());
-    assert_eq!(v2.get("online-hate").unwrap().template.version, 2);
+    assert!(v2.problems().is_empty(), "{:#?}", v2.problems());
+    assert_eq!(
+        v2.get("online-hate").unwrap().template.version,
+        shipped.version + 1
+    );
 
     let old = engine::get(&s, id).unwrap();
-    assert_eq!(old.template.version, 1);
-    assert_eq!(old.template.steps[0].title, "Record the incident");
+    assert_eq!(old.template.version, shipped.version);
+    assert_eq!(old.template.steps[0].title, first);
     let new = engine::start(&mut s, &v2, &reference, "online-hate").unwrap();
-    assert_eq!(new.template.version, 2);
-    assert_eq!(new.template.steps[0].title, "Write it all down");
+    assert_eq!(new.template.version, shipped.version + 1);
+    assert_eq!(
+        new.template.steps[0].title,
+        "Is any child at immediate risk now?"
+    );
     assert_eq!(engine::for_incident(&s, &reference).unwrap().len(), 2);
 }
 
@@ -870,4 +913,37 @@ fn every_template_prints_as_a_blank_text_only_pdf() {
             String::from_utf8_lossy(&check.stdout)
         );
     }
+}
+
+#[test]
+fn the_viewing_record_and_the_support_plan_reach_the_police_not_the_lado() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = new_incident(&mut s);
+    let lib = Library::shipped();
+    let run = engine::start(&mut s, &lib, &reference, "sharing-nudes").unwrap();
+    answer_all(&mut s, run.run.id, |step| {
+        match step {
+        "viewing-unavoidable" => Some(Answer::Yes),
+        "viewing-record" => Some(Answer::Text {
+            text: "Viewed once by the DSL on the school's premises, the deputy head present and not viewing, because the pupil had already shown it to a teacher.".into(),
+        }),
+        _ => None,
+    }
+    });
+    engine::finish(&mut s, run.run.id).unwrap();
+    let said = |recipient| {
+        serde_json::to_string(
+            &casebook::referral::summary::build(&s, &reference, recipient).unwrap(),
+        )
+        .unwrap()
+    };
+    let police = said(casebook::referral::Recipient::Police);
+    assert!(
+        police.contains("the deputy head present and not viewing"),
+        "{police}"
+    );
+    assert!(police.contains("Record for support-plan"), "{police}");
+    let lado = said(casebook::referral::Recipient::Lado);
+    assert!(!lado.contains("the deputy head present"));
 }

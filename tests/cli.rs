@@ -320,11 +320,7 @@ fn backup_restore_and_retention_from_the_command_line() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("Restored"));
-    let out = casebook(
-        &here,
-        &["search", "Demo incident"],
-        &format!("{NEW_PASS}\n"),
-    );
+    let out = casebook(&here, &["search", ""], &format!("{NEW_PASS}\n"));
     assert_eq!(
         text(&out.stdout).lines().count(),
         12,
@@ -356,7 +352,7 @@ fn backup_restore_and_retention_from_the_command_line() {
     let due: Vec<&str> = listed
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|r| r.starts_with("CB-"))
+        .filter(|r| r.starts_with("DEMO-"))
         .collect();
     assert!(
         !due.is_empty(),

@@ -147,6 +147,7 @@ fn distinctive_text_in_every_kind_of_field_is_found_in_no_file() {
     )
     .unwrap();
     let run = engine::start(&mut s, &Library::shipped(), &reference, "online-hate").unwrap();
+    engine::answer(&mut s, run.run.id, "immediate-risk", &Answer::No, "").unwrap();
     engine::answer(
         &mut s,
         run.run.id,

@@ -401,14 +401,14 @@ fn the_cli_makes_and_verifies_a_referral() {
     };
     let p = format!("{PASSPHRASE}\n");
     let init = run(
-        &["init", "--org", ORG, "--dsl", DSL],
+        &["init", "--demo", "--org", ORG, "--dsl", DSL],
         &format!("{PASSPHRASE}\n{PASSPHRASE}\n"),
     );
     assert!(init.status.success(), "{init:?}");
     assert!(run(&["demo", "--incidents", "3"], &p).status.success());
     let found = run(&["search", "pupil", "--limit", "1"], &p);
     let reference = String::from_utf8_lossy(&found.stdout).trim().to_owned();
-    assert!(reference.starts_with("CB-"), "{found:?}");
+    assert!(reference.starts_with("DEMO-"), "{found:?}");
     let out = tmp.path().join("r.pdf");
     let made = run(
         &[

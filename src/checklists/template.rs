@@ -91,7 +91,9 @@ impl Mark {
 /// organisation's adapted copy must keep every promise of the one it replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "kebab-case")]
+// Not "Promise" in TypeScript, where that name is JavaScript's own (the container's name does
+// not change the values serde writes).
+#[serde(rename = "TemplatePromise", rename_all = "kebab-case")]
 pub enum Promise {
     /// No route reaches a police, CEOP or children's social care contact step before the
     /// immediate-risk question.

@@ -345,7 +345,7 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
         });
     }
 
-    // Checklist answers that matter to the recipient: questions and decisions.
+    // Checklist answers that matter to the recipient: questions, decisions and records.
     let mut checklist_items = Vec::new();
     for run in engine::for_incident(session, reference)? {
         let state = engine::get(session, run.id)?;
@@ -363,7 +363,10 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
             else {
                 continue;
             };
+            // What was recorded (who viewed imagery and why, the agencies' advice, the support
+            // plan) matters to the police and social care as much as the answers do.
             let relevant = matches!(step.kind, StepKind::Question | StepKind::Decision)
+                || (step.kind == StepKind::Record && recipient != Recipient::Lado)
                 || matches!(a.answer, Answer::NotDone { .. });
             if relevant {
                 lines.push(format!("{}: {}", step.title, a.answer.describe(step)));

@@ -1,7 +1,8 @@
 """A DSL walks the sharing-nudes checklist in the real window: contacts set once in Settings and
-shown inline, the "never do" warnings, the emergency panel one key away, a referral trigger that
-branches straight to the referral steps, a changed answer, and the finished run's decisions in
-the incident's chronology."""
+shown inline, the "never do" warnings, the immediate-risk question first with the emergency panel
+one key away, all five UKCIS circumstances asked before the one branch to the referral steps, a
+support plan on the referral route, a changed answer, and the finished run's decisions in the
+incident's chronology."""
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -32,7 +33,6 @@ def save_text(driver, field, text):
 def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     driver = app
     cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
-    cli("demo", "--incidents", "3", "--seed", "9", stdin=f"{PASSPHRASE}\n")
     driver.refresh()
     unlock(driver)
 
@@ -67,19 +67,9 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     assert "Never view, copy, print, share" in never.text
     screenshot(driver, "checklist-step")
     answer_button(driver, "Done")
-    step_title(driver, "Secure any device")
-    answer_button(driver, "Done")
-    step_title(driver, "Hold the initial review")
-    save_text(driver, "answer-text", "DSL and head of year met at 10:20. The pupil showed no image; none was viewed.")
-    step_title(driver, "AI-generated")
-    answer_button(driver, "No")
-    step_title(driver, "Is viewing the imagery unavoidable?")
-    answer_button(driver, "No")
-    step_title(driver, "sextortion")
-    answer_button(driver, "No")
 
-    # The emergency panel is one key away, and records the call.
-    step_title(driver, "Referral trigger 1 of 5")
+    # Immediate risk is asked first, with the emergency panel one key away; it records the call.
+    step_title(driver, "Is any child in immediate danger")
     driver.find_element(By.TAG_NAME, "body").send_keys("e")
     panel = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".emergency-panel")))
     assert "999" in panel.text
@@ -88,13 +78,29 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".emergency-panel"), "Recorded in the chronology"))
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     wait(driver).until(EC.invisibility_of_element_located((By.CSS_SELECTOR, ".emergency-panel")))
+    answer_button(driver, "No")
 
-    # Trigger 1 (an adult) is yes: straight to the referral steps, with the contact inline.
+    step_title(driver, "Secure any device")
+    answer_button(driver, "Done")
+    step_title(driver, "Hold the initial review")
+    save_text(driver, "answer-text", "DSL and head of year met at 10:20. The pupil showed no image; none was viewed.")
+    step_title(driver, "allocated social worker")
+    answer_button(driver, "No")
+    step_title(driver, "AI-generated")
+    answer_button(driver, "No")
+
+    # Circumstance 1 (an adult) is yes, and still every other circumstance is asked.
+    step_title(driver, "Circumstance 1 of 5")
     answer_button(driver, "Yes")
+    for title in ("Circumstance 2 of 5", "sextortion", "Circumstance 3 of 5", "Circumstance 4 of 5", "Circumstance 5 of 5"):
+        step_title(driver, title)
+        answer_button(driver, "No")
+
+    # Then the referral steps, with the contact inline; viewing is never offered on this route.
     step_title(driver, "Refer to children's social care")
     contact = driver.find_element(By.CSS_SELECTOR, "[data-testid=contact]")
     assert "Harbourside Front Door" in contact.text and "0191 555 0140" in contact.text
-    assert "Referral trigger 2" not in driver.find_element(By.CSS_SELECTOR, "nav.route").text
+    assert "Is viewing the imagery unavoidable" not in driver.find_element(By.CSS_SELECTOR, "nav.route").text
     type_into(driver, "contact-person", "Duty social worker, J. Patel")
     type_into(driver, "contact-outcome", "Strategy discussion today; police informed by MASH.")
     type_into(driver, "contact-reference", "MASH-2026-118")
@@ -103,8 +109,12 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     step_title(driver, "Report to the police")
     type_into(driver, "contact-person", "PC 4471 Ward")
     click_button(driver, "Save answer")
+    step_title(driver, "Record whether anyone at the setting has seen the imagery")
+    save_text(driver, "answer-text", "No one at the setting has seen the imagery.")
     step_title(driver, "Record the advice")
     save_text(driver, "answer-text", "Keep the phone sealed for collection; do not inform the adult.")
+    step_title(driver, "Record the support and safety plan")
+    save_text(driver, "answer-text", "Daily check-in with the head of year; block and report the account together.")
 
     # A decision needs its reason.
     step_title(driver, "Decide whether to inform the parents")
@@ -124,7 +134,7 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     click_button(driver, "Save answer")
     step_title(driver, "Record the decision and the reasons")
     driver.find_element(By.CSS_SELECTOR, "input[name=decision][value=referred]").click()
-    type_into(driver, "answer-reason", "An adult is involved (UKCIS trigger 1): referred the same day.")
+    type_into(driver, "answer-reason", "An adult is involved (UKCIS circumstance 1): referred the same day.")
     click_button(driver, "Save answer")
     step_title(driver, "Review how the incident was handled")
 
@@ -151,7 +161,7 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     click_button(driver, "← Back to the incident")
     wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), reference))
     chronology = wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "ol.chronology")))
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "UKCIS trigger 1"))
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "UKCIS circumstance 1"))
     text = chronology.text
     assert "mother is protective and supportive" in text
     assert "MASH-2026-118" in text

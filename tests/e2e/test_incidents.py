@@ -17,12 +17,15 @@ def test_incident_log(app, cli, screenshot):
     driver = app
     # The vault was made before the window opened: set up and filled through the command line.
     # (The app was started first by the fixture; reload so it sees the new vault.)
-    cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    cli("init", "--demo", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
     cli("demo", "--incidents", "24", "--seed", "5", stdin=f"{PASSPHRASE}\n")
     driver.refresh()
     unlock(driver)
 
     heading(driver, "Incidents")
+    # A demo vault says so on every screen.
+    banner = driver.find_element(By.CSS_SELECTOR, "[data-testid=demo-banner]")
+    assert "DEMONSTRATION — FICTIONAL RECORDS" in banner.text
     wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "table.list tbody tr")) == 24)
     screenshot(driver, "incident-list")
     type_into(driver, "search", "group chat")
@@ -68,7 +71,7 @@ def test_incident_log(app, cli, screenshot):
     click_button(driver, "Save incident")
 
     # The incident page: a decision needs its reason.
-    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "CB-"))
+    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "DEMO-"))
     Select(driver.find_element(By.ID, "entry-kind")).select_by_visible_text("Decision")
     type_into(driver, "entry-text", "Handle in school; no referral")
     click_button(driver, "Add")

@@ -235,7 +235,7 @@ export type Contact = {
 };
 
 /**  Whom a checklist step may ask the DSL to contact. */
-export type ContactKey = "dsl" | "deputy_dsl" | "headteacher" | "lado" | "childrens_social_care" | "police_emergency" | "police" | "ceop" | "prevent" | "report_remove" | "partner_school" | "parents";
+export type ContactKey = "dsl" | "deputy_dsl" | "headteacher" | "chair_of_governors" | "lado" | "childrens_social_care" | "police_emergency" | "police" | "ceop" | "prevent" | "report_remove" | "iwf" | "true_vision" | "partner_school" | "parents";
 
 export type CustodyEvent = {
 	id: number,
@@ -447,6 +447,11 @@ export type ErrorCode =
  *  Retry: no; do what the message suggests instead.
  */
 "unavailable" | 
+/**
+ *  Demo data was asked for in a vault that is not a demo vault. Retry: no; make a demo
+ *  vault for it.
+ */
+"not_a_demo_vault" | 
 /**  A fault inside Casebook (a bug). Retry: unlikely to help; report it. */
 "internal";
 
@@ -533,6 +538,8 @@ export type Home_Deserialize = {
 	backup_reminder?: string | null,
 	/**  "3 failed unlock attempts since …", once, after an unlock that follows failures. */
 	notice?: string | null,
+	/**  A demo vault (fictional records only): the window says so on every screen. */
+	demo?: string | null,
 };
 
 /**  The home screen: the organisation and the DSL, nothing from any record. */
@@ -546,6 +553,8 @@ export type Home_Serialize = {
 	backup_reminder: string | null,
 	/**  "3 failed unlock attempts since …", once, after an unlock that follows failures. */
 	notice: string | null,
+	/**  A demo vault (fictional records only): the window says so on every screen. */
+	demo: string | null,
 };
 
 /**  One version of an incident, with the people linked now. */
@@ -717,6 +726,15 @@ export type LinkedPerson = {
 	kind: PersonKind,
 	role: Role,
 };
+
+/**  What a step is, for the promises a template makes about its routes (see [`Promise`]). */
+export type Mark = 
+/**  The question whether any child is at immediate risk (999). */
+"immediate-risk" | 
+/**  A step that removes or deletes anything (imagery, copies, content). */
+"removes-content" | 
+/**  The decision that records the outcome and the reasons for it. */
+"outcome";
 
 /**  A new passphrase, typed twice (for a handover). */
 export type NewPassphrase = {
@@ -1005,6 +1023,8 @@ export type Step_Deserialize = {
 	cites: Citation[],
 	options: DecisionOption[],
 	contact?: ContactKey | null,
+	/**  What the step is, for the template's promises. */
+	marks: Mark[],
 	/**  Where to go when no branch applies; `None` ends the checklist. */
 	next?: string | null,
 	branches: Branch[],
@@ -1024,6 +1044,8 @@ export type Step_Serialize = {
 	cites: Citation[],
 	options: DecisionOption[],
 	contact: ContactKey | null,
+	/**  What the step is, for the template's promises. */
+	marks: Mark[],
 	/**  Where to go when no branch applies; `None` ends the checklist. */
 	next: string | null,
 	branches: Branch[],
@@ -1065,6 +1087,8 @@ export type Summary = {
 	organisation: string,
 	reference: string,
 	sections: Section[],
+	/**  From a demo vault: marked as fictional on every page. */
+	demo: boolean,
 };
 
 /**  A template that passed every check. Only these are offered to the DSL. */
@@ -1114,6 +1138,29 @@ export type TemplateList_Serialize = {
 	problems: TemplateError_Serialize[],
 };
 
+/**
+ *  A property every route through a template keeps, checked by walking every route through
+ *  the real engine (`routes.rs`). A shipped template declares what it promises, and an
+ *  organisation's adapted copy must keep every promise of the one it replaces.
+ */
+export type TemplatePromise = 
+/**
+ *  No route reaches a police, CEOP or children's social care contact step before the
+ *  immediate-risk question.
+ */
+"immediate-risk-first" | 
+/**  On every route, a step that removes anything comes after a police contact step. */
+"nothing-removed-before-police" | 
+/**
+ *  Every step that tells the parents is reached only through a decision that offers
+ *  "do not inform" (option id `do-not-inform`), and that was not the option chosen.
+ */
+"parents-only-by-decision" | 
+/**  Some route contacts children's social care. */
+"offers-social-care" | 
+/**  Every route passes the outcome decision. */
+"ends-in-outcome";
+
 /**  A template that passed every check. Only these are offered to the DSL. */
 export type Template_Deserialize = {
 	id: string,
@@ -1121,6 +1168,8 @@ export type Template_Deserialize = {
 	title: string,
 	summary: string,
 	categories: Category[],
+	/**  What every route through it keeps (checked by walking every route). */
+	promises: TemplatePromise[],
 	sources: Source[],
 	steps: Step_Deserialize[],
 	/**  SHA-256 of the file's bytes: which exact text a run used. */
@@ -1134,6 +1183,8 @@ export type Template_Serialize = {
 	title: string,
 	summary: string,
 	categories: Category[],
+	/**  What every route through it keeps (checked by walking every route). */
+	promises: TemplatePromise[],
 	sources: Source[],
 	steps: Step_Serialize[],
 	/**  SHA-256 of the file's bytes: which exact text a run used. */
