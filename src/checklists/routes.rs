@@ -250,9 +250,9 @@ pub fn check_promises(template: &Template) -> Vec<Broken> {
             })
         });
         for &promise in &template.promises {
-            if !breaches.contains_key(&promise) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = breaches.entry(promise) {
                 if let Some(b) = breach_on(template, route, promise) {
-                    breaches.insert(promise, b);
+                    slot.insert(b);
                 }
             }
         }
