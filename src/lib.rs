@@ -61,6 +61,7 @@ macro_rules! text_enum {
 }
 
 pub mod audit;
+pub mod calendar;
 pub mod checklists;
 pub mod demo;
 pub mod error;

@@ -947,3 +947,29 @@ fn the_viewing_record_and_the_support_plan_reach_the_police_not_the_lado() {
     let lado = said(casebook::referral::Recipient::Lado);
     assert!(!lado.contains("the deputy head present"));
 }
+
+#[test]
+fn a_question_or_decision_that_decides_the_route_cannot_be_skipped_as_not_done() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = new_incident(&mut s);
+    let lib = Library::shipped();
+    let run = engine::start(&mut s, &lib, &reference, "sharing-nudes").unwrap();
+    let id = run.run.id;
+    let t = run.template.clone();
+    // Every step a branch depends on, and the 999 question, is flagged; a plain step is not.
+    assert!(t.step("immediate-risk").unwrap().decides_route);
+    assert!(t.step("trigger-adult").unwrap().decides_route);
+    assert!(t.step("parents").unwrap().decides_route);
+    assert!(!t.step("staff-first-response").unwrap().decides_route);
+    engine::answer(&mut s, id, "staff-first-response", &Answer::Done, "").unwrap();
+    let skipped = Answer::NotDone {
+        reason: "Could not reach the member of staff".into(),
+    };
+    let e = engine::answer(&mut s, id, "immediate-risk", &skipped, "").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    assert!(e.to_string().contains("cannot be skipped"), "{e}");
+    // A plain step can still be recorded as not done, with its reason.
+    engine::answer(&mut s, id, "immediate-risk", &Answer::No, "").unwrap();
+    engine::answer(&mut s, id, "secure-devices", &skipped, "").unwrap();
+}

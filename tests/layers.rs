@@ -10,6 +10,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("error", 1),
     ("secret", 1),
     ("time", 1),
+    ("calendar", 1),
     ("files", 1),
     ("no_images", 1),
     ("audit", 1),

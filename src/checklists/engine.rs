@@ -211,6 +211,15 @@ fn check_answer(step: &Step, answer: &Answer) -> Result<Answer> {
         )
     };
     Ok(match (step.kind, answer) {
+        (_, Answer::NotDone { .. }) if step.decides_route => {
+            return Err(fields::invalid(
+                Field::Answer,
+                match step.kind {
+                    StepKind::Question => "this question decides what happens next, so it cannot be skipped: answer yes or no (if you are not sure, answer yes and treat it as a possible risk)",
+                    _ => "this decision decides what happens next, so it cannot be skipped: choose an option and give the reason",
+                },
+            ));
+        }
         (_, Answer::NotDone { reason }) => {
             let reason = fields::text(Field::Reason, reason, fields::LONG)?;
             if step.required && reason.is_empty() {

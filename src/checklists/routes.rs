@@ -150,15 +150,13 @@ fn offers_not_informing(step: &Step) -> bool {
     step.kind == StepKind::Decision && step.options.iter().any(|o| o.id == DO_NOT_INFORM)
 }
 
-/// One answer for each way a step can send the route on.
+/// One answer for each way a step can send the route on ("not done" is not one: the engine
+/// refuses it on any step whose answer decides the route).
 fn choices(step: &Step, any_yes: &BTreeSet<&str>) -> Vec<Answer> {
     let on = |value: &str| {
         step.branches
             .iter()
             .any(|b| matches!(&b.condition, Condition::Answer(v) if v == value))
-    };
-    let not_done = || Answer::NotDone {
-        reason: "(route search)".into(),
     };
     match step.kind {
         StepKind::Question => {
@@ -166,11 +164,8 @@ fn choices(step: &Step, any_yes: &BTreeSet<&str>) -> Vec<Answer> {
             if on("yes") || any_yes.contains(step.id.as_str()) {
                 out.push(Answer::Yes);
             }
+            // "Not done" is refused on a question a branch depends on (`decides_route`).
             out.push(Answer::No);
-            if on("no") {
-                // "Not done" follows neither answer's branch.
-                out.push(not_done());
-            }
             out
         }
         StepKind::Decision => {
@@ -187,10 +182,9 @@ fn choices(step: &Step, any_yes: &BTreeSet<&str>) -> Vec<Answer> {
                 .filter(|o| on(&o.id))
                 .map(|o| chosen(&o.id))
                 .collect();
-            // One option that takes no branch, or "not done" if every option branches.
-            match step.options.iter().find(|o| !on(&o.id)) {
-                Some(o) => out.push(chosen(&o.id)),
-                None => out.push(not_done()),
+            // And one option that takes no branch, if any does not.
+            if let Some(o) = step.options.iter().find(|o| !on(&o.id)) {
+                out.push(chosen(&o.id));
             }
             out
         }

@@ -207,6 +207,10 @@ pub struct Step {
     pub contact: Option<ContactKey>,
     /// What the step is, for the template's promises.
     pub marks: Vec<Mark>,
+    /// Its answer decides where the checklist goes next (a question or decision a branch
+    /// depends on, or the immediate-risk question): it must be answered, never "not done",
+    /// which would silently take the route of a "no".
+    pub decides_route: bool,
     /// Where to go when no branch applies; `None` ends the checklist.
     pub next: Option<String>,
     pub branches: Vec<Branch>,
@@ -821,6 +825,7 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str, offered: bool) -> O
             options,
             contact,
             marks,
+            decides_route: false,
             next,
             branches,
             line,
@@ -847,6 +852,7 @@ fn check(p: &mut Problems<'_>, raw: RawTemplate, text: &str, offered: bool) -> O
         }
     }
     check_graph(p, &steps);
+    mark_route_deciding(&mut steps);
     let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
     let template = Template {
         id,
@@ -896,6 +902,30 @@ fn step_texts(step: &Step) -> impl Iterator<Item = &str> {
         .chain(step.never.iter().map(String::as_str))
         .chain(step.options.iter().map(|o| o.label.as_str()))
         .chain(step.cites.iter().map(|c| c.section.as_str()))
+}
+
+/// Sets [`Step::decides_route`] on every question or decision a branch depends on, and on the
+/// immediate-risk question.
+fn mark_route_deciding(steps: &mut [Step]) {
+    let any_yes: BTreeSet<String> = steps
+        .iter()
+        .flat_map(|s| &s.branches)
+        .filter_map(|b| match &b.condition {
+            Condition::AnyYes(qs) => Some(qs.clone()),
+            Condition::Answer(_) => None,
+        })
+        .flatten()
+        .collect();
+    for step in steps.iter_mut() {
+        let branches_on_it = step
+            .branches
+            .iter()
+            .any(|b| matches!(b.condition, Condition::Answer(_)));
+        step.decides_route = matches!(step.kind, StepKind::Question | StepKind::Decision)
+            && (branches_on_it
+                || any_yes.contains(&step.id)
+                || step.marks.contains(&Mark::ImmediateRisk));
+    }
 }
 
 /// The steps a step can lead to, in the order the engine considers them.

@@ -1025,6 +1025,12 @@ export type Step_Deserialize = {
 	contact?: ContactKey | null,
 	/**  What the step is, for the template's promises. */
 	marks: Mark[],
+	/**
+	 *  Its answer decides where the checklist goes next (a question or decision a branch
+	 *  depends on, or the immediate-risk question): it must be answered, never "not done",
+	 *  which would silently take the route of a "no".
+	 */
+	decides_route: boolean,
 	/**  Where to go when no branch applies; `None` ends the checklist. */
 	next?: string | null,
 	branches: Branch[],
@@ -1046,6 +1052,12 @@ export type Step_Serialize = {
 	contact: ContactKey | null,
 	/**  What the step is, for the template's promises. */
 	marks: Mark[],
+	/**
+	 *  Its answer decides where the checklist goes next (a question or decision a branch
+	 *  depends on, or the immediate-risk question): it must be answered, never "not done",
+	 *  which would silently take the route of a "no".
+	 */
+	decides_route: boolean,
 	/**  Where to go when no branch applies; `None` ends the checklist. */
 	next: string | null,
 	branches: Branch[],
