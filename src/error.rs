@@ -144,6 +144,7 @@ text_enum! {
         Recipient = "recipient", "Handed to";
         CollarNumber = "collar_number", "Collar number";
         Note = "note", "Note";
+        ActionState = "action_state", "State of the action";
         Answer = "answer", "Answer";
         ChosenOption = "chosen_option", "Decision";
         Person = "person", "Who you spoke to";

@@ -74,6 +74,7 @@ pub mod referral;
 pub mod secret;
 pub mod settings;
 pub mod time;
+pub mod today;
 pub mod vault;
 
 pub use error::{Error, ErrorCode, Field, FieldError, Result};
@@ -101,6 +102,7 @@ mod tests {
     #[test]
     fn word_lists_store_send_and_refuse_unknown_values_alike() {
         use crate::checklists::contacts::ContactKey;
+        use crate::records::actions::ActionState;
         use crate::records::chronology::EntryKind;
         use crate::records::evidence::CustodyKind;
         use crate::records::incidents::{Category, FourC, Risk, Role, Status};
@@ -108,6 +110,7 @@ mod tests {
         use crate::referral::Recipient;
         check_text_enums!(
             crate::error::Field,
+            ActionState,
             ContactKey,
             EntryKind,
             CustodyKind,

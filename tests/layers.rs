@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("pdf", 4),
     ("referral", 5),
     ("demo", 5),
+    ("today", 5),
 ];
 
 fn layer(module: &str) -> Option<u8> {

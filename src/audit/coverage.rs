@@ -37,6 +37,7 @@ const COVERED: &[(&str, &[&str])] = &[
     ("checklist_run_ends", &["run_id"]),
     ("signing_identities", &["id"]),
     ("referral_issues", &["id"]),
+    ("action_states", &["id"]),
 ];
 
 /// One covered row: its table, its key (a JSON array) and the SHA-256 of its content.

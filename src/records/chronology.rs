@@ -64,6 +64,8 @@ pub struct Entry {
     pub agency_reference: String,
     pub changed_at: String,
     pub changed_by: String,
+    /// For an action: where it stands, as last recorded (`None`: open, nothing recorded).
+    pub action_state: Option<super::actions::ActionStatus>,
 }
 
 /// An entry with the reference of its incident, for a person's chronology.
@@ -298,7 +300,10 @@ pub fn amend(session: &mut Session, id: RecordId, input: &EntryInput) -> Result<
 
 const COLUMNS: &str = "e.id, e.incident_id, v.version, v.kind, v.occurred_at, v.text, v.reason,
     v.action_owner, v.action_due, v.agency, v.agency_person, v.agency_outcome,
-    v.agency_reference, v.changed_at, v.changed_by";
+    v.agency_reference, v.changed_at, v.changed_by,
+    (SELECT json_object('state', s.state, 'at', s.at, 'note', s.note,
+                        'recorded_at', s.recorded_at, 'recorded_by', s.recorded_by)
+     FROM action_states s WHERE s.entry_id = e.id ORDER BY s.id DESC LIMIT 1)";
 
 /// The current version of each entry, joined to its entry row.
 const CURRENT: &str = "chronology_entries e JOIN chronology_versions v ON v.entry_id = e.id
@@ -325,6 +330,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
         agency_reference: r.get(12)?,
         changed_at: r.get(13)?,
         changed_by: r.get(14)?,
+        action_state: match r.get::<_, Option<String>>(15)? {
+            None => None,
+            Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    15,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?),
+        },
     })
 }
 
@@ -377,7 +392,7 @@ pub fn for_person(
     let rows = stmt.query_map(params![person_id, limit], |r| {
         Ok(PersonChronologyItem {
             entry: from_row(r)?,
-            reference: r.get(15)?,
+            reference: r.get(16)?,
         })
     })?;
     rows.collect::<rusqlite::Result<Vec<_>>>()

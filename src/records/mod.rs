@@ -4,6 +4,7 @@
 //! create and amend is one transaction with its audit entry; every text passes through
 //! [`fields`] and so through the [`no_images`] guard.
 
+pub mod actions;
 pub mod chronology;
 pub mod drafts;
 pub mod evidence;

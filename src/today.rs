@@ -1,0 +1,156 @@
+//! What is due: the first thing the DSL sees after unlocking. Open actions past their date,
+//! due today and coming up in the next week; checklists started and not finished; the backup
+//! reminder. Each item names the incident it belongs to, so the window opens it there.
+//!
+//! "Today" is the DSL's calendar date, given by the caller (the laptop's local date), so that
+//! an action due on Tuesday is overdue on Wednesday morning wherever the clock's zone is.
+
+use chrono::{Duration, NaiveDate};
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::checklists::template;
+use crate::records::RecordId;
+use crate::vault::Session;
+use crate::Result;
+
+/// How far ahead "coming up" looks.
+pub const AHEAD_DAYS: i64 = 7;
+/// At most this many items in each list (the rest are counted).
+pub const LIST_LIMIT: u32 = 100;
+
+/// An open action with a due date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DueAction {
+    pub entry_id: RecordId,
+    pub reference: String,
+    pub text: String,
+    pub owner: String,
+    pub due: NaiveDate,
+    /// Days past the due date (0 today, negative when still to come).
+    pub days_late: i64,
+}
+
+/// A checklist started and not finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct OpenChecklist {
+    pub run_id: RecordId,
+    pub reference: String,
+    pub title: String,
+    pub started_at: String,
+    pub started_by: String,
+}
+
+/// Everything due, in the order the DSL should see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Today {
+    pub date: NaiveDate,
+    pub overdue: Vec<DueAction>,
+    pub due_today: Vec<DueAction>,
+    pub coming_up: Vec<DueAction>,
+    pub open_checklists: Vec<OpenChecklist>,
+    /// A reminder when the last verified backup is old (or there is none).
+    pub backup_reminder: Option<String>,
+}
+
+impl Today {
+    /// Nothing needs doing.
+    pub fn is_clear(&self) -> bool {
+        self.overdue.is_empty()
+            && self.due_today.is_empty()
+            && self.coming_up.is_empty()
+            && self.open_checklists.is_empty()
+            && self.backup_reminder.is_none()
+    }
+}
+
+/// What is due on `date`.
+pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
+    let conn = session.conn();
+    let until = date + Duration::days(AHEAD_DAYS);
+    let actions: Vec<DueAction> = {
+        // The current version of each action with a date up to a week ahead, whose newest
+        // recorded state (if any) is open.
+        let mut stmt = conn.prepare_cached(
+            "SELECT e.id, i.reference, v.text, v.action_owner, v.action_due
+             FROM chronology_versions v
+             JOIN chronology_entries e ON e.id = v.entry_id
+             JOIN incidents i ON i.id = e.incident_id
+             WHERE v.action_due IS NOT NULL AND v.action_due <= ?1 AND v.kind = 'action'
+               AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)
+               AND coalesce((SELECT state FROM action_states s WHERE s.entry_id = e.id
+                             ORDER BY s.id DESC LIMIT 1), 'open') = 'open'
+             ORDER BY v.action_due, e.id
+             LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(
+            params![crate::time::format_date(until), LIST_LIMIT * 3],
+            |r| {
+                let due = crate::time::date_column(r, 4)?;
+                Ok(DueAction {
+                    entry_id: r.get(0)?,
+                    reference: r.get(1)?,
+                    text: r.get(2)?,
+                    owner: r.get(3)?,
+                    days_late: (date - due).num_days(),
+                    due,
+                })
+            },
+        )?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let pick = |keep: &dyn Fn(&DueAction) -> bool| -> Vec<DueAction> {
+        actions
+            .iter()
+            .filter(|a| keep(a))
+            .take(LIST_LIMIT as usize)
+            .cloned()
+            .collect()
+    };
+    let open_checklists = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT r.id, i.reference, r.template_file, r.template_text, r.started_at, r.started_by
+             FROM checklist_runs r JOIN incidents i ON i.id = r.incident_id
+             WHERE NOT EXISTS (SELECT 1 FROM checklist_run_ends x WHERE x.run_id = r.id)
+             ORDER BY r.started_at DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([LIST_LIMIT], |r| {
+            Ok((
+                r.get::<_, RecordId>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (run_id, reference, file, text, started_at, started_by) = row?;
+            // The title as the run knows it (the template text it started with).
+            let title = template::parse_stored(&file, &text)
+                .map(|t| t.title)
+                .unwrap_or(file);
+            out.push(OpenChecklist {
+                run_id,
+                reference,
+                title,
+                started_at,
+                started_by,
+            });
+        }
+        out
+    };
+    let reminder_days = crate::settings::backup_reminder_days(conn)?;
+    Ok(Today {
+        date,
+        overdue: pick(&|a| a.days_late > 0),
+        due_today: pick(&|a| a.days_late == 0),
+        coming_up: pick(&|a| a.days_late < 0),
+        open_checklists,
+        backup_reminder: session.backup_reminder(reminder_days, chrono::Utc::now())?,
+    })
+}

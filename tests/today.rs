@@ -1,0 +1,219 @@
+//! Following up actions and the Today list: an action is open until it is recorded done (when,
+//! what happened) or no longer needed (why); each change is appended and audited; Today shows
+//! what is overdue, due today and coming up, and the checklists left unfinished.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chrono::{Duration, NaiveDate, Utc};
+
+use casebook::checklists::{engine, Answer, Library};
+use casebook::records::actions::{self, ActionState, StateChange};
+use casebook::records::chronology::{self, EntryInput, EntryKind};
+use casebook::records::incidents;
+use casebook::vault::Session;
+use casebook::{ErrorCode, Field};
+use common::*;
+
+fn action(s: &mut Session, reference: &str, text: &str, due: NaiveDate) -> u32 {
+    chronology::add(
+        s,
+        reference,
+        &EntryInput {
+            kind: Some(EntryKind::Action),
+            text: text.into(),
+            action_owner: "DSL".into(),
+            action_due: Some(due),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap()
+    .id
+}
+
+fn done(note: &str) -> StateChange {
+    StateChange {
+        state: ActionState::Done,
+        at: None,
+        note: note.into(),
+    }
+}
+
+#[test]
+fn an_action_is_followed_up_by_appended_audited_changes() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incidents::create(&mut s, &incident_input("Follow-up"), &[])
+        .unwrap()
+        .reference;
+    let today = Utc::now().date_naive();
+    let id = action(&mut s, &reference, "Call the parent back", today);
+    assert_eq!(chronology::get(s.conn(), id).unwrap().action_state, None);
+
+    // Refused, changing nothing: no note, a time in the future, not an action.
+    let before = s.status().unwrap().tables;
+    let e = actions::set_state(&mut s, id, &done("  ")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    assert!(e.to_string().contains("record what happened"), "{e}");
+    let e = actions::set_state(
+        &mut s,
+        id,
+        &StateChange {
+            at: Some(Utc::now() + Duration::hours(3)),
+            ..done("Spoke to her")
+        },
+    )
+    .unwrap_err();
+    assert!(e.fields().iter().any(|f| f.field == Field::At), "{e:?}");
+    let note = chronology::add(
+        &mut s,
+        &reference,
+        &EntryInput {
+            kind: Some(EntryKind::Note),
+            text: "A note".into(),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap();
+    let before_note = s.status().unwrap().tables;
+    assert_ne!(before, before_note);
+    let e = actions::set_state(&mut s, note.id, &done("x")).unwrap_err();
+    assert!(e.to_string().contains("only an action"), "{e}");
+    assert_eq!(s.status().unwrap().tables, before_note);
+    let e = actions::set_state(
+        &mut s,
+        id,
+        &StateChange {
+            state: ActionState::Open,
+            at: None,
+            note: "still open".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("already recorded as open"), "{e}");
+
+    // Done, then open again, then no longer needed: each kept, the newest counts.
+    let status = actions::set_state(&mut s, id, &done("Spoke to her mother at 15:10")).unwrap();
+    assert_eq!(status.state, ActionState::Done);
+    assert_eq!(status.recorded_by, DSL);
+    let entry = chronology::get(s.conn(), id).unwrap();
+    assert_eq!(
+        entry.action_state.unwrap().note,
+        "Spoke to her mother at 15:10"
+    );
+    actions::set_state(
+        &mut s,
+        id,
+        &StateChange {
+            state: ActionState::Open,
+            at: None,
+            note: "Mother asked for a second call".into(),
+        },
+    )
+    .unwrap();
+    actions::set_state(
+        &mut s,
+        id,
+        &StateChange {
+            state: ActionState::NotNeeded,
+            at: None,
+            note: "The social worker is calling instead".into(),
+        },
+    )
+    .unwrap();
+    let history = actions::history(s.conn(), id).unwrap();
+    assert_eq!(
+        history.iter().map(|h| h.state).collect::<Vec<_>>(),
+        [ActionState::Done, ActionState::Open, ActionState::NotNeeded]
+    );
+    // Never rewritten, and the trail covers each row.
+    assert!(s
+        .conn()
+        .execute("UPDATE action_states SET note = 'changed'", [])
+        .is_err());
+    assert!(s.conn().execute("DELETE FROM action_states", []).is_err());
+    assert!(s.verify_audit().unwrap().is_intact());
+}
+
+#[test]
+fn today_lists_what_is_overdue_due_and_coming_and_forgets_what_is_done() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incidents::create(&mut s, &incident_input("Due dates"), &[])
+        .unwrap()
+        .reference;
+    let today = Utc::now().date_naive();
+    let day = |n: i64| today + Duration::days(n);
+    let late = action(&mut s, &reference, "Chase the MASH for an answer", day(-1));
+    let now = action(&mut s, &reference, "Meet the parents", day(0));
+    let soon = action(&mut s, &reference, "Review the safety plan", day(3));
+    let far = action(&mut s, &reference, "Half-termly review", day(30));
+
+    let t = casebook::today::today(&s, today).unwrap();
+    assert_eq!(
+        t.overdue.iter().map(|a| a.entry_id).collect::<Vec<_>>(),
+        [late]
+    );
+    assert_eq!(t.overdue[0].days_late, 1);
+    assert_eq!(t.overdue[0].reference, reference);
+    assert_eq!(
+        t.due_today.iter().map(|a| a.entry_id).collect::<Vec<_>>(),
+        [now]
+    );
+    assert_eq!(
+        t.coming_up.iter().map(|a| a.entry_id).collect::<Vec<_>>(),
+        [soon]
+    );
+    assert!(![&t.overdue, &t.due_today, &t.coming_up]
+        .iter()
+        .any(|l| l.iter().any(|a| a.entry_id == far)));
+
+    // Done: gone. An amended due date moves it.
+    actions::set_state(
+        &mut s,
+        late,
+        &done("The MASH replied: assessment under way"),
+    )
+    .unwrap();
+    chronology::amend(
+        &mut s,
+        soon,
+        &EntryInput {
+            kind: Some(EntryKind::Action),
+            text: "Review the safety plan".into(),
+            action_owner: "DSL".into(),
+            action_due: Some(day(-2)),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap();
+    let t = casebook::today::today(&s, today).unwrap();
+    assert_eq!(
+        t.overdue.iter().map(|a| a.entry_id).collect::<Vec<_>>(),
+        [soon]
+    );
+    assert!(t.coming_up.is_empty());
+
+    // A checklist left unfinished is listed until it is finished.
+    let lib = Library::shipped();
+    let run = engine::start(&mut s, &lib, &reference, "cyberbullying").unwrap();
+    let t = casebook::today::today(&s, today).unwrap();
+    assert_eq!(t.open_checklists.len(), 1);
+    assert_eq!(t.open_checklists[0].run_id, run.run.id);
+    assert_eq!(t.open_checklists[0].title, run.template.title);
+    engine::answer(
+        &mut s,
+        run.run.id,
+        &run.template.steps[0].id,
+        &Answer::No,
+        "",
+    )
+    .unwrap();
+    assert_eq!(
+        casebook::today::today(&s, today)
+            .unwrap()
+            .open_checklists
+            .len(),
+        1
+    );
+}
