@@ -180,16 +180,25 @@ mod tests {
     fn working_days_skip_weekends_holidays_and_closures() {
         // Thursday 24 December 2026: the next working day is Tuesday 29 December (Christmas,
         // the weekend and the Boxing Day substitute in between).
-        assert_eq!(add_working_days(date(2026, 12, 24), 1, &[]), date(2026, 12, 29));
+        assert_eq!(
+            add_working_days(date(2026, 12, 24), 1, &[]),
+            date(2026, 12, 29)
+        );
         // Friday 3 April 2026 is Good Friday; Monday 6 April is Easter Monday.
         assert_eq!(add_working_days(date(2026, 4, 2), 1, &[]), date(2026, 4, 7));
         // An INSET day the organisation closed.
         let closures = [date(2026, 4, 7)];
-        assert_eq!(add_working_days(date(2026, 4, 2), 1, &closures), date(2026, 4, 8));
+        assert_eq!(
+            add_working_days(date(2026, 4, 2), 1, &closures),
+            date(2026, 4, 8)
+        );
         assert!(!is_working_day(date(2026, 11, 28), &[]));
         assert!(is_working_day(date(2026, 12, 2), &[]));
         // Five school days from a Monday with no holiday is the next Monday.
-        assert_eq!(add_working_days(date(2026, 11, 30), 5, &[]), date(2026, 12, 7));
+        assert_eq!(
+            add_working_days(date(2026, 11, 30), 5, &[]),
+            date(2026, 12, 7)
+        );
     }
 
     #[test]

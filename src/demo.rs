@@ -19,6 +19,7 @@ use crate::checklists::engine::{self, Answer};
 use crate::checklists::routes;
 use crate::checklists::template::{StepKind, Template};
 use crate::checklists::Library;
+use crate::records::actions;
 use crate::records::chronology::{self, EntryInput, EntryKind};
 use crate::records::evidence::{self, CustodyInput, CustodyKind, EvidenceInput};
 use crate::records::incidents::{
@@ -570,8 +571,26 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                     ..EntryInput::default()
                 },
             };
-            chronology::add(session, &incident.reference, &input)?;
+            let added = chronology::add(session, &incident.reference, &input)?;
             summary.chronology += 1;
+            // Actions long past their date were done; the recent ones are still open, so
+            // Today has something due.
+            if let Some(due) = input.action_due.filter(|d| *d < today - Duration::days(1)) {
+                let done_at = due
+                    .and_hms_opt(15, 0, 0)
+                    .map(|t| t.and_utc())
+                    .filter(|t| *t <= now)
+                    .unwrap_or(now);
+                actions::set_state(
+                    session,
+                    added.id,
+                    &actions::StateChange {
+                        state: actions::ActionState::Done,
+                        at: Some(done_at),
+                        note: "Done as agreed; see the chronology.".into(),
+                    },
+                )?;
+            }
         }
         if story.device {
             held_device(session, &incident.reference, reported_at, now, &mut rng)?;

@@ -29,7 +29,7 @@ pub struct DueAction {
     pub owner: String,
     pub due: NaiveDate,
     /// Days past the due date (0 today, negative when still to come).
-    pub days_late: i64,
+    pub days_late: i32,
 }
 
 /// A checklist started and not finished.
@@ -95,7 +95,7 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
                     reference: r.get(1)?,
                     text: r.get(2)?,
                     owner: r.get(3)?,
-                    days_late: (date - due).num_days(),
+                    days_late: i32::try_from((date - due).num_days()).unwrap_or(i32::MAX),
                     due,
                 })
             },

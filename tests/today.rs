@@ -15,12 +15,14 @@ use casebook::vault::Session;
 use casebook::{ErrorCode, Field};
 use common::*;
 
+/// An action agreed a week ago, due on `due`.
 fn action(s: &mut Session, reference: &str, text: &str, due: NaiveDate) -> u32 {
     chronology::add(
         s,
         reference,
         &EntryInput {
             kind: Some(EntryKind::Action),
+            occurred_at: Some(Utc::now() - Duration::days(7)),
             text: text.into(),
             action_owner: "DSL".into(),
             action_due: Some(due),
@@ -180,6 +182,7 @@ fn today_lists_what_is_overdue_due_and_coming_and_forgets_what_is_done() {
         soon,
         &EntryInput {
             kind: Some(EntryKind::Action),
+            occurred_at: Some(Utc::now() - Duration::days(7)),
             text: "Review the safety plan".into(),
             action_owner: "DSL".into(),
             action_due: Some(day(-2)),
@@ -216,4 +219,44 @@ fn today_lists_what_is_overdue_due_and_coming_and_forgets_what_is_done() {
             .len(),
         1
     );
+}
+
+#[test]
+fn an_action_cannot_be_due_before_it_was_set() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incidents::create(&mut s, &incident_input("Dates"), &[])
+        .unwrap()
+        .reference;
+    let before = s.status().unwrap().tables;
+    let e = chronology::add(
+        &mut s,
+        &reference,
+        &EntryInput {
+            kind: Some(EntryKind::Action),
+            text: "Call back".into(),
+            action_due: Some(Utc::now().date_naive() - Duration::days(3)),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.fields().iter().any(|f| f.field == Field::ActionDue),
+        "{e:?}"
+    );
+    assert_eq!(s.status().unwrap().tables, before);
+    // Agreed three days ago, due yesterday: accepted (recorded late, and overdue now).
+    chronology::add(
+        &mut s,
+        &reference,
+        &EntryInput {
+            kind: Some(EntryKind::Action),
+            occurred_at: Some(Utc::now() - Duration::days(3)),
+            text: "Call back".into(),
+            action_owner: "DSL".into(),
+            action_due: Some(Utc::now().date_naive() - Duration::days(1)),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap();
 }

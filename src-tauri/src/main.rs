@@ -53,6 +53,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::amend_incident,
             commands::records::link_person,
             commands::records::add_chronology_entry,
+            commands::records::today,
+            commands::records::set_action_state,
             commands::records::record_emergency_call,
             commands::records::add_evidence_note,
             commands::records::record_custody_event,

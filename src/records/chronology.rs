@@ -100,6 +100,15 @@ fn check(input: &EntryInput) -> Result<Checked> {
     }
     let occurred = input.occurred_at.unwrap_or(now);
     form.check(fields::not_future(Field::OccurredAt, occurred, now));
+    // An action cannot be due before it was set (a slip of the date picker, usually).
+    if let (Some(EntryKind::Action), Some(due)) = (input.kind, input.action_due) {
+        if due < occurred.date_naive() {
+            form.add(fields::invalid(
+                Field::ActionDue,
+                "the due date is before the action was set: check the date, or set \"When\" to when the action was agreed",
+            ));
+        }
+    }
     let c = Checked {
         kind: input.kind.unwrap_or(EntryKind::Note),
         occurred_at: time::format(occurred),

@@ -64,7 +64,7 @@ def app_env():
 
 
 @pytest.fixture
-def app(vault_dir, app_env):
+def app(vault_dir, app_env, request):
     if not APP.exists():
         pytest.fail(f"{APP} is missing: build it with cargo build -p casebook-desktop")
     port, native_port = _free_port(), _free_port()
@@ -98,6 +98,17 @@ def app(vault_dir, app_env):
         try:
             yield driver
         finally:
+            # A failing test leaves a picture of the window where it stopped (outside the
+            # repository, in the test run's own temporary folder) and its text in the report.
+            failed = getattr(request.node, "rep_call", None)
+            if failed is not None and failed.failed:
+                shots = Path(os.environ.get("CASEBOOK_E2E_FAILURES", "/tmp/casebook-e2e-failures"))
+                shots.mkdir(parents=True, exist_ok=True)
+                try:
+                    driver.save_screenshot(str(shots / f"{request.node.name}.png"))
+                    print("window text at failure:", driver.find_element("tag name", "body").text[:3000])
+                except Exception as e:  # noqa: BLE001 - best effort while reporting a failure
+                    print(f"no picture of the failure: {e}")
             driver.quit()
     finally:
         driver_proc.terminate()
@@ -137,3 +148,11 @@ def cli(vault_dir):
         )
 
     return run
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's outcome on the test item, so `app` knows whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

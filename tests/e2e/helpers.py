@@ -30,7 +30,11 @@ def type_into(driver, element_id, text):
 
 def click_button(driver, label):
     xpath = f"//button[normalize-space(.)='{label}' or starts-with(normalize-space(.), '{label}')]"
-    wait(driver).until(EC.element_to_be_clickable((By.XPATH, xpath))).click()
+    button = wait(driver).until(EC.element_to_be_clickable((By.XPATH, xpath)))
+    # WebKit's driver does not always scroll a button below the fold into view before the
+    # click (the click then lands nowhere): centre it first, as a person would scroll to it.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
 
 
 def heading(driver, text):
@@ -106,6 +110,7 @@ def demo_vault(driver, cli, incidents, seed):
 
 def open_first_incident(driver):
     """Opens the newest incident in the list; returns its reference."""
+    click_button(driver, "Incidents")
     heading(driver, "Incidents")
     rows = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.list tbody tr"))
     rows[0].find_element(By.TAG_NAME, "button").click()

@@ -22,6 +22,9 @@ def test_incident_log(app, cli, screenshot):
     driver.refresh()
     unlock(driver)
 
+    # Today comes first after unlocking; the list is one click away.
+    heading(driver, "Today")
+    click_button(driver, "Incidents")
     heading(driver, "Incidents")
     # A demo vault says so on every screen.
     banner = driver.find_element(By.CSS_SELECTOR, "[data-testid=demo-banner]")
@@ -43,6 +46,7 @@ def test_incident_log(app, cli, screenshot):
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".page-head"), "Draft saved in the vault"))
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "l")
     unlock(driver)
+    click_button(driver, "Incidents")
     click_button(driver, "New incident")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=draft-restored]"), "Restored the draft"))
     assert "gaming server" in driver.find_element(By.ID, "summary").get_attribute("value")
@@ -126,6 +130,7 @@ def test_every_invalid_field_is_shown_beside_its_field(app, cli, screenshot):
     driver.refresh()
     unlock(driver)
 
+    click_button(driver, "Incidents")
     click_button(driver, "New incident")
     heading(driver, "New incident")
     # A category and the reported time (now, by default) are given; "Reported by" and "What

@@ -326,3 +326,22 @@ mod tests {
         assert!(listed.is_empty());
     }
 }
+
+/// What is due today (the laptop's local date): the first screen after unlocking.
+#[tauri::command]
+#[specta::specta]
+pub async fn today(state: State<'_, AppState>) -> CommandResult<casebook::today::Today> {
+    let date = chrono::Local::now().date_naive();
+    state.with_session(|s| Ok(casebook::today::today(s, date)?))
+}
+
+/// Records that an action was done, is no longer needed, or is open again.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_action_state(
+    state: State<'_, AppState>,
+    entry_id: u32,
+    change: casebook::records::actions::StateChange,
+) -> CommandResult<casebook::records::actions::ActionStatus> {
+    state.with_session(|s| Ok(casebook::records::actions::set_state(s, entry_id, &change)?))
+}

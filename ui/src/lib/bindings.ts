@@ -60,6 +60,10 @@ export const commands = {
 	amendIncident: (reference: string, input: IncidentInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("amend_incident", { reference, input })),
 	linkPerson: (reference: string, link: PersonLink) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("link_person", { reference, link })),
 	addChronologyEntry: (reference: string, input: EntryInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_chronology_entry", { reference, input })),
+	/**  What is due today (the laptop's local date): the first screen after unlocking. */
+	today: () => typedError<Today_Serialize, CommandError_Serialize>(__TAURI_INVOKE("today")),
+	/**  Records that an action was done, is no longer needed, or is open again. */
+	setActionState: (entryId: number, change: StateChange_Deserialize) => typedError<ActionStatus, CommandError_Serialize>(__TAURI_INVOKE("set_action_state", { entryId, change })),
 	/**  Records a 999 call made from a checklist's immediate-risk panel (the core writes the entry). */
 	recordEmergencyCall: (reference: string, note: string) => typedError<Entry_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_emergency_call", { reference, note })),
 	addEvidenceNote: (reference: string, input: EvidenceInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_evidence_note", { reference, input })),
@@ -126,6 +130,18 @@ export const events = {
 };
 
 /* Types */
+/**  Where an action stands. */
+export type ActionState = "open" | "done" | "not_needed";
+
+/**  The current state of an action, as last recorded. */
+export type ActionStatus = {
+	state: ActionState,
+	at: string,
+	note: string,
+	recorded_at: string,
+	recorded_by: string,
+};
+
 /**  An answer to one step. Which variants a step accepts depends on its kind. */
 export type Answer = Answer_Serialize | Answer_Deserialize;
 
@@ -296,6 +312,17 @@ export type Deletion = {
 	people_deleted: number,
 };
 
+/**  An open action with a due date. */
+export type DueAction = {
+	entry_id: number,
+	reference: string,
+	text: string,
+	owner: string,
+	due: string,
+	/**  Days past the due date (0 today, negative when still to come). */
+	days_late: number,
+};
+
 /**  An incident past its retention date, as the review list shows it. */
 export type DueRecord = {
 	reference: string,
@@ -369,6 +396,8 @@ export type Entry_Deserialize = {
 	agency_reference: string,
 	changed_at: string,
 	changed_by: string,
+	/**  For an action: where it stands, as last recorded (`None`: open, nothing recorded). */
+	action_state?: ActionStatus | null,
 };
 
 /**  One version of an entry. */
@@ -388,6 +417,8 @@ export type Entry_Serialize = {
 	agency_reference: string,
 	changed_at: string,
 	changed_by: string,
+	/**  For an action: where it stands, as last recorded (`None`: open, nothing recorded). */
+	action_state: ActionStatus | null,
 };
 
 /**
@@ -505,7 +536,7 @@ export type EvidenceNote = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
@@ -742,6 +773,15 @@ export type NewPassphrase = {
 	confirm: Passphrase,
 };
 
+/**  A checklist started and not finished. */
+export type OpenChecklist = {
+	run_id: number,
+	reference: string,
+	title: string,
+	started_at: string,
+	started_by: string,
+};
+
 /**  A passphrase typed by the DSL (or a recovery code as typed, before it is parsed). */
 export type Passphrase = string;
 
@@ -964,6 +1004,27 @@ export type SignatureCoverage = {
 export type Source = {
 	id: string,
 	document: string,
+};
+
+/**  What the DSL records about an action. */
+export type StateChange = StateChange_Serialize | StateChange_Deserialize;
+
+/**  What the DSL records about an action. */
+export type StateChange_Deserialize = {
+	state: ActionState,
+	/**  When it was done (or decided); now if empty. Never in the future. */
+	at?: string | null,
+	/**  What happened (done), why it is no longer needed, or why it is open again. */
+	note: string,
+};
+
+/**  What the DSL records about an action. */
+export type StateChange_Serialize = {
+	state: ActionState,
+	/**  When it was done (or decided); now if empty. Never in the future. */
+	at: string | null,
+	/**  What happened (done), why it is no longer needed, or why it is open again. */
+	note: string,
 };
 
 export type Status = "open" | "referred" | "monitoring" | "closed";
@@ -1201,6 +1262,31 @@ export type Template_Serialize = {
 	steps: Step_Serialize[],
 	/**  SHA-256 of the file's bytes: which exact text a run used. */
 	sha256: string,
+};
+
+/**  Everything due, in the order the DSL should see it. */
+export type Today = Today_Serialize | Today_Deserialize;
+
+/**  Everything due, in the order the DSL should see it. */
+export type Today_Deserialize = {
+	date: string,
+	overdue: DueAction[],
+	due_today: DueAction[],
+	coming_up: DueAction[],
+	open_checklists: OpenChecklist[],
+	/**  A reminder when the last verified backup is old (or there is none). */
+	backup_reminder?: string | null,
+};
+
+/**  Everything due, in the order the DSL should see it. */
+export type Today_Serialize = {
+	date: string,
+	overdue: DueAction[],
+	due_today: DueAction[],
+	coming_up: DueAction[],
+	open_checklists: OpenChecklist[],
+	/**  A reminder when the last verified backup is old (or there is none). */
+	backup_reminder: string | null,
 };
 
 /**  Sent to the UI when the vault locks without the UI asking (idle time-out). */

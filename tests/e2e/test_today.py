@@ -1,0 +1,73 @@
+"""Today, the first screen after unlocking: an action agreed three days ago and due yesterday,
+added on an incident's page, shows as overdue; it is marked done with what happened (a note is
+required) and is gone; the incident's chronology says it was done."""
+from datetime import date, datetime, timedelta
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
+
+from helpers import ORG, PASSPHRASE, click_button, heading, type_into, unlock, wait
+
+
+def set_value(driver, element_id, value):
+    """Sets a date or time input as a person picking it would (the picker's typing is
+    locale-dependent, the value is not)."""
+    driver.execute_script(
+        "const el = document.getElementById(arguments[0]); el.value = arguments[1];"
+        "el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));",
+        element_id,
+        value,
+    )
+
+
+def test_an_overdue_action_is_on_today_until_it_is_done(app, cli, screenshot):
+    driver = app
+    cli("init", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    driver.refresh()
+    unlock(driver)
+    heading(driver, "Today")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main.home"), "Nothing overdue."))
+
+    # An incident, and on it an action agreed three days ago, due yesterday.
+    click_button(driver, "Incidents")
+    click_button(driver, "New incident")
+    heading(driver, "New incident")
+    Select(wait(driver).until(EC.element_to_be_clickable((By.ID, "category")))).select_by_visible_text("Cyberbullying")
+    type_into(driver, "reported-by", "Mr Okoro (form tutor)")
+    type_into(driver, "summary", "Mocking messages about a pupil in a year-group chat.")
+    driver.find_element(By.XPATH, "//label[normalize-space(.)='Conduct']/input").click()
+    click_button(driver, "Save incident")
+    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "CB-"))
+    reference = driver.find_element(By.TAG_NAME, "h1").text.split()[0]
+    Select(driver.find_element(By.ID, "entry-kind")).select_by_visible_text("Action")
+    agreed = (datetime.now() - timedelta(days=3)).replace(second=0, microsecond=0)
+    set_value(driver, "entry-when", agreed.strftime("%Y-%m-%dT%H:%M"))
+    type_into(driver, "entry-text", "Ring the mother back about the support plan")
+    type_into(driver, "entry-owner", "DSL")
+    set_value(driver, "entry-due", (date.today() - timedelta(days=1)).isoformat())
+    click_button(driver, "Add")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "Ring the mother back"))
+
+    # Today: overdue, by a day.
+    click_button(driver, "Today")
+    overdue = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=overdue]")))
+    assert "Ring the mother back" in overdue.text and "1 day overdue" in overdue.text, overdue.text
+    assert reference in overdue.text
+    screenshot(driver, "today")
+
+    # Marking it done needs what happened; then it is gone.
+    click_button(driver, "Mark done…")
+    click_button(driver, "Record as done")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "done-note-error"), "record what happened"))
+    type_into(driver, "done-note", "Spoke to her at 15:10; she agreed the plan.")
+    click_button(driver, "Record as done")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=action-recorded]"), "Recorded as done"))
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main.home"), "Nothing overdue."))
+
+    # The incident's chronology says so, with who recorded it.
+    click_button(driver, "Incidents")
+    rows = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.list tbody tr"))
+    rows[0].find_element(By.TAG_NAME, "button").click()
+    state = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=action-state]")))
+    assert "Done" in state.text and "she agreed the plan" in state.text and "Ms Amara Mensah" in state.text, state.text
