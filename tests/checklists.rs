@@ -973,3 +973,59 @@ fn a_question_or_decision_that_decides_the_route_cannot_be_skipped_as_not_done()
     engine::answer(&mut s, id, "immediate-risk", &Answer::No, "").unwrap();
     engine::answer(&mut s, id, "secure-devices", &skipped, "").unwrap();
 }
+
+#[test]
+fn nothing_is_removed_while_the_police_contact_on_the_route_is_not_done() {
+    use casebook::checklists::routes;
+    use casebook::checklists::template::Mark;
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = new_incident(&mut s);
+    let lib = Library::shipped();
+    let t = lib.get("indecent-images").unwrap().template.clone();
+    // A route that removes something (after a police contact, as the template promises).
+    let route = routes::enumerate(&t)
+        .routes
+        .into_iter()
+        .find(|r| {
+            r.steps
+                .iter()
+                .any(|id| t.step(id).unwrap().marks.contains(&Mark::RemovesContent))
+        })
+        .expect("indecent-images has a route that removes copies");
+    let run = engine::start(&mut s, &lib, &reference, "indecent-images").unwrap();
+    let id = run.run.id;
+    let shaped = |step: &str| {
+        route
+            .answers
+            .iter()
+            .find(|(s, _)| s == step)
+            .map(|(_, a)| a.clone())
+    };
+    for step_id in &route.steps {
+        let step = t.step(step_id).unwrap();
+        if step.marks.contains(&Mark::RemovesContent) {
+            let e = engine::answer(&mut s, id, step_id, &Answer::Done, "").unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains("before the police have been contacted"),
+                "{e}"
+            );
+            return;
+        }
+        let answer = match (step.kind, shaped(step_id).as_deref()) {
+            (StepKind::Question, Some("yes")) => Answer::Yes,
+            (StepKind::Decision, Some(option)) => Answer::Chosen {
+                option: option.into(),
+                reason: "as the route needs".into(),
+            },
+            // The police contact (and any other contact) skipped, with a reason.
+            (StepKind::Contact, _) => Answer::NotDone {
+                reason: "Could not get through".into(),
+            },
+            _ => default_answer(step),
+        };
+        engine::answer(&mut s, id, step_id, &answer, "").unwrap();
+    }
+    panic!("the route never reached its removal step");
+}

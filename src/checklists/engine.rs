@@ -19,7 +19,7 @@ use serde_json::json;
 
 use super::contacts;
 use super::library::Library;
-use super::template::{self, Condition, Step, StepKind, Template};
+use super::template::{self, Condition, Mark, Promise, Step, StepKind, Template};
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
 use crate::records::chronology::{self, EntryInput, EntryKind};
@@ -193,6 +193,46 @@ pub fn route(
     }
 }
 
+/// Where a template promises that nothing is removed before the police are told, a step that
+/// removes something can be recorded as done only once a police contact earlier on the route
+/// was recorded as made: the route alone cannot promise that, since a contact step may be
+/// recorded as "not done".
+fn check_removal_after_police(state: &RunState, step: &Step, answer: &Answer) -> Result<()> {
+    let t = &state.template;
+    if !(t.promises.contains(&Promise::NothingRemovedBeforePolice)
+        && step.marks.contains(&Mark::RemovesContent)
+        && *answer == Answer::Done)
+    {
+        return Ok(());
+    }
+    let told = state
+        .route
+        .iter()
+        .take_while(|id| **id != step.id)
+        .filter_map(|id| t.step(id))
+        .filter(|s| {
+            s.kind == StepKind::Contact
+                && matches!(
+                    s.contact,
+                    Some(contacts::ContactKey::Police | contacts::ContactKey::PoliceEmergency)
+                )
+        })
+        .any(|s| {
+            matches!(
+                state.answer(&s.id).map(|a| &a.answer),
+                Some(Answer::Contacted { .. })
+            )
+        });
+    if told {
+        Ok(())
+    } else {
+        Err(fields::invalid(
+            Field::Answer,
+            "nothing is removed before the police have been contacted: record the police contact on this route first (or record this step as not done, with why)",
+        ))
+    }
+}
+
 /// Checks an answer against the step it answers, and cleans its text.
 fn check_answer(step: &Step, answer: &Answer) -> Result<Answer> {
     let wrong = || {
@@ -353,6 +393,7 @@ pub fn answer(
         ));
     }
     let answer = check_answer(step, answer)?;
+    check_removal_after_police(&state, step, &answer)?;
     let note = fields::text(Field::Note, note, fields::LONG)?;
     let json = serde_json::to_string(&answer)
         .map_err(|e| Error::Internal(format!("answer not encodable: {e}")))?;
