@@ -683,3 +683,38 @@ fn an_amendment_replaces_what_search_finds() {
         "one incident, however many passages match"
     );
 }
+
+#[test]
+fn an_allegation_keeps_the_child_rule_when_it_is_later_than_the_staff_rule() {
+    use casebook::records::incidents::default_retention;
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let reported = date(2026, 3, 1);
+    // The review's example: a child born in 2012 (2037) and a member of staff born in 1962
+    // (retirement 2029, so ten years: 2036). The child's part is not deleted first.
+    let both = [
+        (PersonKind::Staff, Some(date(1962, 5, 1))),
+        (PersonKind::Child, Some(date(2012, 9, 1))),
+    ];
+    assert_eq!(
+        default_retention(Category::AllegationAgainstStaff, reported, &both),
+        date(2037, 9, 1)
+    );
+    // A younger member of staff: retirement is later than the child's rule, and counts.
+    let young_staff = [
+        (PersonKind::Staff, Some(date(1995, 5, 1))),
+        (PersonKind::Child, Some(date(2012, 9, 1))),
+    ];
+    assert_eq!(
+        default_retention(Category::AllegationAgainstStaff, reported, &young_staff),
+        date(2062, 5, 1)
+    );
+    // No child linked: the staff rule alone.
+    assert_eq!(
+        default_retention(
+            Category::AllegationAgainstStaff,
+            reported,
+            &[(PersonKind::Staff, Some(date(1962, 5, 1)))]
+        ),
+        date(2036, 3, 1)
+    );
+}

@@ -205,8 +205,10 @@ fn check(input: &IncidentInput) -> Result<Checked> {
 
 /// Default retention (IRMS toolkit): child protection records until the youngest child's date
 /// of birth plus 25 years; allegations against staff until the adult's normal retirement age
-/// (taken as 67) or 10 years, whichever is later. With no date of birth known, the report date
-/// plus 25 years (or 10 for allegations): longer rather than shorter.
+/// (taken as 67) or 10 years, whichever is later, and never before the child protection rule
+/// for any child in it (the child's disclosure is a child protection record too). With no date
+/// of birth known, the report date plus 25 years (or 10 for allegations with no child): longer
+/// rather than shorter.
 pub fn default_retention(
     category: Category,
     reported: NaiveDate,
@@ -216,6 +218,17 @@ pub fn default_retention(
         d.checked_add_months(Months::new(12 * years))
             .unwrap_or(NaiveDate::MAX)
     };
+    let children: Vec<Option<NaiveDate>> = people
+        .iter()
+        .filter(|(k, _)| *k == PersonKind::Child)
+        .map(|(_, dob)| *dob)
+        .collect();
+    // The youngest child's date of birth plus 25; a child whose date of birth is not known
+    // counts as born on the report date.
+    let child_rule = children
+        .iter()
+        .map(|dob| plus(dob.unwrap_or(reported), 25))
+        .max();
     if category == Category::AllegationAgainstStaff {
         let ten_years = plus(reported, 10);
         let retirement = people
@@ -223,14 +236,10 @@ pub fn default_retention(
             .filter(|(k, _)| *k != PersonKind::Child)
             .filter_map(|(_, dob)| dob.map(|d| plus(d, 67)))
             .max();
-        return retirement.map_or(ten_years, |r| r.max(ten_years));
+        let staff_rule = retirement.map_or(ten_years, |r| r.max(ten_years));
+        return child_rule.map_or(staff_rule, |c| c.max(staff_rule));
     }
-    people
-        .iter()
-        .filter(|(k, _)| *k == PersonKind::Child)
-        .filter_map(|(_, dob)| *dob)
-        .max()
-        .map_or_else(|| plus(reported, 25), |youngest| plus(youngest, 25))
+    child_rule.unwrap_or_else(|| plus(reported, 25))
 }
 
 /// Reserves the next reference for `year`: `CB-2026-0001`, … never reused (`DEMO-2026-0001`
