@@ -718,3 +718,48 @@ fn an_allegation_keeps_the_child_rule_when_it_is_later_than_the_staff_rule() {
         date(2036, 3, 1)
     );
 }
+
+#[test]
+fn people_are_found_by_name_folded_for_accents_and_case_and_so_are_their_incidents() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let siobhan = people::create(&mut s, &child("Siobhán Nguyễn", (2012, 6, 30))).unwrap();
+    people::create(&mut s, &child("Łukasz Nowak", (2011, 2, 3))).unwrap();
+    let i = incidents::create(
+        &mut s,
+        &incident_input("Messages in a group chat"),
+        &[PersonLink {
+            person_id: siobhan.id,
+            role: Role::Victim,
+        }],
+    )
+    .unwrap();
+    let names = |s: &Session, q: &str| -> Vec<String> {
+        people::search(s.conn(), q, 20)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.full_name)
+            .collect()
+    };
+    for q in ["siobhan", "SIOBHÁN", "nguyen", "Siob", "siobhan nguyen"] {
+        assert_eq!(names(&s, q), ["Siobhán Nguyễn"], "{q}");
+    }
+    assert_eq!(names(&s, "nowak"), ["Łukasz Nowak"]);
+    assert!(names(&s, "siobhan nowak").is_empty());
+    assert!(names(&s, "").is_empty());
+    // The incident list finds her incidents by her name, though no text of theirs holds it.
+    let found = search::incidents(
+        s.conn(),
+        &IncidentFilter {
+            text: "siobhan".into(),
+            ..IncidentFilter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].reference, i.reference);
+    // A new name replaces the old in the index.
+    people::amend(&mut s, siobhan.id, &child("Siobhán Murphy", (2012, 6, 30))).unwrap();
+    assert!(names(&s, "nguyen").is_empty());
+    assert_eq!(names(&s, "murphy"), ["Siobhán Murphy"]);
+}

@@ -59,6 +59,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::add_evidence_note,
             commands::records::record_custody_event,
             commands::records::list_people,
+            commands::records::search_people,
             commands::records::create_person,
             commands::records::person_page,
             commands::records::amend_person,

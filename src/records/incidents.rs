@@ -594,8 +594,14 @@ mod tests {
             (PersonKind::Adult, Some(d(1980, 1, 1))),
             (PersonKind::Child, None),
         ];
+        // A child whose date of birth is not known may be the youngest: kept as if born on
+        // the report date (longer rather than shorter).
         assert_eq!(
             default_retention(Category::SharingNudes, reported, &people),
+            d(2051, 11, 23)
+        );
+        assert_eq!(
+            default_retention(Category::SharingNudes, reported, &people[..3]),
             d(2038, 9, 14)
         );
         assert_eq!(

@@ -100,6 +100,12 @@ fn insert_version(
     now: &str,
     actor: &str,
 ) -> Result<()> {
+    // The name index holds the current name only.
+    tx.execute("DELETE FROM people_search WHERE rowid = ?1", [id])?;
+    tx.execute(
+        "INSERT INTO people_search (rowid, name) VALUES (?1, ?2)",
+        params![id, c.full_name],
+    )?;
     tx.execute(
         "INSERT INTO person_versions (person_id, version, kind, full_name, date_of_birth,
              class_year, send, looked_after, cp_plan, changed_at, changed_by)
@@ -221,6 +227,24 @@ pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<Person>> {
         });
     }
     Ok(all)
+}
+
+/// People whose name matches every word of `text` (each word as the start of a name part),
+/// folded for case and accents, by name; at most `limit`.
+pub fn search(conn: &Connection, text: &str, limit: u32) -> Result<Vec<Person>> {
+    let Some(query) = super::search::fts_query(text) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM person_versions v
+         WHERE v.person_id IN (SELECT rowid FROM people_search WHERE people_search MATCH ?1)
+           AND version = (SELECT max(version) FROM person_versions WHERE person_id = v.person_id)
+         ORDER BY full_name COLLATE NOCASE, person_id
+         LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![query, limit], from_row)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
 }
 
 /// Everyone, current versions, by name.

@@ -198,6 +198,7 @@ fn still_linked(tx: &Connection, person_id: u32) -> Result<bool> {
 
 fn delete_person(tx: &Connection, person_id: u32) -> Result<()> {
     for s in [
+        "DELETE FROM people_search WHERE rowid = ?1",
         "DELETE FROM person_versions WHERE person_id = ?1",
         "DELETE FROM people WHERE id = ?1",
     ] {

@@ -135,14 +135,19 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
         // stops at the cap, then only those incidents are looked up and sorted (CROSS JOIN
         // keeps that order of work). Specific words always find their incidents; very common
         // ones show the incidents of the newest MAX_TEXT_HITS matching passages.
-        args.push(Value::Text(q));
+        args.push(Value::Text(q.clone()));
         args.push(Value::Integer(MAX_TEXT_HITS));
+        // The same words, as the name of anyone linked to the incident.
+        args.push(Value::Text(q));
         String::from(
             "SELECT h.incident_id, h.version, h.reported_at
-             FROM (SELECT DISTINCT s.incident_id AS id FROM
+             FROM (SELECT s.incident_id AS id FROM
                    (SELECT rowid AS passage FROM search_index WHERE search_index MATCH ?
                     ORDER BY rowid DESC LIMIT ?) AS m
-                   JOIN search_sources s ON s.passage = m.passage) AS hits
+                   JOIN search_sources s ON s.passage = m.passage
+                   UNION
+                   SELECT l.incident_id FROM incident_people l
+                   WHERE l.person_id IN (SELECT rowid FROM people_search WHERE people_search MATCH ?)) AS hits
              CROSS JOIN incident_heads h ON h.incident_id = hits.id
              WHERE 1 = 1",
         )

@@ -345,3 +345,10 @@ pub async fn set_action_state(
 ) -> CommandResult<casebook::records::actions::ActionStatus> {
     state.with_session(|s| Ok(casebook::records::actions::set_state(s, entry_id, &change)?))
 }
+
+/// People whose name matches the words typed, folded for case and accents.
+#[tauri::command]
+#[specta::specta]
+pub async fn search_people(state: State<'_, AppState>, text: String) -> CommandResult<Vec<Person>> {
+    state.with_session(|s| Ok(people::search(s.conn(), &text, 200)?))
+}

@@ -69,6 +69,8 @@ export const commands = {
 	addEvidenceNote: (reference: string, input: EvidenceInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_evidence_note", { reference, input })),
 	recordCustodyEvent: (noteId: number, input: CustodyInput_Deserialize) => typedError<CustodyEvent, CommandError_Serialize>(__TAURI_INVOKE("record_custody_event", { noteId, input })),
 	listPeople: () => typedError<Person_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_people")),
+	/**  People whose name matches the words typed, folded for case and accents. */
+	searchPeople: (text: string) => typedError<Person_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("search_people", { text })),
 	createPerson: (input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_person", { input })),
 	personPage: (personId: number) => typedError<PersonPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("person_page", { personId })),
 	amendPerson: (personId: number, input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError_Serialize>(__TAURI_INVOKE("amend_person", { personId, input })),
