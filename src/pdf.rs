@@ -389,10 +389,21 @@ impl Layout {
             let mut ops = Vec::new();
             let top = PAGE_HEIGHT - MARGIN + 8.0;
             ops.extend(self.text_ops(MARGIN, top, &furniture.marking, Style::LABEL));
+            // The header takes what the marking leaves on its line; when a long marking (a
+            // demo vault's) leaves too little, it goes on a line of its own above.
+            let marking_w = self.width(&furniture.marking, Style::LABEL);
             let header = clean(&furniture.header);
-            let header = fit(&self, &header, Style::SMALL, self.content_width() - 170.0);
+            let room = self.content_width() - marking_w - 16.0;
+            let (header, header_y) = if room >= 160.0 {
+                (fit(&self, &header, Style::SMALL, room), top)
+            } else {
+                (
+                    fit(&self, &header, Style::SMALL, self.content_width()),
+                    top + 11.0,
+                )
+            };
             let w = self.width(&header, Style::SMALL);
-            ops.extend(self.text_ops(PAGE_WIDTH - MARGIN - w, top, &header, Style::SMALL));
+            ops.extend(self.text_ops(PAGE_WIDTH - MARGIN - w, header_y, &header, Style::SMALL));
             ops.extend(rule_ops(MARGIN, PAGE_WIDTH - MARGIN, top - 6.0, 0.5, 0.4));
             let bottom = MARGIN - 4.0;
             ops.extend(rule_ops(

@@ -343,7 +343,7 @@ fn a_full_backup_stick_says_so_leaves_no_partial_file_and_keeps_the_older_backup
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let (usb, _guard) = small_disk(tmp.path(), "2m");
+    let (usb, _guard) = small_disk(tmp.path(), "8m");
     let f = new_demo_vault();
     let mut s = f.unlock();
     casebook::demo::fill(&mut s, 20, 5).unwrap();
