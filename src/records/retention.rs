@@ -162,9 +162,12 @@ pub fn delete(
             )?;
             removed += 1;
         }
-        // A deleted passage's words stay in the search index's segments, marked deleted, until
-        // the segments are merged: merge them all now, so no deleted word is left there.
-        tx.execute_batch("INSERT INTO search_index (search_index) VALUES ('optimize');")?;
+        // FTS5 keeps a deleted term in its segments until they are merged: merge both indexes
+        // so no deleted wording or name stays readable in the database.
+        tx.execute_batch(
+            "INSERT INTO search_index (search_index) VALUES ('optimize');
+             INSERT INTO people_search (people_search) VALUES ('optimize');",
+        )?;
         tx.execute("DELETE FROM deletion_permit", [])?;
         Ok(removed)
     })?;
