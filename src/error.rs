@@ -145,6 +145,7 @@ text_enum! {
         CollarNumber = "collar_number", "Collar number";
         Note = "note", "Note";
         ActionState = "action_state", "State of the action";
+        AnswerDue = "answer_due", "Answer expected by";
         Answer = "answer", "Answer";
         ChosenOption = "chosen_option", "Decision";
         Person = "person", "Who you spoke to";

@@ -103,6 +103,7 @@ mod tests {
     fn word_lists_store_send_and_refuse_unknown_values_alike() {
         use crate::checklists::contacts::ContactKey;
         use crate::records::actions::ActionState;
+        use crate::records::answers::AnswerEvent;
         use crate::records::chronology::EntryKind;
         use crate::records::evidence::CustodyKind;
         use crate::records::incidents::{Category, FourC, Risk, Role, Status};
@@ -111,6 +112,7 @@ mod tests {
         check_text_enums!(
             crate::error::Field,
             ActionState,
+            AnswerEvent,
             ContactKey,
             EntryKind,
             CustodyKind,

@@ -32,6 +32,21 @@ pub struct DueAction {
     pub days_late: i32,
 }
 
+/// A contact with an agency whose answer is due (or overdue) and not yet received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AwaitedAnswer {
+    pub entry_id: RecordId,
+    pub reference: String,
+    pub agency: String,
+    pub contacted_at: String,
+    pub due: NaiveDate,
+    /// Days past the date (0 today, negative when still to come).
+    pub days_late: i32,
+    pub chases: u32,
+    pub escalated: bool,
+}
+
 /// A checklist started and not finished.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -51,6 +66,8 @@ pub struct Today {
     pub overdue: Vec<DueAction>,
     pub due_today: Vec<DueAction>,
     pub coming_up: Vec<DueAction>,
+    /// Answers awaited from agencies, by the date they were due (past it: chase, escalate).
+    pub awaited_answers: Vec<AwaitedAnswer>,
     pub open_checklists: Vec<OpenChecklist>,
     /// A reminder when the last verified backup is old (or there is none).
     pub backup_reminder: Option<String>,
@@ -62,6 +79,7 @@ impl Today {
         self.overdue.is_empty()
             && self.due_today.is_empty()
             && self.coming_up.is_empty()
+            && self.awaited_answers.is_empty()
             && self.open_checklists.is_empty()
             && self.backup_reminder.is_none()
     }
@@ -110,6 +128,39 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
             .cloned()
             .collect()
     };
+    let awaited_answers = {
+        // Each contact's newest event: still waiting, and due within the week.
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.entry_id, i.reference, v.agency, v.occurred_at, a.due,
+                    (SELECT count(*) FROM agency_answers c
+                     WHERE c.entry_id = a.entry_id AND c.event = 'chased'),
+                    EXISTS (SELECT 1 FROM agency_answers c
+                            WHERE c.entry_id = a.entry_id AND c.event = 'escalated')
+             FROM agency_answers a
+             JOIN chronology_entries e ON e.id = a.entry_id
+             JOIN chronology_versions v ON v.entry_id = e.id
+              AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)
+             JOIN incidents i ON i.id = e.incident_id
+             WHERE a.id = (SELECT max(id) FROM agency_answers WHERE entry_id = a.entry_id)
+               AND a.event <> 'answered' AND a.due <= ?1
+             ORDER BY a.due, a.entry_id
+             LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![crate::time::format_date(until), LIST_LIMIT], |r| {
+            let due = crate::time::date_column(r, 4)?;
+            Ok(AwaitedAnswer {
+                entry_id: r.get(0)?,
+                reference: r.get(1)?,
+                agency: r.get(2)?,
+                contacted_at: r.get(3)?,
+                days_late: i32::try_from((date - due).num_days()).unwrap_or(i32::MAX),
+                due,
+                chases: r.get(5)?,
+                escalated: r.get(6)?,
+            })
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
     let open_checklists = {
         let mut stmt = conn.prepare_cached(
             "SELECT r.id, i.reference, r.template_file, r.template_text, r.started_at, r.started_by
@@ -150,6 +201,7 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
         overdue: pick(&|a| a.days_late > 0),
         due_today: pick(&|a| a.days_late == 0),
         coming_up: pick(&|a| a.days_late < 0),
+        awaited_answers,
         open_checklists,
         backup_reminder: session.backup_reminder(reminder_days, chrono::Utc::now())?,
     })

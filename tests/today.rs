@@ -260,3 +260,122 @@ fn an_action_cannot_be_due_before_it_was_set() {
     )
     .unwrap();
 }
+
+#[test]
+fn an_agency_answer_is_awaited_chased_and_received() {
+    use casebook::records::answers::{self, AnswerEvent, AnswerInput};
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incidents::create(&mut s, &incident_input("Referral"), &[])
+        .unwrap()
+        .reference;
+    let today = Utc::now().date_naive();
+    // A referral by phone two days ago; social care acknowledges within one working day.
+    let called = Utc::now() - Duration::days(2);
+    let due = answers::default_due(called.date_naive());
+    assert!(due > called.date_naive());
+    let contact = |due| EntryInput {
+        kind: Some(EntryKind::AgencyContact),
+        occurred_at: Some(called),
+        text: "Referred by phone to the front door".into(),
+        agency: "Children's social care (MASH)".into(),
+        agency_person: "Duty social worker".into(),
+        answer_due: due,
+        ..EntryInput::default()
+    };
+    // Refused: an answer date on a note, or before the call.
+    let before = s.status().unwrap().tables;
+    let e = chronology::add(
+        &mut s,
+        &reference,
+        &EntryInput {
+            kind: Some(EntryKind::Note),
+            text: "A note".into(),
+            answer_due: Some(today),
+            ..EntryInput::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.fields().iter().any(|f| f.field == Field::AnswerDue),
+        "{e:?}"
+    );
+    let e = chronology::add(
+        &mut s,
+        &reference,
+        &contact(Some(today - Duration::days(5))),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("before the contact was made"), "{e}");
+    assert_eq!(s.status().unwrap().tables, before);
+
+    let entry = chronology::add(&mut s, &reference, &contact(Some(due))).unwrap();
+    assert_eq!(entry.answer.as_ref().unwrap().due, Some(due));
+    let t = casebook::today::today(&s, today).unwrap();
+    assert_eq!(t.awaited_answers.len(), 1);
+    assert_eq!(t.awaited_answers[0].entry_id, entry.id);
+    assert_eq!(
+        t.awaited_answers[0].days_late,
+        (today - due).num_days() as i32
+    );
+
+    // Chased: a note and a new date are needed; the count goes up.
+    let e = answers::record(
+        &mut s,
+        entry.id,
+        &AnswerInput {
+            event: AnswerEvent::Chased,
+            at: None,
+            due: Some(today + Duration::days(1)),
+            note: " ".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("how it was chased"), "{e}");
+    let w = answers::record(
+        &mut s,
+        entry.id,
+        &AnswerInput {
+            event: AnswerEvent::Chased,
+            at: None,
+            due: Some(today + Duration::days(1)),
+            note: "Rang the front door again; promised by tomorrow".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(w.chases, 1);
+    let t = casebook::today::today(&s, today).unwrap();
+    assert_eq!(t.awaited_answers[0].chases, 1);
+    assert_eq!(t.awaited_answers[0].days_late, -1);
+
+    // Received: gone from Today, and nothing more can be recorded on it.
+    answers::record(
+        &mut s,
+        entry.id,
+        &AnswerInput {
+            event: AnswerEvent::Answered,
+            at: None,
+            due: None,
+            note: "Acknowledged; a social worker is allocated".into(),
+        },
+    )
+    .unwrap();
+    assert!(casebook::today::today(&s, today)
+        .unwrap()
+        .awaited_answers
+        .is_empty());
+    let e = answers::record(
+        &mut s,
+        entry.id,
+        &AnswerInput {
+            event: AnswerEvent::Chased,
+            at: None,
+            due: Some(today),
+            note: "again".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("already received"), "{e}");
+    assert!(s.verify_audit().unwrap().is_intact());
+    assert!(s.conn().execute("DELETE FROM agency_answers", []).is_err());
+}

@@ -38,6 +38,7 @@ const COVERED: &[(&str, &[&str])] = &[
     ("signing_identities", &["id"]),
     ("referral_issues", &["id"]),
     ("action_states", &["id"]),
+    ("agency_answers", &["id"]),
 ];
 
 /// One covered row: its table, its key (a JSON array) and the SHA-256 of its content.

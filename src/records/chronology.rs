@@ -43,6 +43,10 @@ pub struct EntryInput {
     pub agency_person: String,
     pub agency_outcome: String,
     pub agency_reference: String,
+    /// For a contact with an agency: the date an answer is expected by, if one is (see
+    /// `answers.rs`; children's social care acknowledges a referral within one working day).
+    #[serde(default)]
+    pub answer_due: Option<NaiveDate>,
 }
 
 /// One version of an entry.
@@ -66,6 +70,8 @@ pub struct Entry {
     pub changed_by: String,
     /// For an action: where it stands, as last recorded (`None`: open, nothing recorded).
     pub action_state: Option<super::actions::ActionStatus>,
+    /// For a contact with an agency: waiting for their answer, if one was expected.
+    pub answer: Option<super::answers::Waiting>,
 }
 
 /// An entry with the reference of its incident, for a person's chronology.
@@ -100,6 +106,20 @@ fn check(input: &EntryInput) -> Result<Checked> {
     }
     let occurred = input.occurred_at.unwrap_or(now);
     form.check(fields::not_future(Field::OccurredAt, occurred, now));
+    // An answer is expected only from an agency, and not before it was contacted.
+    if let Some(due) = input.answer_due {
+        if input.kind != Some(EntryKind::AgencyContact) {
+            form.add(fields::invalid(
+                Field::AnswerDue,
+                "only a contact with an agency can expect an answer",
+            ));
+        } else if due < occurred.date_naive() {
+            form.add(fields::invalid(
+                Field::AnswerDue,
+                "the date is before the contact was made",
+            ));
+        }
+    }
     // An action cannot be due before it was set (a slip of the date picker, usually).
     if let (Some(EntryKind::Action), Some(due)) = (input.kind, input.action_due) {
         if due < occurred.date_naive() {
@@ -212,10 +232,9 @@ fn index(tx: &Connection, incident_id: RecordId, id: RecordId, c: &Checked) -> R
 
 /// Adds an entry to an incident's chronology.
 pub fn add(session: &mut Session, reference: &str, input: &EntryInput) -> Result<Entry> {
-    let c = check(input)?;
     let incident = incidents::get(session.conn(), reference)?;
     let actor = session.actor().to_owned();
-    let id = session.with_tx(|tx| add_in(tx, &incident, &c, input.action_due, &actor))?;
+    let id = session.with_tx(|tx| add_in_tx(tx, &incident, input, &actor))?;
     get(session.conn(), id)
 }
 
@@ -245,14 +264,14 @@ pub fn add_in_tx(
     actor: &str,
 ) -> Result<RecordId> {
     let c = check(input)?;
-    add_in(tx, incident, &c, input.action_due, actor)
+    add_in(tx, incident, &c, input, actor)
 }
 
 fn add_in(
     tx: &Connection,
     incident: &incidents::Incident,
     c: &Checked,
-    due: Option<NaiveDate>,
+    input: &EntryInput,
     actor: &str,
 ) -> Result<RecordId> {
     let now = Utc::now();
@@ -262,8 +281,12 @@ fn add_in(
         params![incident.id, at, actor],
     )?;
     let id = super::last_id(tx)?;
-    insert_version(tx, id, 1, c, due, &at, actor)?;
+    insert_version(tx, id, 1, c, input.action_due, &at, actor)?;
     index(tx, incident.id, id, c)?;
+    // The answer expected is part of the same change (and of its audit entry).
+    if let Some(due) = input.answer_due {
+        super::answers::expect_in_tx(tx, id, due, actor)?;
+    }
     audit::append(
         tx,
         now,
@@ -349,19 +372,23 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
                 )
             })?),
         },
+        answer: None,
     })
 }
 
 pub fn get(conn: &Connection, id: RecordId) -> Result<Entry> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM {CURRENT} WHERE e.id = ?1"),
-        [id],
-        from_row,
-    )
-    .optional()?
-    .ok_or_else(|| Error::NotFound {
-        what: format!("Chronology entry {id}"),
-    })
+    let mut entry = conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM {CURRENT} WHERE e.id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound {
+            what: format!("Chronology entry {id}"),
+        })?;
+    entry.answer = super::answers::waiting(conn, id)?;
+    Ok(entry)
 }
 
 /// Every version of an entry, oldest first.
@@ -382,8 +409,14 @@ pub fn for_incident(conn: &Connection, reference: &str) -> Result<Vec<Entry>> {
         "SELECT {COLUMNS} FROM {CURRENT} WHERE e.incident_id = ?1 ORDER BY v.occurred_at, e.id"
     ))?;
     let rows = stmt.query_map([incident.id], from_row)?;
-    rows.collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(Error::from)
+    let mut entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    for e in entries
+        .iter_mut()
+        .filter(|e| e.kind == EntryKind::AgencyContact)
+    {
+        e.answer = super::answers::waiting(conn, e.id)?;
+    }
+    Ok(entries)
 }
 
 /// A person's chronology across every incident they are (or were) linked to, newest first.

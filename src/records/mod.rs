@@ -5,6 +5,7 @@
 //! [`fields`] and so through the [`no_images`] guard.
 
 pub mod actions;
+pub mod answers;
 pub mod chronology;
 pub mod drafts;
 pub mod evidence;

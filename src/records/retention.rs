@@ -218,6 +218,7 @@ fn delete_incident(tx: &Connection, id: u32) -> Result<()> {
         "DELETE FROM evidence_versions WHERE note_id IN (SELECT id FROM evidence_notes WHERE incident_id = ?1)",
         "DELETE FROM evidence_notes WHERE incident_id = ?1",
         "DELETE FROM action_states WHERE entry_id IN (SELECT id FROM chronology_entries WHERE incident_id = ?1)",
+        "DELETE FROM agency_answers WHERE entry_id IN (SELECT id FROM chronology_entries WHERE incident_id = ?1)",
         "DELETE FROM chronology_versions WHERE entry_id IN (SELECT id FROM chronology_entries WHERE incident_id = ?1)",
         "DELETE FROM chronology_entries WHERE incident_id = ?1",
         "DELETE FROM checklist_answers WHERE run_id IN (SELECT id FROM checklist_runs WHERE incident_id = ?1)",
