@@ -19,7 +19,6 @@ use crate::checklists::engine::{self, Answer};
 use crate::checklists::routes;
 use crate::checklists::template::{StepKind, Template};
 use crate::checklists::Library;
-use crate::records::actions;
 use crate::records::chronology::{self, EntryInput, EntryKind};
 use crate::records::evidence::{self, CustodyInput, CustodyKind, EvidenceInput};
 use crate::records::incidents::{
@@ -27,6 +26,7 @@ use crate::records::incidents::{
 };
 use crate::records::people::{self, PersonInput, PersonKind};
 use crate::records::RecordId;
+use crate::records::{actions, answers};
 use crate::referral::{self, Recipient};
 use crate::vault::Session;
 use crate::{organisation, Error, Result};
@@ -554,6 +554,12 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                     agency_person: (*person).into(),
                     agency_outcome: (*outcome).into(),
                     agency_reference: format!("{prefix}-{:06}", rng.below(1_000_000)),
+                    // A referral to children's social care expects an acknowledgement by the
+                    // next working day.
+                    answer_due: agency
+                        .contains("social care")
+                        .then(|| occurred_at.map(|t| answers::default_due(t.date_naive())))
+                        .flatten(),
                     ..EntryInput::default()
                 },
                 Entry::Action(text, owner, days) => EntryInput {
@@ -573,6 +579,22 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             };
             let added = chronology::add(session, &incident.reference, &input)?;
             summary.chronology += 1;
+            // Answers long due were received; a recent one is still awaited, for Today.
+            if input
+                .answer_due
+                .is_some_and(|d| d < today - Duration::days(1))
+            {
+                answers::record(
+                    session,
+                    added.id,
+                    &answers::AnswerInput {
+                        event: answers::AnswerEvent::Answered,
+                        at: None,
+                        due: None,
+                        note: "Acknowledged; the referral is accepted for assessment.".into(),
+                    },
+                )?;
+            }
             // Actions long past their date were done; the recent ones are still open, so
             // Today has something due.
             if let Some(due) = input.action_due.filter(|d| *d < today - Duration::days(1)) {

@@ -55,6 +55,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::add_chronology_entry,
             commands::records::today,
             commands::records::set_action_state,
+            commands::records::record_agency_answer,
+            commands::records::default_answer_due,
             commands::records::record_emergency_call,
             commands::records::add_evidence_note,
             commands::records::record_custody_event,

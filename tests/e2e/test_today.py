@@ -1,6 +1,7 @@
 """Today, the first screen after unlocking: an action agreed three days ago and due yesterday,
 added on an incident's page, shows as overdue; it is marked done with what happened (a note is
-required) and is gone; the incident's chronology says it was done."""
+required) and is gone; the incident's chronology says it was done. A referral by phone whose
+answer was expected yesterday shows as late for a chase until the answer is recorded."""
 from datetime import date, datetime, timedelta
 
 from selenium.webdriver.common.by import By
@@ -71,3 +72,21 @@ def test_an_overdue_action_is_on_today_until_it_is_done(app, cli, screenshot):
     rows[0].find_element(By.TAG_NAME, "button").click()
     state = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=action-state]")))
     assert "Done" in state.text and "she agreed the plan" in state.text and "Ms Amara Mensah" in state.text, state.text
+
+
+    # A referral by phone three days ago, its answer expected yesterday: late, to chase.
+    Select(driver.find_element(By.ID, "entry-kind")).select_by_visible_text("Contact with an agency")
+    set_value(driver, "entry-when", agreed.strftime("%Y-%m-%dT%H:%M"))
+    type_into(driver, "entry-text", "Referred by phone to the front door")
+    type_into(driver, "entry-agency", "Children's social care (MASH)")
+    type_into(driver, "entry-person", "Duty social worker")
+    set_value(driver, "entry-answer-due", (date.today() - timedelta(days=1)).isoformat())
+    click_button(driver, "Add")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=answer-state]"), "Answer expected by"))
+    click_button(driver, "Today")
+    awaited = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=awaited-answers]")))
+    assert "Children's social care (MASH)" in awaited.text and "1 day late: chase it" in awaited.text, awaited.text
+    click_button(driver, "Answer received…")
+    type_into(driver, "answer-note", "Acknowledged; a social worker is allocated.")
+    click_button(driver, "Record the answer")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main.home"), "No answer from an agency is due this week."))

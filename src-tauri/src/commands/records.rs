@@ -352,3 +352,23 @@ pub async fn set_action_state(
 pub async fn search_people(state: State<'_, AppState>, text: String) -> CommandResult<Vec<Person>> {
     state.with_session(|s| Ok(people::search(s.conn(), &text, 200)?))
 }
+
+/// Records an answer expected, a chase, an escalation or the answer received for a contact
+/// with an agency.
+#[tauri::command]
+#[specta::specta]
+pub async fn record_agency_answer(
+    state: State<'_, AppState>,
+    entry_id: u32,
+    input: casebook::records::answers::AnswerInput,
+) -> CommandResult<casebook::records::answers::Waiting> {
+    state.with_session(|s| Ok(casebook::records::answers::record(s, entry_id, &input)?))
+}
+
+/// The date to expect an agency's answer by, for a contact made on `contacted`: the next
+/// working day (weekends and bank holidays in England and Wales skipped).
+#[tauri::command]
+#[specta::specta]
+pub async fn default_answer_due(contacted: chrono::NaiveDate) -> CommandResult<chrono::NaiveDate> {
+    Ok(casebook::records::answers::default_due(contacted))
+}

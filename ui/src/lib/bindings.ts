@@ -64,6 +64,16 @@ export const commands = {
 	today: () => typedError<Today_Serialize, CommandError_Serialize>(__TAURI_INVOKE("today")),
 	/**  Records that an action was done, is no longer needed, or is open again. */
 	setActionState: (entryId: number, change: StateChange_Deserialize) => typedError<ActionStatus, CommandError_Serialize>(__TAURI_INVOKE("set_action_state", { entryId, change })),
+	/**
+	 *  Records an answer expected, a chase, an escalation or the answer received for a contact
+	 *  with an agency.
+	 */
+	recordAgencyAnswer: (entryId: number, input: AnswerInput_Deserialize) => typedError<Waiting_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_agency_answer", { entryId, input })),
+	/**
+	 *  The date to expect an agency's answer by, for a contact made on `contacted`: the next
+	 *  working day (weekends and bank holidays in England and Wales skipped).
+	 */
+	defaultAnswerDue: (contacted: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("default_answer_due", { contacted })),
 	/**  Records a 999 call made from a checklist's immediate-risk panel (the core writes the entry). */
 	recordEmergencyCall: (reference: string, note: string) => typedError<Entry_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_emergency_call", { reference, note })),
 	addEvidenceNote: (reference: string, input: EvidenceInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_evidence_note", { reference, input })),
@@ -147,6 +157,34 @@ export type ActionStatus = {
 /**  An answer to one step. Which variants a step accepts depends on its kind. */
 export type Answer = Answer_Serialize | Answer_Deserialize;
 
+/**  What happened while waiting for an agency's answer. */
+export type AnswerEvent = "expected" | "chased" | "escalated" | "answered";
+
+/**  What the DSL records. */
+export type AnswerInput = AnswerInput_Serialize | AnswerInput_Deserialize;
+
+/**  What the DSL records. */
+export type AnswerInput_Deserialize = {
+	event: AnswerEvent,
+	/**  When it happened; now if empty. Never in the future. */
+	at?: string | null,
+	/**  By when an answer is (now) expected: required when expecting, chasing or escalating. */
+	due?: string | null,
+	/**  What they said, how it was chased, or to whom it was escalated. */
+	note: string,
+};
+
+/**  What the DSL records. */
+export type AnswerInput_Serialize = {
+	event: AnswerEvent,
+	/**  When it happened; now if empty. Never in the future. */
+	at: string | null,
+	/**  By when an answer is (now) expected: required when expecting, chasing or escalating. */
+	due: string | null,
+	/**  What they said, how it was chased, or to whom it was escalated. */
+	note: string,
+};
+
 /**  An answer to one step. Which variants a step accepts depends on its kind. */
 export type Answer_Deserialize = 
 /**  A confirm step was done. */
@@ -183,6 +221,19 @@ export type AppView = {
 	keyring_available: boolean,
 	/**  Seconds before another unlock may be tried. */
 	wait_seconds: number,
+};
+
+/**  A contact with an agency whose answer is due (or overdue) and not yet received. */
+export type AwaitedAnswer = {
+	entry_id: number,
+	reference: string,
+	agency: string,
+	contacted_at: string,
+	due: string,
+	/**  Days past the date (0 today, negative when still to come). */
+	days_late: number,
+	chases: number,
+	escalated: boolean,
 };
 
 /**  What a verified backup holds. */
@@ -356,6 +407,11 @@ export type EntryInput_Deserialize = {
 	agency_person?: string,
 	agency_outcome?: string,
 	agency_reference?: string,
+	/**
+	 *  For a contact with an agency: the date an answer is expected by, if one is (see
+	 *  `answers.rs`; children's social care acknowledges a referral within one working day).
+	 */
+	answer_due?: string | null,
 };
 
 /**  What the DSL enters. Fields that do not apply to the kind are left empty. */
@@ -371,6 +427,11 @@ export type EntryInput_Serialize = {
 	agency_person: string,
 	agency_outcome: string,
 	agency_reference: string,
+	/**
+	 *  For a contact with an agency: the date an answer is expected by, if one is (see
+	 *  `answers.rs`; children's social care acknowledges a referral within one working day).
+	 */
+	answer_due: string | null,
 };
 
 export type EntryKind = "note" | 
@@ -400,6 +461,8 @@ export type Entry_Deserialize = {
 	changed_by: string,
 	/**  For an action: where it stands, as last recorded (`None`: open, nothing recorded). */
 	action_state?: ActionStatus | null,
+	/**  For a contact with an agency: waiting for their answer, if one was expected. */
+	answer?: Waiting_Deserialize | null,
 };
 
 /**  One version of an entry. */
@@ -421,6 +484,8 @@ export type Entry_Serialize = {
 	changed_by: string,
 	/**  For an action: where it stands, as last recorded (`None`: open, nothing recorded). */
 	action_state: ActionStatus | null,
+	/**  For a contact with an agency: waiting for their answer, if one was expected. */
+	answer: Waiting_Serialize | null,
 };
 
 /**
@@ -538,7 +603,7 @@ export type EvidenceNote = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
@@ -1275,6 +1340,8 @@ export type Today_Deserialize = {
 	overdue: DueAction[],
 	due_today: DueAction[],
 	coming_up: DueAction[],
+	/**  Answers awaited from agencies, by the date they were due (past it: chase, escalate). */
+	awaited_answers: AwaitedAnswer[],
 	open_checklists: OpenChecklist[],
 	/**  A reminder when the last verified backup is old (or there is none). */
 	backup_reminder?: string | null,
@@ -1286,6 +1353,8 @@ export type Today_Serialize = {
 	overdue: DueAction[],
 	due_today: DueAction[],
 	coming_up: DueAction[],
+	/**  Answers awaited from agencies, by the date they were due (past it: chase, escalate). */
+	awaited_answers: AwaitedAnswer[],
 	open_checklists: OpenChecklist[],
 	/**  A reminder when the last verified backup is old (or there is none). */
 	backup_reminder: string | null,
@@ -1380,6 +1449,31 @@ export type Vocabulary = {
 	custody_kinds: Choice<CustodyKind>[],
 	contact_keys: Choice<ContactKey>[],
 	recipients: Choice<Recipient>[],
+};
+
+/**  Where waiting for an answer stands: the newest event, and how many chases so far. */
+export type Waiting = Waiting_Serialize | Waiting_Deserialize;
+
+/**  Where waiting for an answer stands: the newest event, and how many chases so far. */
+export type Waiting_Deserialize = {
+	last: AnswerEvent,
+	at: string,
+	/**  The date an answer is expected by (`None` once answered). */
+	due?: string | null,
+	note: string,
+	chases: number,
+	escalated: boolean,
+};
+
+/**  Where waiting for an answer stands: the newest event, and how many chases so far. */
+export type Waiting_Serialize = {
+	last: AnswerEvent,
+	at: string,
+	/**  The date an answer is expected by (`None` once answered). */
+	due: string | null,
+	note: string,
+	chases: number,
+	escalated: boolean,
 };
 
 /* Tauri Specta runtime */
