@@ -580,16 +580,17 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             let added = chronology::add(session, &incident.reference, &input)?;
             summary.chronology += 1;
             // Answers long due were received; a recent one is still awaited, for Today.
-            if input
-                .answer_due
-                .is_some_and(|d| d < today - Duration::days(1))
-            {
+            if let Some(due) = input.answer_due.filter(|d| *d < today - Duration::days(1)) {
+                let answered_at = due
+                    .and_hms_opt(10, 30, 0)
+                    .map(|t| t.and_utc())
+                    .filter(|t| *t <= now);
                 answers::record(
                     session,
                     added.id,
                     &answers::AnswerInput {
                         event: answers::AnswerEvent::Answered,
-                        at: None,
+                        at: answered_at,
                         due: None,
                         note: "Acknowledged; the referral is accepted for assessment.".into(),
                     },
