@@ -758,6 +758,8 @@ fn people_are_found_by_name_folded_for_accents_and_case_and_so_are_their_inciden
     .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].reference, i.reference);
+    // The list shows the child.
+    assert_eq!(found[0].children, "Siobhán Nguyễn");
     // A new name replaces the old in the index.
     people::amend(&mut s, siobhan.id, &child("Siobhán Murphy", (2012, 6, 30))).unwrap();
     assert!(names(&s, "nguyen").is_empty());

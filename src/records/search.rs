@@ -98,6 +98,8 @@ pub struct IncidentRow {
     pub risk: Risk,
     /// The start of the summary.
     pub summary: String,
+    /// The children linked to it now, by name ("" when none).
+    pub children: String,
 }
 
 /// Turns typed words into an FTS5 query that cannot be malformed: every word becomes a quoted
@@ -188,7 +190,16 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
     args.push(Value::Integer(i64::from(filter.offset.unwrap_or(0))));
     let sql_text = format!(
         "WITH page AS ({sql_text})
-         SELECT i.reference, v.reported_at, v.category, v.status, v.risk, substr(v.summary, 1, 160)
+         SELECT i.reference, v.reported_at, v.category, v.status, v.risk, substr(v.summary, 1, 160),
+                (SELECT group_concat(name, ', ') FROM (
+                    SELECT DISTINCT pv.full_name AS name FROM incident_people l
+                    JOIN person_versions pv ON pv.person_id = l.person_id
+                     AND pv.version = (SELECT max(version) FROM person_versions
+                                       WHERE person_id = l.person_id)
+                    WHERE l.incident_id = p.incident_id AND l.action = 'added' AND pv.kind = 'child'
+                      AND l.id = (SELECT max(id) FROM incident_people
+                                  WHERE incident_id = l.incident_id AND person_id = l.person_id
+                                    AND role = l.role)))
          FROM page p
          JOIN incidents i ON i.id = p.incident_id
          JOIN incident_versions v ON v.incident_id = p.incident_id AND v.version = p.version
@@ -203,6 +214,7 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
             status: r.get(3)?,
             risk: r.get(4)?,
             summary: r.get(5)?,
+            children: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         })
     })?;
     rows.collect::<rusqlite::Result<Vec<_>>>()

@@ -28,6 +28,12 @@ def type_into(driver, element_id, text):
     return el
 
 
+def click(driver, element):
+    """Clicks an element after centring it (WebKit's driver does not always scroll first)."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def click_button(driver, label):
     xpath = f"//button[normalize-space(.)='{label}' or starts-with(normalize-space(.), '{label}')]"
     button = wait(driver).until(EC.element_to_be_clickable((By.XPATH, xpath)))

@@ -12,6 +12,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from helpers import (
     ORG,
     PASSPHRASE,
+    click,
     click_button,
     demo_vault,
     heading,
@@ -49,7 +50,7 @@ def test_handover_to_a_new_dsl(app, cli, screenshot, tmp_path):
     screenshot(driver, "settings-handover")
     # A handover: the new passphrase and a new recovery code together (shown once, two groups
     # typed back), and the vault re-encrypted under a new key.
-    driver.find_element(By.CSS_SELECTOR, "[data-testid=passphrase-handover]").click()
+    click(driver, driver.find_element(By.CSS_SELECTOR, "[data-testid=passphrase-handover]"))
     click_button(driver, "Continue to the new recovery code…")
     groups = type_back_new_code(driver, "passphrase-settings", "Change passphrase and recovery code")
     assert "-".join(groups) != old_code

@@ -756,6 +756,8 @@ export type IncidentRow = {
 	risk: Risk,
 	/**  The start of the summary. */
 	summary: string,
+	/**  The children linked to it now, by name ("" when none). */
+	children: string,
 };
 
 /**  One version of an incident, with the people linked now. */
