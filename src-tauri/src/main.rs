@@ -52,6 +52,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::create_incident,
             commands::records::amend_incident,
             commands::records::link_person,
+            commands::records::unlink_person,
             commands::records::add_chronology_entry,
             commands::records::today,
             commands::records::set_action_state,

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from helpers import ORG, PASSPHRASE, click_button, heading, type_into, unlock, wait
+from helpers import ORG, PASSPHRASE, click, click_button, heading, type_into, unlock, wait
 
 
 def set_value(driver, element_id, value):
@@ -38,9 +38,26 @@ def test_an_overdue_action_is_on_today_until_it_is_done(app, cli, screenshot):
     type_into(driver, "reported-by", "Mr Okoro (form tutor)")
     type_into(driver, "summary", "Mocking messages about a pupil in a year-group chat.")
     driver.find_element(By.XPATH, "//label[normalize-space(.)='Conduct']/input").click()
+    type_into(driver, "new-name", "Siobhán Nguyễn")
+    click_button(driver, "Add this person")
     click_button(driver, "Save incident")
     wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "CB-"))
     reference = driver.find_element(By.TAG_NAME, "h1").text.split()[0]
+
+    # After saving, someone is linked in another role (found by name, accents folded), and
+    # the first link removed: each an event, never an edit.
+    click_button(driver, "Link someone…")
+    type_into(driver, "link-name", "siobhan")
+    choice = wait(driver).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "input[name=link-person]")))
+    click(driver, choice)
+    Select(driver.find_element(By.ID, "link-role")).select_by_visible_text("Witness")
+    click_button(driver, "Link to this incident")
+    people = driver.find_element(By.CSS_SELECTOR, "[data-testid=incident-people]")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=incident-people]"), "Witness"))
+    click_button(driver, "Remove…")
+    click_button(driver, "Yes, remove")
+    wait(driver).until(lambda d: "Victim" not in people.text)
+    assert "Siobhán Nguyễn — Witness" in people.text, people.text
     Select(driver.find_element(By.ID, "entry-kind")).select_by_visible_text("Action")
     agreed = (datetime.now() - timedelta(days=3)).replace(second=0, microsecond=0)
     set_value(driver, "entry-when", agreed.strftime("%Y-%m-%dT%H:%M"))

@@ -150,6 +150,20 @@ pub async fn link_person(
     })
 }
 
+/// Removes a person from an incident in one role (an event kept in its history).
+#[tauri::command]
+#[specta::specta]
+pub async fn unlink_person(
+    state: State<'_, AppState>,
+    reference: String,
+    link: PersonLink,
+) -> CommandResult<IncidentPage> {
+    state.with_session(|s| {
+        incidents::unlink_person(s, &reference, link)?;
+        page(s, &reference)
+    })
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn add_chronology_entry(

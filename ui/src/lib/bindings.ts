@@ -59,6 +59,8 @@ export const commands = {
 	createIncident: (input: IncidentInput_Deserialize, people: PersonLink[]) => typedError<Incident_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_incident", { input, people })),
 	amendIncident: (reference: string, input: IncidentInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("amend_incident", { reference, input })),
 	linkPerson: (reference: string, link: PersonLink) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("link_person", { reference, link })),
+	/**  Removes a person from an incident in one role (an event kept in its history). */
+	unlinkPerson: (reference: string, link: PersonLink) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlink_person", { reference, link })),
 	addChronologyEntry: (reference: string, input: EntryInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_chronology_entry", { reference, input })),
 	/**  What is due today (the laptop's local date): the first screen after unlocking. */
 	today: () => typedError<Today_Serialize, CommandError_Serialize>(__TAURI_INVOKE("today")),
