@@ -159,6 +159,56 @@ fn a_template_that_is_a_fifo_or_a_device_is_refused_not_waited_on() {
     );
 }
 
+/// A template built to make the route walk explode: thousands of questions, each able to skip
+/// the next, so the routes are countless and each thousands of steps long.
+fn exploding_template(steps: usize) -> String {
+    let mut t = String::from(
+        "id = \"explosive\"\nversion = 1\ntitle = \"Explosive\"\ncategories = [\"cyberbullying\"]\npromises = [\"ends-in-outcome\"]\n\n[[sources]]\nid = \"g\"\ndocument = \"Guidance\"\n",
+    );
+    for i in 0..steps {
+        t.push_str(&format!(
+            "\n[[steps]]\nid = \"q{i}\"\nkind = \"question\"\ntitle = \"Question number {i} of the test\"\ncite = [{{ source = \"g\", section = \"one\" }}]\nnext = \"q{}\"\n",
+            i + 1
+        ));
+        if i + 2 <= steps {
+            t.push_str(&format!(
+                "\n[[steps.branch]]\nwhen_answer = \"yes\"\ngoto = \"q{}\"\n",
+                i + 2
+            ));
+        }
+    }
+    t.push_str(&format!(
+        "\n[[steps]]\nid = \"q{steps}\"\nkind = \"decision\"\ntitle = \"The outcome\"\nmarks = [\"outcome\"]\noptions = [{{ id = \"a\", label = \"A\" }}, {{ id = \"b\", label = \"B\" }}]\ncite = [{{ source = \"g\", section = \"two\" }}]\n"
+    ));
+    t
+}
+
+#[test]
+fn a_template_with_countless_long_routes_is_refused_in_bounded_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("templates");
+    std::fs::create_dir(&dir).unwrap();
+    let text = exploding_template(2_500);
+    assert!(text.len() < casebook::checklists::template::MAX_TEMPLATE_BYTES);
+    std::fs::write(dir.join("explosive.toml"), &text).unwrap();
+    let out = run_limited(&["checklists", "validate", dir.to_str().unwrap()], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(said.contains("too many routes"), "{said}");
+    let out = run_limited(
+        &[
+            "checklists",
+            "routes",
+            "explosive",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
 #[test]
 fn a_device_or_a_folder_as_a_pdf_is_refused_not_read_for_ever() {
     let tmp = tempfile::tempdir().unwrap();

@@ -814,10 +814,7 @@ fn checklist_routes(vault: &Vault, id: &str, dir: Option<&Path>, titles: bool) -
     }
     if found.cut_off {
         say!();
-        say!(
-            "The search stopped after {} answer combinations: there may be more routes than these.",
-            casebook::checklists::routes::MAX_WALKS
-        );
+        say!("The search stopped before trying every combination of answers: there may be more routes than these.");
         return Ok(Answer::No);
     }
     Ok(Answer::Yes)
