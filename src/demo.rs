@@ -412,9 +412,8 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                 full_name: format!("{} {}", rng.pick(FIRST), rng.pick(LAST)),
                 date_of_birth: date_of_birth(&mut rng, year_group, today),
                 class_year: format!("Year {year_group}"),
-                send: rng.chance(15),
-                looked_after: rng.chance(5),
-                cp_plan: rng.chance(4),
+                details: Default::default(),
+                reason: String::new(),
             },
         )?;
         children.push(p.id);
@@ -433,9 +432,8 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                     1 + rng.below(28) as u32,
                 ),
                 class_year: String::new(),
-                send: false,
-                looked_after: false,
-                cp_plan: false,
+                details: Default::default(),
+                reason: String::new(),
             },
         )?;
         staff.push(p.id);
@@ -448,9 +446,8 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             full_name: "Unidentified adult (online account)".to_owned(),
             date_of_birth: None,
             class_year: String::new(),
-            send: false,
-            looked_after: false,
-            cp_plan: false,
+            details: Default::default(),
+            reason: String::new(),
         },
     )?;
     summary.people += 1;
@@ -558,7 +555,7 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                     // next working day.
                     answer_due: agency
                         .contains("social care")
-                        .then(|| occurred_at.map(|t| answers::default_due(t.date_naive())))
+                        .then(|| occurred_at.map(|t| answers::default_due(t.date_naive(), &[])))
                         .flatten(),
                     ..EntryInput::default()
                 },

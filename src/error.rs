@@ -157,6 +157,43 @@ text_enum! {
         Records = "records", "Records";
         Form = "form", "Form";
         Draft = "draft", "Draft";
+        OtherNames = "other_names", "Other names known by";
+        Gender = "gender", "Gender or sex";
+        Ethnicity = "ethnicity", "Ethnicity";
+        Address = "address", "Address";
+        SecureEmail = "secure_email", "Secure e-mail";
+        FirstLanguage = "first_language", "First language";
+        CommunicationNeeds = "communication_needs", "Communication support";
+        YearGroup = "year_group", "Year group";
+        Send = "send", "SEND";
+        Statuses = "statuses", "Status with services";
+        SocialWorker = "social_worker", "Social worker";
+        OtherAgencies = "agencies", "Other agencies involved";
+        StaffRole = "staff_role", "Role";
+        Employer = "employer", "Employer";
+        SupplyAgency = "supply_agency", "Supply agency";
+        StartDate = "start_date", "Start date";
+        Relationship = "relationship", "Relationship";
+        WhoWasTold = "who_was_told", "Who was told";
+        ToldBy = "told_by", "Told by";
+        How = "how", "How";
+        ReasonNotInformed = "reason_not", "Why not";
+        GivenBy = "given_by", "Given by";
+        Covers = "covers", "What it covers";
+        RecipientName = "recipient_name", "Name";
+        RecipientOrganisation = "recipient_organisation", "Organisation";
+        RecipientRole = "recipient_role", "Role";
+        SharedPeople = "people", "About whom";
+        What = "what", "What was shared";
+        Article6 = "article6", "Lawful basis (UK GDPR Article 6)";
+        Article9 = "article9", "Condition for special category data (Article 9)";
+        ReceivedBy = "received_by", "Received by";
+        ReceivedRole = "received_role", "Their role";
+        NoteLocation = "note_location", "Where the original note is kept";
+        FirstDay = "first_day", "First day";
+        LastDay = "last_day", "Last day";
+        Label = "label", "What it is";
+        ChildYears = "child_years", "Years after the date of birth";
     }
 }
 

@@ -69,6 +69,7 @@ pub mod files;
 pub mod no_images;
 pub mod organisation;
 pub mod pdf;
+pub mod person_pdf;
 pub mod records;
 pub mod referral;
 pub mod secret;

@@ -1,6 +1,7 @@
 //! What is due: the first thing the DSL sees after unlocking. Open actions past their date,
-//! due today and coming up in the next week; checklists started and not finished; the backup
-//! reminder. Each item names the incident it belongs to, so the window opens it there.
+//! due today and coming up in the next week; agencies' answers to chase or escalate; checklists
+//! started and not finished; records due for the retention review; the backup reminder.
+//! Each item names the incident it belongs to, so the window opens it there.
 //!
 //! "Today" is the DSL's calendar date, given by the caller (the laptop's local date), so that
 //! an action due on Tuesday is overdue on Wednesday morning wherever the clock's zone is.
@@ -18,6 +19,9 @@ use crate::Result;
 pub const AHEAD_DAYS: i64 = 7;
 /// At most this many items in each list (the rest are counted).
 pub const LIST_LIMIT: u32 = 100;
+
+/// At most this many records past their retention date (the review lists them all).
+pub const RETENTION_LIMIT: u32 = 20;
 
 /// An open action with a due date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,6 +49,10 @@ pub struct AwaitedAnswer {
     pub days_late: i32,
     pub chases: u32,
     pub escalated: bool,
+    /// Past its date after a chase, and not yet escalated: time to escalate under the local
+    /// escalation procedure (Working Together 2023: professionals challenge and escalate when
+    /// a referral is not answered).
+    pub escalate_now: bool,
 }
 
 /// A checklist started and not finished.
@@ -69,6 +77,8 @@ pub struct Today {
     /// Answers awaited from agencies, by the date they were due (past it: chase, escalate).
     pub awaited_answers: Vec<AwaitedAnswer>,
     pub open_checklists: Vec<OpenChecklist>,
+    /// Records past their retention date, for the retention review (the first few).
+    pub retention_due: Vec<crate::records::retention::DueRecord>,
     /// A reminder when the last verified backup is old (or there is none).
     pub backup_reminder: Option<String>,
 }
@@ -81,6 +91,7 @@ impl Today {
             && self.coming_up.is_empty()
             && self.awaited_answers.is_empty()
             && self.open_checklists.is_empty()
+            && self.retention_due.is_empty()
             && self.backup_reminder.is_none()
     }
 }
@@ -148,15 +159,19 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
         )?;
         let rows = stmt.query_map(params![crate::time::format_date(until), LIST_LIMIT], |r| {
             let due = crate::time::date_column(r, 4)?;
+            let days_late = i32::try_from((date - due).num_days()).unwrap_or(i32::MAX);
+            let chases: u32 = r.get(5)?;
+            let escalated: bool = r.get(6)?;
             Ok(AwaitedAnswer {
                 entry_id: r.get(0)?,
                 reference: r.get(1)?,
                 agency: r.get(2)?,
                 contacted_at: r.get(3)?,
-                days_late: i32::try_from((date - due).num_days()).unwrap_or(i32::MAX),
+                days_late,
                 due,
-                chases: r.get(5)?,
-                escalated: r.get(6)?,
+                chases,
+                escalated,
+                escalate_now: days_late > 0 && chases > 0 && !escalated,
             })
         })?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
@@ -203,6 +218,7 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
         coming_up: pick(&|a| a.days_late < 0),
         awaited_answers,
         open_checklists,
+        retention_due: crate::records::retention::due_limited(conn, date, RETENTION_LIMIT)?,
         backup_reminder: session.backup_reminder(reminder_days, chrono::Utc::now())?,
     })
 }

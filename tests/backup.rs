@@ -238,9 +238,8 @@ fn a_backup_holds_no_record_text_in_clear() {
             full_name: marker.into(),
             date_of_birth: None,
             class_year: "Year 8".into(),
-            send: false,
-            looked_after: false,
-            cp_plan: false,
+            details: Default::default(),
+            reason: String::new(),
         },
     )
     .unwrap();

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("referral", 5),
     ("demo", 5),
     ("today", 5),
+    ("person_pdf", 5),
 ];
 
 fn layer(module: &str) -> Option<u8> {

@@ -43,9 +43,8 @@ fn distinctive_text_in_every_kind_of_field_is_found_in_no_file() {
             full_name: mark("PersonName"),
             date_of_birth: NaiveDate::from_ymd_opt(2012, 5, 6),
             class_year: mark("ClassYear"),
-            send: true,
-            looked_after: true,
-            cp_plan: true,
+            details: Default::default(),
+            reason: String::new(),
         },
     )
     .unwrap();

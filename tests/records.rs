@@ -22,9 +22,8 @@ fn child(name: &str, dob: (i32, u32, u32)) -> PersonInput {
         full_name: name.into(),
         date_of_birth: NaiveDate::from_ymd_opt(dob.0, dob.1, dob.2),
         class_year: "Year 9".into(),
-        send: false,
-        looked_after: false,
-        cp_plan: false,
+        details: Default::default(),
+        reason: String::new(),
     }
 }
 
@@ -696,7 +695,7 @@ fn an_allegation_keeps_the_child_rule_when_it_is_later_than_the_staff_rule() {
         (PersonKind::Child, Some(date(2012, 9, 1))),
     ];
     assert_eq!(
-        default_retention(Category::AllegationAgainstStaff, reported, &both),
+        default_retention(Category::AllegationAgainstStaff, reported, &both, 25),
         date(2037, 9, 1)
     );
     // A younger member of staff: retirement is later than the child's rule, and counts.
@@ -705,7 +704,7 @@ fn an_allegation_keeps_the_child_rule_when_it_is_later_than_the_staff_rule() {
         (PersonKind::Child, Some(date(2012, 9, 1))),
     ];
     assert_eq!(
-        default_retention(Category::AllegationAgainstStaff, reported, &young_staff),
+        default_retention(Category::AllegationAgainstStaff, reported, &young_staff, 25),
         date(2062, 5, 1)
     );
     // No child linked: the staff rule alone.
@@ -713,7 +712,8 @@ fn an_allegation_keeps_the_child_rule_when_it_is_later_than_the_staff_rule() {
         default_retention(
             Category::AllegationAgainstStaff,
             reported,
-            &[(PersonKind::Staff, Some(date(1962, 5, 1)))]
+            &[(PersonKind::Staff, Some(date(1962, 5, 1)))],
+            25
         ),
         date(2036, 3, 1)
     );

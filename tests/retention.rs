@@ -153,9 +153,8 @@ fn people_recorded_only_in_deleted_records_are_deleted_with_them_and_no_one_else
                 full_name: name.into(),
                 date_of_birth: NaiveDate::from_ymd_opt(1990, 3, 4),
                 class_year: String::new(),
-                send: false,
-                looked_after: false,
-                cp_plan: false,
+                details: Default::default(),
+                reason: String::new(),
             },
         )
         .unwrap()

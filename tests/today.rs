@@ -272,7 +272,7 @@ fn an_agency_answer_is_awaited_chased_and_received() {
     let today = Utc::now().date_naive();
     // A referral by phone two days ago; social care acknowledges within one working day.
     let called = Utc::now() - Duration::days(2);
-    let due = answers::default_due(called.date_naive());
+    let due = answers::default_due(called.date_naive(), &[]);
     assert!(due > called.date_naive());
     let contact = |due| EntryInput {
         kind: Some(EntryKind::AgencyContact),

@@ -39,6 +39,15 @@ const COVERED: &[(&str, &[&str])] = &[
     ("referral_issues", &["id"]),
     ("action_states", &["id"]),
     ("agency_answers", &["id"]),
+    ("person_details", &["person_id", "version"]),
+    ("relationships", &["id"]),
+    ("relationship_ends", &["relationship_id"]),
+    ("parents_informed", &["id"]),
+    ("consents", &["id"]),
+    ("information_shared", &["id"]),
+    ("first_accounts", &["id"]),
+    ("closure_days", &["id"]),
+    ("retention_settings", &["version"]),
 ];
 
 /// One covered row: its table, its key (a JSON array) and the SHA-256 of its content.

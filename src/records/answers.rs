@@ -56,9 +56,10 @@ pub struct Waiting {
 }
 
 /// The default date to expect an answer by, for a contact made on `contacted`: the next
-/// working day (bank holidays and weekends skipped).
-pub fn default_due(contacted: NaiveDate) -> NaiveDate {
-    crate::calendar::add_working_days(contacted, 1, &[])
+/// working day (weekends, bank holidays and the organisation's closure days skipped:
+/// [`super::local_practice::closed_days`]).
+pub fn default_due(contacted: NaiveDate, closed: &[NaiveDate]) -> NaiveDate {
+    crate::calendar::add_working_days(contacted, 1, closed)
 }
 
 /// Records an event on the agency contact `entry_id`. Refused, changing nothing, when the

@@ -71,6 +71,10 @@ text_enum! {
         AllegedHarmer = "alleged_harmer", "Alleged harmer";
         Witness = "witness", "Witness";
         Reporter = "reporter", "Reporter";
+        ParentCarer = "parent_carer", "Parent or carer";
+        MakingAllegation = "making_allegation", "Person making the allegation";
+        CaseManager = "case_manager", "Case manager";
+        Professional = "professional", "Professional";
     }
 }
 
@@ -209,10 +213,14 @@ fn check(input: &IncidentInput) -> Result<Checked> {
 /// for any child in it (the child's disclosure is a child protection record too). With no date
 /// of birth known, the report date plus 25 years (or 10 for allegations with no child): longer
 /// rather than shorter.
+///
+/// `child_years` is the organisation's period for child protection records (25 unless it
+/// chose longer: [`super::local_practice`]).
 pub fn default_retention(
     category: Category,
     reported: NaiveDate,
     people: &[(PersonKind, Option<NaiveDate>)],
+    child_years: u32,
 ) -> NaiveDate {
     let plus = |d: NaiveDate, years: u32| {
         d.checked_add_months(Months::new(12 * years))
@@ -223,23 +231,25 @@ pub fn default_retention(
         .filter(|(k, _)| *k == PersonKind::Child)
         .map(|(_, dob)| *dob)
         .collect();
-    // The youngest child's date of birth plus 25; a child whose date of birth is not known
-    // counts as born on the report date.
+    // The youngest child's date of birth plus the period; a child whose date of birth is not
+    // known counts as born on the report date.
     let child_rule = children
         .iter()
-        .map(|dob| plus(dob.unwrap_or(reported), 25))
+        .map(|dob| plus(dob.unwrap_or(reported), child_years))
         .max();
     if category == Category::AllegationAgainstStaff {
         let ten_years = plus(reported, 10);
         let retirement = people
             .iter()
-            .filter(|(k, _)| *k != PersonKind::Child)
+            // The adult the allegation is about: staff (or another adult working with
+            // children), not a parent or a professional on the incident.
+            .filter(|(k, _)| matches!(k, PersonKind::Staff | PersonKind::Adult))
             .filter_map(|(_, dob)| dob.map(|d| plus(d, 67)))
             .max();
         let staff_rule = retirement.map_or(ten_years, |r| r.max(ten_years));
         return child_rule.map_or(staff_rule, |c| c.max(staff_rule));
     }
-    child_rule.unwrap_or_else(|| plus(reported, 25))
+    child_rule.unwrap_or_else(|| plus(reported, child_years))
 }
 
 /// Reserves the next reference for `year`: `CB-2026-0001`, … never reused (`DEMO-2026-0001`
@@ -302,8 +312,14 @@ pub fn create_in_tx(
             params![id, link.person_id, link.role.as_str(), at, actor],
         )?;
     }
+    let child_years = super::local_practice::retention_period(tx)?.child_years;
     let retention = input.retention_until.unwrap_or_else(|| {
-        default_retention(input.category, input.reported_at.date_naive(), &involved)
+        default_retention(
+            input.category,
+            input.reported_at.date_naive(),
+            &involved,
+            child_years,
+        )
     });
     insert_version(tx, id, 1, input, &checked, retention, &at, actor)?;
     index(tx, id, &checked)?;
@@ -323,12 +339,18 @@ pub fn amend(session: &mut Session, reference: &str, input: &IncidentInput) -> R
     let checked = check(input)?;
     let current = get(session.conn(), reference)?;
     let involved = involved(session.conn(), &current)?;
+    let child_years = super::local_practice::retention_period(session.conn())?.child_years;
     let actor = session.actor().to_owned();
     session.with_tx(|tx| {
         let now = Utc::now();
         let version = current.version + 1;
         let retention = input.retention_until.unwrap_or_else(|| {
-            default_retention(input.category, input.reported_at.date_naive(), &involved)
+            default_retention(
+                input.category,
+                input.reported_at.date_naive(),
+                &involved,
+                child_years,
+            )
         });
         insert_version(
             tx,
@@ -362,6 +384,67 @@ pub fn link_person(session: &mut Session, reference: &str, link: PersonLink) -> 
 /// Removes a person's link (recorded as an event; the earlier link stays in the record).
 pub fn unlink_person(session: &mut Session, reference: &str, link: PersonLink) -> Result<Incident> {
     change_link(session, reference, link, "removed")
+}
+
+/// Changes a person's role on an incident: the old role's link is removed and the new one
+/// added, in one transaction (both events stay in the record).
+pub fn change_role(
+    session: &mut Session,
+    reference: &str,
+    person_id: RecordId,
+    from: Role,
+    to: Role,
+) -> Result<Incident> {
+    let incident = get(session.conn(), reference)?;
+    let has = |role: Role| {
+        incident
+            .people
+            .iter()
+            .any(|p| p.person_id == person_id && p.role == role)
+    };
+    if !has(from) {
+        return Err(fields::invalid(
+            Field::Person,
+            &format!(
+                "this person is not recorded here as {}",
+                from.label().to_lowercase()
+            ),
+        ));
+    }
+    if from == to || has(to) {
+        return Ok(incident);
+    }
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        let now = Utc::now();
+        for (role, action) in [(from, "removed"), (to, "added")] {
+            tx.execute(
+                "INSERT INTO incident_people (incident_id, person_id, role, action, at, by_whom)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![incident.id, person_id, role.as_str(), action, time::format(now), actor],
+            )?;
+        }
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordAmended,
+            &incident.reference,
+            &json!({ "record": "incident_person", "person": person_id, "from": from.as_str(), "to": to.as_str() }),
+        )
+    })?;
+    get_by_id(session.conn(), incident.id)
+}
+
+/// The ids of the people linked to an incident now (in any role).
+pub fn people_on(conn: &Connection, incident_id: RecordId) -> Result<Vec<RecordId>> {
+    let mut ids: Vec<RecordId> = linked_people(conn, incident_id)?
+        .into_iter()
+        .map(|p| p.person_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }
 
 fn change_link(
@@ -436,17 +519,19 @@ fn insert_version(
         ],
     )?;
     tx.execute(
-        "INSERT INTO incident_heads (incident_id, version, reported_at, status, category)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO incident_heads (incident_id, version, reported_at, status, category,
+             retention_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(incident_id) DO UPDATE SET version = excluded.version,
              reported_at = excluded.reported_at, status = excluded.status,
-             category = excluded.category",
+             category = excluded.category, retention_until = excluded.retention_until",
         params![
             id,
             version,
             time::format(input.reported_at),
             input.status.as_str(),
-            input.category.as_str()
+            input.category.as_str(),
+            time::format_date(retention)
         ],
     )?;
     Ok(())
@@ -597,15 +682,15 @@ mod tests {
         // A child whose date of birth is not known may be the youngest: kept as if born on
         // the report date (longer rather than shorter).
         assert_eq!(
-            default_retention(Category::SharingNudes, reported, &people),
+            default_retention(Category::SharingNudes, reported, &people, 25),
             d(2051, 11, 23)
         );
         assert_eq!(
-            default_retention(Category::SharingNudes, reported, &people[..3]),
+            default_retention(Category::SharingNudes, reported, &people[..3], 25),
             d(2038, 9, 14)
         );
         assert_eq!(
-            default_retention(Category::Cyberbullying, reported, &[]),
+            default_retention(Category::Cyberbullying, reported, &[], 25),
             d(2051, 11, 23)
         );
     }
@@ -615,12 +700,12 @@ mod tests {
         let reported = d(2026, 11, 23);
         let older = [(PersonKind::Staff, Some(d(1962, 5, 2)))];
         assert_eq!(
-            default_retention(Category::AllegationAgainstStaff, reported, &older),
+            default_retention(Category::AllegationAgainstStaff, reported, &older, 25),
             d(2036, 11, 23)
         );
         let younger = [(PersonKind::Staff, Some(d(1995, 5, 2)))];
         assert_eq!(
-            default_retention(Category::AllegationAgainstStaff, reported, &younger),
+            default_retention(Category::AllegationAgainstStaff, reported, &younger, 25),
             d(2062, 5, 2)
         );
     }

@@ -1,4 +1,11 @@
-//! People: children and young people, adults, staff. Owns `people` and `person_versions`.
+//! People: children and young people, parents and carers, other adults, staff and
+//! professionals. Owns `people`, `person_versions`, `person_details` (schema 12) and the name
+//! index `people_search`.
+//!
+//! A version is one row of `person_versions` (kind, name, date of birth, form or class, and
+//! three flags kept for older readers) and, from schema 12, one row of `person_details` beside
+//! it holding everything else ([`PersonDetails`]) and the reason the version was made. The
+//! flags are derived from the details, so the two cannot disagree.
 
 use chrono::{NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -17,8 +24,168 @@ text_enum! {
     PersonKind {
         /// A child or young person (under 18, or a learner).
         Child = "child", "Child or young person";
-        Adult = "adult", "Adult";
+        ParentCarer = "parent_carer", "Parent or carer";
+        Adult = "adult", "Other adult";
         Staff = "staff", "Member of staff";
+        /// A professional from another agency (social worker, police officer, GP…).
+        Professional = "professional", "Professional";
+    }
+}
+
+text_enum! {
+    /// The school's year groups (England), and post-16 for sixth forms and colleges.
+    YearGroup {
+        Nursery = "nursery", "Nursery";
+        Reception = "reception", "Reception";
+        Year1 = "year_1", "Year 1";
+        Year2 = "year_2", "Year 2";
+        Year3 = "year_3", "Year 3";
+        Year4 = "year_4", "Year 4";
+        Year5 = "year_5", "Year 5";
+        Year6 = "year_6", "Year 6";
+        Year7 = "year_7", "Year 7";
+        Year8 = "year_8", "Year 8";
+        Year9 = "year_9", "Year 9";
+        Year10 = "year_10", "Year 10";
+        Year11 = "year_11", "Year 11";
+        Year12 = "year_12", "Year 12";
+        Year13 = "year_13", "Year 13";
+        Post16 = "post_16", "Post-16 (college)";
+    }
+}
+
+text_enum! {
+    /// Special educational needs and disabilities (SEND Code of Practice 2015).
+    SendSupport {
+        NotRecorded = "not_recorded", "Not recorded";
+        None = "none", "No special educational needs";
+        SenSupport = "sen_support", "SEN support";
+        Ehcp = "ehcp", "Education, health and care plan (EHCP)";
+    }
+}
+
+text_enum! {
+    /// A child's status with services (Working Together to Safeguard Children 2023).
+    ServiceKind {
+        ChildInNeed = "child_in_need", "Child in need plan (section 17)";
+        ChildProtection = "child_protection", "Child protection plan";
+        LookedAfter = "looked_after", "Looked after";
+        PreviouslyLookedAfter = "previously_looked_after", "Previously looked after";
+        EarlyHelp = "early_help", "Early help";
+        YoungCarer = "young_carer", "Young carer";
+        PrivateFostering = "private_fostering", "Privately fostered";
+    }
+}
+
+text_enum! {
+    /// The category of a child protection plan (Working Together 2023, chapter 4).
+    CpCategory {
+        Neglect = "neglect", "Neglect";
+        Physical = "physical", "Physical abuse";
+        Sexual = "sexual", "Sexual abuse";
+        Emotional = "emotional", "Emotional abuse";
+        Multiple = "multiple", "Multiple categories";
+    }
+}
+
+text_enum! {
+    /// On what basis a member of staff works with the children (KCSIE Part three).
+    EmploymentBasis {
+        Employed = "employed", "Employed by the school or trust";
+        AgencySupply = "agency_supply", "Supply, through an agency";
+        Volunteer = "volunteer", "Volunteer";
+        Contractor = "contractor", "Contractor";
+    }
+}
+
+/// One status with services, with its dates. A child protection plan with an end date is one
+/// the child "has had".
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ServiceStatus {
+    pub kind: ServiceKind,
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    /// The plan's category: child protection plans only.
+    #[serde(default)]
+    pub category: Option<CpCategory>,
+    /// The lead practitioner (early help), or who is responsible; may be empty.
+    #[serde(default)]
+    pub lead: String,
+}
+
+impl ServiceStatus {
+    /// Current on `day`: started (or no start recorded) and not yet ended.
+    pub fn is_current(&self, day: NaiveDate) -> bool {
+        self.start.is_none_or(|s| s <= day) && self.end.is_none_or(|e| e >= day)
+    }
+}
+
+/// Another agency involved with a child (GP, CAMHS, youth justice, police…), and how to reach
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AgencyInvolved {
+    pub agency: String,
+    #[serde(default)]
+    pub contact: String,
+}
+
+/// A member of staff's employment (for allegations: LADO forms ask for each of these).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Employment {
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub employer: String,
+    pub basis: Option<EmploymentBasis>,
+    /// The agency, when supplied through one.
+    #[serde(default)]
+    pub agency: String,
+    pub start_date: Option<NaiveDate>,
+}
+
+/// Everything about a person beyond their name, kind, date of birth and form. Every text is
+/// optional (empty when not known) and passes the no-images guard.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct PersonDetails {
+    /// Other names the person is known by (found by search too).
+    pub other_names: Vec<String>,
+    /// Gender or sex as the DSL records it.
+    pub gender: String,
+    pub ethnicity: String,
+    pub address: String,
+    pub phone: String,
+    /// A secure e-mail address (for professionals and referrers).
+    pub secure_email: String,
+    pub first_language: String,
+    /// An interpreter or communication support is needed.
+    pub interpreter_needed: bool,
+    /// What communication support, when needed.
+    pub communication_needs: String,
+    // A child's:
+    pub year_group: Option<YearGroup>,
+    pub send: Option<SendSupport>,
+    pub statuses: Vec<ServiceStatus>,
+    pub social_worker: String,
+    /// How to reach the social worker (phone, secure e-mail, team).
+    pub social_worker_contact: String,
+    pub agencies: Vec<AgencyInvolved>,
+    // A member of staff's (or a professional's organisation and role):
+    pub employment: Employment,
+}
+
+impl PersonDetails {
+    /// Statuses current on `day`.
+    pub fn current_statuses(&self, day: NaiveDate) -> impl Iterator<Item = &ServiceStatus> {
+        self.statuses.iter().filter(move |s| s.is_current(day))
+    }
+
+    fn has_current(&self, kind: ServiceKind, day: NaiveDate) -> bool {
+        self.current_statuses(day).any(|s| s.kind == kind)
     }
 }
 
@@ -29,14 +196,28 @@ pub struct PersonInput {
     pub kind: PersonKind,
     pub full_name: String,
     pub date_of_birth: Option<NaiveDate>,
+    /// Form or class ("7B", "Oak").
     #[serde(default)]
     pub class_year: String,
     #[serde(default)]
-    pub send: bool,
+    pub details: PersonDetails,
+    /// Why this version was made: required when a status with services changes.
     #[serde(default)]
-    pub looked_after: bool,
-    #[serde(default)]
-    pub cp_plan: bool,
+    pub reason: String,
+}
+
+impl PersonInput {
+    /// A person with a name and nothing else known yet.
+    pub fn named(kind: PersonKind, full_name: &str) -> Self {
+        PersonInput {
+            kind,
+            full_name: full_name.to_owned(),
+            date_of_birth: None,
+            class_year: String::new(),
+            details: PersonDetails::default(),
+            reason: String::new(),
+        }
+    }
 }
 
 /// One version of a person.
@@ -48,24 +229,80 @@ pub struct Person {
     pub kind: PersonKind,
     pub full_name: String,
     pub date_of_birth: Option<NaiveDate>,
+    /// Form or class.
     pub class_year: String,
-    /// Special educational needs and disabilities.
+    /// Special educational needs and disabilities (SEN support or an EHCP).
     pub send: bool,
     pub looked_after: bool,
-    /// Subject of a child protection plan.
+    /// Subject of a child protection plan now.
     pub cp_plan: bool,
+    pub details: PersonDetails,
+    /// Why this version was made (empty before schema 12, or when not needed).
+    pub reason: String,
     pub changed_at: String,
     pub changed_by: String,
+}
+
+impl Person {
+    /// The year group, or the form or class when no year group was chosen (older records).
+    pub fn year_and_form(&self) -> String {
+        match self.details.year_group {
+            Some(y) if self.class_year.is_empty() => y.label().to_owned(),
+            Some(y) => format!("{}, {}", y.label(), self.class_year),
+            None => self.class_year.clone(),
+        }
+    }
+
+    pub fn input(&self) -> PersonInput {
+        PersonInput {
+            kind: self.kind,
+            full_name: self.full_name.clone(),
+            date_of_birth: self.date_of_birth,
+            class_year: self.class_year.clone(),
+            details: self.details.clone(),
+            reason: String::new(),
+        }
+    }
 }
 
 struct Checked {
     full_name: String,
     class_year: String,
     date_of_birth: Option<String>,
+    details: PersonDetails,
+    reason: String,
 }
 
-/// Checks every field and reports every problem at once.
-fn check(input: &PersonInput) -> Result<Checked> {
+/// The longest list of other names, statuses or agencies a person can carry.
+const MAX_LIST: usize = 30;
+
+fn check_list(form: &mut Form, field: Field, values: &[String], max: usize) -> Vec<String> {
+    if values.len() > MAX_LIST {
+        form.add(fields::invalid(
+            field,
+            &format!("record at most {MAX_LIST}"),
+        ));
+        return Vec::new();
+    }
+    values
+        .iter()
+        .map(|v| form.check(fields::line(field, v, max)))
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn check_date(form: &mut Form, field: Field, date: Option<NaiveDate>, today: NaiveDate) {
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+    match date {
+        Some(d) if d > today => form.add(fields::invalid(field, "this is in the future")),
+        Some(d) if d < earliest => form.add(fields::invalid(field, "check the year")),
+        _ => {}
+    }
+}
+
+/// Checks every field and reports every problem at once. `previous` is the current version
+/// when amending: a change to the status with services needs a reason.
+fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
     let mut form = Form::default();
     let full_name = form.check(fields::required_line(
         Field::FullName,
@@ -74,21 +311,157 @@ fn check(input: &PersonInput) -> Result<Checked> {
     ));
     let class_year = form.check(fields::line(Field::ClassYear, &input.class_year, 50));
     let today = Utc::now().date_naive();
-    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
-    match input.date_of_birth {
-        Some(d) if d > today => {
-            form.add(fields::invalid(Field::DateOfBirth, "this is in the future"))
+    check_date(&mut form, Field::DateOfBirth, input.date_of_birth, today);
+
+    let d = &input.details;
+    let line =
+        |form: &mut Form, field: Field, v: &str| form.check(fields::line(field, v, fields::SHORT));
+    let mut statuses = Vec::with_capacity(d.statuses.len());
+    if d.statuses.len() > MAX_LIST {
+        form.add(fields::invalid(
+            Field::Statuses,
+            &format!("record at most {MAX_LIST}"),
+        ));
+    } else {
+        for s in &d.statuses {
+            if let (Some(start), Some(end)) = (s.start, s.end) {
+                if end < start {
+                    form.add(fields::invalid(
+                        Field::Statuses,
+                        &format!("{}: the end is before the start", s.kind.label()),
+                    ));
+                }
+            }
+            if let Some(start) = s.start {
+                if start > today {
+                    form.add(fields::invalid(
+                        Field::Statuses,
+                        &format!("{}: the start is in the future", s.kind.label()),
+                    ));
+                }
+            }
+            if s.category.is_some() && s.kind != ServiceKind::ChildProtection {
+                form.add(fields::invalid(
+                    Field::Statuses,
+                    &format!(
+                        "{}: only a child protection plan has a category",
+                        s.kind.label()
+                    ),
+                ));
+            }
+            statuses.push(ServiceStatus {
+                lead: line(&mut form, Field::Statuses, &s.lead),
+                ..s.clone()
+            });
         }
-        Some(d) if d < earliest => form.add(fields::invalid(Field::DateOfBirth, "check the year")),
-        _ => {}
+    }
+    if input.kind != PersonKind::Child && !d.statuses.is_empty() {
+        form.add(fields::invalid(
+            Field::Statuses,
+            "only a child or young person has a status with services",
+        ));
+    }
+    let agencies = if d.agencies.len() > MAX_LIST {
+        form.add(fields::invalid(
+            Field::OtherAgencies,
+            &format!("record at most {MAX_LIST}"),
+        ));
+        Vec::new()
+    } else {
+        d.agencies
+            .iter()
+            .map(|a| AgencyInvolved {
+                agency: line(&mut form, Field::OtherAgencies, &a.agency),
+                contact: line(&mut form, Field::OtherAgencies, &a.contact),
+            })
+            .filter(|a| !a.agency.is_empty() || !a.contact.is_empty())
+            .collect()
+    };
+    if agencies.iter().any(|a| a.agency.is_empty()) {
+        form.add(fields::invalid(
+            Field::OtherAgencies,
+            "name the agency for each contact",
+        ));
+    }
+    let e = &d.employment;
+    check_date(&mut form, Field::StartDate, e.start_date, today);
+    if let (Some(start), Some(born)) = (e.start_date, input.date_of_birth) {
+        if start < born {
+            form.add(fields::invalid(
+                Field::StartDate,
+                "this is before their date of birth",
+            ));
+        }
+    }
+    let employment = Employment {
+        role: line(&mut form, Field::StaffRole, &e.role),
+        employer: line(&mut form, Field::Employer, &e.employer),
+        basis: e.basis,
+        agency: line(&mut form, Field::SupplyAgency, &e.agency),
+        start_date: e.start_date,
+    };
+    if e.basis == Some(EmploymentBasis::AgencySupply) && employment.agency.is_empty() {
+        form.add(fields::invalid(
+            Field::SupplyAgency,
+            "name the agency that supplies them",
+        ));
+    }
+    let email = line(&mut form, Field::SecureEmail, &d.secure_email);
+    if !email.is_empty() && !looks_like_email(&email) {
+        form.add(fields::invalid(
+            Field::SecureEmail,
+            "enter an address like name@example.gov.uk",
+        ));
+    }
+    let details = PersonDetails {
+        other_names: check_list(&mut form, Field::OtherNames, &d.other_names, fields::SHORT),
+        gender: line(&mut form, Field::Gender, &d.gender),
+        ethnicity: line(&mut form, Field::Ethnicity, &d.ethnicity),
+        address: form.check(fields::text(Field::Address, &d.address, 500)),
+        phone: line(&mut form, Field::Phone, &d.phone),
+        secure_email: email,
+        first_language: line(&mut form, Field::FirstLanguage, &d.first_language),
+        interpreter_needed: d.interpreter_needed,
+        communication_needs: line(&mut form, Field::CommunicationNeeds, &d.communication_needs),
+        year_group: d.year_group,
+        send: d.send,
+        statuses,
+        social_worker: line(&mut form, Field::SocialWorker, &d.social_worker),
+        social_worker_contact: line(&mut form, Field::SocialWorker, &d.social_worker_contact),
+        agencies,
+        employment,
+    };
+    let reason = form.check(fields::text(Field::Reason, &input.reason, 2_000));
+    if let Some(prev) = previous {
+        if prev.details.statuses != details.statuses && reason.is_empty() {
+            form.add(fields::invalid(
+                Field::Reason,
+                "say why the status with services changed",
+            ));
+        }
     }
     form.finish()?;
-    let date_of_birth = input.date_of_birth.map(time::format_date);
     Ok(Checked {
         full_name,
         class_year,
-        date_of_birth,
+        date_of_birth: input.date_of_birth.map(time::format_date),
+        details,
+        reason,
     })
+}
+
+/// A plain check, not a validation of deliverability: something@something.something, one line.
+fn looks_like_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
 }
 
 fn insert_version(
@@ -100,12 +473,19 @@ fn insert_version(
     now: &str,
     actor: &str,
 ) -> Result<()> {
-    // The name index holds the current name only.
+    // The name index holds the current name and the other names known by.
+    let mut names = c.full_name.clone();
+    for other in &c.details.other_names {
+        names.push_str(" \u{2022} ");
+        names.push_str(other);
+    }
     tx.execute("DELETE FROM people_search WHERE rowid = ?1", [id])?;
     tx.execute(
         "INSERT INTO people_search (rowid, name) VALUES (?1, ?2)",
-        params![id, c.full_name],
+        params![id, names],
     )?;
+    let today = Utc::now().date_naive();
+    let d = &c.details;
     tx.execute(
         "INSERT INTO person_versions (person_id, version, kind, full_name, date_of_birth,
              class_year, send, looked_after, cp_plan, changed_at, changed_by)
@@ -117,12 +497,18 @@ fn insert_version(
             c.full_name,
             c.date_of_birth,
             c.class_year,
-            input.send,
-            input.looked_after,
-            input.cp_plan,
+            matches!(d.send, Some(SendSupport::SenSupport | SendSupport::Ehcp)),
+            d.has_current(ServiceKind::LookedAfter, today),
+            d.has_current(ServiceKind::ChildProtection, today),
             now,
             actor
         ],
+    )?;
+    let details =
+        serde_json::to_string(d).map_err(|e| Error::Internal(format!("person details: {e}")))?;
+    tx.execute(
+        "INSERT INTO person_details (person_id, version, details, reason) VALUES (?1, ?2, ?3, ?4)",
+        params![id, version, details, c.reason],
     )?;
     Ok(())
 }
@@ -136,7 +522,7 @@ pub fn create(session: &mut Session, input: &PersonInput) -> Result<Person> {
 
 /// [`create`] inside a transaction the caller holds (and commits).
 pub fn create_in_tx(tx: &Connection, actor: &str, input: &PersonInput) -> Result<RecordId> {
-    let checked = check(input)?;
+    let checked = check(input, None)?;
     let now = Utc::now();
     let at = time::format(now);
     tx.execute(
@@ -158,8 +544,8 @@ pub fn create_in_tx(tx: &Connection, actor: &str, input: &PersonInput) -> Result
 
 /// Saves a new version of a person; the old one stays readable in [`history`].
 pub fn amend(session: &mut Session, id: RecordId, input: &PersonInput) -> Result<Person> {
-    let checked = check(input)?;
     let current = get(session.conn(), id)?;
+    let checked = check(input, Some(&current))?;
     let actor = session.actor().to_owned();
     session.with_tx(|tx| {
         let now = Utc::now();
@@ -178,11 +564,22 @@ pub fn amend(session: &mut Session, id: RecordId, input: &PersonInput) -> Result
     get(session.conn(), id)
 }
 
-const COLUMNS: &str = "person_id, version, kind, full_name, date_of_birth, class_year, send,
-                       looked_after, cp_plan, changed_at, changed_by";
+const COLUMNS: &str = "v.person_id, v.version, v.kind, v.full_name, v.date_of_birth, v.class_year,
+                       v.send, v.looked_after, v.cp_plan, v.changed_at, v.changed_by,
+                       d.details, d.reason";
+const FROM: &str = "person_versions v
+                    LEFT JOIN person_details d ON d.person_id = v.person_id AND d.version = v.version";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
     let dob: Option<String> = r.get(4)?;
+    let details: Option<String> = r.get(11)?;
+    let details = match details {
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(11, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        // A version made before schema 12: what the flags said, as details.
+        None => legacy_details(r.get(6)?, r.get(7)?, r.get(8)?),
+    };
     Ok(Person {
         id: r.get(0)?,
         version: r.get(1)?,
@@ -192,22 +589,46 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
             Some(_) => Some(time::date_column(r, 4)?),
             None => None,
         },
-        class_year: r.get(5)?,
+        class_year: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
         send: r.get(6)?,
         looked_after: r.get(7)?,
         cp_plan: r.get(8)?,
+        details,
+        reason: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
         changed_at: r.get(9)?,
         changed_by: r.get(10)?,
     })
 }
 
+/// The details an older version's flags stand for (dates not known).
+fn legacy_details(send: bool, looked_after: bool, cp_plan: bool) -> PersonDetails {
+    let status = |kind| ServiceStatus {
+        kind,
+        start: None,
+        end: None,
+        category: None,
+        lead: String::new(),
+    };
+    let mut statuses = Vec::new();
+    if looked_after {
+        statuses.push(status(ServiceKind::LookedAfter));
+    }
+    if cp_plan {
+        statuses.push(status(ServiceKind::ChildProtection));
+    }
+    PersonDetails {
+        send: send.then_some(SendSupport::SenSupport),
+        statuses,
+        ..PersonDetails::default()
+    }
+}
+
 /// The current version of a person.
 pub fn get(conn: &Connection, id: RecordId) -> Result<Person> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM person_versions WHERE person_id = ?1 ORDER BY version DESC LIMIT 1"),
-        [id],
-        from_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE v.person_id = ?1 ORDER BY v.version DESC LIMIT 1"
+    ))?
+    .query_row([id], from_row)
     .optional()?
     .ok_or_else(|| Error::NotFound {
         what: format!("Person {id}"),
@@ -217,7 +638,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Person> {
 /// Every version of a person, oldest first.
 pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<Person>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM person_versions WHERE person_id = ?1 ORDER BY version"
+        "SELECT {COLUMNS} FROM {FROM} WHERE v.person_id = ?1 ORDER BY v.version"
     ))?;
     let rows = stmt.query_map([id], from_row)?;
     let all = rows.collect::<rusqlite::Result<Vec<_>>>()?;
@@ -229,17 +650,17 @@ pub fn history(conn: &Connection, id: RecordId) -> Result<Vec<Person>> {
     Ok(all)
 }
 
-/// People whose name matches every word of `text` (each word as the start of a name part),
-/// folded for case and accents, by name; at most `limit`.
+/// People whose name (or another name they are known by) matches every word of `text`, each
+/// word as the start of a name part, folded for case and accents; by name, at most `limit`.
 pub fn search(conn: &Connection, text: &str, limit: u32) -> Result<Vec<Person>> {
     let Some(query) = super::search::fts_query(text) else {
         return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM person_versions v
+        "SELECT {COLUMNS} FROM {FROM}
          WHERE v.person_id IN (SELECT rowid FROM people_search WHERE people_search MATCH ?1)
-           AND version = (SELECT max(version) FROM person_versions WHERE person_id = v.person_id)
-         ORDER BY full_name COLLATE NOCASE, person_id
+           AND v.version = (SELECT max(version) FROM person_versions WHERE person_id = v.person_id)
+         ORDER BY v.full_name COLLATE NOCASE, v.person_id
          LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![query, limit], from_row)?;
@@ -249,12 +670,11 @@ pub fn search(conn: &Connection, text: &str, limit: u32) -> Result<Vec<Person>> 
 
 /// Everyone, current versions, by name.
 pub fn list(conn: &Connection) -> Result<Vec<Person>> {
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT {COLUMNS} FROM person_versions v
-             WHERE version = (SELECT max(version) FROM person_versions WHERE person_id = v.person_id)
-             ORDER BY full_name COLLATE NOCASE, person_id"
-        ))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM {FROM}
+         WHERE v.version = (SELECT max(version) FROM person_versions WHERE person_id = v.person_id)
+         ORDER BY v.full_name COLLATE NOCASE, v.person_id"
+    ))?;
     let rows = stmt.query_map([], from_row)?;
     rows.collect::<rusqlite::Result<Vec<_>>>()
         .map_err(Error::from)

@@ -46,40 +46,44 @@ pub struct Deletion {
     pub people_deleted: u32,
 }
 
-/// Incidents whose retention date is before `today`, oldest first.
+/// Incidents whose retention date is before `today`, oldest first (found by the date index
+/// of `incident_heads`, schema 12, not by reading every incident).
 pub fn due(conn: &Connection, today: NaiveDate) -> Result<Vec<DueRecord>> {
-    let mut stmt = conn.prepare(
-        "SELECT i.reference FROM incidents i
-             JOIN incident_heads h ON h.incident_id = i.id
-             ORDER BY h.reported_at",
+    due_limited(conn, today, u32::MAX)
+}
+
+/// [`due`], at most `limit` of them (Today shows the first few).
+pub fn due_limited(conn: &Connection, today: NaiveDate, limit: u32) -> Result<Vec<DueRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.reference FROM incident_heads h JOIN incidents i ON i.id = h.incident_id
+         WHERE h.retention_until < ?1
+         ORDER BY h.retention_until, h.incident_id
+         LIMIT ?2",
     )?;
     let refs: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
+        .query_map(params![time::format_date(today), limit], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(refs.len());
     for reference in refs {
         let i = incidents::get(conn, &reference)?;
-        if i.retention_until < today {
-            let (people, people_only_here) = conn.query_row(
-                "SELECT count(*), coalesce(sum(NOT EXISTS (
-                         SELECT 1 FROM incident_people o
-                         WHERE o.person_id = l.person_id AND o.incident_id <> l.incident_id)), 0)
-                     FROM (SELECT DISTINCT incident_id, person_id FROM incident_people
-                           WHERE incident_id = ?1) l",
-                params![i.id],
-                |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
-            )?;
-            out.push(DueRecord {
-                reference: i.reference,
-                category: i.category,
-                reported_at: i.reported_at,
-                retention_until: i.retention_until,
-                people,
-                people_only_here,
-            });
-        }
+        let (people, people_only_here) = conn.query_row(
+            "SELECT count(*), coalesce(sum(NOT EXISTS (
+                     SELECT 1 FROM incident_people o
+                     WHERE o.person_id = l.person_id AND o.incident_id <> l.incident_id)), 0)
+                 FROM (SELECT DISTINCT incident_id, person_id FROM incident_people
+                       WHERE incident_id = ?1) l",
+            params![i.id],
+            |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
+        )?;
+        out.push(DueRecord {
+            reference: i.reference,
+            category: i.category,
+            reported_at: i.reported_at,
+            retention_until: i.retention_until,
+            people,
+            people_only_here,
+        });
     }
-    out.sort_by_key(|d| d.retention_until);
     Ok(out)
 }
 
@@ -147,11 +151,18 @@ pub fn delete(
             .map(|i| i.reference.as_str())
             .collect::<Vec<_>>();
         let mut removed = 0;
-        for person in linked {
-            if still_linked(tx, person)? {
-                continue;
+        let mut forget = |tx: &Connection, person: u32| -> Result<Vec<u32>> {
+            let relatives = related_people(tx, person)?;
+            for relationship in delete_person(tx, person)? {
+                audit::append(
+                    tx,
+                    now,
+                    &actor,
+                    Action::RecordDeleted,
+                    &super::relationships::subject(relationship),
+                    &json!({ "record": "relationship", "with": with, "reason": reason }),
+                )?;
             }
-            delete_person(tx, person)?;
             audit::append(
                 tx,
                 now,
@@ -161,6 +172,21 @@ pub fn delete(
                 &json!({ "record": "person", "with": with, "reason": reason }),
             )?;
             removed += 1;
+            Ok(relatives)
+        };
+        // People on the deleted incidents and on no other go with them; so do their relatives
+        // (a parent recorded for the child) who are on no incident and related to nobody left.
+        let mut family = Vec::new();
+        for person in linked {
+            if !still_linked(tx, person)? {
+                family.extend(forget(tx, person)?);
+            }
+        }
+        while let Some(person) = family.pop() {
+            if still_linked(tx, person)? || !related_people(tx, person)?.is_empty() {
+                continue;
+            }
+            family.extend(forget(tx, person)?);
         }
         // FTS5 keeps a deleted term in its segments until they are merged: merge both indexes
         // so no deleted wording or name stays readable in the database.
@@ -199,15 +225,41 @@ fn still_linked(tx: &Connection, person_id: u32) -> Result<bool> {
     .map_err(Error::from)
 }
 
-fn delete_person(tx: &Connection, person_id: u32) -> Result<()> {
+/// Everyone related to `person_id` by a relationship still recorded (ended or not).
+fn related_people(tx: &Connection, person_id: u32) -> Result<Vec<u32>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT other_id FROM relationships WHERE person_id = ?1
+         UNION SELECT person_id FROM relationships WHERE other_id = ?1",
+    )?;
+    let ids = stmt
+        .query_map(params![person_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<u32>>>()?;
+    Ok(ids)
+}
+
+/// Deletes a person with their details and relationships; returns the relationships' ids.
+fn delete_person(tx: &Connection, person_id: u32) -> Result<Vec<u32>> {
+    let relationships = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id FROM relationships WHERE person_id = ?1 OR other_id = ?1 ORDER BY id",
+        )?;
+        let ids = stmt
+            .query_map(params![person_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<u32>>>()?;
+        ids
+    };
     for s in [
+        "DELETE FROM relationship_ends WHERE relationship_id IN
+             (SELECT id FROM relationships WHERE person_id = ?1 OR other_id = ?1)",
+        "DELETE FROM relationships WHERE person_id = ?1 OR other_id = ?1",
+        "DELETE FROM person_details WHERE person_id = ?1",
         "DELETE FROM people_search WHERE rowid = ?1",
         "DELETE FROM person_versions WHERE person_id = ?1",
         "DELETE FROM people WHERE id = ?1",
     ] {
         tx.execute(s, params![person_id])?;
     }
-    Ok(())
+    Ok(relationships)
 }
 
 fn delete_incident(tx: &Connection, id: u32) -> Result<()> {
@@ -224,7 +276,11 @@ fn delete_incident(tx: &Connection, id: u32) -> Result<()> {
         "DELETE FROM checklist_answers WHERE run_id IN (SELECT id FROM checklist_runs WHERE incident_id = ?1)",
         "DELETE FROM checklist_run_ends WHERE run_id IN (SELECT id FROM checklist_runs WHERE incident_id = ?1)",
         "DELETE FROM checklist_runs WHERE incident_id = ?1",
+        "DELETE FROM information_shared WHERE incident_id = ?1",
         "DELETE FROM referral_issues WHERE incident_id = ?1",
+        "DELETE FROM parents_informed WHERE incident_id = ?1",
+        "DELETE FROM consents WHERE incident_id = ?1",
+        "DELETE FROM first_accounts WHERE incident_id = ?1",
         "DELETE FROM incident_people WHERE incident_id = ?1",
         "DELETE FROM incident_heads WHERE incident_id = ?1",
         "DELETE FROM incident_versions WHERE incident_id = ?1",

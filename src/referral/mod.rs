@@ -20,9 +20,11 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::audit::{self, Action};
+use crate::checklists::contacts::{Contact, ContactKey};
 use crate::error::Field;
 use crate::records::chronology::{self, EntryInput, EntryKind};
 use crate::records::incidents;
+use crate::records::sharing::{self, Article6, Article9, SharingInput, SharingMethod};
 use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
@@ -176,6 +178,32 @@ pub fn issue_at(
             ],
         )?;
         let issue_id = tx.last_insert_rowid();
+        // Who was told what: the referral's own row in the information-sharing record.
+        if !s.people.is_empty() {
+            sharing::record_in_tx(
+                tx,
+                &actor,
+                incident.id,
+                reference,
+                &SharingInput {
+                    at: Some(at),
+                    method: SharingMethod::Referral,
+                    recipient_name: recipient_contact(&contacts, recipient),
+                    recipient_organisation: recipient_key(recipient).label().to_owned(),
+                    recipient_role: String::new(),
+                    people: s.people.clone(),
+                    what: s.shares.clone(),
+                    article6: Article6::PublicTask,
+                    article9: Article9::Safeguarding,
+                    reason: format!(
+                        "Safeguarding referral to {} (Keeping children safe in education 2025, Part one; \
+                         Information sharing advice for practitioners 2024).",
+                        recipient.label()
+                    ),
+                },
+                Some(issue_id),
+            )?;
+        }
         chronology::add_in_tx(
             tx,
             &incident,
@@ -208,6 +236,23 @@ pub fn issue_at(
             pages,
         })
     })
+}
+
+fn recipient_key(recipient: Recipient) -> ContactKey {
+    match recipient {
+        Recipient::Police => ContactKey::Police,
+        Recipient::SocialCare => ContactKey::ChildrensSocialCare,
+        Recipient::Lado => ContactKey::Lado,
+    }
+}
+
+/// Who the referral goes to, as Settings names them ("Front Door"), or the service.
+fn recipient_contact(contacts: &[Contact], recipient: Recipient) -> String {
+    let key = recipient_key(recipient);
+    contacts
+        .iter()
+        .find(|c| c.key == key && !c.name.trim().is_empty())
+        .map_or_else(|| key.label().to_owned(), |c| c.name.clone())
 }
 
 /// What was to happen to an issued referral's PDF.

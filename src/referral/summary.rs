@@ -95,6 +95,10 @@ pub struct Summary {
     pub sections: Vec<Section>,
     /// From a demo vault: marked as fictional on every page.
     pub demo: bool,
+    /// Whose details it carries, and which kinds: the information-sharing record of the
+    /// referral (`records::sharing`) is written from these.
+    pub people: Vec<crate::records::RecordId>,
+    pub shares: Vec<crate::records::sharing::SharedDetail>,
 }
 
 fn field(label: &str, value: impl Into<String>) -> Item {
@@ -456,6 +460,26 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
         },
     });
 
+    use crate::records::sharing::SharedDetail;
+    let mut shares = vec![
+        SharedDetail::Identity,
+        SharedDetail::WhatHappened,
+        SharedDetail::Decisions,
+        SharedDetail::Evidence,
+    ];
+    if !incident.childs_words.is_empty() {
+        shares.push(SharedDetail::ChildsWords);
+    }
+    if recipient != Recipient::Lado
+        && children
+            .iter()
+            .any(|(p, _)| p.send || p.looked_after || p.cp_plan)
+    {
+        shares.extend([SharedDetail::Send, SharedDetail::StatusWithServices]);
+    }
+    let mut people: Vec<_> = incident.people.iter().map(|l| l.person_id).collect();
+    people.sort_unstable();
+    people.dedup();
     Ok(Summary {
         recipient,
         title: recipient.title().to_owned(),
@@ -463,6 +487,8 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
         reference: incident.reference,
         sections,
         demo: crate::organisation::is_demo(conn)?,
+        people,
+        shares,
     })
 }
 

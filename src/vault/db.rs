@@ -29,11 +29,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0009_action_states.sql")),
         M::up(include_str!("../../migrations/0010_people_search.sql")),
         M::up(include_str!("../../migrations/0011_agency_answers.sql")),
+        M::up(include_str!("../../migrations/0012_the_whole_record.sql")),
     ])
 });
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// How the database pages are encrypted and authenticated. Fixed when a vault is made and
 /// recorded in its key-slot file, because SQLCipher cannot tell from an encrypted file.

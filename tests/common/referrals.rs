@@ -66,9 +66,8 @@ pub fn incident(s: &mut Session, long: bool) -> String {
             full_name: "Nguyễn Thị Ánh".into(),
             date_of_birth: NaiveDate::from_ymd_opt(2011, 3, 14),
             class_year: "Year 10".into(),
-            send: true,
-            looked_after: false,
-            cp_plan: true,
+            details: Default::default(),
+            reason: String::new(),
         },
     )
     .unwrap();
@@ -79,9 +78,8 @@ pub fn incident(s: &mut Session, long: bool) -> String {
             full_name: "Łukasz Wiśniewski".into(),
             date_of_birth: NaiveDate::from_ymd_opt(2010, 9, 2),
             class_year: "Year 11".into(),
-            send: false,
-            looked_after: false,
-            cp_plan: false,
+            details: Default::default(),
+            reason: String::new(),
         },
     )
     .unwrap();
@@ -92,9 +90,8 @@ pub fn incident(s: &mut Session, long: bool) -> String {
             full_name: "Mr Ådne Solberg".into(),
             date_of_birth: None,
             class_year: String::new(),
-            send: false,
-            looked_after: false,
-            cp_plan: false,
+            details: Default::default(),
+            reason: String::new(),
         },
     )
     .unwrap();

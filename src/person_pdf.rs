@@ -1,0 +1,235 @@
+//! A person's page as a PDF, to print or to put on a paper file: their details, status with
+//! services, household, incidents and whole chronology, in the referral summaries' text-only
+//! layout (no image can be in it: the layout draws only text and lines). Not signed: a signed
+//! child protection file for another school is the transfer's job.
+
+use chrono::{DateTime, Utc};
+
+use crate::pdf::{Furniture, Layout, Style};
+use crate::records::chronology::EntryKind;
+use crate::records::people::{Person, PersonKind};
+use crate::records::person_file::PersonFile;
+use crate::referral::summary::display_time;
+use crate::Result;
+
+fn or_dash(s: &str) -> &str {
+    if s.trim().is_empty() {
+        "—"
+    } else {
+        s
+    }
+}
+
+fn day(d: Option<chrono::NaiveDate>) -> String {
+    d.map_or_else(
+        || "not recorded".to_owned(),
+        |d| d.format("%-d %B %Y").to_string(),
+    )
+}
+
+fn details(l: &mut Layout, p: &Person, today: chrono::NaiveDate) {
+    let d = &p.details;
+    l.field("Name", &p.full_name);
+    if !d.other_names.is_empty() {
+        l.field("Also known as", &d.other_names.join("; "));
+    }
+    l.field("Kind", p.kind.label());
+    l.field("Date of birth", &day(p.date_of_birth));
+    l.field("Gender or sex", or_dash(&d.gender));
+    if p.kind == PersonKind::Child {
+        l.field("Year group and form", or_dash(&p.year_and_form()));
+        l.field("SEND", d.send.map_or("not recorded", |s| s.label()));
+        l.field("Ethnicity", or_dash(&d.ethnicity));
+    }
+    l.field("Address", or_dash(&d.address));
+    l.field("Phone", or_dash(&d.phone));
+    l.field("Secure e-mail", or_dash(&d.secure_email));
+    l.field("First language", or_dash(&d.first_language));
+    l.field(
+        "Interpreter or communication support",
+        &if d.interpreter_needed {
+            format!("needed. {}", d.communication_needs)
+        } else {
+            "not needed".to_owned()
+        },
+    );
+    if p.kind == PersonKind::Child {
+        l.heading("Status with services", Style::H2);
+        if d.statuses.is_empty() {
+            l.text("None recorded.", Style::BODY, 0.0);
+        }
+        for s in &d.statuses {
+            let mut line = s.kind.label().to_owned();
+            if let Some(c) = s.category {
+                line.push_str(&format!(" ({})", c.label()));
+            }
+            line.push_str(&format!(
+                ": from {} to {}",
+                day(s.start),
+                s.end.map_or_else(|| "now".to_owned(), |e| day(Some(e)))
+            ));
+            if !s.is_current(today) {
+                line.push_str(" (ended)");
+            }
+            if !s.lead.is_empty() {
+                line.push_str(&format!("; lead: {}", s.lead));
+            }
+            l.text(&line, Style::BODY, 0.0);
+        }
+        l.field(
+            "Social worker",
+            or_dash(&format!("{} {}", d.social_worker, d.social_worker_contact)),
+        );
+        l.field(
+            "Other agencies",
+            or_dash(
+                &d.agencies
+                    .iter()
+                    .map(|a| {
+                        if a.contact.is_empty() {
+                            a.agency.clone()
+                        } else {
+                            format!("{} ({})", a.agency, a.contact)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        );
+    }
+    if matches!(p.kind, PersonKind::Staff | PersonKind::Professional) {
+        let e = &d.employment;
+        l.field("Role", or_dash(&e.role));
+        l.field("Employer", or_dash(&e.employer));
+        l.field("Basis", e.basis.map_or("not recorded", |b| b.label()));
+        if !e.agency.is_empty() {
+            l.field("Supply agency", &e.agency);
+        }
+        l.field("Start date", &day(e.start_date));
+    }
+}
+
+/// Renders `file` for `organisation` (with the demo marking in a demo vault).
+pub fn render(
+    file: &PersonFile,
+    organisation: &str,
+    demo: bool,
+    at: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let p = &file.person;
+    let mut l = Layout::new(Furniture {
+        marking: crate::organisation::marking("OFFICIAL-SENSITIVE", demo),
+        header: format!("{organisation} · {}", p.full_name),
+        footer: format!(
+            "{} · Casebook record, printed {}",
+            p.full_name,
+            at.format("%-d %B %Y")
+        ),
+    })?;
+    l.text(&p.full_name, Style::H1, 0.0);
+    l.text(
+        &format!(
+            "{} · record version {} · printed {}",
+            organisation,
+            p.version,
+            at.format("%-d %B %Y, %H:%M UTC")
+        ),
+        Style::SMALL,
+        0.0,
+    );
+    l.heading("Details", Style::H2);
+    details(&mut l, p, at.date_naive());
+
+    l.heading("Household and family", Style::H2);
+    if file.household.is_empty() {
+        l.text("No one recorded.", Style::BODY, 0.0);
+    }
+    for r in &file.household {
+        let mut lines = vec![r.relation.clone()];
+        if let Some(pr) = r.parental_responsibility {
+            lines.push(pr.label().to_owned());
+        }
+        let d = &r.person.details;
+        for (label, v) in [("Phone", &d.phone), ("Address", &d.address)] {
+            if !v.is_empty() {
+                lines.push(format!("{label}: {v}"));
+            }
+        }
+        l.keep(28.0);
+        l.text(&r.person.full_name, Style::LABEL, 0.0);
+        for line in lines {
+            l.text(&line, Style::BODY, 12.0);
+        }
+        l.gap(4.0);
+    }
+
+    l.heading("Incidents", Style::H2);
+    if file.incidents.is_empty() {
+        l.text("None.", Style::BODY, 0.0);
+    }
+    for i in &file.incidents {
+        l.keep(28.0);
+        l.text(
+            &format!(
+                "{} · {} · {}",
+                i.incident.reference,
+                display_time(&i.incident.reported_at),
+                i.incident.category.label()
+            ),
+            Style::LABEL,
+            0.0,
+        );
+        l.text(
+            &format!(
+                "Role: {} · Status: {}",
+                i.roles
+                    .iter()
+                    .map(|r| r.label())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                i.incident.status.label()
+            ),
+            Style::BODY,
+            12.0,
+        );
+        l.text(&i.incident.summary, Style::BODY, 12.0);
+        l.gap(4.0);
+    }
+
+    l.heading("Chronology across all incidents (oldest first)", Style::H2);
+    if file.chronology.is_empty() {
+        l.text("Nothing recorded yet.", Style::BODY, 0.0);
+    }
+    for item in file.chronology.iter().rev() {
+        let e = &item.entry;
+        l.keep(28.0);
+        l.text(
+            &format!(
+                "{} · {} · {}",
+                display_time(&e.occurred_at),
+                e.kind.label(),
+                item.reference
+            ),
+            Style::LABEL,
+            0.0,
+        );
+        l.text(&e.text, Style::BODY, 12.0);
+        if e.kind == EntryKind::Decision && !e.reason.is_empty() {
+            l.text(&format!("Reason: {}", e.reason), Style::BODY, 12.0);
+        }
+        if e.kind == EntryKind::AgencyContact && !e.agency.is_empty() {
+            l.text(
+                &format!("{} · {} · {}", e.agency, e.agency_person, e.agency_outcome),
+                Style::BODY,
+                12.0,
+            );
+        }
+        l.text(&format!("Recorded by {}", e.changed_by), Style::SMALL, 12.0);
+        l.gap(4.0);
+    }
+    l.finish(
+        &format!("{} — Casebook record", p.full_name),
+        organisation,
+        at,
+    )
+}
