@@ -107,9 +107,8 @@ fn main() {
                             full_name: format!("crash-person-{i}"),
                             date_of_birth: None,
                             class_year: String::new(),
-                            send: false,
-                            looked_after: false,
-                            cp_plan: false,
+                            details: Default::default(),
+                            reason: String::new(),
                         },
                     )
                     .unwrap();

@@ -168,7 +168,7 @@ text_enum! {
         Send = "send", "SEND";
         Statuses = "statuses", "Status with services";
         SocialWorker = "social_worker", "Social worker";
-        OtherAgencies = "agencies", "Other agencies involved";
+        Agencies = "agencies", "Other agencies involved";
         StaffRole = "staff_role", "Role";
         Employer = "employer", "Employer";
         SupplyAgency = "supply_agency", "Supply agency";
@@ -177,13 +177,13 @@ text_enum! {
         WhoWasTold = "who_was_told", "Who was told";
         ToldBy = "told_by", "Told by";
         How = "how", "How";
-        ReasonNotInformed = "reason_not", "Why not";
+        ReasonNot = "reason_not", "Why not";
         GivenBy = "given_by", "Given by";
         Covers = "covers", "What it covers";
         RecipientName = "recipient_name", "Name";
         RecipientOrganisation = "recipient_organisation", "Organisation";
         RecipientRole = "recipient_role", "Role";
-        SharedPeople = "people", "About whom";
+        People = "people", "About whom";
         What = "what", "What was shared";
         Article6 = "article6", "Lawful basis (UK GDPR Article 6)";
         Article9 = "article9", "Condition for special category data (Article 9)";

@@ -386,7 +386,7 @@ fn parents_informed_or_not_and_why_and_consent_or_the_lawful_reason() {
         reason_not: String::new(),
     };
     let e = family::record_parents_informed(&mut s, &reference, &not_told).unwrap_err();
-    assert_eq!(error_fields(&e), vec![Field::ReasonNotInformed]);
+    assert_eq!(error_fields(&e), vec![Field::ReasonNot]);
     let told = ParentsInformedInput {
         informed: true,
         ..not_told.clone()
@@ -479,7 +479,7 @@ fn who_was_told_what_is_recorded_with_its_lawful_basis_and_a_referral_writes_its
     use casebook::error::Field;
     assert_eq!(
         error_fields(&e),
-        vec![Field::Reason, Field::What, Field::SharedPeople]
+        vec![Field::Reason, Field::What, Field::People]
     );
     assert_eq!(counts(&s), before);
     let shared = sharing::record(&mut s, &reference, &input).unwrap();

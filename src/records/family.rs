@@ -121,11 +121,7 @@ pub fn record_parents_informed(
     ));
     let told_by = form.check(fields::line(Field::ToldBy, &input.told_by, fields::SHORT));
     let how = form.check(fields::line(Field::How, &input.how, fields::SHORT));
-    let reason_not = form.check(fields::text(
-        Field::ReasonNotInformed,
-        &input.reason_not,
-        2_000,
-    ));
+    let reason_not = form.check(fields::text(Field::ReasonNot, &input.reason_not, 2_000));
     if input.informed {
         match input.at {
             Some(at) => form.check(fields::not_future(Field::At, at, now)),
@@ -139,13 +135,13 @@ pub fn record_parents_informed(
         }
         if !reason_not.is_empty() {
             form.add(fields::invalid(
-                Field::ReasonNotInformed,
+                Field::ReasonNot,
                 "leave this empty when they were told",
             ));
         }
     } else if reason_not.is_empty() {
         form.add(fields::invalid(
-            Field::ReasonNotInformed,
+            Field::ReasonNot,
             "say why they were not told (the risk it would bring to the child)",
         ));
     }

@@ -363,7 +363,7 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
     }
     let agencies = if d.agencies.len() > MAX_LIST {
         form.add(fields::invalid(
-            Field::OtherAgencies,
+            Field::Agencies,
             &format!("record at most {MAX_LIST}"),
         ));
         Vec::new()
@@ -371,15 +371,15 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
         d.agencies
             .iter()
             .map(|a| AgencyInvolved {
-                agency: line(&mut form, Field::OtherAgencies, &a.agency),
-                contact: line(&mut form, Field::OtherAgencies, &a.contact),
+                agency: line(&mut form, Field::Agencies, &a.agency),
+                contact: line(&mut form, Field::Agencies, &a.contact),
             })
             .filter(|a| !a.agency.is_empty() || !a.contact.is_empty())
             .collect()
     };
     if agencies.iter().any(|a| a.agency.is_empty()) {
         form.add(fields::invalid(
-            Field::OtherAgencies,
+            Field::Agencies,
             "name the agency for each contact",
         ));
     }

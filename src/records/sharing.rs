@@ -163,14 +163,14 @@ pub fn record_in_tx(
     }
     if input.people.is_empty() {
         form.add(fields::invalid(
-            Field::SharedPeople,
+            Field::People,
             "choose whose details were shared",
         ));
     }
     let on_incident = incidents::people_on(tx, incident_id)?;
     if input.people.iter().any(|p| !on_incident.contains(p)) {
         form.add(fields::invalid(
-            Field::SharedPeople,
+            Field::People,
             "choose people recorded on this incident",
         ));
     }

@@ -11,6 +11,7 @@
 //!    bindings`. `cargo test -p casebook-desktop` fails while steps 2 to 4 disagree.
 
 pub mod checklists;
+pub mod family;
 pub mod maintenance;
 pub mod records;
 pub mod referrals;

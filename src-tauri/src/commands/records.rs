@@ -2,16 +2,22 @@
 //! runs one core call on the open session.
 
 use casebook::checklists::contacts::ContactKey;
-use casebook::records::chronology::{self, Entry, EntryInput, EntryKind, PersonChronologyItem};
+use casebook::records::chronology::{self, Entry, EntryInput, EntryKind};
 use casebook::records::drafts;
 use casebook::records::evidence::{
     self, CustodyEvent, CustodyInput, CustodyKind, EvidenceInput, EvidenceNote,
 };
+use casebook::records::family::ConsentOutcome;
 use casebook::records::incidents::{
     self, Category, FourC, Incident, IncidentInput, PersonLink, Risk, Role, Status,
 };
-use casebook::records::people::{self, Person, PersonInput, PersonKind};
+use casebook::records::people::{
+    self, CpCategory, EmploymentBasis, Person, PersonInput, PersonKind, SendSupport, ServiceKind,
+    YearGroup,
+};
+use casebook::records::relationships::{ParentalResponsibility, RelationshipKind};
 use casebook::records::search::{self, IncidentFilter, IncidentRow};
+use casebook::records::sharing::{Article6, Article9, SharedDetail, SharingMethod};
 use casebook::referral::Recipient;
 use serde::Serialize;
 use tauri::State;
@@ -39,6 +45,18 @@ pub struct Vocabulary {
     pub custody_kinds: Vec<Choice<CustodyKind>>,
     pub contact_keys: Vec<Choice<ContactKey>>,
     pub recipients: Vec<Choice<Recipient>>,
+    pub year_groups: Vec<Choice<YearGroup>>,
+    pub send_support: Vec<Choice<SendSupport>>,
+    pub service_kinds: Vec<Choice<ServiceKind>>,
+    pub cp_categories: Vec<Choice<CpCategory>>,
+    pub employment_bases: Vec<Choice<EmploymentBasis>>,
+    pub relationship_kinds: Vec<Choice<RelationshipKind>>,
+    pub parental_responsibility: Vec<Choice<ParentalResponsibility>>,
+    pub consent_outcomes: Vec<Choice<ConsentOutcome>>,
+    pub sharing_methods: Vec<Choice<SharingMethod>>,
+    pub shared_details: Vec<Choice<SharedDetail>>,
+    pub article6: Vec<Choice<Article6>>,
+    pub article9: Vec<Choice<Article9>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -64,6 +82,21 @@ pub async fn vocabulary() -> CommandResult<Vocabulary> {
         custody_kinds: choices(CustodyKind::ALL, CustodyKind::label),
         contact_keys: choices(ContactKey::ALL, ContactKey::label),
         recipients: choices(Recipient::ALL, Recipient::choice_label),
+        year_groups: choices(YearGroup::ALL, YearGroup::label),
+        send_support: choices(SendSupport::ALL, SendSupport::label),
+        service_kinds: choices(ServiceKind::ALL, ServiceKind::label),
+        cp_categories: choices(CpCategory::ALL, CpCategory::label),
+        employment_bases: choices(EmploymentBasis::ALL, EmploymentBasis::label),
+        relationship_kinds: choices(RelationshipKind::ALL, RelationshipKind::label),
+        parental_responsibility: choices(
+            ParentalResponsibility::ALL,
+            ParentalResponsibility::label,
+        ),
+        consent_outcomes: choices(ConsentOutcome::ALL, ConsentOutcome::label),
+        sharing_methods: choices(SharingMethod::ALL, SharingMethod::label),
+        shared_details: choices(SharedDetail::ALL, SharedDetail::label),
+        article6: choices(Article6::ALL, Article6::label),
+        article9: choices(Article9::ALL, Article9::label),
     })
 }
 
@@ -86,7 +119,7 @@ pub struct IncidentPage {
     pub history: Vec<Incident>,
 }
 
-fn page(s: &casebook::vault::Session, reference: &str) -> CommandResult<IncidentPage> {
+pub(crate) fn page(s: &casebook::vault::Session, reference: &str) -> CommandResult<IncidentPage> {
     let mut history = incidents::history(s.conn(), reference)?;
     let incident = history.pop().ok_or_else(|| casebook::Error::NotFound {
         what: format!("Incident {reference}"),
@@ -226,35 +259,6 @@ pub async fn create_person(
     state.with_session(|s| Ok(people::create(s, &input)?))
 }
 
-/// A person with every version of their details and their chronology across incidents.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct PersonPage {
-    pub history: Vec<Person>,
-    pub chronology: Vec<PersonChronologyItem>,
-    pub incidents: Vec<IncidentRow>,
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn person_page(
-    state: State<'_, AppState>,
-    person_id: casebook::records::RecordId,
-) -> CommandResult<PersonPage> {
-    state.with_session(|s| {
-        Ok(PersonPage {
-            history: people::history(s.conn(), person_id)?,
-            chronology: chronology::for_person(s.conn(), person_id, 500)?,
-            incidents: search::incidents(
-                s.conn(),
-                &IncidentFilter {
-                    person_id: Some(person_id),
-                    ..IncidentFilter::default()
-                },
-            )?,
-        })
-    })
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn amend_person(
@@ -380,9 +384,16 @@ pub async fn record_agency_answer(
 }
 
 /// The date to expect an agency's answer by, for a contact made on `contacted`: the next
-/// working day (weekends and bank holidays in England and Wales skipped).
+/// working day (weekends, bank holidays in England and Wales, and the organisation's closure
+/// days skipped).
 #[tauri::command]
 #[specta::specta]
-pub async fn default_answer_due(contacted: chrono::NaiveDate) -> CommandResult<chrono::NaiveDate> {
-    Ok(casebook::records::answers::default_due(contacted))
+pub async fn default_answer_due(
+    state: State<'_, AppState>,
+    contacted: chrono::NaiveDate,
+) -> CommandResult<chrono::NaiveDate> {
+    state.with_session(|s| {
+        let closed = casebook::records::local_practice::closed_days(s.conn())?;
+        Ok(casebook::records::answers::default_due(contacted, &closed))
+    })
 }

@@ -73,7 +73,8 @@ export const commands = {
 	recordAgencyAnswer: (entryId: number, input: AnswerInput_Deserialize) => typedError<Waiting_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_agency_answer", { entryId, input })),
 	/**
 	 *  The date to expect an agency's answer by, for a contact made on `contacted`: the next
-	 *  working day (weekends and bank holidays in England and Wales skipped).
+	 *  working day (weekends, bank holidays in England and Wales, and the organisation's closure
+	 *  days skipped).
 	 */
 	defaultAnswerDue: (contacted: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("default_answer_due", { contacted })),
 	/**  Records a 999 call made from a checklist's immediate-risk panel (the core writes the entry). */
@@ -84,8 +85,24 @@ export const commands = {
 	/**  People whose name matches the words typed, folded for case and accents. */
 	searchPeople: (text: string) => typedError<Person_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("search_people", { text })),
 	createPerson: (input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_person", { input })),
-	personPage: (personId: number) => typedError<PersonPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("person_page", { personId })),
 	amendPerson: (personId: number, input: PersonInput_Deserialize) => typedError<Person_Serialize, CommandError_Serialize>(__TAURI_INVOKE("amend_person", { personId, input })),
+	/**  A person's page: details, every version, household, incidents, chronology. */
+	personPage: (personId: number) => typedError<PersonFile_Serialize, CommandError_Serialize>(__TAURI_INVOKE("person_page", { personId })),
+	incidentContext: (reference: string) => typedError<IncidentContext_Serialize, CommandError_Serialize>(__TAURI_INVOKE("incident_context", { reference })),
+	recordParentsInformed: (reference: string, input: ParentsInformedInput_Deserialize) => typedError<IncidentContext_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_parents_informed", { reference, input })),
+	recordConsent: (reference: string, input: ConsentInput_Deserialize) => typedError<IncidentContext_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_consent", { reference, input })),
+	recordSharing: (reference: string, input: SharingInput_Deserialize) => typedError<IncidentContext_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_sharing", { reference, input })),
+	recordFirstAccount: (reference: string, input: FirstAccountInput_Deserialize) => typedError<IncidentContext_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_first_account", { reference, input })),
+	/**  Changes a person's role on an incident (the old link removed, the new one added). */
+	changeRole: (reference: string, personId: number, from: Role, to: Role) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_role", { reference, personId, from, to })),
+	addRelationship: (input: RelationshipInput_Deserialize) => typedError<Relative_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_relationship", { input })),
+	endRelationship: (relationshipId: number, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("end_relationship", { relationshipId, reason })),
+	/**  Asks where to save, then writes a person's page as a PDF. `None` when cancelled. */
+	savePersonPdf: (personId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_person_pdf", { personId })),
+	localPractice: () => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("local_practice")),
+	addClosure: (input: ClosureInput_Deserialize) => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("add_closure", { input })),
+	removeClosure: (closureId: number) => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("remove_closure", { closureId })),
+	setRetentionPeriod: (childYears: number, reason: string) => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("set_retention_period", { childYears, reason })),
 	saveDraft: (form: string, body: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { form, body })),
 	loadDraft: (form: string) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("load_draft", { form })),
 	discardDraft: (form: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("discard_draft", { form })),
@@ -154,6 +171,30 @@ export type ActionStatus = {
 	note: string,
 	recorded_at: string,
 	recorded_by: string,
+};
+
+/**
+ *  Another agency involved with a child (GP, CAMHS, youth justice, police…), and how to reach
+ *  them.
+ */
+export type AgencyInvolved = AgencyInvolved_Serialize | AgencyInvolved_Deserialize;
+
+/**
+ *  Another agency involved with a child (GP, CAMHS, youth justice, police…), and how to reach
+ *  them.
+ */
+export type AgencyInvolved_Deserialize = {
+	agency: string,
+	contact?: string,
+};
+
+/**
+ *  Another agency involved with a child (GP, CAMHS, youth justice, police…), and how to reach
+ *  them.
+ */
+export type AgencyInvolved_Serialize = {
+	agency: string,
+	contact: string,
 };
 
 /**  An answer to one step. Which variants a step accepts depends on its kind. */
@@ -225,6 +266,19 @@ export type AppView = {
 	wait_seconds: number,
 };
 
+/**
+ *  The lawful basis for processing (UK GDPR Article 6(1)). Consent is rarely the right one
+ *  for safeguarding (the 2024 advice: do not seek consent where it would put a child at
+ *  risk); contract does not arise.
+ */
+export type Article6 = "public_task" | "legal_obligation" | "vital_interests" | "legitimate_interests" | "consent";
+
+/**
+ *  The condition for special category data (UK GDPR Article 9(2), with the Data Protection
+ *  Act 2018, Schedule 1, where Article 9(2)(b), (g) or (h) requires one).
+ */
+export type Article9 = "no_special_category" | "safeguarding" | "statutory_purposes" | "vital_interests" | "health_or_social_care" | "explicit_consent" | "legal_claims";
+
 /**  A contact with an agency whose answer is due (or overdue) and not yet received. */
 export type AwaitedAnswer = {
 	entry_id: number,
@@ -236,6 +290,12 @@ export type AwaitedAnswer = {
 	days_late: number,
 	chases: number,
 	escalated: boolean,
+	/**
+	 *  Past its date after a chase, and not yet escalated: time to escalate under the local
+	 *  escalation procedure (Working Together 2023: professionals challenge and escalate when
+	 *  a referral is not answered).
+	 */
+	escalate_now: boolean,
 };
 
 /**  What a verified backup holds. */
@@ -268,6 +328,33 @@ export type Citation = {
 	section: string,
 };
 
+/**  A period the organisation is closed (an INSET day, a holiday). */
+export type Closure = {
+	id: number,
+	first_day: string,
+	last_day: string,
+	label: string,
+};
+
+/**  What the DSL enters for a closure. */
+export type ClosureInput = ClosureInput_Serialize | ClosureInput_Deserialize;
+
+/**  What the DSL enters for a closure. */
+export type ClosureInput_Deserialize = {
+	first_day: string,
+	/**  The same as the first day for a single day. */
+	last_day?: string | null,
+	label: string,
+};
+
+/**  What the DSL enters for a closure. */
+export type ClosureInput_Serialize = {
+	first_day: string,
+	/**  The same as the first day for a single day. */
+	last_day: string | null,
+	label: string,
+};
+
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
 
 export type CommandError_Deserialize = {
@@ -295,6 +382,62 @@ export type Condition =
 /**  Any of these question steps was answered "yes". */
 { when: "any_yes"; value: string[] };
 
+export type Consent = Consent_Serialize | Consent_Deserialize;
+
+export type ConsentInput = ConsentInput_Serialize | ConsentInput_Deserialize;
+
+export type ConsentInput_Deserialize = {
+	purpose: ConsentPurpose,
+	outcome: ConsentOutcome,
+	/**  Who gave (or refused) it: required when given. */
+	given_by?: string,
+	at?: string | null,
+	/**  What it covers (which agencies, which information). */
+	covers?: string,
+	/**  When not given: the lawful reason to go on without it (or why it was not sought). */
+	reason?: string,
+};
+
+export type ConsentInput_Serialize = {
+	purpose: ConsentPurpose,
+	outcome: ConsentOutcome,
+	/**  Who gave (or refused) it: required when given. */
+	given_by: string,
+	at: string | null,
+	/**  What it covers (which agencies, which information). */
+	covers: string,
+	/**  When not given: the lawful reason to go on without it (or why it was not sought). */
+	reason: string,
+};
+
+export type ConsentOutcome = "given" | "refused" | "not_sought";
+
+export type ConsentPurpose = "share" | "early_help";
+
+export type Consent_Deserialize = {
+	id: number,
+	purpose: ConsentPurpose,
+	outcome: ConsentOutcome,
+	given_by: string,
+	at?: string | null,
+	covers: string,
+	reason: string,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+export type Consent_Serialize = {
+	id: number,
+	purpose: ConsentPurpose,
+	outcome: ConsentOutcome,
+	given_by: string,
+	at: string | null,
+	covers: string,
+	reason: string,
+	recorded_at: string,
+	recorded_by: string,
+};
+
 /**  One contact as set in Settings. */
 export type Contact = {
 	key: ContactKey,
@@ -307,6 +450,9 @@ export type Contact = {
 
 /**  Whom a checklist step may ask the DSL to contact. */
 export type ContactKey = "dsl" | "deputy_dsl" | "headteacher" | "chair_of_governors" | "lado" | "childrens_social_care" | "police_emergency" | "police" | "ceop" | "prevent" | "report_remove" | "iwf" | "true_vision" | "partner_school" | "parents";
+
+/**  The category of a child protection plan (Working Together 2023, chapter 4). */
+export type CpCategory = "neglect" | "physical" | "sexual" | "emotional" | "multiple";
 
 export type CustodyEvent = {
 	id: number,
@@ -388,6 +534,32 @@ export type DueRecord = {
 	people: number,
 	/**  Of those, people linked to no other incident: deleting this record deletes them too. */
 	people_only_here: number,
+};
+
+/**  A member of staff's employment (for allegations: LADO forms ask for each of these). */
+export type Employment = Employment_Serialize | Employment_Deserialize;
+
+/**  On what basis a member of staff works with the children (KCSIE Part three). */
+export type EmploymentBasis = "employed" | "agency_supply" | "volunteer" | "contractor";
+
+/**  A member of staff's employment (for allegations: LADO forms ask for each of these). */
+export type Employment_Deserialize = {
+	role?: string,
+	employer?: string,
+	basis?: EmploymentBasis | null,
+	/**  The agency, when supplied through one. */
+	agency?: string,
+	start_date?: string | null,
+};
+
+/**  A member of staff's employment (for allegations: LADO forms ask for each of these). */
+export type Employment_Serialize = {
+	role: string,
+	employer: string,
+	basis: EmploymentBasis | null,
+	/**  The agency, when supplied through one. */
+	agency: string,
+	start_date: string | null,
 };
 
 /**  One version of an entry. */
@@ -600,12 +772,29 @@ export type EvidenceNote = {
 	custody: CustodyEvent[],
 };
 
+/**  The family side of an incident: the newest record of each. */
+export type FamilyRecord = FamilyRecord_Serialize | FamilyRecord_Deserialize;
+
+/**  The family side of an incident: the newest record of each. */
+export type FamilyRecord_Deserialize = {
+	parents_informed?: ParentsInformed_Deserialize | null,
+	consent_to_share?: Consent_Deserialize | null,
+	consent_to_early_help?: Consent_Deserialize | null,
+};
+
+/**  The family side of an incident: the newest record of each. */
+export type FamilyRecord_Serialize = {
+	parents_informed: ParentsInformed_Serialize | null,
+	consent_to_share: Consent_Serialize | null,
+	consent_to_early_help: Consent_Serialize | null,
+};
+
 /**
  *  The field of a form that a [`FieldError`] is about: a stable key shared with the UI
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
@@ -613,6 +802,31 @@ export type FieldError = {
 	message: string,
 	/**  The field was refused because it holds or carries an image (nothing was saved). */
 	image: boolean,
+};
+
+export type FirstAccount = {
+	id: number,
+	received_by: string,
+	received_role: string,
+	note_location: string,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+export type FirstAccountInput = FirstAccountInput_Serialize | FirstAccountInput_Deserialize;
+
+export type FirstAccountInput_Deserialize = {
+	received_by: string,
+	received_role?: string,
+	/**  Where the original handwritten or typed note is kept; empty when there is none. */
+	note_location?: string,
+};
+
+export type FirstAccountInput_Serialize = {
+	received_by: string,
+	received_role: string,
+	/**  Where the original handwritten or typed note is kept; empty when there is none. */
+	note_location: string,
 };
 
 /**  The 4 Cs of online risk (KCSIE). */
@@ -659,6 +873,32 @@ export type Home_Serialize = {
 
 /**  One version of an incident, with the people linked now. */
 export type Incident = Incident_Serialize | Incident_Deserialize;
+
+/**
+ *  What an incident's page shows beside its record: the family side, who was told what, and
+ *  who received the disclosure.
+ */
+export type IncidentContext = IncidentContext_Serialize | IncidentContext_Deserialize;
+
+/**
+ *  What an incident's page shows beside its record: the family side, who was told what, and
+ *  who received the disclosure.
+ */
+export type IncidentContext_Deserialize = {
+	family: FamilyRecord_Deserialize,
+	shared: Shared_Deserialize[],
+	first_account?: FirstAccount | null,
+};
+
+/**
+ *  What an incident's page shows beside its record: the family side, who was told what, and
+ *  who received the disclosure.
+ */
+export type IncidentContext_Serialize = {
+	family: FamilyRecord_Serialize,
+	shared: Shared_Serialize[],
+	first_account: FirstAccount | null,
+};
 
 /**  What to look for. Empty fields do not filter. */
 export type IncidentFilter = IncidentFilter_Serialize | IncidentFilter_Deserialize;
@@ -829,6 +1069,12 @@ export type LinkedPerson = {
 	role: Role,
 };
 
+/**  The organisation's local practice, as Settings shows it. */
+export type LocalPractice = {
+	closures: Closure[],
+	retention: RetentionPeriod,
+};
+
 /**  What a step is, for the promises a template makes about its routes (see [`Promise`]). */
 export type Mark = 
 /**  The question whether any child is at immediate risk (999). */
@@ -853,6 +1099,64 @@ export type OpenChecklist = {
 	started_by: string,
 };
 
+/**  Parental responsibility (Children Act 1989, s. 3). */
+export type ParentalResponsibility = "yes" | "no" | "not_known";
+
+export type ParentsInformed = ParentsInformed_Serialize | ParentsInformed_Deserialize;
+
+/**  Whether parents or carers were told, as the DSL records it. */
+export type ParentsInformedInput = ParentsInformedInput_Serialize | ParentsInformedInput_Deserialize;
+
+/**  Whether parents or carers were told, as the DSL records it. */
+export type ParentsInformedInput_Deserialize = {
+	informed: boolean,
+	/**  When they were told (required when informed). */
+	at?: string | null,
+	who_was_told?: string,
+	told_by?: string,
+	/**  By phone, in person, by letter… */
+	how?: string,
+	/**  Why they were not told: the risk it would bring (required when not informed). */
+	reason_not?: string,
+};
+
+/**  Whether parents or carers were told, as the DSL records it. */
+export type ParentsInformedInput_Serialize = {
+	informed: boolean,
+	/**  When they were told (required when informed). */
+	at: string | null,
+	who_was_told: string,
+	told_by: string,
+	/**  By phone, in person, by letter… */
+	how: string,
+	/**  Why they were not told: the risk it would bring (required when not informed). */
+	reason_not: string,
+};
+
+export type ParentsInformed_Deserialize = {
+	id: number,
+	informed: boolean,
+	at?: string | null,
+	who_was_told: string,
+	told_by: string,
+	how: string,
+	reason_not: string,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+export type ParentsInformed_Serialize = {
+	id: number,
+	informed: boolean,
+	at: string | null,
+	who_was_told: string,
+	told_by: string,
+	how: string,
+	reason_not: string,
+	recorded_at: string,
+	recorded_by: string,
+};
+
 /**  A passphrase typed by the DSL (or a recovery code as typed, before it is parsed). */
 export type Passphrase = string;
 
@@ -874,6 +1178,100 @@ export type PersonChronologyItem_Serialize = {
 	entry: Entry_Serialize,
 };
 
+/**
+ *  Everything about a person beyond their name, kind, date of birth and form. Every text is
+ *  optional (empty when not known) and passes the no-images guard.
+ */
+export type PersonDetails = PersonDetails_Serialize | PersonDetails_Deserialize;
+
+/**
+ *  Everything about a person beyond their name, kind, date of birth and form. Every text is
+ *  optional (empty when not known) and passes the no-images guard.
+ */
+export type PersonDetails_Deserialize = {
+	/**  Other names the person is known by (found by search too). */
+	other_names?: string[],
+	/**  Gender or sex as the DSL records it. */
+	gender?: string,
+	ethnicity?: string,
+	address?: string,
+	phone?: string,
+	/**  A secure e-mail address (for professionals and referrers). */
+	secure_email?: string,
+	first_language?: string,
+	/**  An interpreter or communication support is needed. */
+	interpreter_needed?: boolean,
+	/**  What communication support, when needed. */
+	communication_needs?: string,
+	year_group?: YearGroup | null,
+	send?: SendSupport | null,
+	statuses?: ServiceStatus_Deserialize[],
+	social_worker?: string,
+	/**  How to reach the social worker (phone, secure e-mail, team). */
+	social_worker_contact?: string,
+	agencies?: AgencyInvolved_Deserialize[],
+	employment?: Employment_Deserialize,
+};
+
+/**
+ *  Everything about a person beyond their name, kind, date of birth and form. Every text is
+ *  optional (empty when not known) and passes the no-images guard.
+ */
+export type PersonDetails_Serialize = {
+	/**  Other names the person is known by (found by search too). */
+	other_names: string[],
+	/**  Gender or sex as the DSL records it. */
+	gender: string,
+	ethnicity: string,
+	address: string,
+	phone: string,
+	/**  A secure e-mail address (for professionals and referrers). */
+	secure_email: string,
+	first_language: string,
+	/**  An interpreter or communication support is needed. */
+	interpreter_needed: boolean,
+	/**  What communication support, when needed. */
+	communication_needs: string,
+	year_group: YearGroup | null,
+	send: SendSupport | null,
+	statuses: ServiceStatus_Serialize[],
+	social_worker: string,
+	/**  How to reach the social worker (phone, secure e-mail, team). */
+	social_worker_contact: string,
+	agencies: AgencyInvolved_Serialize[],
+	employment: Employment_Serialize,
+};
+
+export type PersonFile = PersonFile_Serialize | PersonFile_Deserialize;
+
+export type PersonFile_Deserialize = {
+	person: Person_Deserialize,
+	/**  Every version, oldest first (the last is `person`). */
+	history: Person_Deserialize[],
+	/**  Parents and carers, children they care for, siblings, who they live with, others. */
+	household: Relative_Deserialize[],
+	incidents: PersonIncident[],
+	/**  Newest first, at most `chronology_limit`. */
+	chronology: PersonChronologyItem_Deserialize[],
+};
+
+export type PersonFile_Serialize = {
+	person: Person_Serialize,
+	/**  Every version, oldest first (the last is `person`). */
+	history: Person_Serialize[],
+	/**  Parents and carers, children they care for, siblings, who they live with, others. */
+	household: Relative_Serialize[],
+	incidents: PersonIncident[],
+	/**  Newest first, at most `chronology_limit`. */
+	chronology: PersonChronologyItem_Serialize[],
+};
+
+/**  One incident the person is in, with how. */
+export type PersonIncident = {
+	incident: IncidentRow,
+	roles: Role[],
+};
+
 /**  What the DSL enters for a person. */
 export type PersonInput = PersonInput_Serialize | PersonInput_Deserialize;
 
@@ -882,10 +1280,11 @@ export type PersonInput_Deserialize = {
 	kind: PersonKind,
 	full_name: string,
 	date_of_birth?: string | null,
+	/**  Form or class ("7B", "Oak"). */
 	class_year?: string,
-	send?: boolean,
-	looked_after?: boolean,
-	cp_plan?: boolean,
+	details?: PersonDetails_Deserialize,
+	/**  Why this version was made: required when a status with services changes. */
+	reason?: string,
 };
 
 /**  What the DSL enters for a person. */
@@ -893,37 +1292,23 @@ export type PersonInput_Serialize = {
 	kind: PersonKind,
 	full_name: string,
 	date_of_birth: string | null,
+	/**  Form or class ("7B", "Oak"). */
 	class_year: string,
-	send: boolean,
-	looked_after: boolean,
-	cp_plan: boolean,
+	details: PersonDetails_Serialize,
+	/**  Why this version was made: required when a status with services changes. */
+	reason: string,
 };
 
 export type PersonKind = 
 /**  A child or young person (under 18, or a learner). */
-"child" | "adult" | "staff";
+"child" | "parent_carer" | "adult" | "staff" | 
+/**  A professional from another agency (social worker, police officer, GP…). */
+"professional";
 
 /**  A person linked to an incident. */
 export type PersonLink = {
 	person_id: number,
 	role: Role,
-};
-
-/**  A person with every version of their details and their chronology across incidents. */
-export type PersonPage = PersonPage_Serialize | PersonPage_Deserialize;
-
-/**  A person with every version of their details and their chronology across incidents. */
-export type PersonPage_Deserialize = {
-	history: Person_Deserialize[],
-	chronology: PersonChronologyItem_Deserialize[],
-	incidents: IncidentRow[],
-};
-
-/**  A person with every version of their details and their chronology across incidents. */
-export type PersonPage_Serialize = {
-	history: Person_Serialize[],
-	chronology: PersonChronologyItem_Serialize[],
-	incidents: IncidentRow[],
 };
 
 /**  One version of a person. */
@@ -933,12 +1318,16 @@ export type Person_Deserialize = {
 	kind: PersonKind,
 	full_name: string,
 	date_of_birth?: string | null,
+	/**  Form or class. */
 	class_year: string,
-	/**  Special educational needs and disabilities. */
+	/**  Special educational needs and disabilities (SEN support or an EHCP). */
 	send: boolean,
 	looked_after: boolean,
-	/**  Subject of a child protection plan. */
+	/**  Subject of a child protection plan now. */
 	cp_plan: boolean,
+	details: PersonDetails_Deserialize,
+	/**  Why this version was made (empty before schema 12, or when not needed). */
+	reason: string,
 	changed_at: string,
 	changed_by: string,
 };
@@ -950,12 +1339,16 @@ export type Person_Serialize = {
 	kind: PersonKind,
 	full_name: string,
 	date_of_birth: string | null,
+	/**  Form or class. */
 	class_year: string,
-	/**  Special educational needs and disabilities. */
+	/**  Special educational needs and disabilities (SEN support or an EHCP). */
 	send: boolean,
 	looked_after: boolean,
-	/**  Subject of a child protection plan. */
+	/**  Subject of a child protection plan now. */
 	cp_plan: boolean,
+	details: PersonDetails_Serialize,
+	/**  Why this version was made (empty before schema 12, or when not needed). */
+	reason: string,
 	changed_at: string,
 	changed_by: string,
 };
@@ -986,10 +1379,89 @@ export type RecoveryCodeView = {
 	groups: string[],
 };
 
+/**  What the DSL enters: `person` is `kind` of `other`. */
+export type RelationshipInput = RelationshipInput_Serialize | RelationshipInput_Deserialize;
+
+/**  What the DSL enters: `person` is `kind` of `other`. */
+export type RelationshipInput_Deserialize = {
+	person_id: number,
+	other_id: number,
+	kind: RelationshipKind,
+	/**  Parents and carers only. */
+	parental_responsibility?: ParentalResponsibility | null,
+	/**  For "Other": what `person` is to `other` ("Grandmother", "Mother's partner"). */
+	label?: string,
+};
+
+/**  What the DSL enters: `person` is `kind` of `other`. */
+export type RelationshipInput_Serialize = {
+	person_id: number,
+	other_id: number,
+	kind: RelationshipKind,
+	/**  Parents and carers only. */
+	parental_responsibility: ParentalResponsibility | null,
+	/**  For "Other": what `person` is to `other` ("Grandmother", "Mother's partner"). */
+	label: string,
+};
+
+export type RelationshipKind = 
+/**  `person` is a parent or carer of `other`. */
+"parent_carer_of" | "sibling_of" | "lives_with" | 
+/**  Named in `label` ("grandmother of", "mother's partner"). */
+"other";
+
+/**  A relationship in force, seen from one person (`of`): who the other is and how. */
+export type Relative = Relative_Serialize | Relative_Deserialize;
+
+/**  A relationship in force, seen from one person (`of`): who the other is and how. */
+export type Relative_Deserialize = {
+	relationship_id: number,
+	person: Person_Deserialize,
+	/**
+	 *  How the other person stands to the one whose page it is, in words ("Parent or carer",
+	 *  "Child", "Sibling", "Lives with", or the label).
+	 */
+	relation: string,
+	kind: RelationshipKind,
+	/**  The other person is a parent or carer of this one. */
+	is_parent: boolean,
+	parental_responsibility?: ParentalResponsibility | null,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+/**  A relationship in force, seen from one person (`of`): who the other is and how. */
+export type Relative_Serialize = {
+	relationship_id: number,
+	person: Person_Serialize,
+	/**
+	 *  How the other person stands to the one whose page it is, in words ("Parent or carer",
+	 *  "Child", "Sibling", "Lives with", or the label).
+	 */
+	relation: string,
+	kind: RelationshipKind,
+	/**  The other person is a parent or carer of this one. */
+	is_parent: boolean,
+	parental_responsibility: ParentalResponsibility | null,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+/**  How long child protection records are kept, and why it was set so. */
+export type RetentionPeriod = {
+	/**  Kept until the child's date of birth plus this many years. */
+	child_years: number,
+	/**  Empty for the default. */
+	reason: string,
+	/**  Who set it and when; empty for the default. */
+	changed_at: string,
+	changed_by: string,
+};
+
 export type Risk = "low" | "medium" | "high" | "immediate";
 
 /**  How a person is involved in an incident. */
-export type Role = "subject" | "victim" | "alleged_harmer" | "witness" | "reporter";
+export type Role = "subject" | "victim" | "alleged_harmer" | "witness" | "reporter" | "parent_carer" | "making_allegation" | "case_manager" | "professional";
 
 /**  Everything the walk-through screen needs. */
 export type RunState = RunState_Serialize | RunState_Deserialize;
@@ -1057,6 +1529,130 @@ export type Section = {
 	title: string,
 	items: Item[],
 };
+
+/**  Special educational needs and disabilities (SEND Code of Practice 2015). */
+export type SendSupport = "not_recorded" | "none" | "sen_support" | "ehcp";
+
+/**  A child's status with services (Working Together to Safeguard Children 2023). */
+export type ServiceKind = "child_in_need" | "child_protection" | "looked_after" | "previously_looked_after" | "early_help" | "young_carer" | "private_fostering";
+
+/**
+ *  One status with services, with its dates. A child protection plan with an end date is one
+ *  the child "has had".
+ */
+export type ServiceStatus = ServiceStatus_Serialize | ServiceStatus_Deserialize;
+
+/**
+ *  One status with services, with its dates. A child protection plan with an end date is one
+ *  the child "has had".
+ */
+export type ServiceStatus_Deserialize = {
+	kind: ServiceKind,
+	start?: string | null,
+	end?: string | null,
+	/**  The plan's category: child protection plans only. */
+	category?: CpCategory | null,
+	/**  The lead practitioner (early help), or who is responsible; may be empty. */
+	lead?: string,
+};
+
+/**
+ *  One status with services, with its dates. A child protection plan with an end date is one
+ *  the child "has had".
+ */
+export type ServiceStatus_Serialize = {
+	kind: ServiceKind,
+	start: string | null,
+	end: string | null,
+	/**  The plan's category: child protection plans only. */
+	category: CpCategory | null,
+	/**  The lead practitioner (early help), or who is responsible; may be empty. */
+	lead: string,
+};
+
+/**  One row of the record. */
+export type Shared = Shared_Serialize | Shared_Deserialize;
+
+/**  Which kinds of detail went. */
+export type SharedDetail = "identity" | "what_happened" | "childs_words" | "family" | "status_with_services" | "send" | "health" | "evidence" | "decisions" | "other";
+
+/**  One row of the record. */
+export type Shared_Deserialize = {
+	id: number,
+	at: string,
+	method: SharingMethod,
+	recipient_name: string,
+	recipient_organisation: string,
+	recipient_role: string,
+	/**  The people, by name as they are now. */
+	people: string[],
+	what: SharedDetail[],
+	article6: Article6,
+	article9: Article9,
+	reason: string,
+	/**  The referral this row was written for, when it was a signed referral. */
+	referral_id?: number | null,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+/**  One row of the record. */
+export type Shared_Serialize = {
+	id: number,
+	at: string,
+	method: SharingMethod,
+	recipient_name: string,
+	recipient_organisation: string,
+	recipient_role: string,
+	/**  The people, by name as they are now. */
+	people: string[],
+	what: SharedDetail[],
+	article6: Article6,
+	article9: Article9,
+	reason: string,
+	/**  The referral this row was written for, when it was a signed referral. */
+	referral_id: number | null,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+/**  What the DSL records. */
+export type SharingInput = SharingInput_Serialize | SharingInput_Deserialize;
+
+/**  What the DSL records. */
+export type SharingInput_Deserialize = {
+	at?: string | null,
+	method: SharingMethod,
+	recipient_name: string,
+	recipient_organisation: string,
+	recipient_role?: string,
+	/**  The people whose details were shared. */
+	people: number[],
+	what: SharedDetail[],
+	article6: Article6,
+	article9: Article9,
+	/**  One sentence: why it was necessary and proportionate. */
+	reason: string,
+};
+
+/**  What the DSL records. */
+export type SharingInput_Serialize = {
+	at: string | null,
+	method: SharingMethod,
+	recipient_name: string,
+	recipient_organisation: string,
+	recipient_role: string,
+	/**  The people whose details were shared. */
+	people: number[],
+	what: SharedDetail[],
+	article6: Article6,
+	article9: Article9,
+	/**  One sentence: why it was necessary and proportionate. */
+	reason: string,
+};
+
+/**  How it was shared. */
+export type SharingMethod = "referral" | "phone" | "email" | "meeting" | "letter" | "other";
 
 /**  One signature in a file Casebook cannot confirm as a whole, and what it covers. */
 export type SignatureCoverage = {
@@ -1233,6 +1829,12 @@ export type Summary = {
 	sections: Section[],
 	/**  From a demo vault: marked as fictional on every page. */
 	demo: boolean,
+	/**
+	 *  Whose details it carries, and which kinds: the information-sharing record of the
+	 *  referral (`records::sharing`) is written from these.
+	 */
+	people: number[],
+	shares: SharedDetail[],
 };
 
 /**  A template that passed every check. Only these are offered to the DSL. */
@@ -1347,6 +1949,8 @@ export type Today_Deserialize = {
 	/**  Answers awaited from agencies, by the date they were due (past it: chase, escalate). */
 	awaited_answers: AwaitedAnswer[],
 	open_checklists: OpenChecklist[],
+	/**  Records past their retention date, for the retention review (the first few). */
+	retention_due: DueRecord[],
 	/**  A reminder when the last verified backup is old (or there is none). */
 	backup_reminder?: string | null,
 };
@@ -1360,6 +1964,8 @@ export type Today_Serialize = {
 	/**  Answers awaited from agencies, by the date they were due (past it: chase, escalate). */
 	awaited_answers: AwaitedAnswer[],
 	open_checklists: OpenChecklist[],
+	/**  Records past their retention date, for the retention review (the first few). */
+	retention_due: DueRecord[],
 	/**  A reminder when the last verified backup is old (or there is none). */
 	backup_reminder: string | null,
 };
@@ -1453,6 +2059,18 @@ export type Vocabulary = {
 	custody_kinds: Choice<CustodyKind>[],
 	contact_keys: Choice<ContactKey>[],
 	recipients: Choice<Recipient>[],
+	year_groups: Choice<YearGroup>[],
+	send_support: Choice<SendSupport>[],
+	service_kinds: Choice<ServiceKind>[],
+	cp_categories: Choice<CpCategory>[],
+	employment_bases: Choice<EmploymentBasis>[],
+	relationship_kinds: Choice<RelationshipKind>[],
+	parental_responsibility: Choice<ParentalResponsibility>[],
+	consent_outcomes: Choice<ConsentOutcome>[],
+	sharing_methods: Choice<SharingMethod>[],
+	shared_details: Choice<SharedDetail>[],
+	article6: Choice<Article6>[],
+	article9: Choice<Article9>[],
 };
 
 /**  Where waiting for an answer stands: the newest event, and how many chases so far. */
@@ -1479,6 +2097,9 @@ export type Waiting_Serialize = {
 	chases: number,
 	escalated: boolean,
 };
+
+/**  The school's year groups (England), and post-16 for sixth forms and colleges. */
+export type YearGroup = "nursery" | "reception" | "year1" | "year2" | "year3" | "year4" | "year5" | "year6" | "year7" | "year8" | "year9" | "year10" | "year11" | "year12" | "year13" | "post16";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
