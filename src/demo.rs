@@ -12,6 +12,8 @@
 //! member of staff and go to the LADO, and the first incidents carry finished and unfinished
 //! checklist runs and issued referrals, so every screen has something to show.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use crate::checklists::contacts::ContactKey;
@@ -21,10 +23,18 @@ use crate::checklists::template::{StepKind, Template};
 use crate::checklists::Library;
 use crate::records::chronology::{self, EntryInput, EntryKind};
 use crate::records::evidence::{self, CustodyInput, CustodyKind, EvidenceInput};
+use crate::records::family::{self, ParentsInformedInput};
+use crate::records::first_account::{self, FirstAccountInput};
 use crate::records::incidents::{
     self, Category, FourC, IncidentInput, PersonLink, Risk, Role, Status,
 };
-use crate::records::people::{self, PersonInput, PersonKind};
+use crate::records::people::{
+    self, AgencyInvolved, CpCategory, Employment, EmploymentBasis, PersonInput, PersonKind,
+    SendSupport, ServiceKind, ServiceStatus, YearGroup,
+};
+use crate::records::relationships::{
+    self, ParentalResponsibility, RelationshipInput, RelationshipKind,
+};
 use crate::records::RecordId;
 use crate::records::{actions, answers};
 use crate::referral::{self, Recipient};
@@ -83,6 +93,27 @@ const STAFF_REPORTERS: &[&str] = &[
     "Ms Lindqvist (Head of Year 9)",
     "Mrs Adeyemi (IT technician)",
     "Mr Fairweather (PE)",
+];
+
+/// Parents' and carers' first names (invented families).
+const PARENT_FIRST: &[&str] = &[
+    "Grace", "Tomasz", "Niamh", "Adebayo", "Hoa", "Sunita", "Gareth", "Bronwen", "Ahmed", "Ingrid",
+];
+
+const STREETS: &[&str] = &[
+    "Mill Lane",
+    "Station Road",
+    "Orchard Close",
+    "Chapel Street",
+    "Heron Way",
+];
+
+/// The roles of the members of staff above, in turn.
+const STAFF_ROLES: &[&str] = &[
+    "Teacher of PE",
+    "Teaching assistant",
+    "Teacher of computing",
+    "Sports coach",
 ];
 
 /// Members of staff an allegation can be about (invented).
@@ -389,6 +420,132 @@ fn date_of_birth(rng: &mut Rng, year_group: i32, today: NaiveDate) -> Option<Nai
     Some(from + Duration::days(rng.below(365) as i64))
 }
 
+/// A child in a year group this school year, with the details a DSL records: some with SEND,
+/// some with a status with services (dated) and so an allocated social worker.
+fn demo_child(rng: &mut Rng, last: &str, today: NaiveDate) -> PersonInput {
+    let year_group = 7 + rng.below(7) as i32;
+    let mut input = PersonInput::named(PersonKind::Child, &format!("{} {last}", rng.pick(FIRST)));
+    input.date_of_birth = date_of_birth(rng, year_group, today);
+    input.class_year = format!("{year_group}{}", rng.pick(&["H", "E", "R", "O", "N"]));
+    let d = &mut input.details;
+    d.year_group = Some(match year_group {
+        7 => YearGroup::Year7,
+        8 => YearGroup::Year8,
+        9 => YearGroup::Year9,
+        10 => YearGroup::Year10,
+        11 => YearGroup::Year11,
+        12 => YearGroup::Year12,
+        _ => YearGroup::Year13,
+    });
+    d.gender = (*rng.pick(&["Female", "Male", "Female", "Male", "Non-binary"])).to_owned();
+    d.first_language = (*rng.pick(&[
+        "English",
+        "English",
+        "English",
+        "Polish",
+        "Vietnamese",
+        "Irish",
+    ]))
+    .to_owned();
+    d.interpreter_needed = d.first_language != "English" && rng.chance(20);
+    if d.interpreter_needed {
+        d.communication_needs = format!(
+            "{} interpreter for meetings with the family",
+            d.first_language
+        );
+    }
+    d.send = Some(if rng.chance(15) {
+        if rng.chance(30) {
+            SendSupport::Ehcp
+        } else {
+            SendSupport::SenSupport
+        }
+    } else {
+        SendSupport::None
+    });
+    let started = |rng: &mut Rng| Some(today - Duration::days(30 + rng.below(700) as i64));
+    if rng.chance(4) {
+        d.statuses.push(ServiceStatus {
+            kind: ServiceKind::ChildProtection,
+            start: started(rng),
+            end: None,
+            category: Some(*rng.pick(CpCategory::ALL)),
+            lead: String::new(),
+        });
+    } else if rng.chance(5) {
+        d.statuses.push(ServiceStatus {
+            kind: ServiceKind::LookedAfter,
+            start: started(rng),
+            end: None,
+            category: None,
+            lead: String::new(),
+        });
+    } else if rng.chance(8) {
+        d.statuses.push(ServiceStatus {
+            kind: ServiceKind::EarlyHelp,
+            start: started(rng),
+            end: None,
+            category: None,
+            lead: "Family support worker, Anytown Early Help".into(),
+        });
+    }
+    if d.statuses.iter().any(|s| s.kind != ServiceKind::EarlyHelp) {
+        d.social_worker = (*rng.pick(&["Sam Patel", "Jo Bell", "Chidi Eze"])).to_owned();
+        d.social_worker_contact = "Anytown Children's Services, 01632 960500".into();
+        d.agencies.push(AgencyInvolved {
+            agency: "GP".into(),
+            contact: "Riverside Surgery".into(),
+        });
+    }
+    input
+}
+
+/// What the family side of an incident holds: who received the disclosure and where the
+/// note is, and whether the parents were told (and if not, why).
+fn family_side(
+    session: &mut Session,
+    reference: &str,
+    story: &Story,
+    reported_at: DateTime<Utc>,
+    parents: Option<&Vec<(RecordId, String)>>,
+) -> Result<()> {
+    let incident = incidents::get(session.conn(), reference)?;
+    first_account::record(
+        session,
+        reference,
+        &FirstAccountInput {
+            received_by: incident.reported_by.clone(),
+            received_role: String::new(),
+            note_location: "Handwritten note, DSL office, locked cabinet".into(),
+        },
+    )?;
+    let Some((_, parent)) = parents.and_then(|p| p.first()) else {
+        return Ok(());
+    };
+    let dsl = organisation::current(session.conn())?.dsl_name;
+    let input = if story.category == Category::Radicalisation {
+        ParentsInformedInput {
+            informed: false,
+            at: None,
+            who_was_told: String::new(),
+            told_by: String::new(),
+            how: String::new(),
+            reason_not: "Not yet: the Prevent officer asked us to wait until they have assessed the family's links to the online contact.".into(),
+        }
+    } else {
+        ParentsInformedInput {
+            informed: true,
+            at: Some((reported_at + Duration::hours(2)).min(Utc::now())),
+            who_was_told: parent.clone(),
+            told_by: dsl,
+            how: "By phone, then in person".into(),
+            reason_not: String::new(),
+        }
+    };
+    family::record_parents_informed(session, reference, &input)?;
+    Ok(())
+}
+
 fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
     let mut rng = Rng(seed);
     let mut summary = Summary {
@@ -402,43 +559,113 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
     let now = Utc::now();
     let today = now.date_naive();
     let children_wanted = (count / 2).clamp(4, 50_000) as usize;
+    // Families: one or two children (siblings share their parents), each family with one or
+    // two parents or carers recorded once, with parental responsibility.
     let mut children = Vec::with_capacity(children_wanted);
-    for _ in 0..children_wanted {
-        let year_group = 7 + rng.below(7) as i32;
-        let p = people::create(
-            session,
-            &PersonInput {
-                kind: PersonKind::Child,
-                full_name: format!("{} {}", rng.pick(FIRST), rng.pick(LAST)),
-                date_of_birth: date_of_birth(&mut rng, year_group, today),
-                class_year: format!("Year {year_group}"),
-                details: Default::default(),
-                reason: String::new(),
-            },
-        )?;
-        children.push(p.id);
-        summary.people += 1;
+    let mut parents_of: HashMap<RecordId, Vec<(RecordId, String)>> = HashMap::new();
+    while children.len() < children_wanted {
+        let last = *rng.pick(LAST);
+        let in_family = if rng.chance(25) { 2 } else { 1 };
+        let mut family = Vec::new();
+        for _ in 0..in_family {
+            let p = people::create(session, &demo_child(&mut rng, last, today))?;
+            summary.people += 1;
+            family.push(p.id);
+        }
+        let mut parents = Vec::new();
+        for (i, title) in ["Mrs", "Mr"].iter().enumerate() {
+            if i == 1 && !rng.chance(60) {
+                break;
+            }
+            let name = format!("{title} {} {last}", rng.pick(PARENT_FIRST));
+            let mut input = PersonInput::named(PersonKind::ParentCarer, &name);
+            input.details.phone = format!("01632 96{:04}", rng.below(10_000));
+            input.details.address = format!(
+                "{} {}, Anytown AT{} {}XX",
+                1 + rng.below(90),
+                rng.pick(STREETS),
+                1 + rng.below(9),
+                1 + rng.below(9)
+            );
+            let parent = people::create(session, &input)?;
+            summary.people += 1;
+            for child in &family {
+                relationships::add(
+                    session,
+                    &RelationshipInput {
+                        person_id: parent.id,
+                        other_id: *child,
+                        kind: RelationshipKind::ParentCarerOf,
+                        parental_responsibility: Some(if i == 0 || rng.chance(80) {
+                            ParentalResponsibility::Yes
+                        } else {
+                            ParentalResponsibility::NotKnown
+                        }),
+                        label: String::new(),
+                    },
+                )?;
+            }
+            parents.push((parent.id, name));
+        }
+        if let [a, b] = family[..] {
+            relationships::add(
+                session,
+                &RelationshipInput {
+                    person_id: a,
+                    other_id: b,
+                    kind: RelationshipKind::SiblingOf,
+                    parental_responsibility: None,
+                    label: String::new(),
+                },
+            )?;
+        }
+        for child in family {
+            parents_of.insert(child, parents.clone());
+            children.push(child);
+        }
     }
     let mut staff = Vec::new();
-    for name in STAFF_SUBJECTS {
-        let p = people::create(
-            session,
-            &PersonInput {
-                kind: PersonKind::Staff,
-                full_name: (*name).to_owned(),
-                date_of_birth: NaiveDate::from_ymd_opt(
-                    1975 + rng.below(20) as i32,
-                    1 + rng.below(12) as u32,
-                    1 + rng.below(28) as u32,
-                ),
-                class_year: String::new(),
-                details: Default::default(),
-                reason: String::new(),
+    for (name, role) in STAFF_SUBJECTS.iter().zip(STAFF_ROLES.iter().cycle()) {
+        let mut input = PersonInput::named(PersonKind::Staff, name);
+        input.date_of_birth = NaiveDate::from_ymd_opt(
+            1975 + rng.below(20) as i32,
+            1 + rng.below(12) as u32,
+            1 + rng.below(28) as u32,
+        );
+        let supply = rng.chance(30);
+        input.details.employment = Employment {
+            role: (*role).to_owned(),
+            employer: if supply {
+                "Teach Anytown Ltd".to_owned()
+            } else {
+                "the school".to_owned()
             },
-        )?;
-        staff.push(p.id);
+            basis: Some(if supply {
+                EmploymentBasis::AgencySupply
+            } else {
+                EmploymentBasis::Employed
+            }),
+            agency: if supply {
+                "Teach Anytown Ltd".to_owned()
+            } else {
+                String::new()
+            },
+            start_date: NaiveDate::from_ymd_opt(2015 + rng.below(10) as i32, 9, 1),
+        };
+        staff.push(people::create(session, &input)?.id);
         summary.people += 1;
     }
+    // The headteacher manages allegations against staff (KCSIE Part four: the case manager).
+    let mut head = PersonInput::named(PersonKind::Staff, "Mrs Joanne Hartley");
+    head.details.employment = Employment {
+        role: "Headteacher".into(),
+        employer: "the school".into(),
+        basis: Some(EmploymentBasis::Employed),
+        agency: String::new(),
+        start_date: NaiveDate::from_ymd_opt(2019, 9, 1),
+    };
+    let headteacher = people::create(session, &head)?.id;
+    summary.people += 1;
     let online_adult = people::create(
         session,
         &PersonInput {
@@ -483,6 +710,19 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                 person_id,
                 role: Role::AllegedHarmer,
             });
+        }
+        if story.category == Category::AllegationAgainstStaff {
+            links.push(PersonLink {
+                person_id: headteacher,
+                role: Role::CaseManager,
+            });
+            // "A parent reported": the child's parent made the allegation.
+            if let Some((parent, _)) = parents_of.get(&child).and_then(|p| p.first()) {
+                links.push(PersonLink {
+                    person_id: *parent,
+                    role: Role::MakingAllegation,
+                });
+            }
         }
         if rng.chance(30) {
             let witness = *rng.pick(&children);
@@ -533,6 +773,13 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             incidents::create(session, &input, &links)?
         };
         summary.incidents += 1;
+        family_side(
+            session,
+            &incident.reference,
+            story,
+            reported_at,
+            parents_of.get(&child),
+        )?;
         for (e, entry) in story.entries.iter().enumerate() {
             let occurred_at = Some((reported_at + Duration::minutes(20 * (e as i64 + 1))).min(now));
             let input = match entry {

@@ -133,10 +133,27 @@ fn demo_stories_are_coherent_and_every_screen_has_something_to_show() {
             continue;
         }
         let group: i32 = person
-            .class_year
-            .strip_prefix("Year ")
-            .and_then(|g| g.parse().ok())
-            .unwrap_or_else(|| panic!("{:?}", person.class_year));
+            .details
+            .year_group
+            .and_then(|y| y.label().strip_prefix("Year ")?.parse().ok())
+            .unwrap_or_else(|| panic!("{:?}", person.details.year_group));
+        // The form is in the year group ("8H" in Year 8).
+        assert!(
+            person.class_year.starts_with(&group.to_string()),
+            "{person:?}"
+        );
+        // Every child has a family: a parent or carer with parental responsibility.
+        let household = casebook::records::relationships::relatives(s.conn(), p.id).unwrap();
+        assert!(
+            household.iter().any(|r| r.is_parent
+                && r.parental_responsibility
+                    == Some(casebook::records::relationships::ParentalResponsibility::Yes)),
+            "{person:?}: {household:?}"
+        );
+        // A child protection plan or looked-after status comes with a social worker.
+        if person.cp_plan || person.looked_after {
+            assert!(!person.details.social_worker.is_empty(), "{person:?}");
+        }
         let dob = person.date_of_birth.unwrap();
         let school_year_of_birth = if dob.month() >= 9 {
             dob.year()
@@ -170,6 +187,13 @@ fn demo_stories_are_coherent_and_every_screen_has_something_to_show() {
                 .filter(|p| p.role == incidents::Role::AllegedHarmer)
                 .collect();
             assert!(!harmers.is_empty(), "{i:?}");
+            // The headteacher manages the case (KCSIE Part four).
+            assert!(
+                i.people
+                    .iter()
+                    .any(|p| p.role == incidents::Role::CaseManager),
+                "{i:?}"
+            );
             for h in harmers {
                 assert_eq!(
                     people::get(s.conn(), h.person_id).unwrap().kind,
