@@ -69,6 +69,24 @@ def test_a_parent_is_added_parents_not_told_and_why_and_the_childs_page_shows_th
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=first-account]"), "locked cabinet B"))
     screenshot(driver, "incident-family")
 
+    # Who was told what: a phone call to the front door, with its lawful basis. Without a
+    # reason or what was shared it is refused, each beside its field.
+    click_button(driver, "Record information shared…")
+    Select(driver.find_element(By.ID, "share-method")).select_by_visible_text("Phone call")
+    type_into(driver, "share-name", "Duty social worker")
+    type_into(driver, "share-organisation", "Anytown Children's Services front door")
+    share_form = "//form[.//h3[normalize-space(.)='Record information shared']]"
+    submit_in(driver, share_form, "Record")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "share-reason-error"), "please fill this in"))
+    assert "choose at least one kind of detail" in driver.find_element(By.ID, "share-what-error").text
+    click(driver, driver.find_element(By.XPATH, "//fieldset[.//legend[normalize-space(.)='About whom']]//label[contains(., 'Aoife')]/input"))
+    click(driver, driver.find_element(By.XPATH, "//fieldset[.//legend[normalize-space(.)='What was shared']]//label[contains(., 'What happened')]/input"))
+    type_into(driver, "share-reason", "Possible grooming by an adult: a referral is needed today.")
+    submit_in(driver, share_form, "Record")
+    sharing = "[data-testid=sharing]"
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, sharing), "Duty social worker"))
+    assert "Sch. 1 para 18" in driver.find_element(By.CSS_SELECTOR, sharing).text
+
     # The child's page: the household with the parent and parental responsibility.
     click(driver, driver.find_element(By.XPATH, "//div[@data-testid='incident-people']//button[normalize-space(.)='Aoife Ní Bhriain']"))
     heading(driver, "Aoife Ní Bhriain")
@@ -102,3 +120,23 @@ def test_a_parent_is_added_parents_not_told_and_why_and_the_childs_page_shows_th
     heading(driver, "Orla Ní Bhriain")
     theirs = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=household]")))
     assert "Aoife Ní Bhriain" in theirs.text and "Child they care for" in theirs.text, theirs.text
+
+    # Settings: an INSET day, and a longer retention period with its reason.
+    click_button(driver, "Settings")
+    heading(driver, "Settings")
+    driver.execute_script(
+        "const el = document.getElementById('closure-first'); el.value = arguments[0];"
+        "el.dispatchEvent(new Event('input', {bubbles: true}));",
+        "2027-01-04",
+    )
+    type_into(driver, "closure-label", "INSET day")
+    click_button(driver, "Add closure")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=closures]"), "INSET day"))
+    years = driver.find_element(By.ID, "retention-years")
+    years.clear()
+    years.send_keys("50")
+    click_button(driver, "Save retention period")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "retention-period-reason-error"), "please fill this in"))
+    type_into(driver, "retention-period-reason", "Trust records policy 2026")
+    click_button(driver, "Save retention period")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=retention-period]"), "Trust records policy 2026"))
