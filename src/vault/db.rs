@@ -164,6 +164,6 @@ mod tests {
     #[test]
     fn the_migration_list_is_valid() {
         assert!(MIGRATIONS.validate().is_ok());
-        assert_eq!(SCHEMA_VERSION, 11);
+        assert_eq!(SCHEMA_VERSION, 12);
     }
 }
