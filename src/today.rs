@@ -100,23 +100,26 @@ impl Today {
 pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
     let conn = session.conn();
     let until = date + Duration::days(AHEAD_DAYS);
-    let actions: Vec<DueAction> = {
-        // The current version of each action with a date up to a week ahead, whose newest
-        // recorded state (if any) is open.
+    // The current version of each action with a date in `[from, to]`, whose newest recorded
+    // state (if any) is open; at most LIST_LIMIT, each list on its own so that many overdue
+    // actions never hide those due today or coming up.
+    let actions = |from: Option<NaiveDate>, to: NaiveDate| -> Result<Vec<DueAction>> {
         let mut stmt = conn.prepare_cached(
             "SELECT e.id, i.reference, v.text, v.action_owner, v.action_due
              FROM chronology_versions v
              JOIN chronology_entries e ON e.id = v.entry_id
              JOIN incidents i ON i.id = e.incident_id
-             WHERE v.action_due IS NOT NULL AND v.action_due <= ?1 AND v.kind = 'action'
+             WHERE v.action_due IS NOT NULL AND v.action_due >= ?1 AND v.action_due <= ?2
+               AND v.kind = 'action'
                AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)
                AND coalesce((SELECT state FROM action_states s WHERE s.entry_id = e.id
                              ORDER BY s.id DESC LIMIT 1), 'open') = 'open'
              ORDER BY v.action_due, e.id
-             LIMIT ?2",
+             LIMIT ?3",
         )?;
+        let from = from.map_or_else(|| "0000-01-01".to_owned(), crate::time::format_date);
         let rows = stmt.query_map(
-            params![crate::time::format_date(until), LIST_LIMIT * 3],
+            params![from, crate::time::format_date(to), LIST_LIMIT],
             |r| {
                 let due = crate::time::date_column(r, 4)?;
                 Ok(DueAction {
@@ -129,15 +132,7 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
                 })
             },
         )?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let pick = |keep: &dyn Fn(&DueAction) -> bool| -> Vec<DueAction> {
-        actions
-            .iter()
-            .filter(|a| keep(a))
-            .take(LIST_LIMIT as usize)
-            .cloned()
-            .collect()
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
     let awaited_answers = {
         // Each contact's newest event: still waiting, and due within the week.
@@ -213,9 +208,9 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
     let reminder_days = crate::settings::backup_reminder_days(conn)?;
     Ok(Today {
         date,
-        overdue: pick(&|a| a.days_late > 0),
-        due_today: pick(&|a| a.days_late == 0),
-        coming_up: pick(&|a| a.days_late < 0),
+        overdue: actions(None, date - Duration::days(1))?,
+        due_today: actions(Some(date), date)?,
+        coming_up: actions(Some(date + Duration::days(1)), until)?,
         awaited_answers,
         open_checklists,
         retention_due: crate::records::retention::due_limited(conn, date, RETENTION_LIMIT)?,

@@ -131,9 +131,20 @@ fn a_vault_from_before_the_coverage_upgrades_with_its_rows_as_legacy_and_new_row
         [],
     )
     .unwrap();
-    let tx = conn.transaction().unwrap();
-    incidents::create_in_tx(&tx, DSL, &incident_input("Made at schema 6"), &[]).unwrap();
-    tx.commit().unwrap();
+    // An incident as schema 6 wrote it (today's code writes today's schema, so by hand).
+    conn.execute_batch(
+        "INSERT INTO incidents (id, reference, created_at, created_by)
+             VALUES (1, 'CB-2025-0099', '2026-03-01T09:00:00Z', 'DSL');
+         INSERT INTO incident_versions (incident_id, version, occurred_at, reported_at,
+             reported_by, category, four_cs, summary, childs_words, risk, status, outcome,
+             retention_until, retention_auto, changed_at, changed_by)
+             VALUES (1, 1, NULL, '2026-03-01T09:00:00Z', 'Form tutor', 'cyberbullying',
+                     'conduct', 'Made at schema 6', '', 'low', 'open', '', '2051-03-01', 1,
+                     '2026-03-01T09:00:00Z', 'DSL');
+         INSERT INTO incident_heads (incident_id, version, reported_at, status, category)
+             VALUES (1, 1, '2026-03-01T09:00:00Z', 'open', 'cyberbullying');",
+    )
+    .unwrap();
 
     db::migrate(&mut conn, &path).unwrap();
     assert_eq!(db::schema_version(&conn).unwrap(), db::SCHEMA_VERSION);

@@ -379,3 +379,46 @@ fn an_agency_answer_is_awaited_chased_and_received() {
     assert!(s.verify_audit().unwrap().is_intact());
     assert!(s.conn().execute("DELETE FROM agency_answers", []).is_err());
 }
+
+/// Each list has its own limit: a backlog of overdue actions never hides what is due today or
+/// coming up (the 100 000-incident benchmark found that it did).
+#[test]
+fn many_overdue_actions_do_not_hide_those_due_today_or_coming_up() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incidents::create(&mut s, &incident_input("Backlog"), &[])
+        .unwrap()
+        .reference;
+    let today = Utc::now().date_naive();
+    for n in 0..(casebook::today::LIST_LIMIT + 5) {
+        action(
+            &mut s,
+            &reference,
+            &format!("Old action {n}"),
+            today - Duration::days(3),
+        );
+    }
+    action(&mut s, &reference, "Due today", today);
+    action(
+        &mut s,
+        &reference,
+        "Due on Friday",
+        today + Duration::days(2),
+    );
+    let t = casebook::today::today(&s, today).unwrap();
+    assert_eq!(t.overdue.len(), casebook::today::LIST_LIMIT as usize);
+    assert_eq!(
+        t.due_today
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Due today"]
+    );
+    assert_eq!(
+        t.coming_up
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Due on Friday"]
+    );
+}
