@@ -43,7 +43,28 @@ fn distinctive_text_in_every_kind_of_field_is_found_in_no_file() {
             full_name: mark("PersonName"),
             date_of_birth: NaiveDate::from_ymd_opt(2012, 5, 6),
             class_year: mark("ClassYear"),
-            details: Default::default(),
+            // The new details carry marks too: none may reach the disk in plaintext.
+            details: casebook::records::people::PersonDetails {
+                other_names: vec![mark("OtherName")],
+                address: mark("Address"),
+                phone: mark("Phone"),
+                social_worker: mark("SocialWorker"),
+                send: Some(casebook::records::people::SendSupport::Ehcp),
+                statuses: [
+                    casebook::records::people::ServiceKind::LookedAfter,
+                    casebook::records::people::ServiceKind::ChildProtection,
+                ]
+                .into_iter()
+                .map(|kind| casebook::records::people::ServiceStatus {
+                    kind,
+                    start: NaiveDate::from_ymd_opt(2025, 1, 6),
+                    end: None,
+                    category: None,
+                    lead: String::new(),
+                })
+                .collect(),
+                ..Default::default()
+            },
             reason: String::new(),
         },
     )

@@ -66,7 +66,17 @@ pub fn incident(s: &mut Session, long: bool) -> String {
             full_name: "Nguyễn Thị Ánh".into(),
             date_of_birth: NaiveDate::from_ymd_opt(2011, 3, 14),
             class_year: "Year 10".into(),
-            details: Default::default(),
+            details: casebook::records::people::PersonDetails {
+                send: Some(casebook::records::people::SendSupport::SenSupport),
+                statuses: vec![casebook::records::people::ServiceStatus {
+                    kind: casebook::records::people::ServiceKind::ChildProtection,
+                    start: NaiveDate::from_ymd_opt(2025, 9, 1),
+                    end: None,
+                    category: None,
+                    lead: String::new(),
+                }],
+                ..Default::default()
+            },
             reason: String::new(),
         },
     )
