@@ -35,8 +35,19 @@ def click(driver, element):
 
 
 def click_button(driver, label):
-    xpath = f"//button[normalize-space(.)='{label}' or starts-with(normalize-space(.), '{label}')]"
-    button = wait(driver).until(EC.element_to_be_clickable((By.XPATH, xpath)))
+    # A button whose whole text is `label` wins over one that only starts with it ("Add"
+    # must not press "Add a parent or carer…").
+    exact = f"//button[normalize-space(.)='{label}']"
+    prefix = f"//button[starts-with(normalize-space(.), '{label}')]"
+
+    def clickable(d):
+        for xpath in (exact, prefix):
+            for b in d.find_elements(By.XPATH, xpath):
+                if b.is_displayed() and b.is_enabled():
+                    return b
+        return False
+
+    button = wait(driver).until(clickable)
     # WebKit's driver does not always scroll a button below the fold into view before the
     # click (the click then lands nowhere): centre it first, as a person would scroll to it.
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
