@@ -196,6 +196,8 @@ pub fn render(
         l.gap(4.0);
     }
 
+    // Never a heading alone at the foot of a page.
+    l.keep(80.0);
     l.heading("Chronology across all incidents (oldest first)", Style::H2);
     if file.chronology.is_empty() {
         l.text("Nothing recorded yet.", Style::BODY, 0.0);

@@ -748,6 +748,10 @@ fn a_childs_page_has_the_household_every_incident_and_the_whole_chronology_and_p
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("page.pdf");
     std::fs::write(&path, &pdf).unwrap();
+    // To look at it as a reader would: CASEBOOK_KEEP_PDF=/tmp/page.pdf, then pdftoppm.
+    if let Some(keep) = std::env::var_os("CASEBOOK_KEEP_PDF") {
+        std::fs::write(keep, &pdf).unwrap();
+    }
     let text = std::process::Command::new("pdftotext")
         .arg(&path)
         .arg("-")

@@ -174,9 +174,6 @@ pub fn record_in_tx(
             "choose people recorded on this incident",
         ));
     }
-    if input.article6 == Article6::Consent && input.article9 == Article9::NoSpecialCategory {
-        // Fine: consent for ordinary data. Nothing to add.
-    }
     form.finish()?;
     let mut people = input.people.clone();
     people.sort_unstable();
