@@ -100,21 +100,20 @@ impl Today {
 pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
     let conn = session.conn();
     let until = date + Duration::days(AHEAD_DAYS);
-    // The current version of each action with a date in `[from, to]`, whose newest recorded
-    // state (if any) is open; at most LIST_LIMIT, each list on its own so that many overdue
+    // Open actions due in `[from, to]`, from the derived `action_heads` (schema 13, kept by
+    // triggers); at most LIST_LIMIT, each list on its own so that many overdue
     // actions never hide those due today or coming up.
     let actions = |from: Option<NaiveDate>, to: NaiveDate| -> Result<Vec<DueAction>> {
         let mut stmt = conn.prepare_cached(
-            "SELECT e.id, i.reference, v.text, v.action_owner, v.action_due
-             FROM chronology_versions v
-             JOIN chronology_entries e ON e.id = v.entry_id
+            "SELECT h.entry_id, i.reference, v.text, v.action_owner, h.due
+             FROM action_heads h
+             JOIN chronology_versions v ON v.entry_id = h.entry_id
+              AND v.version = (SELECT max(version) FROM chronology_versions
+                               WHERE entry_id = h.entry_id)
+             JOIN chronology_entries e ON e.id = h.entry_id
              JOIN incidents i ON i.id = e.incident_id
-             WHERE v.action_due IS NOT NULL AND v.action_due >= ?1 AND v.action_due <= ?2
-               AND v.kind = 'action'
-               AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)
-               AND coalesce((SELECT state FROM action_states s WHERE s.entry_id = e.id
-                             ORDER BY s.id DESC LIMIT 1), 'open') = 'open'
-             ORDER BY v.action_due, e.id
+             WHERE h.state = 'open' AND h.due >= ?1 AND h.due <= ?2
+             ORDER BY h.due, h.entry_id
              LIMIT ?3",
         )?;
         let from = from.map_or_else(|| "0000-01-01".to_owned(), crate::time::format_date);
@@ -135,21 +134,18 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
     let awaited_answers = {
-        // Each contact's newest event: still waiting, and due within the week.
+        // Contacts still waiting for an answer due within the week (`answer_heads`, schema 13).
         let mut stmt = conn.prepare_cached(
-            "SELECT a.entry_id, i.reference, v.agency, v.occurred_at, a.due,
-                    (SELECT count(*) FROM agency_answers c
-                     WHERE c.entry_id = a.entry_id AND c.event = 'chased'),
-                    EXISTS (SELECT 1 FROM agency_answers c
-                            WHERE c.entry_id = a.entry_id AND c.event = 'escalated')
-             FROM agency_answers a
-             JOIN chronology_entries e ON e.id = a.entry_id
-             JOIN chronology_versions v ON v.entry_id = e.id
-              AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)
+            "SELECT h.entry_id, i.reference, v.agency, v.occurred_at, h.due, h.chases,
+                    h.escalated
+             FROM answer_heads h
+             JOIN chronology_versions v ON v.entry_id = h.entry_id
+              AND v.version = (SELECT max(version) FROM chronology_versions
+                               WHERE entry_id = h.entry_id)
+             JOIN chronology_entries e ON e.id = h.entry_id
              JOIN incidents i ON i.id = e.incident_id
-             WHERE a.id = (SELECT max(id) FROM agency_answers WHERE entry_id = a.entry_id)
-               AND a.event <> 'answered' AND a.due <= ?1
-             ORDER BY a.due, a.entry_id
+             WHERE h.last_event <> 'answered' AND h.due <= ?1
+             ORDER BY h.due, h.entry_id
              LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![crate::time::format_date(until), LIST_LIMIT], |r| {

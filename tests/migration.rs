@@ -138,6 +138,20 @@ fn a_vault_from_schema_11_opens_with_every_record_and_a_verified_trail() {
         )
         .unwrap();
     assert_eq!(unindexed, 0);
+    // Today's derived tables (schema 13) are rebuilt from the actions and answers it had.
+    assert_heads_match_records(s.conn());
+    let followed: i64 = s
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM action_heads) + (SELECT count(*) FROM answer_heads)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        followed > 0,
+        "the fixture's actions and answers are on Today"
+    );
 }
 
 fn opens_with_every_record_and_a_verified_trail(

@@ -6,6 +6,7 @@ mod common;
 
 use chrono::{Duration, NaiveDate, Utc};
 
+use casebook::records::chronology::EntryKind;
 use casebook::records::incidents::{self, Category, FourC, IncidentInput, Risk, Status};
 use casebook::records::retention;
 use casebook::vault::LockReason;
@@ -56,6 +57,35 @@ fn due_records_are_deleted_only_on_purpose_and_leave_a_tombstone_and_no_text() {
         },
     )
     .unwrap();
+    // An open action and a contact waiting for an answer: on Today until the record goes.
+    for (reference, kind) in [
+        (&old, EntryKind::Action),
+        (&old, EntryKind::AgencyContact),
+        (&kept, EntryKind::Action),
+    ] {
+        casebook::records::chronology::add(
+            &mut s,
+            reference,
+            &casebook::records::chronology::EntryInput {
+                kind: Some(kind),
+                occurred_at: Some(Utc::now() - Duration::days(2)),
+                // The kept record's text must not carry the marker the test looks for.
+                text: if reference == &old {
+                    format!("{marker} follow-up")
+                } else {
+                    "Follow-up".to_owned()
+                },
+                action_owner: "DSL".into(),
+                action_due: (kind == EntryKind::Action).then_some(today),
+                agency: "Children's social care".into(),
+                answer_due: (kind == EntryKind::AgencyContact).then_some(today),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let t = casebook::today::today(&s, today).unwrap();
+    assert_eq!((t.due_today.len(), t.awaited_answers.len()), (2, 1));
 
     let due = retention::due(s.conn(), today).unwrap();
     assert_eq!(
@@ -90,6 +120,11 @@ fn due_records_are_deleted_only_on_purpose_and_leave_a_tombstone_and_no_text() {
         ErrorCode::NotFound
     );
     incidents::get(s.conn(), &kept).unwrap();
+    // Today forgets what went with the record, and keeps the rest.
+    let t = casebook::today::today(&s, today).unwrap();
+    assert_eq!((t.due_today.len(), t.awaited_answers.len()), (1, 0));
+    assert_eq!(t.due_today[0].reference, kept);
+    assert_heads_match_records(s.conn());
     let tomb = casebook::audit::recent(s.conn(), 5)
         .unwrap()
         .into_iter()

@@ -30,11 +30,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0010_people_search.sql")),
         M::up(include_str!("../../migrations/0011_agency_answers.sql")),
         M::up(include_str!("../../migrations/0012_the_whole_record.sql")),
+        M::up(include_str!("../../migrations/0013_what_is_due.sql")),
     ])
 });
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// How the database pages are encrypted and authenticated. Fixed when a vault is made and
 /// recorded in its key-slot file, because SQLCipher cannot tell from an encrypted file.
@@ -87,10 +88,10 @@ pub fn open(path: &Path, key: &Key32, profile: CipherProfile, create: bool) -> R
     // SQLCipher would otherwise print "hmac check failed" and similar to standard error.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")
         .map_err(sql_err)?;
-    // SQLCipher wipes (and locks, where it may) the memory it frees, so freed pages of
-    // plaintext and key schedules do not linger. Process-wide, and cannot be turned off again.
-    conn.execute_batch("PRAGMA cipher_memory_security = ON;")
-        .map_err(sql_err)?;
+    // `cipher_memory_security` stays at SQLCipher's default, off: SQLCipher keeps the key and
+    // its codec buffers in its own locked, wiped heap either way, and wiping every allocation
+    // SQLite makes cost 10-250x on every query while the same plaintext sits unwiped in the
+    // window's memory. The reasoning: docs/security-model.md, "Memory".
     // The key is handed over as SQL text: rusqlite offers no safe call for `sqlite3_key`, and
     // the crate forbids `unsafe`. The text is zeroed as soon as it has been run.
     let key_pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
@@ -164,6 +165,6 @@ mod tests {
     #[test]
     fn the_migration_list_is_valid() {
         assert!(MIGRATIONS.validate().is_ok());
-        assert_eq!(SCHEMA_VERSION, 12);
+        assert_eq!(SCHEMA_VERSION, 13);
     }
 }

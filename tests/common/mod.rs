@@ -137,3 +137,52 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
         .map(|(p, _)| p)
         .collect()
 }
+
+/// The derived tables Today reads (`action_heads`, `answer_heads`, schema 13) hold exactly what
+/// the records say, computed here the slow way from every version, state and event.
+pub fn assert_heads_match_records(conn: &rusqlite::Connection) {
+    let rows = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).expect("query");
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .expect("rows")
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .expect("row");
+        rows
+    };
+    let derived =
+        rows("SELECT entry_id || ' ' || due || ' ' || state FROM action_heads ORDER BY entry_id");
+    let from_records = rows(
+        "SELECT v.entry_id || ' ' || v.action_due || ' ' ||
+                coalesce((SELECT state FROM action_states s WHERE s.entry_id = v.entry_id
+                          ORDER BY s.id DESC LIMIT 1), 'open')
+         FROM chronology_versions v
+         WHERE v.kind = 'action' AND v.action_due IS NOT NULL
+           AND v.version = (SELECT max(version) FROM chronology_versions
+                            WHERE entry_id = v.entry_id)
+         ORDER BY v.entry_id",
+    );
+    assert_eq!(
+        derived, from_records,
+        "action_heads differ from the records"
+    );
+    let derived = rows(
+        "SELECT entry_id || ' ' || last_event || ' ' || coalesce(due, '-') || ' ' || chases
+                || ' ' || escalated
+         FROM answer_heads ORDER BY entry_id",
+    );
+    let from_records = rows(
+        "SELECT a.entry_id || ' ' || a.event || ' ' || coalesce(a.due, '-') || ' ' ||
+                (SELECT count(*) FROM agency_answers c
+                 WHERE c.entry_id = a.entry_id AND c.event = 'chased') || ' ' ||
+                EXISTS (SELECT 1 FROM agency_answers c
+                        WHERE c.entry_id = a.entry_id AND c.event = 'escalated')
+         FROM agency_answers a
+         WHERE a.id = (SELECT max(id) FROM agency_answers WHERE entry_id = a.entry_id)
+         ORDER BY a.entry_id",
+    );
+    assert_eq!(
+        derived, from_records,
+        "answer_heads differ from the records"
+    );
+}
