@@ -194,6 +194,10 @@ text_enum! {
         LastDay = "last_day", "Last day";
         Label = "label", "What it is";
         ChildYears = "child_years", "Years after the date of birth";
+        Member = "member", "Who you are";
+        MemberName = "member_name", "Name";
+        MemberRole = "member_role", "Role";
+        RoleTitle = "role_title", "Role as your organisation names it";
     }
 }
 

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::json;
 
 use crate::audit::{self, Action};
-use crate::error::{Field, Form};
+use crate::error::Field;
 use crate::organisation::{self, Organisation};
 use crate::vault::{backup, Session};
 use crate::{Error, Result};
@@ -68,30 +68,23 @@ pub fn set_backup_reminder_days(session: &mut Session, days: u32) -> Result<()> 
     set_number(session, &BACKUP_REMINDER, days)
 }
 
-/// Records new organisation details or a new DSL (for example at a handover) as a new
-/// version; the old ones stay. From now on entries are made in the new DSL's name, and the
-/// next referral is signed with a new certificate in that name (see `referral::identity`).
-pub fn change_organisation(
-    session: &mut Session,
-    name: &str,
-    dsl_name: &str,
-) -> Result<Organisation> {
-    let mut form = Form::default();
-    let name = form.check(organisation::check_name(Field::Organisation, name).map(str::to_owned));
-    let dsl_name =
-        form.check(organisation::check_name(Field::DslName, dsl_name).map(str::to_owned));
-    form.finish()?;
+/// Records a new name for the organisation as a new version; the old ones stay. The next
+/// referral is signed with a new certificate in that name (see `referral::member_identity`).
+/// The DSL named in the organisation's details is the team's DSL: it changes by making another
+/// member the DSL (`Session::make_dsl`), never here.
+pub fn change_organisation(session: &mut Session, name: &str) -> Result<Organisation> {
+    let name = organisation::check_name(Field::Organisation, name)?.to_owned();
     let old = organisation::current(session.conn())?;
-    if old.name == name && old.dsl_name == dsl_name {
+    if old.name == name {
         return Err(Error::field(
-            Field::DslName,
-            "these are the details already recorded; change the organisation or the DSL first",
+            Field::Organisation,
+            "this is the name already recorded",
         ));
     }
     let actor = session.actor().to_owned();
     let now = Utc::now();
     session.with_tx(|tx| {
-        organisation::insert_version(tx, old.version + 1, &name, &dsl_name, now, &actor)?;
+        organisation::insert_version(tx, old.version + 1, &name, &old.dsl_name, now, &actor)?;
         audit::append(
             tx,
             now,
@@ -100,12 +93,11 @@ pub fn change_organisation(
             "organisation",
             &json!({
                 "version": old.version + 1,
-                "from": { "organisation": old.name, "dsl": old.dsl_name },
-                "to": { "organisation": name, "dsl": dsl_name },
+                "from": { "organisation": old.name },
+                "to": { "organisation": name },
             }),
         )
     })?;
-    session.set_actor(dsl_name);
     organisation::current(session.conn())
 }
 

@@ -345,6 +345,7 @@ fn on_the_same_computer_the_passphrase_also_restores_a_backup_but_not_elsewhere(
     let e = backup::restore_with(
         &other,
         &file,
+        None,
         Opener::Passphrase(&p(PASSPHRASE)),
         Existing::Refuse,
     )
@@ -357,6 +358,7 @@ fn on_the_same_computer_the_passphrase_also_restores_a_backup_but_not_elsewhere(
     let e = backup::restore_with(
         &here,
         &file,
+        None,
         Opener::Passphrase(&p("not the passphrase at all")),
         Existing::Refuse,
     )
@@ -368,6 +370,7 @@ fn on_the_same_computer_the_passphrase_also_restores_a_backup_but_not_elsewhere(
     let recovered = backup::restore_with(
         &here,
         &file,
+        None,
         Opener::Passphrase(&p(PASSPHRASE)),
         Existing::Refuse,
     )

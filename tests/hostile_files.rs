@@ -79,37 +79,39 @@ fn backups_asking_for_impossible_key_derivation_or_odd_nonces_are_refused_at_onc
         (
             "4 TiB of memory",
             edited(&real, |m| {
-                m["keys"]["recovery"]["kdf"]["memory_kib"] = u32::MAX.into();
+                m["keys"]["members"][0]["recovery"]["kdf"]["memory_kib"] = u32::MAX.into();
             }),
         ),
         (
             "12 GiB of memory",
             edited(&real, |m| {
-                m["keys"]["recovery"]["kdf"]["memory_kib"] = (12u32 * 1024 * 1024).into();
+                m["keys"]["members"][0]["recovery"]["kdf"]["memory_kib"] =
+                    (12u32 * 1024 * 1024).into();
             }),
         ),
         (
             "2^32 - 1 passes",
             edited(&real, |m| {
-                m["keys"]["passphrase"]["kdf"]["iterations"] = u32::MAX.into();
+                m["keys"]["members"][0]["passphrase"]["kdf"]["iterations"] = u32::MAX.into();
             }),
         ),
         (
             "no lanes",
             edited(&real, |m| {
-                m["keys"]["recovery"]["kdf"]["parallelism"] = 0.into();
+                m["keys"]["members"][0]["recovery"]["kdf"]["parallelism"] = 0.into();
             }),
         ),
         (
             "a 23-byte nonce",
             edited(&real, |m| {
-                m["keys"]["recovery"]["wrapped"]["nonce"] = b64.encode([7u8; 23]).into();
+                m["keys"]["members"][0]["recovery"]["wrapped"]["nonce"] =
+                    b64.encode([7u8; 23]).into();
             }),
         ),
         (
             "an empty salt",
             edited(&real, |m| {
-                m["keys"]["recovery"]["salt"] = "".into();
+                m["keys"]["members"][0]["recovery"]["salt"] = "".into();
             }),
         ),
     ];

@@ -48,8 +48,8 @@ fn write_a_fixture_of_this_schema() {
     let f = new_demo_vault();
     let mut s = f.unlock();
     casebook::demo::fill(&mut s, 12, 8).unwrap();
-    // Beyond the demo: a handover, contacts, a draft, a settings change.
-    casebook::settings::change_organisation(&mut s, ORG, "Mr Tomasz Kowalczyk").unwrap();
+    // Beyond the demo: a new organisation name, contacts, a draft, a settings change.
+    casebook::settings::change_organisation(&mut s, &format!("{ORG} (renamed)")).unwrap();
     casebook::settings::set_backup_reminder_days(&mut s, 14).unwrap();
     casebook::records::drafts::save(
         &mut s,

@@ -463,7 +463,8 @@ fn the_cli_makes_and_verifies_a_referral() {
 }
 
 #[test]
-fn a_new_dsl_signs_with_a_certificate_in_their_own_name_and_older_pdfs_still_verify() {
+fn each_member_signs_in_their_own_name_and_a_removed_members_pdfs_still_verify() {
+    use casebook::vault::{AddMember, MemberRole, RecoveryCode};
     let f = new_vault();
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
@@ -471,64 +472,85 @@ fn a_new_dsl_signs_with_a_certificate_in_their_own_name_and_older_pdfs_still_ver
     let again = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
     assert_eq!(
         again.cert_fingerprint, first.cert_fingerprint,
-        "same DSL, same certificate"
+        "same member, same certificate"
     );
 
-    // Nothing changed, or an empty name: refused, nothing recorded.
-    assert_eq!(
-        casebook::settings::change_organisation(&mut s, ORG, DSL)
-            .unwrap_err()
-            .code(),
-        casebook::ErrorCode::InvalidInput
-    );
-    assert_eq!(
-        casebook::settings::change_organisation(&mut s, ORG, "  ")
-            .unwrap_err()
-            .code(),
-        casebook::ErrorCode::InvalidInput
-    );
-    assert_eq!(
-        casebook::organisation::current(s.conn()).unwrap().version,
-        1
-    );
-
-    // A handover to a new DSL.
-    let new_dsl = "Mr Tomasz Kowalczyk";
-    let org = casebook::settings::change_organisation(&mut s, ORG, new_dsl).unwrap();
-    assert_eq!((org.version, org.dsl_name.as_str()), (2, new_dsl));
-    assert_eq!(s.actor(), new_dsl);
-    let second = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    // The DSL adds a deputy, who unlocks in their own name and signs with their own certificate.
+    let dsl = s.member();
+    let deputy = "Mr Tomasz Kowalczyk";
+    let deputy_pass = p("harbour velvet cinder plume");
+    let added = s
+        .add_member(&AddMember {
+            name: deputy,
+            role: MemberRole::Deputy,
+            role_title: "",
+            passphrase: &deputy_pass,
+            confirm: &deputy_pass,
+            recovery_code: &RecoveryCode::generate().unwrap(),
+        })
+        .unwrap();
+    s.lock(casebook::vault::LockReason::Manual).unwrap();
+    let mut d = f
+        .vault
+        .unlock_as(Some(added.id), &deputy_pass)
+        .unwrap()
+        .session;
+    assert_eq!(d.actor(), deputy);
+    let second = referral::issue(&mut d, &reference, Recipient::Police).unwrap();
     assert_ne!(second.cert_fingerprint, first.cert_fingerprint);
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("second.pdf");
     std::fs::write(&path, &second.pdf).unwrap();
     let report = tool("pdfsig", &[], &path);
     assert!(
-        report.contains(&format!("Signer Certificate Common Name: {new_dsl}"))
+        report.contains(&format!("Signer Certificate Common Name: {deputy}"))
             && report.contains("Signature is Valid."),
         "{report}"
     );
-    // Both PDFs are recognised as issued here, each with its own certificate.
+    let v = referral::verify(&d, &second.pdf).unwrap();
+    assert_eq!(v.verdict, referral::Verdict::IssuedHere, "{v:?}");
+    assert!(
+        v.summary.contains(&format!("by {deputy}"))
+            && v.summary
+                .contains("signed by Mr Tomasz Kowalczyk (Deputy DSL)"),
+        "{}",
+        v.summary
+    );
+    // A deputy cannot manage the team.
+    assert_eq!(
+        d.remove_member(dsl, "Left").unwrap_err().code(),
+        casebook::ErrorCode::InvalidInput
+    );
+    d.lock(casebook::vault::LockReason::Manual).unwrap();
+
+    // The DSL removes the deputy: the vault is rekeyed; their passphrase no longer opens it,
+    // and their PDF is still recognised as issued here, by a member who has left.
+    let names: Vec<String> = f
+        .vault
+        .members()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(names, [DSL, deputy], "the unlock screen's list");
+    let mut s = f
+        .vault
+        .unlock_as(Some(dsl), &p(PASSPHRASE))
+        .unwrap()
+        .session;
+    s.remove_member(added.id, "Left the school").unwrap();
     for issued in [&first, &second] {
         let v = referral::verify(&s, &issued.pdf).unwrap();
         assert_eq!(v.verdict, referral::Verdict::IssuedHere, "{v:?}");
         assert_eq!(v.cert_fingerprint, issued.cert_fingerprint);
     }
-    let actions: Vec<(String, String, String)> = casebook::audit::recent(s.conn(), 6)
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.action, e.actor, e.detail))
-        .collect();
-    assert!(actions
-        .iter()
-        .any(|(a, _, d)| a == "settings.organisation_changed" && d.contains(new_dsl)));
-    assert!(actions
-        .iter()
-        .any(|(a, who, d)| a == "referral.signing_identity_created"
-            && who == new_dsl
-            && d.contains(&first.cert_fingerprint)));
+    let v = referral::verify(&s, &second.pdf).unwrap();
+    assert!(
+        v.summary.contains("who has since left the team"),
+        "{}",
+        v.summary
+    );
     assert!(s.verify_audit().unwrap().is_intact());
-    drop(s);
-    // The next unlock acts in the new DSL's name.
-    assert_eq!(f.unlock().actor(), new_dsl);
+    s.lock(casebook::vault::LockReason::Manual).unwrap();
+    assert!(f.vault.unlock_as(Some(added.id), &deputy_pass).is_err());
 }

@@ -150,7 +150,7 @@ fn repeated_failures_make_the_dsl_wait_even_with_the_right_passphrase() {
         Error::TooManyAttempts { wait_seconds } => assert!((55..=60).contains(&wait_seconds)),
         other => panic!("expected a wait, got {other:?}"),
     }
-    assert!(f.vault.wait_before_next_try().unwrap() > Duration::from_secs(50));
+    assert!(f.vault.wait_before_next_try(None).unwrap() > Duration::from_secs(50));
 }
 
 #[test]
@@ -182,6 +182,7 @@ fn deleting_the_failed_attempt_file_or_restoring_elsewhere_does_not_reset_the_wa
     let e = casebook::vault::backup::restore_with(
         &elsewhere,
         &backup,
+        None,
         casebook::vault::backup::Opener::Passphrase(&p("still not it at all")),
         casebook::vault::backup::Existing::Refuse,
     )
@@ -558,7 +559,7 @@ fn weak_key_slots_are_strengthened_at_unlock() {
     assert_eq!(latest[0].action, "vault.key_slot_strengthened");
     drop(s);
     let keys = casebook::vault::keyslots::KeySlotFile::load(&v.paths().keys()).unwrap();
-    assert_eq!(keys.passphrase.kdf, stronger);
+    assert_eq!(keys.members[0].passphrase.kdf, stronger);
     let s = v.unlock(&p(PASSPHRASE)).unwrap().session;
     assert_eq!(
         casebook::audit::recent(s.conn(), 1).unwrap()[0].action,
@@ -750,40 +751,53 @@ fn a_new_recovery_code_rekeys_the_vault_so_an_old_key_file_with_the_old_code_ope
 }
 
 #[test]
-fn a_handover_changes_passphrase_and_code_and_rekeys_so_the_old_passphrase_opens_nothing() {
+fn a_handover_makes_the_new_dsl_and_rekeys_so_the_old_dsls_secrets_open_nothing() {
+    use casebook::vault::{AddMember, MemberRole};
     let f = new_vault();
     let mut s = f.unlock();
     let i = casebook::records::incidents::create(&mut s, &incident_input("Kept at handover"), &[])
+        .unwrap();
+    let new = p("a different passphrase for the new DSL");
+    let new_code = casebook::vault::RecoveryCode::generate().unwrap();
+    let incoming = s
+        .add_member(&AddMember {
+            name: "Mr Tomasz Kowalczyk",
+            role: MemberRole::Deputy,
+            role_title: "",
+            passphrase: &new,
+            confirm: &new,
+            recovery_code: &new_code,
+        })
         .unwrap();
     let old_keys = std::fs::read(f.dir().join("casebook.keys")).unwrap();
     let old_device_id = old_device_secret_id(&old_keys);
     use casebook::vault::DeviceSecretStore;
     let old_device_secret = f.store.get(&old_device_id).unwrap().unwrap();
-    let new_code = casebook::vault::RecoveryCode::generate().unwrap();
-    let new = p("a different passphrase for the new DSL");
 
-    // A new passphrase the policy refuses changes nothing.
-    let weak = s
-        .hand_over_keys(&p(PASSPHRASE), &p("short"), &p("short"), &new_code)
-        .unwrap_err();
-    assert_eq!(weak.code(), ErrorCode::WeakPassphrase, "{weak}");
-    let wrong = s
-        .hand_over_keys(&p("not the passphrase at all"), &new, &new, &new_code)
-        .unwrap_err();
-    assert_eq!(wrong.code(), ErrorCode::WrongPassphrase);
+    // Refused, changing nothing: removing yourself, or handing over to nobody.
+    let me = s.member();
+    assert_eq!(
+        s.remove_member(me, "Leaving").unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        s.hand_over_to(uuid::Uuid::new_v4(), "").unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
     assert_eq!(
         std::fs::read(f.dir().join("casebook.keys")).unwrap(),
         old_keys
     );
 
-    s.hand_over_keys(&p(PASSPHRASE), &new, &new, &new_code)
+    s.hand_over_to(incoming.id, "Retired at the end of term")
         .unwrap();
     let last = casebook::audit::recent(s.conn(), 1).unwrap().remove(0);
-    assert_eq!(last.action, "vault.passphrase_changed");
+    assert_eq!(last.action, "team.member_removed");
     assert!(last.detail.contains("\"rekeyed\":true"), "{}", last.detail);
     s.lock(casebook::vault::LockReason::Exit).unwrap();
 
-    // Neither old secret opens today's key file.
+    // Neither of the old DSL's secrets opens today's key file: their slots are gone.
+    assert_eq!(f.vault.members().unwrap().len(), 1);
     assert_eq!(
         f.vault.unlock(&p(PASSPHRASE)).unwrap_err().code(),
         ErrorCode::WrongPassphrase
@@ -796,15 +810,20 @@ fn a_handover_changes_passphrase_and_code_and_rekeys_so_the_old_passphrase_opens
         ErrorCode::WrongRecoveryCode
     );
     // The worst case: the old key file, the old device secret back in the keyring, and the old
-    // passphrase. The database no longer decrypts with the key they unwrap.
+    // passphrase. The database no longer decrypts with the key they unseal.
     let new_keys = std::fs::read(f.dir().join("casebook.keys")).unwrap();
     std::fs::write(f.dir().join("casebook.keys"), &old_keys).unwrap();
     f.store.put(&old_device_id, &old_device_secret).unwrap();
-    let refused = f.vault.unlock(&p(PASSPHRASE)).unwrap_err();
+    let refused = f.vault.unlock_as(Some(me), &p(PASSPHRASE)).unwrap_err();
     assert_eq!(refused.code(), ErrorCode::DamagedDatabase, "{refused}");
     std::fs::write(f.dir().join("casebook.keys"), &new_keys).unwrap();
 
     let s = f.vault.unlock(&new).unwrap().session;
+    assert_eq!(s.actor(), "Mr Tomasz Kowalczyk");
+    assert_eq!(
+        casebook::organisation::current(s.conn()).unwrap().dsl_name,
+        "Mr Tomasz Kowalczyk"
+    );
     assert_eq!(
         casebook::records::incidents::get(s.conn(), &i.reference)
             .unwrap()
@@ -818,7 +837,7 @@ fn a_handover_changes_passphrase_and_code_and_rekeys_so_the_old_passphrase_opens
 
 fn old_device_secret_id(keys_json: &[u8]) -> uuid::Uuid {
     let v: serde_json::Value = serde_json::from_slice(keys_json).unwrap();
-    v["passphrase"]["device_secret_id"]
+    v["members"][0]["passphrase"]["device_secret_id"]
         .as_str()
         .unwrap()
         .parse()
@@ -873,7 +892,11 @@ fn an_older_copy_of_the_vault_put_back_is_refused_unless_opened_on_purpose_which
     assert_eq!(snapshot(&f.dir()), before, "refusing changes nothing");
 
     // Opened on purpose: recorded, and from then on this copy is the one anchored.
-    let s = f.vault.unlock_older_copy(&p(PASSPHRASE)).unwrap().session;
+    let s = f
+        .vault
+        .unlock_older_copy(None, &p(PASSPHRASE))
+        .unwrap()
+        .session;
     let recent = casebook::audit::recent(s.conn(), 3).unwrap();
     assert!(
         recent.iter().any(|e| e.action == "vault.older_copy_opened"),

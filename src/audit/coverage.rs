@@ -48,6 +48,9 @@ const COVERED: &[(&str, &[&str])] = &[
     ("first_accounts", &["id"]),
     ("closure_days", &["id"]),
     ("retention_settings", &["version"]),
+    ("members", &["id"]),
+    ("member_versions", &["member_id", "version"]),
+    ("signing_identity_members", &["identity_id"]),
 ];
 
 /// One covered row: its table, its key (a JSON array) and the SHA-256 of its content.

@@ -40,6 +40,10 @@ pub enum Action {
     VaultRestored,
     RecordDeleted,
     OlderCopyOpened,
+    MemberAdded,
+    MemberChanged,
+    MemberRemoved,
+    KeyFileUpgraded,
 }
 
 impl Action {
@@ -67,6 +71,10 @@ impl Action {
             Action::VaultRestored => "vault.restored",
             Action::RecordDeleted => "record.deleted",
             Action::OlderCopyOpened => "vault.older_copy_opened",
+            Action::MemberAdded => "team.member_added",
+            Action::MemberChanged => "team.member_changed",
+            Action::MemberRemoved => "team.member_removed",
+            Action::KeyFileUpgraded => "vault.key_file_upgraded",
         }
     }
 }

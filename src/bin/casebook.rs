@@ -63,6 +63,10 @@ struct Cli {
     #[arg(long, global = true)]
     open_older_copy: bool,
 
+    /// Who you are, in a vault with a team: your name as the DSL added it (`members list`).
+    #[arg(long, global = true, env = "CASEBOOK_MEMBER", value_name = "NAME")]
+    member: Option<String>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -84,22 +88,19 @@ enum Command {
     },
     /// Unlock and show the schema version, record counts and the audit chain's state.
     Status,
-    /// Change the passphrase (asks for the current one, then the new one twice).
-    Passwd {
-        /// After a handover: also make a new recovery code (shown once, two groups typed back)
-        /// and re-encrypt the vault under a new key, so neither old secret opens it again.
-        #[arg(long)]
-        handover: bool,
-    },
-    /// Record a new organisation name or a new DSL (a handover): kept as a new version; the
-    /// next referral is signed with a new certificate in the new name.
+    /// Change your passphrase (asks for the current one, then the new one twice).
+    Passwd,
+    /// Record a new organisation name: kept as a new version; the next referral is signed with
+    /// a new certificate in the new name. (A new DSL: `members make-dsl` or `members hand-over`.)
     Organisation {
-        /// The organisation's name (unchanged when missing).
+        /// The organisation's new name.
         #[arg(long)]
-        org: Option<String>,
-        /// The new DSL's name (unchanged when missing).
-        #[arg(long)]
-        dsl: Option<String>,
+        org: String,
+    },
+    /// The safeguarding team: the DSL and the deputies or other members the DSL adds.
+    Members {
+        #[command(subcommand)]
+        command: MembersCommand,
     },
     /// Unlock with the recovery code and set a new passphrase for this computer.
     Recover,
@@ -274,6 +275,52 @@ fn main() -> ExitCode {
     }
 }
 
+#[derive(Subcommand)]
+enum MembersCommand {
+    /// Everyone in the team, and who has left it.
+    List,
+    /// (DSL only) Add a member: they type their own passphrase twice and are shown their own
+    /// recovery code once.
+    Add {
+        /// Their name, as the record will show it on everything they do.
+        #[arg(long)]
+        name: String,
+        /// Their role in the team.
+        #[arg(long, value_enum, default_value = "deputy")]
+        role: RoleArg,
+        /// How your organisation names the role (default: "Deputy DSL" or "Other member").
+        #[arg(long, default_value = "")]
+        title: String,
+    },
+    /// (DSL only) Remove a member: the vault is re-encrypted under a new key so their
+    /// passphrase and recovery code open nothing.
+    Remove {
+        name: String,
+        /// Why they are leaving the team.
+        #[arg(long)]
+        reason: String,
+    },
+    /// (DSL only) Make another member the DSL; you become a deputy.
+    MakeDsl {
+        name: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// (DSL only) Hand over: make another member the DSL and leave the team yourself, with the
+    /// vault re-encrypted so your passphrase and recovery code open nothing.
+    HandOver {
+        name: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Deputy,
+    Other,
+}
+
 /// Dispatches each subcommand to its function.
 fn run(cli: Cli) -> Result<Answer> {
     let dir = match cli.vault {
@@ -287,17 +334,17 @@ fn run(cli: Cli) -> Result<Answer> {
     let vault = Vault::new(dir, VaultConfig::production());
     let mut input = Input::new();
     input.open_older_copy = cli.open_older_copy;
+    input.member = cli.member;
     let input = &mut input;
     let done = |r: Result<()>| r.map(|()| Answer::Yes);
     match cli.command {
         Command::Init { org, dsl, demo } => done(init(&vault, input, org, dsl, demo)),
         Command::Status => done(with_unlocked(&vault, input, |s, _| status(&vault, s))),
-        Command::Passwd { handover } => done(with_unlocked(&vault, input, |s, input| {
-            passwd(s, input, handover)
-        })),
-        Command::Organisation { org, dsl } => done(with_unlocked(&vault, input, |s, _| {
-            organisation(s, org.as_deref(), dsl.as_deref())
-        })),
+        Command::Passwd => done(with_unlocked(&vault, input, passwd)),
+        Command::Organisation { org } => {
+            done(with_unlocked(&vault, input, |s, _| organisation(s, &org)))
+        }
+        Command::Members { command } => done(members(&vault, input, command)),
         Command::Recover => done(recover(&vault, input)),
         Command::NewRecoveryCode => done(with_unlocked(&vault, input, new_recovery_code)),
         Command::Demo { incidents, seed } => done(with_unlocked(&vault, input, |s, _| {
@@ -406,34 +453,20 @@ fn status(vault: &Vault, session: &mut Session) -> Result<()> {
     Ok(())
 }
 
-/// `passwd`: a new passphrase (the one just used to unlock is checked again inside); with
-/// `--handover`, a new recovery code too, and the vault rekeyed.
-fn passwd(session: &mut Session, input: &mut Input, handover: bool) -> Result<()> {
+/// `passwd`: a new passphrase (the one just used to unlock is checked again inside).
+fn passwd(session: &mut Session, input: &mut Input) -> Result<()> {
     let new = input.secret("New passphrase: ")?;
     let confirm = input.secret("New passphrase again: ")?;
     let current = input.take_last_unlock()?;
-    if !handover {
-        session.change_passphrase(&current, &new, &confirm)?;
-        say!("Passphrase changed. Your recovery code is unchanged.");
-        say!("An older copy of the key file (in an older backup, say) still opens with the old passphrase on this computer. After a handover, use passwd --handover: it also makes a new recovery code and re-encrypts the vault under a new key.");
-        return Ok(());
-    }
-    session.check_new_passphrase(&new, &confirm)?;
-    let code = new_code_typed_back(input)?;
-    session.hand_over_keys(&current, &new, &confirm, &code)?;
-    say!("Passphrase and recovery code changed, and the vault is re-encrypted under a new key: neither the old passphrase nor the old code opens this vault, with any copy of its key file.");
-    say!("Backups made before still open with the old secrets: make a new backup now, and destroy the older ones.");
+    session.change_passphrase(&current, &new, &confirm)?;
+    say!("Passphrase changed. Your recovery code is unchanged.");
+    say!("An older copy of the key file (in an older backup, say) still opens with the old passphrase on this computer. If someone else may know your recovery code, use new-recovery-code: it also re-encrypts the vault under a new key.");
     Ok(())
 }
 
-/// `organisation`: a handover (new DSL) or a new organisation name, kept as a new version.
-fn organisation(session: &mut Session, org: Option<&str>, dsl: Option<&str>) -> Result<()> {
-    let current = casebook::organisation::current(session.conn())?;
-    let changed = casebook::settings::change_organisation(
-        session,
-        org.unwrap_or(&current.name),
-        dsl.unwrap_or(&current.dsl_name),
-    )?;
+/// `organisation`: a new organisation name, kept as a new version.
+fn organisation(session: &mut Session, org: &str) -> Result<()> {
+    let changed = casebook::settings::change_organisation(session, org)?;
     say!(
         "Organisation: {}\nDSL:          {}\n(version {}; the previous details are kept)",
         changed.name,
@@ -443,11 +476,88 @@ fn organisation(session: &mut Session, org: Option<&str>, dsl: Option<&str>) -> 
     Ok(())
 }
 
+/// `members`: the team, and the DSL's changes to it.
+fn members(vault: &Vault, input: &mut Input, command: MembersCommand) -> Result<()> {
+    use casebook::vault::{AddMember, MemberRole};
+    let by_name = |s: &Session, name: &str| -> Result<uuid::Uuid> {
+        s.members()?
+            .into_iter()
+            .find(|m| m.active && m.name.eq_ignore_ascii_case(name.trim()))
+            .map(|m| m.id)
+            .ok_or_else(|| {
+                Error::field(
+                    Field::Member,
+                    &format!("nobody called \"{name}\" is in the team"),
+                )
+            })
+    };
+    match command {
+        MembersCommand::List => with_unlocked(vault, input, |s, _| {
+            for m in s.members()? {
+                let state = if m.active {
+                    String::new()
+                } else {
+                    format!(" (left the team {})", m.changed_at)
+                };
+                say!("{}: {}{state}", m.name, m.role_title);
+            }
+            Ok(())
+        }),
+        MembersCommand::Add { name, role, title } => with_unlocked(vault, input, |s, input| {
+            let role = match role {
+                RoleArg::Deputy => MemberRole::Deputy,
+                RoleArg::Other => MemberRole::Other,
+            };
+            eprintln!("Now {name} types their own passphrase, twice.");
+            let passphrase = input.secret("Their passphrase: ")?;
+            let confirm = input.secret("Their passphrase again: ")?;
+            s.check_new_passphrase(&passphrase, &confirm)?;
+            let code = new_code_typed_back(input)?;
+            let added = s.add_member(&AddMember {
+                name: &name,
+                role,
+                role_title: &title,
+                passphrase: &passphrase,
+                confirm: &confirm,
+                recovery_code: &code,
+            })?;
+            casebook::referral::ensure_identity_of(s, added.id)?;
+            say!(
+                "{} added as {}. They unlock with --member \"{}\" and their own passphrase.",
+                added.name,
+                added.role_title,
+                added.name
+            );
+            Ok(())
+        }),
+        MembersCommand::Remove { name, reason } => with_unlocked(vault, input, |s, _| {
+            let id = by_name(s, &name)?;
+            s.remove_member(id, &reason)?;
+            say!("{name} is no longer in the team, and the vault is re-encrypted under a new key: their passphrase and recovery code open nothing.");
+            say!("Backups made before still open with their old slots: make a new backup now, and destroy the older ones.");
+            Ok(())
+        }),
+        MembersCommand::MakeDsl { name, reason } => with_unlocked(vault, input, |s, _| {
+            let id = by_name(s, &name)?;
+            s.make_dsl(id, &reason)?;
+            say!("{name} is now the DSL; you are a deputy.");
+            Ok(())
+        }),
+        MembersCommand::HandOver { name, reason } => with_unlocked(vault, input, |s, _| {
+            let id = by_name(s, &name)?;
+            s.hand_over_to(id, &reason)?;
+            say!("{name} is now the DSL, and you have left the team: the vault is re-encrypted so your passphrase and recovery code open nothing.");
+            say!("Backups made before still open with the old slots: {name} should make a new backup now.");
+            Ok(())
+        }),
+    }
+}
+
 /// `recover`: the recovery code, then a new passphrase for this computer.
 fn recover(vault: &Vault, input: &mut Input) -> Result<()> {
     let typed = input.secret("Recovery code: ")?;
     let code = RecoveryCode::parse(typed.expose())?;
-    let recovered = vault.unlock_with_recovery(&code)?;
+    let recovered = vault.unlock_with_recovery_as(input.member_id(vault)?, &code)?;
     if let Some(n) = &recovered.failures {
         eprintln!("Note: {}", n.message());
     }
@@ -644,7 +754,8 @@ fn restore(
     } else {
         Existing::Refuse
     };
-    let recovered = casebook::vault::backup::restore_with(vault, file, opener, existing)?;
+    let member = input.member_id(vault)?;
+    let recovered = casebook::vault::backup::restore_with(vault, file, member, opener, existing)?;
     set_new_passphrase(recovered, input)?;
     say!(
         "Restored {} into {}; the new passphrase works on this computer.",
@@ -846,11 +957,12 @@ fn print_checklist(vault: &Vault, input: &mut Input, id: &str, out: &Path) -> Re
 
 /// Unlocks with the passphrase, remembering it for commands that check it again.
 fn unlock(vault: &Vault, input: &mut Input) -> Result<Session> {
+    let member = input.member_id(vault)?;
     let passphrase = input.secret("Passphrase: ")?;
     let unlocked = if input.open_older_copy {
-        vault.unlock_older_copy(&passphrase)?
+        vault.unlock_older_copy(member, &passphrase)?
     } else {
-        vault.unlock(&passphrase)?
+        vault.unlock_as(member, &passphrase)?
     };
     if let Some(n) = &unlocked.failures {
         eprintln!("Note: {}", n.message());
@@ -866,6 +978,8 @@ struct Input {
     last_unlock: Option<Passphrase>,
     /// `--open-older-copy` was given.
     open_older_copy: bool,
+    /// `--member NAME`.
+    member: Option<String>,
 }
 
 impl Input {
@@ -876,7 +990,26 @@ impl Input {
             lines: stdin.lock(),
             last_unlock: None,
             open_older_copy: false,
+            member: None,
         }
+    }
+
+    /// The key-slot id of `--member NAME` (none given: the vault's only member).
+    fn member_id(&self, vault: &Vault) -> Result<Option<uuid::Uuid>> {
+        let Some(name) = &self.member else {
+            return Ok(None);
+        };
+        vault
+            .members()?
+            .into_iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name.trim()))
+            .map(|m| Some(m.id))
+            .ok_or_else(|| {
+                Error::field(
+                    Field::Member,
+                    &format!("nobody called \"{name}\" can unlock this vault: check the spelling against `members list`"),
+                )
+            })
     }
 
     fn line(&mut self, prompt: &str) -> Result<String> {

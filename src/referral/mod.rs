@@ -35,18 +35,23 @@ fn signing_error(e: sign::SignError) -> Error {
     Error::Internal(format!("signing the referral: {e}"))
 }
 
-/// The DSL's signing identity, stored only inside the vault: made at set-up, and again when the
-/// DSL or organisation named in the newest certificate is no longer the current one.
-pub fn identity(
+/// A member's signing identity, stored only inside the vault: made when they join the team,
+/// and again when the name or organisation in their newest certificate is no longer current
+/// (a certificate must never carry a name that is not the signer's). Old identities stay, so
+/// PDFs signed with them (by removed members too) are still recognised as issued here.
+pub(crate) fn member_identity(
     tx: &Connection,
-    actor: &str,
+    member_row: i64,
     name: &str,
     organisation: &str,
+    actor: &str,
 ) -> Result<sign::Identity> {
     let found = tx
         .query_row(
-            "SELECT key_pkcs8, cert_der FROM signing_identities ORDER BY id DESC LIMIT 1",
-            [],
+            "SELECT i.key_pkcs8, i.cert_der FROM signing_identities i
+             JOIN signing_identity_members m ON m.identity_id = i.id
+             WHERE m.member_id = ?1 ORDER BY i.id DESC LIMIT 1",
+            [member_row],
             |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
         )
         .optional()?;
@@ -60,9 +65,6 @@ pub fn identity(
         if cert_name == name && cert_org == organisation {
             return Ok(newest);
         }
-        // The DSL or the organisation has changed since this certificate was made: a PDF must
-        // never carry a certificate in another person's name, so a new identity is made. The old
-        // one stays, so PDFs signed with it are still recognised as issued here.
         replaces = Some(newest.fingerprint());
     }
     let now = Utc::now();
@@ -78,22 +80,45 @@ pub fn identity(
             actor
         ],
     )?;
+    tx.execute(
+        "INSERT INTO signing_identity_members (identity_id, member_id) VALUES (?1, ?2)",
+        params![tx.last_insert_rowid(), member_row],
+    )?;
     audit::append(
         tx,
         now,
         actor,
         Action::SigningIdentityCreated,
         "signing identity",
-        &json!({ "fingerprint": id.fingerprint(), "replaces": replaces }),
+        &json!({ "fingerprint": id.fingerprint(), "replaces": replaces, "name": name }),
     )?;
     Ok(id)
 }
 
-/// Makes sure the vault has a signing identity (at set-up, and for older vaults on first use).
+/// The session's member's row, name and role as the signature block shows them.
+fn signer_of(session: &Session) -> Result<(i64, crate::vault::Member)> {
+    crate::vault::members::get(session.conn(), session.member())?
+        .map(|(m, row)| (row, m))
+        .ok_or_else(|| Error::Internal("this session's member is not recorded".into()))
+}
+
+/// Makes sure `member` has a signing identity in their name (called when they are added).
+pub fn ensure_identity_of(session: &mut Session, member: uuid::Uuid) -> Result<String> {
+    let org = crate::organisation::current(session.conn())?;
+    let actor = session.actor().to_owned();
+    let (m, row) = crate::vault::members::get(session.conn(), member)?
+        .ok_or_else(|| Error::Internal("no such member".into()))?;
+    session.with_tx(|tx| Ok(member_identity(tx, row, &m.name, &org.name, &actor)?.fingerprint()))
+}
+
+/// Makes sure this session's member has a signing identity (at set-up, and for older vaults
+/// on first use).
 pub fn ensure_identity(session: &mut Session) -> Result<String> {
     let org = crate::organisation::current(session.conn())?;
     let actor = session.actor().to_owned();
-    session.with_tx(|tx| Ok(identity(tx, &actor, &org.dsl_name, &org.name)?.fingerprint()))
+    let (row, member) = signer_of(session)?;
+    session
+        .with_tx(|tx| Ok(member_identity(tx, row, &member.name, &org.name, &actor)?.fingerprint()))
 }
 
 /// A signed referral, ready to save or print.
@@ -123,8 +148,9 @@ pub fn issue_at(
     let incident = incidents::get(session.conn(), reference)?;
     let contacts = crate::checklists::contacts::current(session.conn(), &org.dsl_name)?;
     let s = summary::build(session, reference, recipient)?;
+    let (member_row, member) = signer_of(session)?;
     session.with_tx(|tx| {
-        let identity = identity(tx, &actor, &org.dsl_name, &org.name)?;
+        let identity = member_identity(tx, member_row, &member.name, &org.name, &actor)?;
         let fingerprint = identity.fingerprint();
         let audit_head = match audit::head(tx)? {
             Some((seq, hash)) => format!("entry {seq}, SHA-256 {hash}"),
@@ -136,8 +162,8 @@ pub fn issue_at(
             .map(|c| [c.phone.as_str(), c.details.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(" · "))
             .unwrap_or_default();
         let signer = render::Signer {
-            name: org.dsl_name.clone(),
-            role: "Designated Safeguarding Lead".to_owned(),
+            name: member.name.clone(),
+            role: member.role_title.clone(),
             organisation: org.name.clone(),
             contact: dsl_contact,
             at,
@@ -148,7 +174,7 @@ pub fn issue_at(
         let pdf = sign::sign_pdf(
             rendered.pdf,
             &identity,
-            &org.dsl_name,
+            &member.name,
             &format!("Referral of {} to {}", reference, recipient.label()),
             at,
             rendered.signature.page,
@@ -449,7 +475,7 @@ impl Verification {
 /// confirmed".
 pub fn verify_bytes(bytes: &[u8]) -> Result<Verification> {
     let checked = check(bytes)?;
-    Ok(verdict(checked.signature, None, false))
+    Ok(verdict(checked.signature, None, false, None))
 }
 
 /// A PDF whose signature has been checked, waiting for what this vault knows of it.
@@ -506,7 +532,16 @@ pub fn conclude(session: &Session, checked: Checked) -> Result<Verification> {
         [&v.cert_fingerprint],
         |r| r.get(0),
     )?;
-    Ok(verdict(v, issued_here, own_certificate))
+    // Which member's certificate it is (removed members' too: their PDFs stay recognised).
+    let member = crate::vault::members::signed_by(conn, &v.cert_fingerprint)?.map(|m| {
+        let still = if m.active {
+            ""
+        } else {
+            ", who has since left the team"
+        };
+        format!("{} ({}{still})", m.name, m.role_title)
+    });
+    Ok(verdict(v, issued_here, own_certificate, member))
 }
 
 /// The verdict: what this vault knows is said only of a file whose signature is intact (a
@@ -515,13 +550,18 @@ fn verdict(
     v: sign::Verified,
     issued_here: Option<IssueRecord>,
     own_certificate: bool,
+    member: Option<String>,
 ) -> Verification {
+    let signed_by = member
+        .as_deref()
+        .map(|m| format!(" It was signed by {m}."))
+        .unwrap_or_default();
     let (verdict, summary) = match v.outcome {
         sign::Outcome::Intact => match (&issued_here, own_certificate) {
             (Some(r), _) => (
                 Verdict::IssuedHere,
                 format!(
-                    "The signature is intact and this exact file was issued by this vault: {} for {}, by {}.",
+                    "The signature is intact and this exact file was issued by this vault: {} for {}, by {}.{signed_by}",
                     r.reference,
                     r.recipient.label(),
                     r.issued_by
@@ -529,7 +569,7 @@ fn verdict(
             ),
             (None, true) => (
                 Verdict::SignedHere,
-                "The signature is intact and was made with this vault's certificate, but this exact file is not recorded here as issued.".to_owned(),
+                format!("The signature is intact and was made with a certificate of this vault's team, but this exact file is not recorded here as issued.{signed_by}"),
             ),
             (None, false) => (
                 Verdict::SignerUnknown,

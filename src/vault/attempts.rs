@@ -34,6 +34,10 @@ impl UnlockMethod {
 pub struct FailedAttempt {
     pub at: DateTime<Utc>,
     pub method: UnlockMethod,
+    /// The member whose passphrase or code was tried (none in files written before the team,
+    /// or when nobody was chosen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<uuid::Uuid>,
 }
 
 /// The contents of the failed-attempt file.
@@ -89,6 +93,7 @@ impl FailedAttempts {
             attempts: vec![FailedAttempt {
                 at: now,
                 method: UnlockMethod::Passphrase,
+                member: None,
             }],
             // Enough for the longest delay, once.
             dropped: 64,
@@ -113,8 +118,8 @@ impl FailedAttempts {
         self.attempts.first().map(|a| a.at)
     }
 
-    pub fn record(&mut self, at: DateTime<Utc>, method: UnlockMethod) {
-        self.attempts.push(FailedAttempt { at, method });
+    pub fn record(&mut self, at: DateTime<Utc>, method: UnlockMethod, member: Option<uuid::Uuid>) {
+        self.attempts.push(FailedAttempt { at, method, member });
         if self.attempts.len() > Self::KEEP {
             self.attempts.remove(0);
             self.dropped += 1;
@@ -157,6 +162,44 @@ impl Throttle {
         self.base.saturating_mul(1u32 << doublings).min(self.max)
     }
 
+    /// The throttle for the vault as a whole, across members: three times as many free tries,
+    /// then the same delays, so guessing at every member in turn is slowed down too.
+    pub fn for_the_vault(&self) -> Throttle {
+        Throttle {
+            free_attempts: self.free_attempts.saturating_mul(3),
+            ..*self
+        }
+    }
+
+    /// How long `member` must still wait before another try, or zero: their own failures count
+    /// against this throttle, and everyone's against [`Self::for_the_vault`].
+    pub fn remaining_for(
+        &self,
+        record: &FailedAttempts,
+        member: Option<uuid::Uuid>,
+        now: DateTime<Utc>,
+    ) -> Duration {
+        let theirs = FailedAttempts {
+            attempts: record
+                .attempts
+                .iter()
+                .filter(|a| member.is_none() || a.member.is_none() || a.member == member)
+                .cloned()
+                .collect(),
+            // Failures no longer itemised (or known only from the keyring's count) say not
+            // whose they were: they count for everyone.
+            dropped: record.dropped,
+            damaged_file_replaced: record.damaged_file_replaced,
+        };
+        // A damaged file asks everyone for the longest delay once.
+        let own = if record.damaged_file_replaced {
+            self.remaining(record, now)
+        } else {
+            self.remaining(&theirs, now)
+        };
+        own.max(self.for_the_vault().remaining(record, now))
+    }
+
     /// How long the DSL must still wait before another try, or zero. If the clock went
     /// backwards since the last failure, the full delay applies again.
     pub fn remaining(&self, record: &FailedAttempts, now: DateTime<Utc>) -> Duration {
@@ -192,7 +235,7 @@ mod tests {
         let start = Utc::now();
         let mut r = FailedAttempts::default();
         for _ in 0..5 {
-            r.record(start, UnlockMethod::Passphrase);
+            r.record(start, UnlockMethod::Passphrase, None);
         }
         assert_eq!(t.remaining(&r, start), Duration::from_secs(4));
         assert_eq!(
@@ -211,10 +254,30 @@ mod tests {
     }
 
     #[test]
+    fn each_member_has_their_own_count_and_the_vault_one_for_all() {
+        let t = Throttle::DEFAULT;
+        let now = Utc::now();
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        let mut r = FailedAttempts::default();
+        for _ in 0..5 {
+            r.record(now, UnlockMethod::Passphrase, Some(a));
+        }
+        // Five wrong tries for one member slow them down, not another member.
+        assert_eq!(t.remaining_for(&r, Some(a), now), Duration::from_secs(4));
+        assert_eq!(t.remaining_for(&r, Some(b), now), Duration::ZERO);
+        // Guessing at every member in turn is slowed down for all.
+        for _ in 0..5 {
+            r.record(now, UnlockMethod::Passphrase, Some(b));
+        }
+        let c = uuid::Uuid::new_v4();
+        assert_eq!(t.remaining_for(&r, Some(c), now), Duration::from_secs(2));
+    }
+
+    #[test]
     fn long_runs_keep_the_total() {
         let mut r = FailedAttempts::default();
         for _ in 0..1005 {
-            r.record(Utc::now(), UnlockMethod::RecoveryCode);
+            r.record(Utc::now(), UnlockMethod::RecoveryCode, None);
         }
         assert_eq!(r.count(), 1005);
         assert_eq!(r.attempts.len(), 1000);
@@ -249,7 +312,11 @@ mod file_tests {
         let now = Utc::now();
         let mut r = FailedAttempts::default();
         for _ in 0..40 {
-            r.record(now + chrono::Duration::days(3650), UnlockMethod::Passphrase);
+            r.record(
+                now + chrono::Duration::days(3650),
+                UnlockMethod::Passphrase,
+                None,
+            );
         }
         r.save(&path).unwrap();
         let loaded = FailedAttempts::load(&path, now).unwrap();

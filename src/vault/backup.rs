@@ -42,6 +42,8 @@ pub struct Manifest {
     pub format: u32,
     pub created_at: DateTime<Utc>,
     pub schema_version: i64,
+    /// The key file as it was (format 1 in backups made before the team).
+    #[serde(deserialize_with = "key_file_any_format")]
     pub keys: KeySlotFile,
     pub db_len: u64,
     pub db_sha256: String,
@@ -60,6 +62,12 @@ pub struct BackupReport {
     pub sha256: String,
     pub records: u32,
     pub audit_entries: u32,
+}
+
+fn key_file_any_format<'de, D: serde::Deserializer<'de>>(d: D) -> Result<KeySlotFile, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    let bytes = serde_json::to_vec(&value).map_err(serde::de::Error::custom)?;
+    KeySlotFile::from_slice(&bytes).map_err(serde::de::Error::custom)
 }
 
 fn damaged(path: &Path, detail: impl Into<String>) -> Error {
@@ -460,15 +468,16 @@ pub fn restore(
     code: &RecoveryCode,
     existing: Existing<'_>,
 ) -> Result<RecoveredVault> {
-    restore_with(vault, backup, Opener::RecoveryCode(code), existing)
+    restore_with(vault, backup, None, Opener::RecoveryCode(code), existing)
 }
 
-/// Restores a backup into `vault`'s folder, opened with the recovery code or the passphrase.
-/// Either way the DSL then sets a new passphrase on the returned [`RecoveredVault`], which ties
-/// the vault to this computer's device secret.
+/// Restores a backup into `vault`'s folder, opened with `member`'s recovery code or passphrase
+/// (no member: the backup's only one). Either way the member then sets a new passphrase on the
+/// returned [`RecoveredVault`], which ties the vault to this computer's device secret.
 pub fn restore_with(
     vault: &Vault,
     backup: &Path,
+    member: Option<uuid::Uuid>,
     opener: Opener<'_>,
     existing: Existing<'_>,
 ) -> Result<RecoveredVault> {
@@ -476,29 +485,35 @@ pub fn restore_with(
     // The code or passphrase must open this backup before anything is touched; guesses wait
     // and are counted as unlocking this vault's would be.
     let vault_id = manifest.keys.vault_id;
-    let mut attempts = vault.check_throttle(vault_id)?;
+    let slots = super::pick_member(&manifest.keys, member)?.clone();
+    let mut attempts = vault.check_throttle(vault_id, Some(slots.id))?;
     let (opened, method, wrong) = match opener {
         Opener::RecoveryCode(code) => (
-            manifest.keys.open_with_recovery(code)?,
+            manifest.keys.open_with_recovery(&slots, code)?,
             UnlockMethod::RecoveryCode,
             Error::WrongRecoveryCode,
         ),
         Opener::Passphrase(passphrase) => {
-            let device_secret = vault.device_secret_for(&manifest.keys)?;
+            let device_secret = vault.device_secret_for(&manifest.keys, &slots)?;
             (
                 manifest
                     .keys
-                    .open_with_passphrase(passphrase, &device_secret)?,
+                    .open_with_passphrase(&slots, passphrase, &device_secret)?,
                 UnlockMethod::Passphrase,
                 Error::WrongPassphrase,
             )
         }
     };
-    let Some(key) = opened else {
-        attempts.record(Utc::now(), method);
+    let Some(seed) = opened else {
+        attempts.record(Utc::now(), method, Some(slots.id));
         vault.note_failed_attempts(vault_id, &attempts);
         return Err(wrong);
     };
+    let key = manifest
+        .keys
+        .data_key(&slots, &seed)
+        .filter(|k| manifest.keys.is_format_one() || manifest.keys.binding_checks(k))
+        .ok_or_else(|| damaged(backup, "its key slots were changed outside Casebook"))?;
     let extracted = scratch(&std::env::temp_dir().join("x"), "restore-check")?;
     let checked = (|| {
         files::write_private_new(&extracted, &db_bytes)?;
@@ -546,11 +561,12 @@ pub fn restore_with(
     // A restored vault is older than the one this computer last opened, on purpose: it opens,
     // and the audit trail records both that and the restore.
     let mut recovered = match opener {
-        Opener::RecoveryCode(code) => vault.unlock_recovery(code, true)?,
+        Opener::RecoveryCode(code) => vault.unlock_recovery(member, code, true)?,
         Opener::Passphrase(passphrase) => {
-            let unlocked = vault.unlock_passphrase(passphrase, true)?;
+            let unlocked = vault.unlock_passphrase(member, passphrase, true)?;
             RecoveredVault {
                 session: unlocked.session,
+                seed,
                 failures: unlocked.failures,
             }
         }

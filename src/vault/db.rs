@@ -31,11 +31,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0011_agency_answers.sql")),
         M::up(include_str!("../../migrations/0012_the_whole_record.sql")),
         M::up(include_str!("../../migrations/0013_what_is_due.sql")),
+        M::up(include_str!("../../migrations/0014_members.sql")),
     ])
 });
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// How the database pages are encrypted and authenticated. Fixed when a vault is made and
 /// recorded in its key-slot file, because SQLCipher cannot tell from an encrypted file.
@@ -165,6 +166,6 @@ mod tests {
     #[test]
     fn the_migration_list_is_valid() {
         assert!(MIGRATIONS.validate().is_ok());
-        assert_eq!(SCHEMA_VERSION, 13);
+        assert_eq!(SCHEMA_VERSION, 14);
     }
 }

@@ -61,6 +61,10 @@ pub enum Note {
     /// Failed unlocks since the last good one (count and last time), so that deleting
     /// `casebook.attempts` does not reset the delay.
     FailedAttempts,
+    /// The team's names by key-slot id, for the unlock screen's "who are you" list: kept in
+    /// the keyring (encrypted with the user's login) rather than in the key file beside the
+    /// vault, so the folder names nobody.
+    Members,
 }
 
 impl Note {
@@ -68,6 +72,7 @@ impl Note {
         match self {
             Note::AuditAnchor => "uk.casebook.audit-anchor",
             Note::FailedAttempts => "uk.casebook.failed-attempts",
+            Note::Members => "uk.casebook.members",
         }
     }
 }

@@ -1,14 +1,14 @@
-//! Re-wrapping and rotating the data key: a passphrase change, a new recovery code, a new
-//! passphrase after a recovery-code unlock, and strengthening a slot made with weaker
-//! key-derivation settings.
+//! Re-wrapping and rotating keys: a passphrase change, a new recovery code, a new passphrase
+//! after a recovery-code unlock, strengthening a slot made with weaker key-derivation settings,
+//! and the rekey that removing a member (or a new recovery code) needs.
 //!
 //! Re-wrapping writes the key-slot file atomically, then audits the change; the data key stays,
 //! so an older copy of the key file (in an older backup, say) still opens the vault with the old
-//! secret. A new recovery code (alone, or with a new passphrase at a handover) goes further:
-//! it **rekeys** the database under a new data key
-//! (a handover's way to shut out whoever knew the old secrets), crash-safely:
+//! secret. A rekey goes further: the database is re-encrypted under a new data key, sealed to
+//! the members who remain, crash-safely:
 //! 1. the database is copied, re-encrypted under the new key, to `casebook.vault.next`, with
-//!    its audit entry, and synced; the new key slots go to `casebook.keys.next`;
+//!    the change's own records and audit entry, and synced; the new key slots go to
+//!    `casebook.keys.next`;
 //! 2. the old connection is checkpointed and closed, and `casebook.vault.next` is renamed over
 //!    `casebook.vault` (one atomic step: from here on the database is the new one);
 //! 3. `casebook.keys.next` is renamed over `casebook.keys`.
@@ -19,11 +19,13 @@
 //! slots and no committed record is lost.
 
 use chrono::Utc;
+use rusqlite::Transaction;
 use serde_json::json;
 use uuid::Uuid;
 
 use std::path::{Path, PathBuf};
 
+use super::keyslots::Seed;
 use super::{db, passphrase_policy, RecoveryCode, Session, VaultPaths};
 use crate::audit::{self, Action};
 use crate::organisation;
@@ -32,8 +34,8 @@ use crate::vault::keyslots::KeySlotFile;
 use crate::{Error, Result};
 
 impl Session {
-    /// Changes the passphrase: checks the current one, then re-wraps the data key. No database
-    /// page is re-encrypted; the recovery code is unchanged.
+    /// Changes this member's passphrase: checks the current one, then re-wraps their seed. No
+    /// database page is re-encrypted; their recovery code is unchanged.
     pub fn change_passphrase(
         &mut self,
         current: &Passphrase,
@@ -41,32 +43,33 @@ impl Session {
         confirm: &Passphrase,
     ) -> Result<()> {
         self.check_new_passphrase(new, confirm)?;
-        let device_secret = self.check_current_passphrase(current)?;
+        let (seed, device_secret_id, device_secret) = self.check_current_passphrase(current)?;
         let kdf = self.config.kdf_params()?;
         let mut keys = self.keys.clone();
         keys.rewrap_passphrase(
-            &self.data_key,
+            self.member,
+            &seed,
             new,
-            keys.passphrase.device_secret_id,
+            device_secret_id,
             &device_secret,
             kdf,
         )?;
         self.commit_keys(keys, Action::PassphraseChanged, json!({ "kdf": kdf }))
     }
 
-    /// Replaces the recovery code, once the current passphrase is checked, and rekeys the
-    /// database under a new data key: neither the old code nor any older copy of the key file
-    /// opens this vault afterwards, and this computer's old keyring entry is removed. Backups
+    /// Replaces this member's recovery code, once their passphrase is checked: they get a new
+    /// seed (so new key slots), and the database is rekeyed under a new data key, so neither
+    /// the old code nor any older copy of the key file opens this vault as it is now. Backups
     /// made before still open with the old code, as they carry their own key slots and data
-    /// key: the DSL should make a new backup and destroy the older ones. `code` is a fresh
-    /// [`RecoveryCode::generate`] the DSL has already written down and checked.
+    /// key: make a new backup and destroy the older ones. `code` is a fresh
+    /// [`RecoveryCode::generate`] the member has already written down and checked.
     pub fn replace_recovery_code(
         &mut self,
         current: &Passphrase,
         code: &RecoveryCode,
     ) -> Result<()> {
         self.check_current_passphrase(current)?;
-        self.rotate_keys(
+        self.new_seed_and_rekey(
             current,
             code,
             Action::RecoveryCodeReplaced,
@@ -74,37 +77,16 @@ impl Session {
         )
     }
 
-    /// A handover: a new passphrase **and** a new recovery code, with the database rekeyed as
-    /// for [`Self::replace_recovery_code`], so neither the old passphrase nor the old code opens
-    /// this vault with any copy of its key file. (A passphrase change alone cannot rekey: the
-    /// recovery slot must wrap the new key too, and only a new code can.)
-    pub fn hand_over_keys(
-        &mut self,
-        current: &Passphrase,
-        new: &Passphrase,
-        confirm: &Passphrase,
-        code: &RecoveryCode,
-    ) -> Result<()> {
-        self.check_new_passphrase(new, confirm)?;
-        self.check_current_passphrase(current)?;
-        self.rotate_keys(
-            new,
-            code,
-            Action::PassphraseChanged,
-            json!({ "rekeyed": true, "recovery_code_replaced": true }),
-        )
-    }
-
-    /// Refuses a new passphrase the policy does not accept (before a new recovery code is
-    /// shown for a handover, so the DSL does not write down a code that is never used).
+    /// Refuses a new passphrase the policy does not accept.
     pub fn check_new_passphrase(&self, new: &Passphrase, confirm: &Passphrase) -> Result<()> {
         let org = organisation::current(&self.conn)?;
-        passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])
+        passphrase_policy::check_new(new, confirm, &[&org.name, &self.actor])
     }
 
-    /// New key slots for `passphrase` and `code` around a new data key, a new device secret on
-    /// this computer, and the database rekeyed under the new key (the old entry is removed).
-    fn rotate_keys(
+    /// New slots for this member around a new seed (for `passphrase` and `code`), a new device
+    /// secret on this computer, and the database rekeyed under a new data key sealed to every
+    /// member (this computer's old keyring entry is removed when no slot uses it).
+    fn new_seed_and_rekey(
         &mut self,
         passphrase: &Passphrase,
         code: &RecoveryCode,
@@ -114,38 +96,62 @@ impl Session {
         let kdf = self.config.kdf_params()?;
         detail["kdf"] = json!(kdf);
         let new_key = Key32::random()?;
+        let seed = Seed::random()?;
         let device_secret = Key32::random()?;
         let device_secret_id = Uuid::new_v4();
-        let old_device_secret_id = self.keys.passphrase.device_secret_id;
+        let old_device_secret_id = self.my_slots()?.passphrase.device_secret_id;
         // A new keyring entry first: until the switch, the old slots and entry still match.
         self.config
             .device_store
             .put(&device_secret_id, &device_secret)
             .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?;
-        let mut keys = KeySlotFile::create(
-            self.keys.vault_id,
-            device_secret_id,
+        let mut keys = self.keys.clone();
+        let me = self.my_slots()?.clone();
+        keys.remove_member(me.id);
+        keys.add_member(
             &new_key,
-            passphrase,
-            &device_secret,
-            code,
-            kdf,
+            super::keyslots::NewMember {
+                id: me.id,
+                seed: &seed,
+                passphrase,
+                device_secret_id,
+                device_secret: &device_secret,
+                recovery: code,
+                kdf,
+            },
         )?;
-        keys.cipher = self.keys.cipher;
-        self.rekey(new_key, keys, action, detail)?;
+        keys.reseal(&new_key)?;
+        keys.bind(&new_key)?;
+        self.rekey(new_key, keys, move |tx, actor| {
+            audit::append(tx, Utc::now(), actor, action, "vault", &detail).map(drop)
+        })?;
         // Best effort: a stale entry unlocks nothing now that the slots are new.
-        let _ = self.config.device_store.remove(&old_device_secret_id);
+        if !self
+            .keys
+            .members
+            .iter()
+            .any(|m| m.passphrase.device_secret_id == old_device_secret_id)
+        {
+            let _ = self.config.device_store.remove(&old_device_secret_id);
+        }
         Ok(())
     }
 
-    /// Re-encrypts the database under `new_key` and puts `keys` (which wrap it) in place, with
-    /// `action` audited in the re-encrypted database. See the module documentation.
-    fn rekey(
+    /// This session's member's slots.
+    fn my_slots(&self) -> Result<&super::keyslots::MemberSlots> {
+        self.keys
+            .member(self.member)
+            .ok_or_else(|| Error::Internal("no key slots for this session".into()))
+    }
+
+    /// Re-encrypts the database under `new_key` and puts `keys` (which seal it) in place, with
+    /// `write` (the change's own records and audit entry, given the actor) in the re-encrypted
+    /// database. See the module documentation.
+    pub(super) fn rekey(
         &mut self,
         new_key: Key32,
         keys: KeySlotFile,
-        action: Action,
-        detail: serde_json::Value,
+        write: impl FnOnce(&Transaction<'_>, &str) -> Result<()>,
     ) -> Result<()> {
         let paths = self.paths.clone();
         let (db_path, db_next, keys_next) = (paths.db(), paths.db_next(), paths.keys_next());
@@ -161,7 +167,7 @@ impl Session {
                     .map_err(|e| Error::sqlite(&db_next, e))?;
             }
             let tx = out.transaction()?;
-            audit::append(&tx, Utc::now(), &actor, action, "vault", &detail)?;
+            write(&tx, &actor)?;
             tx.commit()?;
             // The new key file anchors the new database's trail (see `anchor.rs`).
             let mut keys = keys.clone();
@@ -208,9 +214,7 @@ impl Session {
         // Whatever happened, settle the files and reopen with the key that matches them.
         let settled = finish_interrupted_rekey(&paths);
         let now = KeySlotFile::load(&paths.keys())?;
-        let key = if now.vault_id == keys.vault_id
-            && now.passphrase.device_secret_id == keys.passphrase.device_secret_id
-        {
+        let key = if now.binding == keys.binding {
             new_key
         } else {
             self.data_key.clone()
@@ -223,29 +227,37 @@ impl Session {
         self.anchor_audit_head()
     }
 
-    /// Checks the passphrase the DSL typed against this vault; returns this computer's device
-    /// secret, needed to re-wrap the passphrase slot.
-    fn check_current_passphrase(&self, current: &Passphrase) -> Result<Key32> {
+    /// Checks the passphrase this member typed; returns their seed and this computer's device
+    /// secret (with its id), needed to re-wrap their slots.
+    fn check_current_passphrase(&self, current: &Passphrase) -> Result<(Seed, Uuid, Key32)> {
+        let slots = self.my_slots()?;
+        let device_secret_id = slots.passphrase.device_secret_id;
         let device_secret = self
             .config
             .device_store
-            .get(&self.keys.passphrase.device_secret_id)
+            .get(&device_secret_id)
             .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?
             .ok_or(Error::NotThisComputer)?;
-        match self.keys.open_with_passphrase(current, &device_secret)? {
-            Some(k) if k == self.data_key => Ok(device_secret),
+        match self
+            .keys
+            .open_with_passphrase(slots, current, &device_secret)?
+        {
+            Some(seed) if self.keys.data_key(slots, &seed).as_ref() == Some(&self.data_key) => {
+                Ok((seed, device_secret_id, device_secret))
+            }
             _ => Err(Error::WrongPassphrase),
         }
     }
 
-    /// After a recovery-code unlock: new passphrase, new device secret on this computer.
+    /// After a recovery-code unlock: a new passphrase for this member, and a new device secret
+    /// on this computer.
     pub(super) fn reset_passphrase_slot(
         &mut self,
+        seed: &Seed,
         new: &Passphrase,
         confirm: &Passphrase,
     ) -> Result<()> {
-        let org = organisation::current(&self.conn)?;
-        passphrase_policy::check_new(new, confirm, &[&org.name, &org.dsl_name])?;
+        self.check_new_passphrase(new, confirm)?;
         let device_secret = Key32::random()?;
         let device_secret_id = Uuid::new_v4();
         // A new keyring entry under a new id: if saving the key file fails, the old slot and its
@@ -256,7 +268,14 @@ impl Session {
             .map_err(|e| Error::KeyringUnavailable { detail: e.0 })?;
         let kdf = self.config.kdf_params()?;
         let mut keys = self.keys.clone();
-        keys.rewrap_passphrase(&self.data_key, new, device_secret_id, &device_secret, kdf)?;
+        keys.rewrap_passphrase(
+            self.member,
+            seed,
+            new,
+            device_secret_id,
+            &device_secret,
+            kdf,
+        )?;
         self.commit_keys(
             keys,
             Action::PassphraseResetAfterRecovery,
@@ -264,22 +283,27 @@ impl Session {
         )
     }
 
-    /// Re-wraps the passphrase slot with stronger parameters if it is below today's floor.
+    /// Re-wraps this member's passphrase slot with stronger parameters if it is below today's
+    /// floor.
     pub(super) fn strengthen_passphrase_slot(
         &mut self,
+        seed: &Seed,
         passphrase: &Passphrase,
         device_secret: &Key32,
     ) -> Result<()> {
-        let old = self.keys.passphrase.kdf;
+        let slots = self.my_slots()?;
+        let old = slots.passphrase.kdf;
+        let device_secret_id = slots.passphrase.device_secret_id;
         if !old.weaker_than(&self.config.kdf_floor()) {
             return Ok(());
         }
         let kdf = self.config.kdf_params()?;
         let mut keys = self.keys.clone();
         keys.rewrap_passphrase(
-            &self.data_key,
+            self.member,
+            seed,
             passphrase,
-            keys.passphrase.device_secret_id,
+            device_secret_id,
             device_secret,
             kdf,
         )?;
@@ -290,15 +314,16 @@ impl Session {
         )
     }
 
-    /// Saves a new key file, then audits it. The key file is written atomically first, so a
-    /// crash in between leaves a working vault with one audit entry missing, never a vault
-    /// whose trail describes a key file that does not exist.
-    fn commit_keys(
+    /// Binds and saves a new key file, then audits it. The key file is written atomically
+    /// first, so a crash in between leaves a working vault with one audit entry missing, never
+    /// a vault whose trail describes a key file that does not exist.
+    pub(super) fn commit_keys(
         &mut self,
-        keys: KeySlotFile,
+        mut keys: KeySlotFile,
         action: Action,
         detail: serde_json::Value,
     ) -> Result<()> {
+        keys.bind(&self.data_key)?;
         keys.save(&self.paths.keys())?;
         self.keys = keys;
         let actor = self.actor.clone();

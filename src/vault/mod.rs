@@ -13,6 +13,7 @@ pub mod device;
 pub mod kdf;
 mod keys;
 pub mod keyslots;
+pub mod members;
 pub mod passphrase_policy;
 pub mod recovery;
 
@@ -29,6 +30,7 @@ use uuid::Uuid;
 pub use attempts::{FailedAttempts, Throttle, UnlockMethod};
 pub use device::{DeviceSecretStore, MemoryStore, Note, OsKeyring};
 pub use kdf::KdfParams;
+pub use members::{AddMember, Member, MemberName, MemberRole};
 pub use recovery::RecoveryCode;
 
 use crate::audit::{self, Action, ChainState};
@@ -245,18 +247,47 @@ impl Vault {
         self.config.device_store.probe().is_ok()
     }
 
-    /// How long until another unlock may be tried (zero when it may be tried now).
-    pub fn wait_before_next_try(&self) -> Result<Duration> {
+    /// How long until another unlock may be tried by `member` (zero when it may be tried now).
+    pub fn wait_before_next_try(&self, member: Option<Uuid>) -> Result<Duration> {
         let now = Utc::now();
         let vault_id = KeySlotFile::load(&self.paths.keys())
             .ok()
             .map(|k| k.vault_id);
         let record = self.failed_attempts(vault_id, now)?;
-        Ok(self.config.throttle.remaining(&record, now))
+        Ok(self.config.throttle.remaining_for(&record, member, now))
     }
 
-    /// Creates a new vault. Returns the open session and the recovery code, which is shown to
-    /// the DSL once and never stored anywhere in clear.
+    /// Who can unlock this vault: the key file's members, named as this computer's keyring
+    /// knows them (no secret in it). A member this computer has no name for is listed as
+    /// "Member 2" and so on. A vault made before the team lists nobody until its first
+    /// unlock: its one member is implied.
+    pub fn members(&self) -> Result<Vec<MemberName>> {
+        let keys = self.load_keys()?;
+        let names = self
+            .config
+            .device_store
+            .note(Note::Members, &keys.vault_id.to_string())
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str::<Vec<MemberName>>(&json).ok())
+            .unwrap_or_default();
+        Ok(keys
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.id.is_nil())
+            .map(|(n, m)| MemberName {
+                id: m.id,
+                name: names
+                    .iter()
+                    .find(|k| k.id == m.id)
+                    .map_or_else(|| format!("Member {}", n + 1), |k| k.name.clone()),
+            })
+            .collect())
+    }
+
+    /// Creates a new vault, with the DSL as its first member. Returns the open session and the
+    /// DSL's recovery code, which is shown once and never stored anywhere in clear.
     pub fn create(&self, new: NewVault<'_>) -> Result<(Session, RecoveryCode)> {
         if self.state() != VaultState::Missing {
             return Err(Error::VaultExists {
@@ -274,20 +305,26 @@ impl Vault {
         passphrase_policy::check_new(new.passphrase, new.confirm, &[organisation, dsl_name])?;
 
         let vault_id = Uuid::new_v4();
+        let member = Uuid::new_v4();
         let data_key = Key32::random()?;
         let recovery = RecoveryCode::generate()?;
         let device_secret = Key32::random()?;
         let device_secret_id = Uuid::new_v4();
         let kdf = self.config.kdf_params()?;
-        let keys = KeySlotFile::create(
-            vault_id,
-            device_secret_id,
+        let mut keys = KeySlotFile::empty(vault_id, db::CipherProfile::NEW_VAULTS);
+        keys.add_member(
             &data_key,
-            new.passphrase,
-            &device_secret,
-            &recovery,
-            kdf,
+            keyslots::NewMember {
+                id: member,
+                seed: &keyslots::Seed::random()?,
+                passphrase: new.passphrase,
+                device_secret_id,
+                device_secret: &device_secret,
+                recovery: &recovery,
+                kdf,
+            },
         )?;
+        keys.bind(&data_key)?;
         self.put_device_secret(&device_secret_id, &device_secret)?;
 
         files::create_private_dir(self.paths.dir())?;
@@ -312,30 +349,41 @@ impl Vault {
                 .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
             }
             organisation::insert_version(&tx, 1, organisation, dsl_name, now, dsl_name)?;
+            members::insert_member(
+                &tx,
+                member,
+                dsl_name,
+                MemberRole::Dsl,
+                MemberRole::Dsl.label(),
+                now,
+                dsl_name,
+            )?;
             audit::append(
                 &tx,
                 now,
                 dsl_name,
                 Action::VaultCreated,
                 "vault",
-                &json!({ "schema_version": db::SCHEMA_VERSION, "kdf": kdf, "demo": new.demo }),
+                &json!({ "schema_version": db::SCHEMA_VERSION, "kdf": kdf, "demo": new.demo, "member": member }),
             )?;
             tx.commit()
                 .map_err(|e| Error::sqlite(&self.paths.db(), e))?;
             Ok(conn)
         })();
         match built {
-            Ok(conn) => Ok((
-                Session {
+            Ok(conn) => {
+                let session = Session {
                     conn,
                     data_key,
                     keys,
                     paths: self.paths.clone(),
                     config: self.config.clone(),
                     actor: dsl_name.to_owned(),
-                },
-                recovery,
-            )),
+                    member,
+                };
+                session.note_member_names();
+                Ok((session, recovery))
+            }
             Err(e) => {
                 // Nothing was recorded yet: remove the partial vault so set-up can be retried.
                 self.remove_partial_files();
@@ -344,86 +392,116 @@ impl Vault {
         }
     }
 
-    /// Unlocks with the passphrase (on the computer the vault was made or last reset on).
+    /// Unlocks with the passphrase (on the computer the vault was made or last reset on), when
+    /// the vault has one member; with several, [`Self::unlock_as`] says who.
     /// A database older than the one last opened here is refused ([`Error::OlderCopy`]).
     pub fn unlock(&self, passphrase: &Passphrase) -> Result<Unlocked> {
-        self.unlock_passphrase(passphrase, false)
+        self.unlock_passphrase(None, passphrase, false)
+    }
+
+    /// Unlocks as `member` (from [`Self::members`]) with their passphrase.
+    pub fn unlock_as(&self, member: Option<Uuid>, passphrase: &Passphrase) -> Result<Unlocked> {
+        self.unlock_passphrase(member, passphrase, false)
     }
 
     /// Unlocks with the passphrase even though the database is older than the one last opened
     /// here (after putting back a copy on purpose); the audit trail records it.
-    pub fn unlock_older_copy(&self, passphrase: &Passphrase) -> Result<Unlocked> {
-        self.unlock_passphrase(passphrase, true)
+    pub fn unlock_older_copy(
+        &self,
+        member: Option<Uuid>,
+        passphrase: &Passphrase,
+    ) -> Result<Unlocked> {
+        self.unlock_passphrase(member, passphrase, true)
     }
 
     pub(crate) fn unlock_passphrase(
         &self,
+        member: Option<Uuid>,
         passphrase: &Passphrase,
         accept_older: bool,
     ) -> Result<Unlocked> {
         let keys = self.load_keys()?;
-        let mut record = self.check_throttle(keys.vault_id)?;
-        let device_secret = self.device_secret_for(&keys)?;
-        let Some(data_key) = keys.open_with_passphrase(passphrase, &device_secret)? else {
-            record.record(Utc::now(), UnlockMethod::Passphrase);
+        let slots = pick_member(&keys, member)?.clone();
+        let mut record = self.check_throttle(keys.vault_id, Some(slots.id))?;
+        let device_secret = self.device_secret_for(&keys, &slots)?;
+        let Some(seed) = keys.open_with_passphrase(&slots, passphrase, &device_secret)? else {
+            record.record(Utc::now(), UnlockMethod::Passphrase, Some(slots.id));
             self.save_failed_attempts(keys.vault_id, &record)?;
             return Err(Error::WrongPassphrase);
         };
         let mut unlocked = self.finish_unlock(
             keys,
-            data_key,
+            &slots,
+            &seed,
             record,
             UnlockMethod::Passphrase,
             accept_older,
         )?;
         unlocked
             .session
-            .strengthen_passphrase_slot(passphrase, &device_secret)?;
+            .strengthen_passphrase_slot(&seed, passphrase, &device_secret)?;
         Ok(unlocked)
     }
 
-    /// This computer's device secret for `keys`' passphrase slot; [`Error::NotThisComputer`]
+    /// This computer's device secret for `member`'s passphrase slot; [`Error::NotThisComputer`]
     /// when the keyring does not hold the one the slot was made with.
-    pub(crate) fn device_secret_for(&self, keys: &KeySlotFile) -> Result<Key32> {
+    pub(crate) fn device_secret_for(
+        &self,
+        keys: &KeySlotFile,
+        member: &keyslots::MemberSlots,
+    ) -> Result<Key32> {
         match self
             .config
             .device_store
-            .get(&keys.passphrase.device_secret_id)
+            .get(&member.passphrase.device_secret_id)
         {
             Err(e) => Err(Error::KeyringUnavailable { detail: e.0 }),
             Ok(None) => Err(Error::NotThisComputer),
-            Ok(Some(s)) if !keys.device_matches(&s) => Err(Error::NotThisComputer),
+            Ok(Some(s)) if !keys.device_matches(member, &s) => Err(Error::NotThisComputer),
             Ok(Some(s)) => Ok(s),
         }
     }
 
-    /// Unlocks with the recovery code, on any computer. The DSL must then choose a new
+    /// Unlocks with the recovery code, on any computer. The member must then choose a new
     /// passphrase before the vault can be used: see [`RecoveredVault::set_new_passphrase`].
     pub fn unlock_with_recovery(&self, code: &RecoveryCode) -> Result<RecoveredVault> {
-        self.unlock_recovery(code, false)
+        self.unlock_recovery(None, code, false)
+    }
+
+    /// Unlocks as `member` with their recovery code.
+    pub fn unlock_with_recovery_as(
+        &self,
+        member: Option<Uuid>,
+        code: &RecoveryCode,
+    ) -> Result<RecoveredVault> {
+        self.unlock_recovery(member, code, false)
     }
 
     pub(crate) fn unlock_recovery(
         &self,
+        member: Option<Uuid>,
         code: &RecoveryCode,
         accept_older: bool,
     ) -> Result<RecoveredVault> {
         let keys = self.load_keys()?;
-        let mut record = self.check_throttle(keys.vault_id)?;
-        let Some(data_key) = keys.open_with_recovery(code)? else {
-            record.record(Utc::now(), UnlockMethod::RecoveryCode);
+        let slots = pick_member(&keys, member)?.clone();
+        let mut record = self.check_throttle(keys.vault_id, Some(slots.id))?;
+        let Some(seed) = keys.open_with_recovery(&slots, code)? else {
+            record.record(Utc::now(), UnlockMethod::RecoveryCode, Some(slots.id));
             self.save_failed_attempts(keys.vault_id, &record)?;
             return Err(Error::WrongRecoveryCode);
         };
         let unlocked = self.finish_unlock(
             keys,
-            data_key,
+            &slots,
+            &seed,
             record,
             UnlockMethod::RecoveryCode,
             accept_older,
         )?;
         Ok(RecoveredVault {
             session: unlocked.session,
+            seed,
             failures: unlocked.failures,
         })
     }
@@ -466,7 +544,7 @@ impl Vault {
             if count > record.count() {
                 let last = last.min(now);
                 record.dropped += count - record.count() - 1;
-                record.record(last, UnlockMethod::Passphrase);
+                record.record(last, UnlockMethod::Passphrase, None);
             }
         }
         Ok(record)
@@ -492,10 +570,15 @@ impl Vault {
         }
     }
 
-    pub(crate) fn check_throttle(&self, vault_id: Uuid) -> Result<FailedAttempts> {
+    /// The failed attempts so far, once `member` (and the vault as a whole) may try again.
+    pub(crate) fn check_throttle(
+        &self,
+        vault_id: Uuid,
+        member: Option<Uuid>,
+    ) -> Result<FailedAttempts> {
         let now = Utc::now();
         let record = self.failed_attempts(Some(vault_id), now)?;
-        let wait = self.config.throttle.remaining(&record, now);
+        let wait = self.config.throttle.remaining_for(&record, member, now);
         if !wait.is_zero() {
             return Err(Error::TooManyAttempts {
                 wait_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
@@ -504,16 +587,29 @@ impl Vault {
         Ok(record)
     }
 
-    /// Opens the database with an unwrapped key, runs migrations, and moves the failed-attempt
-    /// record into the audit trail in the same transaction as the "unlocked" entry.
+    /// Opens the database with the data key `slots`' seed unseals, after checking the key
+    /// file's binding; runs migrations; checks the member is one; and moves the failed-attempt
+    /// record into the audit trail in the same transaction as the "unlocked" entry. A format 1
+    /// key file is upgraded (and the vault rekeyed) here.
     fn finish_unlock(
         &self,
         keys: KeySlotFile,
-        data_key: Key32,
+        slots: &keyslots::MemberSlots,
+        seed: &keyslots::Seed,
         record: FailedAttempts,
         method: UnlockMethod,
         accept_older: bool,
     ) -> Result<Unlocked> {
+        let changed_outside = || {
+            Error::DamagedKeyFile {
+            path: self.paths.keys(),
+            detail: "its key slots were changed outside Casebook (a slot added, removed or altered by hand), so Casebook will not trust it. Put back the key file from your latest backup, or restore the backup".into(),
+        }
+        };
+        let data_key = keys.data_key(slots, seed).ok_or_else(changed_outside)?;
+        if !keys.is_format_one() && !keys.binding_checks(&data_key) {
+            return Err(changed_outside());
+        }
         let db_path = self.paths.db();
         let mut conn = db::open(&db_path, &data_key, keys.cipher, false)?;
         db::migrate(&mut conn, &db_path)?;
@@ -521,9 +617,21 @@ impl Vault {
         if let (Some(why), false) = (&older, accept_older) {
             return Err(Error::OlderCopy { why: why.clone() });
         }
-        let actor = organisation::current(&conn)
-            .map_err(|e| e.in_file(&db_path))?
-            .dsl_name;
+        let member = if keys.is_format_one() {
+            members::first(&conn).map_err(|e| e.in_file(&db_path))?.0
+        } else {
+            match members::get(&conn, slots.id)? {
+                Some((m, _)) if m.active => m,
+                Some(m) => {
+                    return Err(Error::field(
+                        Field::Member,
+                        &format!("{} is no longer a member of the team, so their passphrase no longer opens this vault", m.0.name),
+                    ))
+                }
+                None => return Err(changed_outside()),
+            }
+        };
+        let actor = member.name.clone();
         let now = Utc::now();
         let tx = conn.transaction().map_err(|e| Error::sqlite(&db_path, e))?;
         for attempt in &record.attempts {
@@ -533,7 +641,7 @@ impl Vault {
                 "unknown",
                 Action::UnlockFailed,
                 "vault",
-                &json!({ "attempted_at": time::format(attempt.at), "method": attempt.method.as_str() }),
+                &json!({ "attempted_at": time::format(attempt.at), "method": attempt.method.as_str(), "member": attempt.member }),
             )?;
         }
         if record.damaged_file_replaced {
@@ -576,7 +684,7 @@ impl Vault {
             &actor,
             action,
             "vault",
-            &json!({ "method": method.as_str(), "failed_attempts_before": record.count() }),
+            &json!({ "method": method.as_str(), "failed_attempts_before": record.count(), "member": member.id }),
         )?;
         tx.commit().map_err(|e| Error::sqlite(&db_path, e))?;
         let failures = record.first_at().map(|since| FailureNotice {
@@ -600,7 +708,14 @@ impl Vault {
             paths: self.paths.clone(),
             config: self.config.clone(),
             actor,
+            member: member.id,
         };
+        if session.keys.is_format_one() {
+            session.upgrade_key_file(seed)?;
+        } else {
+            session.drop_unrecorded_slots()?;
+        }
+        session.note_member_names();
         match session.anchor_audit_head() {
             // An anchor behind the trail only weakens the rollback check until the next write
             // anchors again; a DSL must still be able to open (and read) a vault on a full disk.
@@ -609,7 +724,6 @@ impl Vault {
         }
         Ok(Unlocked { session, failures })
     }
-
     /// Why the database's trail is not the one anchored in the key file or the keyring (see
     /// `anchor.rs`), if it is not. Anchors whose MAC does not check are reported the same way:
     /// they were damaged or forged.
@@ -680,11 +794,20 @@ impl Vault {
     }
 }
 
-/// A vault opened with its recovery code: usable only to set a new passphrase.
-#[derive(Debug)]
+/// A vault opened with a member's recovery code: usable only to set a new passphrase.
 pub struct RecoveredVault {
     session: Session,
+    /// The member's seed, to wrap under their new passphrase.
+    seed: keyslots::Seed,
     pub failures: Option<FailureNotice>,
+}
+
+impl std::fmt::Debug for RecoveredVault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveredVault")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RecoveredVault {
@@ -696,7 +819,10 @@ impl RecoveredVault {
         passphrase: &Passphrase,
         confirm: &Passphrase,
     ) -> Result<Session, Box<Refused>> {
-        match self.session.reset_passphrase_slot(passphrase, confirm) {
+        match self
+            .session
+            .reset_passphrase_slot(&self.seed, passphrase, confirm)
+        {
             Ok(()) => Ok(self.session),
             Err(error) => Err(Box::new(Refused { error, vault: self })),
         }
@@ -785,7 +911,10 @@ pub struct Session {
     keys: KeySlotFile,
     paths: VaultPaths,
     config: VaultConfig,
+    /// The member's name, recorded as the author of what they do.
     actor: String,
+    /// The member's key-slot id.
+    member: Uuid,
 }
 
 impl std::fmt::Debug for Session {
@@ -797,7 +926,7 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// The name recorded as the author of changes (the DSL).
+    /// The name recorded as the author of changes: the member who unlocked.
     pub fn actor(&self) -> &str {
         &self.actor
     }
@@ -822,11 +951,6 @@ impl Session {
         let value = f(&tx)?;
         tx.commit().map_err(|e| Error::sqlite(&db_path, e))?;
         Ok(value)
-    }
-
-    /// From now on, changes are recorded in this name (after a handover).
-    pub(crate) fn set_actor(&mut self, name: String) {
-        self.actor = name;
     }
 
     /// Schema version, row counts per table, and the audit chain's state.
@@ -888,6 +1012,102 @@ impl Session {
         // The session is dropped (and the key wiped) whether or not the entry could be written.
         drop(self);
         audited
+    }
+}
+
+/// The slots of `member`, or of the only member when none is named.
+fn pick_member(keys: &KeySlotFile, member: Option<Uuid>) -> Result<&keyslots::MemberSlots> {
+    match member {
+        Some(id) => keys.member(id).ok_or_else(|| {
+            Error::field(
+                Field::Member,
+                "that member is not in this vault's team: choose your name from the list",
+            )
+        }),
+        None if keys.members.len() == 1 => keys
+            .members
+            .first()
+            .ok_or_else(|| Error::Internal("a key file with no members".into())),
+        None => Err(Error::field(
+            Field::Member,
+            "choose who you are from the list of the team",
+        )),
+    }
+}
+
+impl Session {
+    /// A vault made before the team: its key file becomes format 2, with the member's old data
+    /// key as their seed, and the database is rekeyed under a new data key, so that no member
+    /// added later ever holds a key that is also someone's seed.
+    fn upgrade_key_file(&mut self, seed: &keyslots::Seed) -> Result<()> {
+        let new_key = Key32::random()?;
+        let mut keys = self.keys.clone();
+        keys.upgrade(self.member, seed, &new_key)?;
+        keys.bind(&new_key)?;
+        let member = self.member;
+        self.rekey(new_key, keys, move |tx, actor| {
+            audit::append(
+                tx,
+                Utc::now(),
+                actor,
+                Action::KeyFileUpgraded,
+                "vault",
+                &json!({ "format": keyslots::FORMAT, "member": member, "rekeyed": true }),
+            )
+            .map(drop)
+        })
+    }
+
+    /// Removes slots the record does not hold as a current member: an addition that was
+    /// interrupted after the key file was saved, before the record was written.
+    fn drop_unrecorded_slots(&mut self) -> Result<()> {
+        let current: Vec<Uuid> = members::list(&self.conn)?
+            .into_iter()
+            .filter(|m| m.active)
+            .map(|m| m.id)
+            .collect();
+        let stray: Vec<Uuid> = self
+            .keys
+            .members
+            .iter()
+            .filter(|m| !current.contains(&m.id))
+            .map(|m| m.id)
+            .collect();
+        if stray.is_empty() {
+            return Ok(());
+        }
+        let mut keys = self.keys.clone();
+        for id in &stray {
+            keys.remove_member(*id);
+        }
+        self.commit_keys(
+            keys,
+            Action::MemberRemoved,
+            json!({ "unrecorded_slots_removed": stray }),
+        )
+    }
+
+    /// Keeps the team's names in this computer's keyring for the unlock screen (best effort:
+    /// without it the screen lists "Member 1", "Member 2"…).
+    pub(crate) fn note_member_names(&self) {
+        let Ok(members) = members::list(&self.conn) else {
+            return;
+        };
+        let names: Vec<MemberName> = members
+            .into_iter()
+            .filter(|m| m.active)
+            .map(|m| MemberName {
+                id: m.id,
+                name: m.name,
+            })
+            .collect();
+        if let Ok(json) = serde_json::to_string(&names) {
+            let _ = self.config.device_store.set_note(
+                Note::Members,
+                &self.keys.vault_id.to_string(),
+                Some(&json),
+            );
+        }
     }
 }
 

@@ -72,7 +72,7 @@ pub async fn restore_backup(
         Some(code) => Opener::RecoveryCode(code),
         None => Opener::Passphrase(&secret),
     };
-    let recovered = backup::restore_with(&state.vault, handle.path(), opener, existing)?;
+    let recovered = backup::restore_with(&state.vault, handle.path(), None, opener, existing)?;
     let org = recovered.organisation()?;
     let view = RecoveredView {
         organisation: org.name,

@@ -59,7 +59,7 @@ pub async fn unlock_older_copy(
     passphrase: Passphrase,
 ) -> CommandResult<Home> {
     state.lock(LockReason::Manual)?;
-    let unlocked = state.vault.unlock_older_copy(&passphrase)?;
+    let unlocked = state.vault.unlock_older_copy(None, &passphrase)?;
     let notice = unlocked.failures.as_ref().map(|f| f.message());
     open_session(&state, unlocked.session, notice)
 }
@@ -198,16 +198,16 @@ pub async fn set_backup_reminder_days(
     })
 }
 
-/// Records new organisation details or a new DSL (a handover), as a new version.
+/// Records a new name for the organisation, as a new version. (The DSL changes within the
+/// team, never here.)
 #[tauri::command]
 #[specta::specta]
 pub async fn change_organisation(
     state: State<'_, AppState>,
     organisation: String,
-    dsl_name: String,
 ) -> CommandResult<Home> {
     state.with_session(|s| {
-        casebook::settings::change_organisation(s, &organisation, &dsl_name)?;
+        casebook::settings::change_organisation(s, &organisation)?;
         home_of(s, None)
     })
 }
@@ -258,8 +258,7 @@ pub async fn recovery_groups_match(
             .all(|a| code.group_matches(usize::from(a.index), &a.typed)))
 }
 
-/// Refuses a new passphrase the policy does not accept: asked before a handover's new recovery
-/// code is shown, so the DSL never writes down a code that is then not used.
+/// Refuses a new passphrase the policy does not accept.
 #[tauri::command]
 #[specta::specta]
 pub async fn check_new_passphrase(
@@ -270,29 +269,15 @@ pub async fn check_new_passphrase(
     state.with_session(|s| Ok(s.check_new_passphrase(&passphrase, &confirm)?))
 }
 
-/// A new passphrase, typed twice (for a handover).
-#[derive(Debug, serde::Deserialize, specta::Type)]
-pub struct NewPassphrase {
-    pub passphrase: Passphrase,
-    pub confirm: Passphrase,
-}
-
-/// Puts the checked new recovery code in place of the old one, after the passphrase is checked,
-/// and rekeys the vault; at a handover (`new_passphrase`) the passphrase changes with it.
+/// Puts the checked new recovery code in place of the old one, after the passphrase is
+/// checked, and rekeys the vault.
 #[tauri::command]
 #[specta::specta]
 pub async fn replace_recovery_code(
     state: State<'_, AppState>,
     current: Passphrase,
     code: Passphrase,
-    new_passphrase: Option<NewPassphrase>,
 ) -> CommandResult<()> {
     let code = RecoveryCode::parse(code.expose())?;
-    state.with_session(|s| {
-        match &new_passphrase {
-            Some(n) => s.hand_over_keys(&current, &n.passphrase, &n.confirm, &code)?,
-            None => s.replace_recovery_code(&current, &code)?,
-        }
-        Ok(())
-    })
+    state.with_session(|s| Ok(s.replace_recovery_code(&current, &code)?))
 }

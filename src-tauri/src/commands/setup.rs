@@ -42,7 +42,7 @@ pub async fn app_state(state: State<'_, AppState>) -> CommandResult<AppView> {
         (Slot::Locked, VaultState::Locked) => VaultView::Locked,
         (Slot::Locked, VaultState::Incomplete) => VaultView::Incomplete,
     };
-    let wait = state.vault.wait_before_next_try().unwrap_or_default();
+    let wait = state.vault.wait_before_next_try(None).unwrap_or_default();
     Ok(AppView {
         vault,
         vault_dir: state.vault.paths().dir().display().to_string(),

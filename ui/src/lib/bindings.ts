@@ -35,22 +35,22 @@ export const commands = {
 	setIdleLockMinutes: (minutes: number) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_idle_lock_minutes", { minutes })),
 	/**  Changes how many days after the last verified backup the reminder shows. */
 	setBackupReminderDays: (days: number) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_backup_reminder_days", { days })),
-	/**  Records new organisation details or a new DSL (a handover), as a new version. */
-	changeOrganisation: (organisation: string, dslName: string) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_organisation", { organisation, dslName })),
+	/**
+	 *  Records a new name for the organisation, as a new version. (The DSL changes within the
+	 *  team, never here.)
+	 */
+	changeOrganisation: (organisation: string) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_organisation", { organisation })),
 	/**  Changes the passphrase after checking the current one. The recovery code stays the same. */
 	changePassphrase: (current: Passphrase, passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("change_passphrase", { current, passphrase, confirm })),
-	/**
-	 *  Refuses a new passphrase the policy does not accept: asked before a handover's new recovery
-	 *  code is shown, so the DSL never writes down a code that is then not used.
-	 */
+	/**  Refuses a new passphrase the policy does not accept. */
 	checkNewPassphrase: (passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("check_new_passphrase", { passphrase, confirm })),
 	/**  A fresh recovery code to show and check; nothing changes until [`replace_recovery_code`]. */
 	freshRecoveryCode: () => typedError<RecoveryCodeView, CommandError_Serialize>(__TAURI_INVOKE("fresh_recovery_code")),
 	/**
-	 *  Puts the checked new recovery code in place of the old one, after the passphrase is checked,
-	 *  and rekeys the vault; at a handover (`new_passphrase`) the passphrase changes with it.
+	 *  Puts the checked new recovery code in place of the old one, after the passphrase is
+	 *  checked, and rekeys the vault.
 	 */
-	replaceRecoveryCode: (current: Passphrase, code: Passphrase, newPassphrase: NewPassphrase | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("replace_recovery_code", { current, code, newPassphrase })),
+	replaceRecoveryCode: (current: Passphrase, code: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("replace_recovery_code", { current, code })),
 	/**  Whether the groups typed back match the code shown (the check that it was written down). */
 	recoveryGroupsMatch: (code: Passphrase, answers: GroupAnswer[]) => typedError<boolean, CommandError_Serialize>(__TAURI_INVOKE("recovery_groups_match", { code, answers })),
 	vocabulary: () => typedError<Vocabulary, CommandError_Serialize>(__TAURI_INVOKE("vocabulary")),
@@ -794,7 +794,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
@@ -1083,12 +1083,6 @@ export type Mark =
 "removes-content" | 
 /**  The decision that records the outcome and the reasons for it. */
 "outcome";
-
-/**  A new passphrase, typed twice (for a handover). */
-export type NewPassphrase = {
-	passphrase: Passphrase,
-	confirm: Passphrase,
-};
 
 /**  A checklist started and not finished. */
 export type OpenChecklist = {
