@@ -260,7 +260,7 @@ fn open_without_memory_security(dir: &Path) -> Connection {
     let keys = KeySlotFile::load(&v.paths().keys()).unwrap();
     assert_eq!(keys.cipher, db::CipherProfile::NEW_VAULTS);
     let device = FileStore(dir.join("device-secret"))
-        .get(&keys.passphrase.device_secret_id)
+        .get(&keys.members[0].passphrase.device_secret_id)
         .unwrap()
         .unwrap();
     let key = keys
