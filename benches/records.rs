@@ -259,14 +259,16 @@ fn open_without_memory_security(dir: &Path) -> Connection {
     let v = vault(dir);
     let keys = KeySlotFile::load(&v.paths().keys()).unwrap();
     assert_eq!(keys.cipher, db::CipherProfile::NEW_VAULTS);
+    let member = &keys.members[0];
     let device = FileStore(dir.join("device-secret"))
-        .get(&keys.members[0].passphrase.device_secret_id)
+        .get(&member.passphrase.device_secret_id)
         .unwrap()
         .unwrap();
-    let key = keys
-        .open_with_passphrase(&Passphrase::new(PASSPHRASE), &device)
+    let seed = keys
+        .open_with_passphrase(member, &Passphrase::new(PASSPHRASE), &device)
         .unwrap()
         .unwrap();
+    let key = keys.data_key(member, &seed).unwrap();
     let path = v.paths().db();
     let c = Connection::open(&path).unwrap();
     c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
