@@ -8,22 +8,25 @@
 //! estimates; a percentile pass then gives p50/p95 per query, and the parent process prints them
 //! with the encrypted/plain ratio as a Markdown table for docs/benchmarks.md.
 //!
-//! Each store is measured in its own process (the bench runs itself with
-//! `CASEBOOK_BENCH_STORE` set): opening a vault turns on SQLCipher's memory security for the
-//! whole process, which would slow the plain twin too. The plain twin's process repeats its
-//! percentile pass with memory security on, and a third process measures the vault's database
-//! without it, so its cost can be told from encryption's.
+//! Each store is measured in its own process, one after the other (the bench runs itself with
+//! `CASEBOOK_BENCH_STORE` set), so that neither's page cache and heap are there while the
+//! other is measured; the first process to finish does not warm anything for the second.
 //!
 //! Run on purpose: `cargo bench --bench records`. Size: `CASEBOOK_BENCH_INCIDENTS` (entries
 //! are 10 per incident, children a quarter of the incidents, parents and carers 1.6 per child).
 //! Fixtures are built once through the real write path (records, links, relationships, action
-//! and answer follow-ups, search indexes, audit trail) and kept under target/bench-fixtures/.
+//! and answer follow-ups, search indexes, audit trail) and kept under target/bench-fixtures/,
+//! named by schema and fixture version. When the schema has moved on and a fixture of the same
+//! size and fixture version is there for an older schema, a copy of it is upgraded by the app's
+//! own migrations instead (as a DSL's vault is when a new Casebook first opens it), which takes
+//! seconds where a build takes a quarter of an hour.
 //! The encrypted one is a real vault folder opened with its passphrase (a `Session`); the plain
 //! twin has no `Session`, so the few writes that need one (relationships, action states, agency
 //! answers) write the same rows there by the same SQL, and the Today screen is compared by
 //! running the SQL of `today::today` on both (see [`today_sql`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,7 +55,6 @@ use casebook::records::search::{self, IncidentFilter};
 use casebook::records::{person_file, retention, RecordId};
 use casebook::secret::{Key32, Passphrase};
 use casebook::vault::device::StoreUnavailable;
-use casebook::vault::keyslots::KeySlotFile;
 use casebook::vault::{db, DeviceSecretStore, NewVault, Session, Vault, VaultConfig};
 use casebook::{settings, time, today};
 
@@ -71,9 +73,18 @@ enum Store {
 }
 
 impl Store {
+    /// In fixture names and criterion's.
     fn name(self) -> &'static str {
         match self {
             Store::Encrypted => "sqlcipher-hmac-sha256",
+            Store::Plain => "plain",
+        }
+    }
+
+    /// Its process's `CASEBOOK_BENCH_STORE`, and its percentiles file.
+    fn label(self) -> &'static str {
+        match self {
+            Store::Encrypted => "sqlcipher",
             Store::Plain => "plain",
         }
     }
@@ -110,8 +121,7 @@ fn vault(dir: &Path) -> Vault {
     )
 }
 
-/// An open fixture: a vault session, or a bare connection (the plain twin's, or the vault's
-/// opened with its data key but without `db::open`).
+/// An open fixture: a vault session, or the plain twin's bare connection.
 enum Db {
     Vault(Box<Session>),
     Bare(Connection),
@@ -231,9 +241,10 @@ impl Db {
     }
 }
 
-/// The settings `db::open` applies after the key (WAL, full syncs, 64 MiB page cache…), and
-/// the schema.
-fn configure(mut c: Connection, path: &Path) -> Connection {
+/// Opens the plain twin with the settings `db::open` applies after the key (WAL, full syncs,
+/// 64 MiB page cache…), and brings its schema up to date by the app's migrations.
+fn open_plain(path: &Path) -> Connection {
+    let mut c = Connection::open(path).unwrap();
     let _: String = c
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .unwrap();
@@ -246,39 +257,8 @@ fn configure(mut c: Connection, path: &Path) -> Connection {
     c
 }
 
-/// Opens the plain twin with the settings `db::open` applies, without the key.
-fn open_plain(path: &Path) -> Connection {
-    configure(Connection::open(path).unwrap(), path)
-}
-
-/// Opens the encrypted fixture's database as `db::open` does (its data key unwrapped with the
-/// passphrase, the same cipher settings), except `PRAGMA cipher_memory_security = ON`: to tell
-/// what SQLCipher's memory security costs from what encryption costs. Run in a process where no
-/// vault was opened (memory security, once on, is on for the whole process).
-fn open_without_memory_security(dir: &Path) -> Connection {
-    let v = vault(dir);
-    let keys = KeySlotFile::load(&v.paths().keys()).unwrap();
-    assert_eq!(keys.cipher, db::CipherProfile::NEW_VAULTS);
-    let member = &keys.members[0];
-    let device = FileStore(dir.join("device-secret"))
-        .get(&member.passphrase.device_secret_id)
-        .unwrap()
-        .unwrap();
-    let seed = keys
-        .open_with_passphrase(member, &Passphrase::new(PASSPHRASE), &device)
-        .unwrap()
-        .unwrap();
-    let key = keys.data_key(member, &seed).unwrap();
-    let path = v.paths().db();
-    let c = Connection::open(&path).unwrap();
-    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()))
-        .unwrap();
-    c.execute_batch("PRAGMA cipher_compatibility = 4; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;")
-        .unwrap();
-    configure(c, &path)
-}
-
-/// Opens a built fixture: the vault with its passphrase, as the app does.
+/// Opens a fixture as the app does: the vault with its passphrase (`Vault::unlock`, which
+/// migrates an older schema), the plain twin by [`open_plain`].
 fn open(store: Store, path: &Path) -> Db {
     match store {
         Store::Encrypted => Db::Vault(Box::new(
@@ -333,16 +313,15 @@ fn remove(store: Store, path: &Path) {
     }
 }
 
-/// A copy of a built fixture (for the inserts, which change it).
-fn copy(store: Store, path: &Path) -> PathBuf {
-    let to = path.with_extension("insert-copy");
-    remove(store, &to);
+/// Copies a fixture (in place of whatever was at `to`).
+fn copy(store: Store, from: &Path, to: &Path) {
+    remove(store, to);
     match store {
         Store::Encrypted => {
             std::fs::create_dir_all(to.join("vault")).unwrap();
             for (from, into) in [
-                (path.to_owned(), to.clone()),
-                (path.join("vault"), to.join("vault")),
+                (from.to_owned(), to.to_owned()),
+                (from.join("vault"), to.join("vault")),
             ] {
                 for f in std::fs::read_dir(&from).unwrap() {
                     let f = f.unwrap();
@@ -353,10 +332,9 @@ fn copy(store: Store, path: &Path) -> PathBuf {
             }
         }
         Store::Plain => {
-            std::fs::copy(path, &to).unwrap();
+            std::fs::copy(from, to).unwrap();
         }
     }
-    to
 }
 
 /// Words that make the summaries searchable: a few common, many rare.
@@ -634,23 +612,131 @@ fn incident_input(rng: &mut Rng, n: u32, total: u32) -> IncidentInput {
     }
 }
 
-fn fixture_path(store: Store, size: u32) -> PathBuf {
+/// Where the fixture of `size` incidents and of schema `schema` is kept.
+fn fixture_path(store: Store, size: u32, schema: i64) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-fixtures");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(format!(
-        "{}-{size}-s{}-f{FIXTURE_VERSION}{}",
+        "{}-{size}-s{schema}-f{FIXTURE_VERSION}{}",
         store.name(),
-        db::SCHEMA_VERSION,
         if store == Store::Plain { ".db" } else { "" }
     ))
 }
 
-/// Builds (or reuses) a fixture of `size` incidents with 10 chronology entries each.
+/// The fixture of `size` incidents with 10 chronology entries each, of the current schema:
+/// reused, upgraded from an older schema's, or built.
 fn fixture(store: Store, size: u32) -> PathBuf {
-    let path = fixture_path(store, size);
+    let path = fixture_path(store, size, db::SCHEMA_VERSION);
     if path.exists() {
         return path;
     }
+    let older = (1..db::SCHEMA_VERSION)
+        .rev()
+        .map(|schema| fixture_path(store, size, schema))
+        .find(|p| p.exists());
+    match older {
+        Some(older) => upgrade(store, &older, &path),
+        None => build(store, size, &path),
+    }
+    path
+}
+
+/// Upgrades a copy of an older schema's fixture to `path`: opened as the app opens it, which
+/// runs the app's migrations (on the vault through `Vault::unlock`), so what is measured is
+/// what a DSL's vault becomes after an upgrade.
+fn upgrade(store: Store, older: &Path, path: &Path) {
+    let tmp = path.with_extension("building");
+    let started = Instant::now();
+    copy(store, older, &tmp);
+    let db = open(store, &tmp);
+    let conn = db.conn();
+    add_missing_indexes(conn);
+    // Today's derived tables (schema 13: rebuilt from the records by its migration, kept by
+    // triggers since) hold one row for every dated action and every contact expecting an
+    // answer. (The fixture never amends an entry, so each action's one version is its latest.)
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let heads = (
+        count("SELECT count(*) FROM action_heads"),
+        count("SELECT count(*) FROM answer_heads"),
+    );
+    assert!(
+        heads.0 > 0 && heads.1 > 0,
+        "derived tables empty: {heads:?}"
+    );
+    assert_eq!(
+        heads,
+        (
+            count(
+                "SELECT count(DISTINCT entry_id) FROM chronology_versions
+                 WHERE kind = 'action' AND action_due IS NOT NULL"
+            ),
+            count("SELECT count(DISTINCT entry_id) FROM agency_answers"),
+        ),
+        "derived tables do not match the records"
+    );
+    let open = (
+        count("SELECT count(*) FROM action_heads WHERE state = 'open'"),
+        count("SELECT count(*) FROM answer_heads WHERE last_event <> 'answered'"),
+    );
+    // Finished as a build is, so that the planner has the same statistics.
+    conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    drop(db);
+    std::fs::rename(&tmp, path).unwrap();
+    eprintln!(
+        "upgraded a copy of {} to schema {} by the app's migrations in {:.0?}: {} action heads \
+         ({} open), {} answer heads ({} waiting) -> {}",
+        older.display(),
+        db::SCHEMA_VERSION,
+        started.elapsed(),
+        heads.0,
+        open.0,
+        heads.1,
+        open.1,
+        path.display()
+    );
+}
+
+/// Creates the indexes a new database of the current schema has and an upgraded fixture
+/// lacks, and refuses any other difference. A migration not yet released may still gain an
+/// index after a fixture was built by it (schema 12 gained `audit_log_by_action` so); a vault
+/// that went through the released migration has the index, so the fixture must too.
+fn add_missing_indexes(conn: &Connection) {
+    let schema = |c: &Connection| -> BTreeMap<String, (String, Option<String>)> {
+        let mut stmt = c
+            .prepare("SELECT name, type, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let mut new = Connection::open_in_memory().unwrap();
+    db::migrate(&mut new, Path::new(":memory:")).unwrap();
+    let new = schema(&new);
+    let mut found = schema(conn);
+    for (name, (kind, sql)) in &new {
+        if kind == "index" && !found.contains_key(name) {
+            let sql = sql.as_deref().unwrap();
+            conn.execute_batch(sql).unwrap();
+            eprintln!("the fixture's schema lacked an index a new vault has; created: {sql}");
+            found.insert(name.clone(), (kind.clone(), Some(sql.to_owned())));
+        }
+    }
+    assert!(
+        found == new,
+        "the upgraded fixture's schema differs from a new vault's: {:?}",
+        found
+            .iter()
+            .filter(|(name, def)| new.get(*name) != Some(def))
+            .map(|(name, _)| name)
+            .chain(new.keys().filter(|name| !found.contains_key(*name)))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// Builds the fixture at `path` through the real write path.
+fn build(store: Store, size: u32, path: &Path) {
     let tmp = path.with_extension("building");
     remove(store, &tmp);
     let started = Instant::now();
@@ -881,7 +967,7 @@ fn fixture(store: Store, size: u32) -> PathBuf {
         .execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)")
         .unwrap();
     drop(db);
-    std::fs::rename(&tmp, &path).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
     eprintln!(
         "built {} in {:.0?} ({} parents and carers, {} actions, {} agency contacts)",
         path.display(),
@@ -890,7 +976,6 @@ fn fixture(store: Store, size: u32) -> PathBuf {
         actions.len(),
         contacts.len()
     );
-    path
 }
 
 /// What the queries pick from, read back from the fixture.
@@ -953,65 +1038,71 @@ enum TodayPart {
 /// opened as a vault. Keep in step with today.rs. Only the checklist titles are not parsed (the
 /// fixture has no checklist runs). Returns the number of items found.
 fn today_sql(conn: &Connection, date: NaiveDate, part: TodayPart) -> usize {
-    let until = time::format_date(date + Age::days(today::AHEAD_DAYS));
+    let until = date + Age::days(today::AHEAD_DAYS);
     let run = |p: TodayPart| part == TodayPart::All || part == p;
     let mut items = 0;
     if run(TodayPart::Actions) {
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT e.id, i.reference, v.text, v.action_owner, v.action_due
-                 FROM chronology_versions v
-                 JOIN chronology_entries e ON e.id = v.entry_id
-                 JOIN incidents i ON i.id = e.incident_id
-                 WHERE v.action_due IS NOT NULL AND v.action_due <= ?1 AND v.kind = 'action'
-                   AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)
-                   AND coalesce((SELECT state FROM action_states s WHERE s.entry_id = e.id
-                                 ORDER BY s.id DESC LIMIT 1), 'open') = 'open'
-                 ORDER BY v.action_due, e.id
-                 LIMIT ?2",
+        // Overdue, due today and coming up, each a list of its own.
+        let actions = |from: Option<NaiveDate>, to: NaiveDate| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT h.entry_id, i.reference, v.text, v.action_owner, h.due
+                     FROM action_heads h
+                     JOIN chronology_versions v ON v.entry_id = h.entry_id
+                      AND v.version = (SELECT max(version) FROM chronology_versions
+                                       WHERE entry_id = h.entry_id)
+                     JOIN chronology_entries e ON e.id = h.entry_id
+                     JOIN incidents i ON i.id = e.incident_id
+                     WHERE h.state = 'open' AND h.due >= ?1 AND h.due <= ?2
+                     ORDER BY h.due, h.entry_id
+                     LIMIT ?3",
+                )
+                .unwrap();
+            let from = from.map_or_else(|| "0000-01-01".to_owned(), time::format_date);
+            stmt.query_map(
+                params![from, time::format_date(to), today::LIST_LIMIT],
+                |r| {
+                    Ok((
+                        r.get::<_, RecordId>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        time::parse_date(&r.get::<_, String>(4)?).unwrap(),
+                    ))
+                },
             )
-            .unwrap();
-        items += stmt
-            .query_map(params![until, today::LIST_LIMIT * 3], |r| {
-                Ok((
-                    r.get::<_, RecordId>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
             .unwrap()
             .map(Result::unwrap)
-            .count();
+            .count()
+        };
+        items += actions(None, date - Age::days(1))
+            + actions(Some(date), date)
+            + actions(Some(date + Age::days(1)), until);
     }
     if run(TodayPart::Answers) {
         let mut stmt = conn
             .prepare_cached(
-                "SELECT a.entry_id, i.reference, v.agency, v.occurred_at, a.due,
-                        (SELECT count(*) FROM agency_answers c
-                         WHERE c.entry_id = a.entry_id AND c.event = 'chased'),
-                        EXISTS (SELECT 1 FROM agency_answers c
-                                WHERE c.entry_id = a.entry_id AND c.event = 'escalated')
-                 FROM agency_answers a
-                 JOIN chronology_entries e ON e.id = a.entry_id
-                 JOIN chronology_versions v ON v.entry_id = e.id
-                  AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)
+                "SELECT h.entry_id, i.reference, v.agency, v.occurred_at, h.due, h.chases,
+                        h.escalated
+                 FROM answer_heads h
+                 JOIN chronology_versions v ON v.entry_id = h.entry_id
+                  AND v.version = (SELECT max(version) FROM chronology_versions
+                                   WHERE entry_id = h.entry_id)
+                 JOIN chronology_entries e ON e.id = h.entry_id
                  JOIN incidents i ON i.id = e.incident_id
-                 WHERE a.id = (SELECT max(id) FROM agency_answers WHERE entry_id = a.entry_id)
-                   AND a.event <> 'answered' AND a.due <= ?1
-                 ORDER BY a.due, a.entry_id
+                 WHERE h.last_event <> 'answered' AND h.due <= ?1
+                 ORDER BY h.due, h.entry_id
                  LIMIT ?2",
             )
             .unwrap();
         items += stmt
-            .query_map(params![until, today::LIST_LIMIT], |r| {
+            .query_map(params![time::format_date(until), today::LIST_LIMIT], |r| {
                 Ok((
                     r.get::<_, RecordId>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
+                    time::parse_date(&r.get::<_, String>(4)?).unwrap(),
                     r.get::<_, u32>(5)?,
                     r.get::<_, bool>(6)?,
                 ))
@@ -1206,21 +1297,14 @@ fn check_fixture(db: &Db, ctx: &Ctx) {
     );
 }
 
-/// A label for each set of percentiles.
-fn label(store: Store) -> &'static str {
-    match store {
-        Store::Encrypted => "sqlcipher",
-        Store::Plain => "plain",
-    }
-}
-
-fn percentiles_file(label: &str, size: u32) -> PathBuf {
-    fixture_path(Store::Plain, size).with_file_name(format!("percentiles-{label}-{size}.tsv"))
+fn percentiles_file(store: Store, size: u32) -> PathBuf {
+    fixture_path(store, size, db::SCHEMA_VERSION)
+        .with_file_name(format!("percentiles-{}-{size}.tsv", store.label()))
 }
 
 /// The percentile pass on one open fixture, each query warmed before it is timed; written to a
 /// file for the parent process's table.
-fn percentile_pass(db: &Db, label: &str, size: u32) {
+fn percentile_pass(db: &Db, store: Store, size: u32) {
     let ctx = context(db.conn());
     let mut out = String::new();
     for (name, query, both) in queries() {
@@ -1253,7 +1337,7 @@ fn percentile_pass(db: &Db, label: &str, size: u32) {
             percentile(&times, 0.95).as_nanos()
         ));
     }
-    std::fs::write(percentiles_file(label, size), out).unwrap();
+    std::fs::write(percentiles_file(store, size), out).unwrap();
 }
 
 /// Everything measured on one store, in this process.
@@ -1284,8 +1368,9 @@ fn run_store(store: Store, size: u32) {
     }
     // Inserts change the fixture: they go to a copy.
     {
-        let copy = copy(store, &path);
-        let mut db = open(store, &copy);
+        let scratch = path.with_extension("insert-copy");
+        copy(store, &path, &scratch);
+        let mut db = open(store, &scratch);
         let mut rng = Rng(9);
         criterion.bench_function(
             &format!("{}/{}/insert incident (committed)", store.name(), size),
@@ -1310,23 +1395,14 @@ fn run_store(store: Store, size: u32) {
             },
         );
         drop(db);
-        remove(store, &copy);
+        remove(store, &scratch);
     }
     criterion.final_summary();
-    percentile_pass(&open(store, &path), label(store), size);
-    if store == Store::Plain {
-        // The same pass with SQLCipher's memory security on (as it is in the app's process
-        // once a vault is open), to tell its cost from encryption's.
-        let c = Connection::open_in_memory().unwrap();
-        c.execute_batch("PRAGMA cipher_memory_security = ON;")
-            .unwrap();
-        drop(c);
-        percentile_pass(&open(store, &path), "plain-memsec", size);
-    }
+    percentile_pass(&open(store, &path), store, size);
 }
 
-fn read_percentiles(label: &str, size: u32) -> Vec<(String, Duration, Duration, u64)> {
-    std::fs::read_to_string(percentiles_file(label, size))
+fn read_percentiles(store: Store, size: u32) -> Vec<(String, Duration, Duration, u64)> {
+    std::fs::read_to_string(percentiles_file(store, size))
         .unwrap()
         .lines()
         .map(|l| {
@@ -1342,36 +1418,27 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
-    match std::env::var("CASEBOOK_BENCH_STORE").ok().as_deref() {
-        Some("sqlcipher") => return run_store(Store::Encrypted, size),
-        Some("plain") => return run_store(Store::Plain, size),
-        Some("sqlcipher-nomemsec") => {
-            let path = fixture_path(Store::Encrypted, size);
-            let db = Db::Bare(open_without_memory_security(&path));
-            return percentile_pass(&db, "sqlcipher-nomemsec", size);
-        }
-        Some(other) => panic!("CASEBOOK_BENCH_STORE={other}: sqlcipher or plain"),
-        None => {}
+    let stores = [Store::Encrypted, Store::Plain];
+    if let Ok(label) = std::env::var("CASEBOOK_BENCH_STORE") {
+        let store = stores
+            .into_iter()
+            .find(|s| s.label() == label)
+            .unwrap_or_else(|| panic!("CASEBOOK_BENCH_STORE={label}: sqlcipher or plain"));
+        return run_store(store, size);
     }
-    // Each store in its own process: opening a vault turns on SQLCipher's memory security
-    // (`PRAGMA cipher_memory_security`, db::open), which is process-wide and cannot be turned
-    // off, so plain SQLite measured in the vault's process would pay for it too.
-    // The third process measures the vault's database without memory security (percentiles
-    // only), after the first has built it.
-    for run in ["sqlcipher", "plain", "sqlcipher-nomemsec"] {
+    // Each store in its own process, the vault first (see the top of this file).
+    for store in stores {
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .args(std::env::args_os().skip(1))
-            .env("CASEBOOK_BENCH_STORE", run)
+            .env("CASEBOOK_BENCH_STORE", store.label())
             .status()
             .unwrap();
-        assert!(status.success(), "the {run} run failed");
+        assert!(status.success(), "the {} run failed", store.label());
     }
 
     // Percentiles, and the encrypted/plain ratio, for the documentation.
-    let enc = read_percentiles("sqlcipher", size);
-    let plain = read_percentiles("plain", size);
-    let memsec = read_percentiles("plain-memsec", size);
-    let nomemsec = read_percentiles("sqlcipher-nomemsec", size);
+    let enc = read_percentiles(Store::Encrypted, size);
+    let plain = read_percentiles(Store::Plain, size);
     let find = |rows: &[(String, Duration, Duration, u64)], name: &str| {
         rows.iter().find(|r| r.0 == name).map(|r| (r.1, r.2, r.3))
     };
@@ -1384,18 +1451,16 @@ fn main() {
         _ => "—".into(),
     };
     println!(
-        "\n| query ({size} incidents, {} chronology entries) | SQLCipher p50 | SQLCipher p95 | plain p50 | plain p95 | ratio (p50) | ratio (p95) | plain, memory security on (p50 / p95) | SQLCipher, memory security off (p50 / p95) | that / plain (p95) |",
+        "\n| query ({size} incidents, {} chronology entries) | SQLCipher p50 | SQLCipher p95 | plain p50 | plain p95 | ratio (p50) | ratio (p95) |",
         u64::from(size) * u64::from(ENTRIES_PER_INCIDENT)
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for (name, _, _) in queries() {
         let e = find(&enc, name);
         let p = find(&plain, name);
-        let m = find(&memsec, name);
-        let n = find(&nomemsec, name);
         let runs = e.map_or(0, |e| e.2).min(p.map_or(u64::MAX, |p| p.2));
         println!(
-            "| {name}{} | {} | {} | {} | {} | {} | {} | {} / {} | {} / {} | {} |",
+            "| {name}{} | {} | {} | {} | {} | {} | {} |",
             if runs < 400 {
                 format!(" ({runs} runs)")
             } else {
@@ -1407,11 +1472,6 @@ fn main() {
             ms(p.map(|p| p.1)),
             ratio(e.map(|e| e.0), p.map(|p| p.0)),
             ratio(e.map(|e| e.1), p.map(|p| p.1)),
-            ms(m.map(|m| m.0)),
-            ms(m.map(|m| m.1)),
-            ms(n.map(|n| n.0)),
-            ms(n.map(|n| n.1)),
-            ratio(n.map(|n| n.1), p.map(|p| p.1)),
         );
     }
 }
