@@ -35,7 +35,7 @@ def test_passphrase_and_recovery_code_changes(app, cli, screenshot, tmp_path):
     click_button(driver, "Settings")
     heading(driver, "Settings")
     type_into(driver, "org-name", NEW_ORG)
-    click_button(driver, "Save the organisation's name")
+    click_button(driver, "Save the organisation name")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=org-saved]"), "Saved."))
 
     type_into(driver, "current-passphrase", PASSPHRASE)
