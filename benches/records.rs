@@ -1115,7 +1115,7 @@ fn today_sql(conn: &Connection, date: NaiveDate, part: TodayPart) -> usize {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT r.id, i.reference, r.template_file, r.template_text, r.started_at, r.started_by
-                 FROM checklist_runs r JOIN incidents i ON i.id = r.incident_id
+                 FROM checklist_runs r CROSS JOIN incidents i ON i.id = r.incident_id
                  WHERE NOT EXISTS (SELECT 1 FROM checklist_run_ends x WHERE x.run_id = r.id)
                  ORDER BY r.started_at DESC LIMIT ?1",
             )
@@ -1341,6 +1341,45 @@ fn percentile_pass(db: &Db, store: Store, size: u32) {
 }
 
 /// Everything measured on one store, in this process.
+/// Adding a member (a key file write) and removing one (a rekey: the whole database copied and
+/// re-encrypted under a new key), on a copy of the vault fixture. One run each: at full size a
+/// rekey is a matter of seconds, and what the DSL waits for is that one figure. Skipped with
+/// `CASEBOOK_BENCH_REKEY=0` (for a run filtered to a few queries).
+fn time_team_change(path: &Path, size: u32) {
+    let scratch = path.with_extension("rekey-copy");
+    copy(Store::Encrypted, path, &scratch);
+    let Db::Vault(mut session) = open(Store::Encrypted, &scratch) else {
+        unreachable!("the encrypted fixture opens as a vault")
+    };
+    let bytes = std::fs::metadata(scratch.join("vault").join("casebook.vault"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let passphrase = Passphrase::new("copper meadow lantern drifts");
+    let code = casebook::vault::RecoveryCode::generate().unwrap();
+    let started = Instant::now();
+    let member = session
+        .add_member(&casebook::vault::members::AddMember {
+            name: "Bench Deputy",
+            role: casebook::vault::members::MemberRole::Deputy,
+            role_title: "",
+            passphrase: &passphrase,
+            confirm: &passphrase,
+            recovery_code: &code,
+        })
+        .unwrap();
+    let added = started.elapsed();
+    let started = Instant::now();
+    session.remove_member(member.id, "bench").unwrap();
+    let removed = started.elapsed();
+    drop(session);
+    remove(Store::Encrypted, &scratch);
+    println!(
+        "team changes at {size} incidents ({:.2} GB vault): add a member {added:.2?}, remove a \
+         member (rekey) {removed:.2?}",
+        bytes as f64 / 1e9
+    );
+}
+
 fn run_store(store: Store, size: u32) {
     let path = fixture(store, size);
     let mut criterion = Criterion::default()
@@ -1396,6 +1435,9 @@ fn run_store(store: Store, size: u32) {
         );
         drop(db);
         remove(store, &scratch);
+    }
+    if store == Store::Encrypted && std::env::var("CASEBOOK_BENCH_REKEY").as_deref() != Ok("0") {
+        time_team_change(&path, size);
     }
     criterion.final_summary();
     percentile_pass(&open(store, &path), store, size);

@@ -4,7 +4,10 @@
 //! `crash_writer DIR create` makes a vault with one incident; `crash_writer DIR write START N`
 //! adds N chronology notes and people, printing `ack I` after each committed transaction;
 //! `crash_writer DIR rekey N` replaces the recovery code N times (each a rekey of the whole
-//! database), printing `trying CODE` before and `ack CODE` after each.
+//! database), printing `trying CODE` before and `ack CODE` after each; `crash_writer DIR team
+//! TAG N` adds a member and removes them again N times (each removal a rekey), printing `adding
+//! NAME`, `added NAME ID`, `removing ID` and `removed ID`, and keeping a copy of the key file as
+//! it was before each removal in `DIR/keys-before-ID`.
 //! The device secret is kept in a file beside the vault folder so separate processes share it
 //! (tests only: the real app keeps it in the OS keyring).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -21,6 +24,8 @@ use casebook::vault::device::StoreUnavailable;
 use casebook::vault::{DeviceSecretStore, LockReason, NewVault, Vault, VaultConfig};
 
 pub const PASSPHRASE: &str = "lantern orbit mossy kettle";
+/// Every member the `team` mode adds has this passphrase.
+pub const MEMBER_PASSPHRASE: &str = "copper meadow lantern drifts";
 
 /// A device-secret store in plain files, one per id (for tests that run several processes).
 pub struct FileStore(pub PathBuf);
@@ -147,6 +152,44 @@ fn main() {
                 let mut o = out.lock();
                 writeln!(o, "ack {}", code.display_grouped()).unwrap();
                 o.flush().unwrap();
+            }
+        }
+        "team" => {
+            let tag = &args[3];
+            let n: u64 = args[4].parse().unwrap();
+            let mut s = v
+                .unlock_as(Some(v.members().unwrap()[0].id), &p)
+                .unwrap()
+                .session;
+            let member_passphrase = Passphrase::new(MEMBER_PASSPHRASE);
+            let say = |line: String| {
+                let mut o = std::io::stdout().lock();
+                writeln!(o, "{line}").unwrap();
+                o.flush().unwrap();
+            };
+            for i in 0..n {
+                let name = format!("Deputy {tag}-{i}");
+                say(format!("adding {name}"));
+                let code = casebook::vault::RecoveryCode::generate().unwrap();
+                let member = s
+                    .add_member(&casebook::vault::members::AddMember {
+                        name: &name,
+                        role: casebook::vault::members::MemberRole::Deputy,
+                        role_title: "",
+                        passphrase: &member_passphrase,
+                        confirm: &member_passphrase,
+                        recovery_code: &code,
+                    })
+                    .unwrap();
+                say(format!("added {name} {}", member.id));
+                std::fs::copy(
+                    dir.join("vault").join("casebook.keys"),
+                    dir.join(format!("keys-before-{}", member.id)),
+                )
+                .unwrap();
+                say(format!("removing {}", member.id));
+                s.remove_member(member.id, "crash test").unwrap();
+                say(format!("removed {}", member.id));
             }
         }
         other => panic!("unknown mode {other}"),

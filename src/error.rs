@@ -257,6 +257,11 @@ impl Form {
         }
     }
 
+    /// Whether nothing has been found wrong so far.
+    pub fn is_empty(&self) -> bool {
+        self.problems.is_empty() && self.other.is_none()
+    }
+
     /// Whether `field` already has a problem (so a later rule about it adds nothing).
     pub fn has(&self, field: Field) -> bool {
         self.problems.iter().any(|p| p.field == field)

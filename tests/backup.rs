@@ -389,3 +389,64 @@ fn on_the_same_computer_the_passphrase_also_restores_a_backup_but_not_elsewhere(
     // The vault the backup came from is untouched and still opens as before.
     f.unlock();
 }
+
+/// In a team, a member's recovery code needs no name, at unlock or at a restore on another
+/// computer (whose keyring has no names to offer): it opens that member's slot and only theirs,
+/// and the session is in their name. A passphrase still needs the name.
+#[test]
+fn a_members_recovery_code_opens_in_their_name_without_choosing_even_on_another_computer() {
+    use casebook::vault::{AddMember, MemberRole};
+    let f = new_vault();
+    let mut s = f.unlock();
+    let deputy_passphrase = p("copper meadow lantern drifts");
+    let deputy_code = casebook::vault::RecoveryCode::generate().unwrap();
+    // Checked all at once before anything is made: a taken name and a short passphrase.
+    let short = p("short");
+    let refused = s
+        .check_new_member(DSL, MemberRole::Deputy, "", &short, &short)
+        .unwrap_err();
+    let fields: Vec<_> = refused.fields().iter().map(|e| e.field).collect();
+    assert!(
+        fields.contains(&casebook::Field::MemberName)
+            && fields.contains(&casebook::Field::Passphrase),
+        "{refused:?}"
+    );
+    let deputy = s
+        .add_member(&AddMember {
+            name: "Mr Tom Okafor",
+            role: MemberRole::Deputy,
+            role_title: "",
+            passphrase: &deputy_passphrase,
+            confirm: &deputy_passphrase,
+            recovery_code: &deputy_code,
+        })
+        .unwrap();
+    let file = f.tmp.path().join("team.cbk");
+    s.backup_to(&file).unwrap();
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+
+    // Here: no name needed with a code; a passphrase without a name is refused.
+    let recovered = f.vault.unlock_with_recovery(&deputy_code).unwrap();
+    assert_eq!(recovered.member().unwrap().id, deputy.id);
+    drop(recovered);
+    assert_eq!(
+        f.vault.unlock(&deputy_passphrase).unwrap_err().code(),
+        ErrorCode::InvalidInput
+    );
+    let wrong = casebook::vault::RecoveryCode::generate().unwrap();
+    assert_eq!(
+        f.vault.unlock_with_recovery(&wrong).unwrap_err().code(),
+        ErrorCode::WrongRecoveryCode
+    );
+
+    // Another computer: restored with the deputy's code, named by nobody, in the deputy's name.
+    let other = elsewhere(f.tmp.path());
+    let recovered = backup::restore(&other, &file, &deputy_code, Existing::Refuse).unwrap();
+    assert_eq!(recovered.member().unwrap().name, "Mr Tom Okafor");
+    let restored = recovered
+        .set_new_passphrase(&deputy_passphrase, &deputy_passphrase)
+        .map_err(casebook::Error::from)
+        .unwrap();
+    assert_eq!(restored.actor(), "Mr Tom Okafor");
+    assert!(restored.verify_audit().unwrap().is_intact());
+}

@@ -28,6 +28,12 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             commands::setup::app_state,
+            commands::team::team,
+            commands::team::check_new_member,
+            commands::team::add_member,
+            commands::team::remove_member,
+            commands::team::make_dsl,
+            commands::team::hand_over,
             commands::setup::assess_passphrase,
             commands::setup::create_vault,
             commands::session::unlock,

@@ -133,10 +133,11 @@ impl Identity {
         params
             .distinguished_name
             .push(rcgen::DnType::OrganizationName, organisation);
-        params.distinguished_name.push(
-            rcgen::DnType::OrganizationalUnitName,
-            "Designated Safeguarding Lead",
-        );
+        // The team, not a role: a deputy's certificate must not say "Designated Safeguarding
+        // Lead", and a member's role may change while their certificate stays.
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationalUnitName, "Safeguarding team");
         params.not_before = rcgen::date_time_ymd(now.year(), now.month() as u8, now.day() as u8);
         params.not_after =
             rcgen::date_time_ymd(now.year() + 10, now.month() as u8, now.day().min(28) as u8);

@@ -485,27 +485,29 @@ pub fn restore_with(
     // The code or passphrase must open this backup before anything is touched; guesses wait
     // and are counted as unlocking this vault's would be.
     let vault_id = manifest.keys.vault_id;
-    let slots = super::pick_member(&manifest.keys, member)?.clone();
-    let mut attempts = vault.check_throttle(vault_id, Some(slots.id))?;
+    let mut attempts = vault.check_throttle(vault_id, member)?;
     let (opened, method, wrong) = match opener {
+        // Any member's recovery code opens it (see `open_with_recovery`).
         Opener::RecoveryCode(code) => (
-            manifest.keys.open_with_recovery(&slots, code)?,
+            super::open_with_recovery(&manifest.keys, member, code)?,
             UnlockMethod::RecoveryCode,
             Error::WrongRecoveryCode,
         ),
         Opener::Passphrase(passphrase) => {
-            let device_secret = vault.device_secret_for(&manifest.keys, &slots)?;
+            let slots = super::pick_member(&manifest.keys, member)?;
+            let device_secret = vault.device_secret_for(&manifest.keys, slots)?;
+            let seed = manifest
+                .keys
+                .open_with_passphrase(slots, passphrase, &device_secret)?;
             (
-                manifest
-                    .keys
-                    .open_with_passphrase(&slots, passphrase, &device_secret)?,
+                seed.map(|seed| (slots.clone(), seed)),
                 UnlockMethod::Passphrase,
                 Error::WrongPassphrase,
             )
         }
     };
-    let Some(seed) = opened else {
-        attempts.record(Utc::now(), method, Some(slots.id));
+    let Some((slots, seed)) = opened else {
+        attempts.record(Utc::now(), method, member);
         vault.note_failed_attempts(vault_id, &attempts);
         return Err(wrong);
     };

@@ -230,15 +230,20 @@ impl Session {
         Ok(me)
     }
 
-    /// The DSL adds a member with their own passphrase and recovery code (their signing
-    /// identity is made next, by `referral::ensure_identity_of`, a layer above). Refused, changing
-    /// nothing, for an empty name or one any member has had (names identify members in the
-    /// record for good), a team already full, or a passphrase the policy refuses.
-    pub fn add_member(&mut self, new: &AddMember<'_>) -> Result<Member> {
-        let me = self.require_dsl()?;
+    /// What [`Self::add_member`] checks before any key is made, all at once: the name, the
+    /// role, room in the team and the member's passphrase. The window asks this before it shows
+    /// the new member their recovery code. Returns the name and role title as they will be kept.
+    pub fn check_new_member(
+        &self,
+        name: &str,
+        role: MemberRole,
+        role_title: &str,
+        passphrase: &Passphrase,
+        confirm: &Passphrase,
+    ) -> Result<(String, String)> {
+        self.require_dsl()?;
         let mut form = Form::default();
-        let name =
-            form.check(organisation::check_name(Field::MemberName, new.name).map(str::to_owned));
+        let name = form.check(organisation::check_name(Field::MemberName, name).map(str::to_owned));
         let everyone = list(&self.conn)?;
         if everyone
             .iter()
@@ -249,14 +254,24 @@ impl Session {
                 "someone in the team already has (or had) this name: add a middle name or initial so the record can tell them apart",
             ));
         }
-        if new.role == MemberRole::Dsl {
+        if role == MemberRole::Dsl {
             form.add(Error::field(
                 Field::MemberRole,
                 "add them as a deputy, then make them the DSL (the vault has one DSL at a time)",
             ));
         }
-        let title = title_or_label(new.role, new.role_title);
+        let title = title_or_label(role, role_title);
         form.check(organisation::check_name(Field::RoleTitle, &title));
+        let org = organisation::current(&self.conn)?;
+        // A weak or mistyped passphrase keeps its own error when it is the only problem, and
+        // joins the field errors when there are others, so that all are shown at once.
+        match passphrase_policy::check_new(passphrase, confirm, &[&org.name, &name]) {
+            Err(e) if !form.is_empty() && !e.fields().is_empty() => {
+                form.add(Error::Invalid(e.fields()));
+            }
+            Err(e) => form.add(e),
+            Ok(()) => {}
+        }
         form.finish()?;
         if everyone.iter().filter(|m| m.active).count() >= MAX_MEMBERS {
             return Err(Error::field(
@@ -264,8 +279,22 @@ impl Session {
                 &format!("the team already has {MAX_MEMBERS} members: remove one first"),
             ));
         }
-        let org = organisation::current(&self.conn)?;
-        passphrase_policy::check_new(new.passphrase, new.confirm, &[&org.name, &name])?;
+        Ok((name, title))
+    }
+
+    /// The DSL adds a member with their own passphrase and recovery code (their signing
+    /// identity is made next, by `referral::ensure_identity_of`, a layer above). Refused, changing
+    /// nothing, for an empty name or one any member has had (names identify members in the
+    /// record for good), a team already full, or a passphrase the policy refuses.
+    pub fn add_member(&mut self, new: &AddMember<'_>) -> Result<Member> {
+        let me = self.require_dsl()?;
+        let (name, title) = self.check_new_member(
+            new.name,
+            new.role,
+            new.role_title,
+            new.passphrase,
+            new.confirm,
+        )?;
 
         let id = Uuid::new_v4();
         let seed = Seed::random()?;

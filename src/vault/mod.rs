@@ -484,10 +484,9 @@ impl Vault {
         accept_older: bool,
     ) -> Result<RecoveredVault> {
         let keys = self.load_keys()?;
-        let slots = pick_member(&keys, member)?.clone();
-        let mut record = self.check_throttle(keys.vault_id, Some(slots.id))?;
-        let Some(seed) = keys.open_with_recovery(&slots, code)? else {
-            record.record(Utc::now(), UnlockMethod::RecoveryCode, Some(slots.id));
+        let mut record = self.check_throttle(keys.vault_id, member)?;
+        let Some((slots, seed)) = open_with_recovery(&keys, member, code)? else {
+            record.record(Utc::now(), UnlockMethod::RecoveryCode, member);
             self.save_failed_attempts(keys.vault_id, &record)?;
             return Err(Error::WrongRecoveryCode);
         };
@@ -857,6 +856,11 @@ impl RecoveredVault {
     pub fn organisation(&self) -> Result<Organisation> {
         organisation::current(&self.session.conn)
     }
+
+    /// The member whose recovery code opened the vault.
+    pub fn member(&self) -> Result<members::Member> {
+        self.session.current_member()
+    }
 }
 
 /// A new passphrase that was refused, with the recovered vault handed back.
@@ -1016,7 +1020,31 @@ impl Session {
 }
 
 /// The slots of `member`, or of the only member when none is named.
-fn pick_member(keys: &KeySlotFile, member: Option<Uuid>) -> Result<&keyslots::MemberSlots> {
+/// Opens `member`'s recovery slot with `code`; with no member named, every member's in turn.
+/// A recovery code is 160 random bits of one member's, so it cannot open the wrong one, and it
+/// is what a member uses on another computer, whose keyring has no names to choose from. (Each
+/// try costs one key derivation, so at most [`keyslots::MAX_MEMBERS`] of them.)
+pub(crate) fn open_with_recovery(
+    keys: &KeySlotFile,
+    member: Option<Uuid>,
+    code: &RecoveryCode,
+) -> Result<Option<(keyslots::MemberSlots, keyslots::Seed)>> {
+    let candidates: Vec<&keyslots::MemberSlots> = match member {
+        Some(_) => vec![pick_member(keys, member)?],
+        None => keys.members.iter().collect(),
+    };
+    for slots in candidates {
+        if let Some(seed) = keys.open_with_recovery(slots, code)? {
+            return Ok(Some((slots.clone(), seed)));
+        }
+    }
+    Ok(None)
+}
+
+pub(crate) fn pick_member(
+    keys: &KeySlotFile,
+    member: Option<Uuid>,
+) -> Result<&keyslots::MemberSlots> {
     match member {
         Some(id) => keys.member(id).ok_or_else(|| {
             Error::field(

@@ -44,10 +44,15 @@ pub async fn backup_now(
 pub async fn restore_backup(
     window: tauri::Window,
     state: State<'_, AppState>,
+    member: Option<String>,
     secret: Passphrase,
     with_passphrase: bool,
     replace: Option<String>,
 ) -> CommandResult<Option<RecoveredView>> {
+    let member = member
+        .as_deref()
+        .map(crate::commands::team::member_id)
+        .transpose()?;
     // A malformed recovery code is refused before the file dialog opens.
     let code = if with_passphrase {
         None
@@ -72,15 +77,11 @@ pub async fn restore_backup(
         Some(code) => Opener::RecoveryCode(code),
         None => Opener::Passphrase(&secret),
     };
-    let recovered = backup::restore_with(&state.vault, handle.path(), None, opener, existing)?;
-    let org = recovered.organisation()?;
-    let view = RecoveredView {
-        organisation: org.name,
-        dsl_name: org.dsl_name,
-        notice: Some(
-            "The backup was restored and checked. Set a new passphrase for this computer.".into(),
-        ),
-    };
+    let recovered = backup::restore_with(&state.vault, handle.path(), member, opener, existing)?;
+    let view = RecoveredView::of(
+        &recovered,
+        Some("The backup was restored and checked. Set a new passphrase for this computer.".into()),
+    )?;
     *state.slot() = Slot::Recovered(Box::new(recovered));
     state.touch();
     Ok(Some(view))

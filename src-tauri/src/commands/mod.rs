@@ -17,3 +17,4 @@ pub mod records;
 pub mod referrals;
 pub mod session;
 pub mod setup;
+pub mod team;

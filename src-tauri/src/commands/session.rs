@@ -5,14 +5,21 @@ use casebook::vault::{LockReason, RecoveryCode};
 use serde::Serialize;
 use tauri::State;
 
+use crate::commands::team::member_id;
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Slot};
 
-/// The home screen: the organisation and the DSL, nothing from any record.
+/// The home screen: the organisation, the DSL and who is signed in, nothing from any record.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Home {
     pub organisation: String,
     pub dsl_name: String,
+    /// The member this session belongs to: everything they record carries their name.
+    pub member_name: String,
+    /// Their role as the organisation names it ("Deputy DSL").
+    pub member_role: String,
+    /// Only the DSL changes the team.
+    pub is_dsl: bool,
     pub idle_lock_minutes: u32,
     /// Days after the last verified backup before the reminder shows.
     pub backup_reminder_days: u32,
@@ -26,9 +33,13 @@ pub struct Home {
 
 fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> CommandResult<Home> {
     let org = casebook::organisation::current(session.conn())?;
+    let me = session.current_member()?;
     Ok(Home {
         organisation: org.name,
         dsl_name: org.dsl_name,
+        member_name: me.name,
+        member_role: me.role_title,
+        is_dsl: me.role == casebook::vault::members::MemberRole::Dsl,
         idle_lock_minutes: casebook::settings::idle_lock_minutes(session.conn())?,
         backup_reminder_days: casebook::settings::backup_reminder_days(session.conn())?,
         backup_reminder: session.backup_reminder(
@@ -43,9 +54,14 @@ fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> Comman
 
 #[tauri::command]
 #[specta::specta]
-pub async fn unlock(state: State<'_, AppState>, passphrase: Passphrase) -> CommandResult<Home> {
+pub async fn unlock(
+    state: State<'_, AppState>,
+    member: Option<String>,
+    passphrase: Passphrase,
+) -> CommandResult<Home> {
+    let member = member.as_deref().map(member_id).transpose()?;
     state.lock(LockReason::Manual)?;
-    let unlocked = state.vault.unlock(&passphrase)?;
+    let unlocked = state.vault.unlock_as(member, &passphrase)?;
     let notice = unlocked.failures.as_ref().map(|f| f.message());
     open_session(&state, unlocked.session, notice)
 }
@@ -56,10 +72,12 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: Passphrase) -> Comma
 #[specta::specta]
 pub async fn unlock_older_copy(
     state: State<'_, AppState>,
+    member: Option<String>,
     passphrase: Passphrase,
 ) -> CommandResult<Home> {
+    let member = member.as_deref().map(member_id).transpose()?;
     state.lock(LockReason::Manual)?;
-    let unlocked = state.vault.unlock_older_copy(None, &passphrase)?;
+    let unlocked = state.vault.unlock_older_copy(member, &passphrase)?;
     let notice = unlocked.failures.as_ref().map(|f| f.message());
     open_session(&state, unlocked.session, notice)
 }
@@ -69,24 +87,38 @@ pub async fn unlock_older_copy(
 pub struct RecoveredView {
     pub organisation: String,
     pub dsl_name: String,
+    /// The member whose recovery code it was, who now sets a new passphrase.
+    pub member_name: String,
     pub notice: Option<String>,
+}
+
+impl RecoveredView {
+    pub(crate) fn of(
+        recovered: &casebook::vault::RecoveredVault,
+        notice: Option<String>,
+    ) -> CommandResult<Self> {
+        let org = recovered.organisation()?;
+        Ok(RecoveredView {
+            organisation: org.name,
+            dsl_name: org.dsl_name,
+            member_name: recovered.member()?.name,
+            notice,
+        })
+    }
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn unlock_with_recovery(
     state: State<'_, AppState>,
+    member: Option<String>,
     code: Passphrase,
 ) -> CommandResult<RecoveredView> {
+    let member = member.as_deref().map(member_id).transpose()?;
     state.lock(LockReason::Manual)?;
     let code = RecoveryCode::parse(code.expose())?;
-    let recovered = state.vault.unlock_with_recovery(&code)?;
-    let org = recovered.organisation()?;
-    let view = RecoveredView {
-        organisation: org.name,
-        dsl_name: org.dsl_name,
-        notice: recovered.failures.as_ref().map(|f| f.message()),
-    };
+    let recovered = state.vault.unlock_with_recovery_as(member, &code)?;
+    let view = RecoveredView::of(&recovered, recovered.failures.as_ref().map(|f| f.message()))?;
     *state.slot() = Slot::Recovered(Box::new(recovered));
     state.touch();
     Ok(view)

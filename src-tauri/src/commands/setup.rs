@@ -20,6 +20,9 @@ pub struct AppView {
     pub keyring_available: bool,
     /// Seconds before another unlock may be tried.
     pub wait_seconds: u32,
+    /// Who can unlock (names only, from this computer's keyring). With more than one, the
+    /// unlock screen asks who you are.
+    pub members: Vec<casebook::vault::members::MemberName>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, specta::Type)]
@@ -48,6 +51,7 @@ pub async fn app_state(state: State<'_, AppState>) -> CommandResult<AppView> {
         vault_dir: state.vault.paths().dir().display().to_string(),
         keyring_available: state.vault.keyring_available(),
         wait_seconds: u32::try_from(wait.as_secs()).unwrap_or(u32::MAX),
+        members: state.vault.members().unwrap_or_default(),
     })
 }
 

@@ -8,16 +8,37 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appState: () => typedError<AppView, CommandError_Serialize>(__TAURI_INVOKE("app_state")),
+	/**  Everyone who has been in the team, removed members too (marked), oldest first. */
+	team: () => typedError<Member[], CommandError_Serialize>(__TAURI_INVOKE("team")),
+	/**
+	 *  Checks a new member's details and passphrase, all at once, before their recovery code is
+	 *  shown to them. Nothing changes.
+	 */
+	checkNewMember: (name: string, role: MemberRole, roleTitle: string, passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("check_new_member", { name, role, roleTitle, passphrase, confirm })),
+	/**
+	 *  Adds the member (after they typed back part of `recovery_code`), and makes their signing
+	 *  identity so that referrals they issue are signed in their name.
+	 */
+	addMember: (name: string, role: MemberRole, roleTitle: string, passphrase: Passphrase, confirm: Passphrase, recoveryCode: Passphrase) => typedError<Member, CommandError_Serialize>(__TAURI_INVOKE("add_member", { name, role, roleTitle, passphrase, confirm, recoveryCode })),
+	/**  Removes a member and re-encrypts the vault under a new key. */
+	removeMember: (member: string, reason: string) => typedError<Member[], CommandError_Serialize>(__TAURI_INVOKE("remove_member", { member, reason })),
+	/**  Makes another member the DSL; this DSL becomes a deputy. */
+	makeDsl: (member: string, reason: string) => typedError<Member[], CommandError_Serialize>(__TAURI_INVOKE("make_dsl", { member, reason })),
+	/**
+	 *  The outgoing DSL hands over to `member` and leaves the team; the vault then locks, since
+	 *  this session's member is no longer one.
+	 */
+	handOver: (member: string, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("hand_over", { member, reason })),
 	/**  Strength feedback while the DSL types a new passphrase. */
 	assessPassphrase: (passphrase: Passphrase, organisation: string, dslName: string) => typedError<Strength_Serialize, CommandError_Serialize>(__TAURI_INVOKE("assess_passphrase", { passphrase, organisation, dslName })),
 	createVault: (organisation: string, dslName: string, passphrase: Passphrase, confirm: Passphrase) => typedError<RecoveryCodeView, CommandError_Serialize>(__TAURI_INVOKE("create_vault", { organisation, dslName, passphrase, confirm })),
-	unlock: (passphrase: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock", { passphrase })),
+	unlock: (member: string | null, passphrase: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock", { member, passphrase })),
 	/**
 	 *  Unlocks a vault whose database is older than the one last opened here, on purpose (after
 	 *  the DSL read why: `older_copy`); the audit trail records it.
 	 */
-	unlockOlderCopy: (passphrase: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock_older_copy", { passphrase })),
-	unlockWithRecovery: (code: Passphrase) => typedError<RecoveredView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock_with_recovery", { code })),
+	unlockOlderCopy: (member: string | null, passphrase: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock_older_copy", { member, passphrase })),
+	unlockWithRecovery: (member: string | null, code: Passphrase) => typedError<RecoveredView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("unlock_with_recovery", { member, code })),
 	setNewPassphrase: (passphrase: Passphrase, confirm: Passphrase) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_new_passphrase", { passphrase, confirm })),
 	/**
 	 *  Only when this computer's keyring cannot be used: open for this session without a new
@@ -145,7 +166,7 @@ export const commands = {
 	 *  already here (it is kept aside). Then, as after a recovery-code unlock, the DSL sets a new
 	 *  passphrase.
 	 */
-	restoreBackup: (secret: Passphrase, withPassphrase: boolean, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("restore_backup", { secret, withPassphrase, replace })),
+	restoreBackup: (member: string | null, secret: Passphrase, withPassphrase: boolean, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("restore_backup", { member, secret, withPassphrase, replace })),
 	/**  Incidents past their retention date. */
 	retentionDue: () => typedError<DueRecord[], CommandError_Serialize>(__TAURI_INVOKE("retention_due")),
 	/**
@@ -264,6 +285,11 @@ export type AppView = {
 	keyring_available: boolean,
 	/**  Seconds before another unlock may be tried. */
 	wait_seconds: number,
+	/**
+	 *  Who can unlock (names only, from this computer's keyring). With more than one, the
+	 *  unlock screen asks who you are.
+	 */
+	members: MemberName[],
 };
 
 /**
@@ -838,13 +864,19 @@ export type GroupAnswer = {
 	typed: string,
 };
 
-/**  The home screen: the organisation and the DSL, nothing from any record. */
+/**  The home screen: the organisation, the DSL and who is signed in, nothing from any record. */
 export type Home = Home_Serialize | Home_Deserialize;
 
-/**  The home screen: the organisation and the DSL, nothing from any record. */
+/**  The home screen: the organisation, the DSL and who is signed in, nothing from any record. */
 export type Home_Deserialize = {
 	organisation: string,
 	dsl_name: string,
+	/**  The member this session belongs to: everything they record carries their name. */
+	member_name: string,
+	/**  Their role as the organisation names it ("Deputy DSL"). */
+	member_role: string,
+	/**  Only the DSL changes the team. */
+	is_dsl: boolean,
 	idle_lock_minutes: number,
 	/**  Days after the last verified backup before the reminder shows. */
 	backup_reminder_days: number,
@@ -856,10 +888,16 @@ export type Home_Deserialize = {
 	demo?: string | null,
 };
 
-/**  The home screen: the organisation and the DSL, nothing from any record. */
+/**  The home screen: the organisation, the DSL and who is signed in, nothing from any record. */
 export type Home_Serialize = {
 	organisation: string,
 	dsl_name: string,
+	/**  The member this session belongs to: everything they record carries their name. */
+	member_name: string,
+	/**  Their role as the organisation names it ("Deputy DSL"). */
+	member_role: string,
+	/**  Only the DSL changes the team. */
+	is_dsl: boolean,
 	idle_lock_minutes: number,
 	/**  Days after the last verified backup before the reminder shows. */
 	backup_reminder_days: number,
@@ -1083,6 +1121,34 @@ export type Mark =
 "removes-content" | 
 /**  The decision that records the outcome and the reasons for it. */
 "outcome";
+
+/**  A member as the record knows them (the newest version). */
+export type Member = {
+	/**  The id of their key slots. */
+	id: string,
+	name: string,
+	role: MemberRole,
+	/**  How the organisation names the role ("Deputy DSL", "Online safety lead"). */
+	role_title: string,
+	/**  False once removed: their name stays on what they did. */
+	active: boolean,
+	added_at: string,
+	added_by: string,
+	changed_at: string,
+	changed_by: string,
+};
+
+/**
+ *  Who can unlock: the key file's ids with the names this computer's keyring keeps for them,
+ *  read before anything is decrypted (no secret in it).
+ */
+export type MemberName = {
+	id: string,
+	name: string,
+};
+
+/**  What a member does in the team. */
+export type MemberRole = "dsl" | "deputy" | "other";
 
 /**  A checklist started and not finished. */
 export type OpenChecklist = {
@@ -1357,6 +1423,8 @@ export type RecoveredView = RecoveredView_Serialize | RecoveredView_Deserialize;
 export type RecoveredView_Deserialize = {
 	organisation: string,
 	dsl_name: string,
+	/**  The member whose recovery code it was, who now sets a new passphrase. */
+	member_name: string,
 	notice?: string | null,
 };
 
@@ -1364,6 +1432,8 @@ export type RecoveredView_Deserialize = {
 export type RecoveredView_Serialize = {
 	organisation: string,
 	dsl_name: string,
+	/**  The member whose recovery code it was, who now sets a new passphrase. */
+	member_name: string,
 	notice: string | null,
 };
 
