@@ -1013,13 +1013,17 @@ impl Session {
                 Ok(())
             })
             .and_then(|()| self.anchor_audit_head());
+        // SQLite's advice for long-lived databases, just before the connection closes: refresh
+        // the planner's statistics where they are missing or stale (bounded by an automatic
+        // analysis limit since SQLite 3.46). The benchmarks' fixtures have them too, so they
+        // measure the plans a DSL gets (docs/benchmarks.md). Best effort: it never stops a lock.
+        let _ = self.conn.execute_batch("PRAGMA optimize;");
         // The session is dropped (and the key wiped) whether or not the entry could be written.
         drop(self);
         audited
     }
 }
 
-/// The slots of `member`, or of the only member when none is named.
 /// Opens `member`'s recovery slot with `code`; with no member named, every member's in turn.
 /// A recovery code is 160 random bits of one member's, so it cannot open the wrong one, and it
 /// is what a member uses on another computer, whose keyring has no names to choose from. (Each
@@ -1041,6 +1045,7 @@ pub(crate) fn open_with_recovery(
     Ok(None)
 }
 
+/// The slots of `member`, or of the only member when none is named.
 pub(crate) fn pick_member(
     keys: &KeySlotFile,
     member: Option<Uuid>,

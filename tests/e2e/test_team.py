@@ -144,3 +144,38 @@ def test_a_deputy_works_in_their_own_name_until_removed(app, cli, screenshot, tm
     wait(driver).until(EC.text_to_be_present_in_element((By.ID, "unlock-error"), "passphrase"))
     type_into(driver, "unlock-secret", PASSPHRASE + Keys.ENTER)
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), ORG))
+
+
+def test_a_handover_in_the_window_leaves_the_new_dsl_alone_in_charge(app, cli, screenshot):
+    driver = app
+    demo_vault(driver, cli, 1, 6)
+    click_button(driver, "Settings")
+    click_button(driver, "Add a member…")
+    type_into(driver, "member-name", DEPUTY)
+    type_into(driver, "new-passphrase", DEPUTY_PASSPHRASE)
+    type_into(driver, "confirm-passphrase", DEPUTY_PASSPHRASE)
+    wait(driver).until(
+        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
+    )
+    click_button(driver, "Next: their recovery code")
+    type_back_new_code(driver, "add-member", "Add them to the team")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=team-notice]"), "is in the team"))
+
+    # The outgoing DSL hands over and leaves: Casebook locks and says who opens it now.
+    click_button(driver, f"Hand over to {DEPUTY} and leave…")
+    type_into(driver, "team-reason", "Retiring at Christmas")
+    click_button(driver, "Hand over and lock Casebook")
+    heading(driver, "Casebook is locked")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main"), f"You handed the DSL role to {DEPUTY}"))
+    # One member is left, so nobody chooses; the old DSL's passphrase opens nothing.
+    assert not driver.find_elements(By.CSS_SELECTOR, "fieldset.who")
+    type_into(driver, "unlock-secret", PASSPHRASE + Keys.ENTER)
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "unlock-error"), "passphrase"))
+    type_into(driver, "unlock-secret", DEPUTY_PASSPHRASE + Keys.ENTER)
+    wait(driver).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=member]"), f"{DEPUTY}, Designated Safeguarding Lead")
+    )
+    click_button(driver, "Settings")
+    team = team_text(driver)
+    assert f"{DSL}" in team and "Left on" in team, team
+    assert [b for b in driver.find_elements(By.XPATH, "//button[starts-with(normalize-space(.), 'Add a member')]") if b.is_displayed()]
