@@ -9,7 +9,7 @@ use crate::pdf::{Furniture, Layout, Style};
 use crate::records::chronology::EntryKind;
 use crate::records::people::{Person, PersonKind};
 use crate::records::person_file::PersonFile;
-use crate::referral::summary::display_time;
+use crate::time::uk_stored as display_time;
 use crate::Result;
 
 fn or_dash(s: &str) -> &str {
@@ -21,10 +21,7 @@ fn or_dash(s: &str) -> &str {
 }
 
 fn day(d: Option<chrono::NaiveDate>) -> String {
-    d.map_or_else(
-        || "not recorded".to_owned(),
-        |d| d.format("%-d %B %Y").to_string(),
-    )
+    d.map_or_else(|| "not recorded".to_owned(), crate::time::long_date)
 }
 
 fn details(l: &mut Layout, p: &Person, today: chrono::NaiveDate) {
@@ -123,7 +120,7 @@ pub fn render(
         footer: format!(
             "{} · Casebook record, printed {}",
             p.full_name,
-            at.format("%-d %B %Y")
+            crate::time::long_date(crate::time::uk_date(at))
         ),
     })?;
     l.text(&p.full_name, Style::H1, 0.0);
@@ -132,7 +129,7 @@ pub fn render(
             "{} · record version {} · printed {}",
             organisation,
             p.version,
-            at.format("%-d %B %Y, %H:%M UTC")
+            crate::time::uk(at)
         ),
         Style::SMALL,
         0.0,

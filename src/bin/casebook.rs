@@ -497,7 +497,10 @@ fn members(vault: &Vault, input: &mut Input, command: MembersCommand) -> Result<
                 let state = if m.active {
                     String::new()
                 } else {
-                    format!(" (left the team {})", m.changed_at)
+                    format!(
+                        " (left the team {})",
+                        casebook::time::uk_stored(&m.changed_at)
+                    )
                 };
                 say!("{}: {}{state}", m.name, m.role_title);
             }
@@ -683,7 +686,11 @@ fn verify(vault: &Vault, input: &mut Input, file: &Path, no_vault: bool) -> Resu
     };
     if !v.signer.is_empty() {
         say!("Certificate in the name of: {}", v.signer);
-        say!("Signed at: {}", v.signed_at);
+        say!(
+            "Signed at: {}",
+            casebook::time::from_pdf_date(&v.signed_at)
+                .map_or_else(|| v.signed_at.clone(), casebook::time::uk)
+        );
         say!("Certificate SHA-256: {}", v.cert_fingerprint);
     }
     if !checked_here {

@@ -112,7 +112,7 @@ pub fn delete(
                 &format!(
                     "{} is kept until {}; it cannot be deleted before then",
                     i.reference,
-                    i.retention_until.format("%-d %B %Y")
+                    crate::time::long_date(i.retention_until)
                 ),
             ));
         }

@@ -44,11 +44,7 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
     })?;
     l.text(&s.title, Style::H1, 0.0);
     l.text(
-        &format!(
-            "{} · prepared {}",
-            s.reference,
-            signer.at.format("%-d %B %Y, %H:%M UTC")
-        ),
+        &format!("{} · prepared {}", s.reference, crate::time::uk(signer.at)),
         Style::SMALL,
         0.0,
     );
@@ -85,7 +81,7 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
             (format!("Signed by {}, {}", signer.name, signer.role), Style::LABEL),
             (signer.organisation.clone(), Style::BODY),
             (
-                format!("Date and time: {}", signer.at.format("%-d %B %Y, %H:%M:%S UTC")),
+                format!("Date and time: {}", crate::time::uk_seconds(signer.at)),
                 Style::BODY,
             ),
             (

@@ -183,9 +183,8 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
             if full {
                 lines.push(format!(
                     "Date of birth: {}",
-                    p.date_of_birth.map_or("not recorded".to_owned(), |d| d
-                        .format("%-d %B %Y")
-                        .to_string())
+                    p.date_of_birth
+                        .map_or("not recorded".to_owned(), crate::time::long_date)
                 ));
                 lines.push(format!("Class or year: {}", or_dash(&p.class_year)));
                 let mut flags = Vec::new();
@@ -301,7 +300,7 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
                     "Owner: {}{}",
                     e.action_owner,
                     e.action_due
-                        .map(|d| format!(", due {}", d.format("%-d %B %Y")))
+                        .map(|d| format!(", due {}", crate::time::long_date(d)))
                         .unwrap_or_default()
                 )],
             }),
@@ -492,10 +491,7 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
     })
 }
 
-/// "23 November 2026, 09:41 UTC" from a stored time.
+/// "23 November 2026, 09:41 GMT" from a stored time (UK time: `time::uk`).
 pub fn display_time(stored: &str) -> String {
-    crate::time::parse(stored).map_or_else(
-        || stored.to_owned(),
-        |t| t.format("%-d %B %Y, %H:%M UTC").to_string(),
-    )
+    crate::time::uk_stored(stored)
 }

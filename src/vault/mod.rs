@@ -201,7 +201,7 @@ impl FailureNotice {
         format!(
             "{} failed unlock attempt{s} since {}. If that was not you, tell your head teacher and change your passphrase.",
             self.count,
-            self.since.format("%-d %B %Y at %H:%M UTC")
+            crate::time::human(self.since)
         )
     }
 }
