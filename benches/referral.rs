@@ -62,6 +62,9 @@ fn bench(c: &mut Criterion) {
         )
         .unwrap();
     }
+    // A referral names a way to reach its referrer.
+    s.change_my_contact("01632 960123", "dsl@school.example.org")
+        .unwrap();
     let pages = referral::issue(&mut s, &reference, Recipient::Police)
         .unwrap()
         .pages;

@@ -556,6 +556,23 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
         checklist_runs: 0,
         referrals: 0,
     };
+    // What a referral form asks about its sender, invented: a phone number from Ofcom's range
+    // for drama (01632 960000 to 960999), example.org addresses, and no real school's URN.
+    if organisation::setting_details(session.conn())? == organisation::SettingDetails::default() {
+        crate::settings::change_setting_details(
+            session,
+            &organisation::SettingDetails {
+                address: "1 Harbour Lane, Exampletown, EX1 1AA (invented)".into(),
+                urn: "000000".into(),
+                phone: "01632 960000".into(),
+                secure_email: "safeguarding@school.example.org".into(),
+            },
+        )?;
+    }
+    let me = session.current_member()?;
+    if me.phone.is_empty() && me.secure_email.is_empty() {
+        session.change_my_contact("01632 960001", "dsl@school.example.org")?;
+    }
     let now = Utc::now();
     let today = now.date_naive();
     let children_wanted = (count / 2).clamp(4, 50_000) as usize;

@@ -198,6 +198,8 @@ text_enum! {
         MemberName = "member_name", "Name";
         MemberRole = "member_role", "Role";
         RoleTitle = "role_title", "Role as your organisation names it";
+        Urn = "urn", "URN";
+        ReferrerContact = "referrer_contact", "Your contact details";
     }
 }
 

@@ -95,3 +95,135 @@ pub fn check_name(field: Field, value: &str) -> Result<&str> {
     };
     Err(Error::field(field, &problem))
 }
+
+/// Checks an optional single line of contact details: trimmed, at most `max` characters, no
+/// control characters, and the no-images guard. Empty stays empty.
+fn check_contact_line(field: Field, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(Error::field(
+            field,
+            &format!("use at most {max} characters"),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(Error::field(field, "keep this to one line"));
+    }
+    crate::no_images::check_text(v).map_err(|r| Error::image(field, &r.message()))?;
+    Ok(v.to_owned())
+}
+
+/// A phone number as people write them (digits, spaces, +, brackets, hyphens, "ext"), or empty.
+pub fn check_phone(field: Field, value: &str) -> Result<String> {
+    let p = check_contact_line(field, value, 40)?;
+    let ok = p.chars().all(|c| {
+        c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-' | '.') || c.is_alphabetic()
+    }) && p.chars().filter(char::is_ascii_digit).count() <= 20;
+    if !ok {
+        return Err(Error::field(
+            field,
+            "use digits, spaces, +, brackets and hyphens only",
+        ));
+    }
+    Ok(p)
+}
+
+/// An e-mail address (name@place.domain), or empty.
+pub fn check_email(field: Field, value: &str) -> Result<String> {
+    let e = check_contact_line(field, value, 254)?;
+    let looks_right = match e.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !e.contains(char::is_whitespace)
+        }
+        None => false,
+    };
+    if !e.is_empty() && !looks_right {
+        return Err(Error::field(
+            field,
+            "enter an address like name@example.gov.uk",
+        ));
+    }
+    Ok(e)
+}
+
+/// What a referral form asks about the setting: its address, its Unique Reference Number (the
+/// six digits Get Information about Schools gives every school and college in England), and a
+/// phone number and secure e-mail for the safeguarding team. All may be empty until set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SettingDetails {
+    pub address: String,
+    pub urn: String,
+    pub phone: String,
+    pub secure_email: String,
+}
+
+impl SettingDetails {
+    /// Checked as they will be kept, every problem at once.
+    pub fn checked(&self) -> Result<SettingDetails> {
+        let mut form = crate::error::Form::default();
+        let address = form.check(check_contact_line(
+            Field::Address,
+            &self.address.replace(['\r', '\n'], ", "),
+            500,
+        ));
+        let urn = self.urn.trim().to_owned();
+        let six_digits = urn.len() == 6 && urn.chars().all(|c| c.is_ascii_digit());
+        if !urn.is_empty() && !six_digits {
+            form.add(Error::field(
+                Field::Urn,
+                "a URN is 6 digits, as Get Information about Schools shows it (for example 100000)",
+            ));
+        }
+        let phone = form.check(check_phone(Field::Phone, &self.phone));
+        let secure_email = form.check(check_email(Field::SecureEmail, &self.secure_email));
+        form.finish()?;
+        Ok(SettingDetails {
+            address,
+            urn,
+            phone,
+            secure_email,
+        })
+    }
+}
+
+/// The setting's details as last saved (empty before they are first set).
+pub fn setting_details(conn: &Connection) -> Result<SettingDetails> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT address, urn, phone, secure_email FROM setting_details
+             ORDER BY version DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(SettingDetails {
+                    address: r.get(0)?,
+                    urn: r.get(1)?,
+                    phone: r.get(2)?,
+                    secure_email: r.get(3)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Stores a new version of the setting's details (already checked). Call it inside the
+/// transaction that audits the change; returns the version.
+pub(crate) fn insert_setting_details(
+    tx: &Connection,
+    d: &SettingDetails,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO setting_details (version, address, urn, phone, secure_email, changed_at, changed_by)
+         VALUES ((SELECT coalesce(max(version), 0) + 1 FROM setting_details), ?1, ?2, ?3, ?4, ?5, ?6)",
+        params![d.address, d.urn, d.phone, d.secure_email, time::format(at), by],
+    )?;
+    Ok(tx.query_row("SELECT max(version) FROM setting_details", [], |r| r.get(0))?)
+}

@@ -101,6 +101,36 @@ pub fn change_organisation(session: &mut Session, name: &str) -> Result<Organisa
     organisation::current(session.conn())
 }
 
+/// Records the setting's address, URN, phone and secure e-mail as a new version, all problems
+/// reported at once; referrals carry them from then on.
+pub fn change_setting_details(
+    session: &mut Session,
+    details: &organisation::SettingDetails,
+) -> Result<organisation::SettingDetails> {
+    let checked = details.checked()?;
+    if checked == organisation::setting_details(session.conn())? {
+        return Err(Error::field(
+            Field::Address,
+            "these are the details already recorded",
+        ));
+    }
+    let actor = session.actor().to_owned();
+    let now = Utc::now();
+    session.with_tx(|tx| {
+        let version = organisation::insert_setting_details(tx, &checked, now, &actor)?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::OrganisationChanged,
+            "organisation",
+            &json!({ "setting_details": version }),
+        )
+        .map(drop)
+    })?;
+    Ok(checked)
+}
+
 fn number(conn: &Connection, setting: &NumberSetting) -> Result<u32> {
     let stored: Option<String> = conn
         .query_row(

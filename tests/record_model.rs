@@ -486,6 +486,7 @@ fn who_was_told_what_is_recorded_with_its_lawful_basis_and_a_referral_writes_its
     assert_eq!(shared.people, vec!["Aoife Ní Bhriain".to_owned()]);
     assert_eq!(shared.article9, Article9::Safeguarding);
 
+    reachable(&mut s);
     casebook::referral::issue(
         &mut s,
         &reference,

@@ -51,6 +51,7 @@ fn a_referral_is_signed_so_that_pdfsig_accepts_it_and_rejects_any_change() {
     let f = new_vault();
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
+    reachable(&mut s);
     let issued = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("referral.pdf");
@@ -174,6 +175,7 @@ fn the_text_has_the_reference_the_child_and_the_decisions_with_reasons() {
     let tmp = tempfile::tempdir().unwrap();
     let mut texts = Vec::new();
     for recipient in Recipient::ALL {
+        reachable(&mut s);
         let issued = referral::issue(&mut s, &reference, *recipient).unwrap();
         // The audit trail's head at signing is in the signed PDF and in the issue's record.
         let recorded: String = s
@@ -266,6 +268,7 @@ fn a_very_long_chronology_flows_across_pages_and_every_word_is_there() {
     let f = new_vault();
     let mut s = f.unlock();
     let reference = incident(&mut s, true);
+    reachable(&mut s);
     let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
     assert!(issued.pages >= 10, "{} pages", issued.pages);
     let tmp = tempfile::tempdir().unwrap();
@@ -305,6 +308,7 @@ fn a_referral_whose_file_could_not_be_saved_says_so_in_the_chronology() {
     let f = new_vault();
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
+    reachable(&mut s);
     let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
     let said = referral::not_delivered(
         Some(&mut s),
@@ -349,6 +353,7 @@ fn the_signing_identity_is_made_at_the_first_referral_and_kept_only_in_the_vault
         .unwrap();
     assert_eq!(identities, 0, "set-up makes no signing key");
     let reference = incident(&mut s, false);
+    reachable(&mut s);
     referral::issue(&mut s, &reference, Recipient::Police).unwrap();
     let (fingerprint, key): (String, Vec<u8>) = s
         .conn()
@@ -406,6 +411,17 @@ fn the_cli_makes_and_verifies_a_referral() {
     );
     assert!(init.status.success(), "{init:?}");
     assert!(run(&["demo", "--incidents", "3"], &p).status.success());
+    // The setting's details and the referrer's own contact, from the command line.
+    let set = run(&["organisation", "--urn", "654321"], &p);
+    assert!(
+        String::from_utf8_lossy(&set.stdout).contains("URN:            654321"),
+        "{set:?}"
+    );
+    let me = run(&["members", "contact", "--phone", "01632 960777"], &p);
+    assert!(
+        String::from_utf8_lossy(&me.stdout).contains("phone 01632 960777, secure e-mail none"),
+        "{me:?}"
+    );
     let found = run(&["search", "pupil", "--limit", "1"], &p);
     let reference = String::from_utf8_lossy(&found.stdout).trim().to_owned();
     assert!(reference.starts_with("DEMO-"), "{found:?}");
@@ -422,6 +438,11 @@ fn the_cli_makes_and_verifies_a_referral() {
         &p,
     );
     assert!(made.status.success(), "{made:?}");
+    let text = pdftotext(&out);
+    assert!(
+        text.contains("654321") && text.contains("Contact: 01632 960777"),
+        "{text}"
+    );
     // Owner-only, as the window writes them.
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
@@ -468,6 +489,7 @@ fn each_member_signs_in_their_own_name_and_a_removed_members_pdfs_still_verify()
     let f = new_vault();
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
+    reachable(&mut s);
     let first = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
     let again = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
     assert_eq!(
@@ -496,6 +518,7 @@ fn each_member_signs_in_their_own_name_and_a_removed_members_pdfs_still_verify()
         .unwrap()
         .session;
     assert_eq!(d.actor(), deputy);
+    reachable(&mut d);
     let second = referral::issue(&mut d, &reference, Recipient::Police).unwrap();
     assert_ne!(second.cert_fingerprint, first.cert_fingerprint);
     let tmp = tempfile::tempdir().unwrap();
@@ -553,4 +576,85 @@ fn each_member_signs_in_their_own_name_and_a_removed_members_pdfs_still_verify()
     assert!(s.verify_audit().unwrap().is_intact());
     s.lock(casebook::vault::LockReason::Manual).unwrap();
     assert!(f.vault.unlock_as(Some(added.id), &deputy_pass).is_err());
+}
+
+/// A referral needs a way to reach whoever makes it: without one it is refused with a
+/// sentence, and nothing is signed or recorded. With one, the PDF carries the referrer's
+/// name, role, phone and secure e-mail, and the setting's address and URN, in its first part
+/// and (the referrer's contact) in the signature block.
+#[test]
+fn a_referral_without_a_way_to_reach_the_referrer_is_refused_and_with_one_it_says_how() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, false);
+    let before = casebook::audit::recent(s.conn(), 1).unwrap();
+    let refused = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap_err();
+    assert_eq!(refused.code(), casebook::ErrorCode::InvalidInput);
+    assert!(
+        refused
+            .to_string()
+            .contains("phone number or secure e-mail")
+            && refused.to_string().contains("Nothing was signed"),
+        "{refused}"
+    );
+    assert_eq!(
+        casebook::audit::recent(s.conn(), 1).unwrap(),
+        before,
+        "nothing written"
+    );
+    let issued_count = |s: &casebook::vault::Session| -> i64 {
+        s.conn()
+            .query_row("SELECT count(*) FROM referral_issues", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(issued_count(&s), 0);
+
+    casebook::settings::change_setting_details(
+        &mut s,
+        &casebook::organisation::SettingDetails {
+            address: "1 Harbour Lane\nExampletown EX1 1AA".into(),
+            urn: "123456".into(),
+            phone: "01632 960000".into(),
+            secure_email: "safeguarding@school.example.org".into(),
+        },
+    )
+    .unwrap();
+    // A URN is six digits; a bad one and a bad address are refused together.
+    let bad = casebook::settings::change_setting_details(
+        &mut s,
+        &casebook::organisation::SettingDetails {
+            urn: "12345X".into(),
+            secure_email: "not an address".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    let fields: Vec<_> = bad.fields().iter().map(|e| e.field).collect();
+    assert_eq!(
+        fields,
+        vec![casebook::Field::Urn, casebook::Field::SecureEmail],
+        "{bad:?}"
+    );
+
+    s.change_my_contact("01632 960123", "dsl@school.example.org")
+        .unwrap();
+    let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("referral.pdf");
+    std::fs::write(&path, &issued.pdf).unwrap();
+    let text = pdftotext(&path);
+    // (pdftotext reads the labels' column before the values'.)
+    for expected in [
+        "Who is referring Referrer Phone Secure e-mail Setting Setting's address URN",
+        &format!("{DSL}, Designated Safeguarding Lead 01632 960123 dsl@school.example.org"),
+        "1 Harbour Lane, Exampletown EX1 1AA 123456",
+        "Contact: 01632 960123 · dsl@school.example.org",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from: {text}");
+    }
+    assert!(
+        text.contains(" GMT") || text.contains(" BST"),
+        "times say GMT or BST: {text}"
+    );
+    assert!(!text.contains(" UTC"), "{text}");
 }

@@ -20,6 +20,7 @@ fn genuine() -> (Fixture, Session, Vec<u8>) {
     let f = new_vault();
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
+    reachable(&mut s);
     let pdf = referral::issue(&mut s, &reference, Recipient::Police)
         .unwrap()
         .pdf;

@@ -51,6 +51,8 @@ const COVERED: &[(&str, &[&str])] = &[
     ("members", &["id"]),
     ("member_versions", &["member_id", "version"]),
     ("signing_identity_members", &["identity_id"]),
+    ("setting_details", &["version"]),
+    ("member_contacts", &["member_id", "version"]),
 ];
 
 /// One covered row: its table, its key (a JSON array) and the SHA-256 of its content.

@@ -90,12 +90,26 @@ enum Command {
     Status,
     /// Change your passphrase (asks for the current one, then the new one twice).
     Passwd,
-    /// Record a new organisation name: kept as a new version; the next referral is signed with
-    /// a new certificate in the new name. (A new DSL: `members make-dsl` or `members hand-over`.)
+    /// Record the organisation's new name, or the setting's details a referral form asks for
+    /// (address, URN, the safeguarding team's phone and secure e-mail); each is kept as a new
+    /// version. A new name means the next referral is signed with a new certificate in it. (A
+    /// new DSL: `members make-dsl` or `members hand-over`.)
     Organisation {
         /// The organisation's new name.
         #[arg(long)]
-        org: String,
+        org: Option<String>,
+        /// The setting's postal address.
+        #[arg(long)]
+        address: Option<String>,
+        /// The setting's Unique Reference Number (6 digits).
+        #[arg(long)]
+        urn: Option<String>,
+        /// The safeguarding team's phone number.
+        #[arg(long)]
+        phone: Option<String>,
+        /// The safeguarding team's secure e-mail.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// The safeguarding team: the DSL and the deputies or other members the DSL adds.
     Members {
@@ -300,6 +314,14 @@ enum MembersCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Your own phone number and secure e-mail, printed on referrals you sign so that the
+    /// recipient can reach you (a referral is refused without one of them).
+    Contact {
+        #[arg(long, default_value = "")]
+        phone: String,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
     /// (DSL only) Make another member the DSL; you become a deputy.
     MakeDsl {
         name: String,
@@ -341,9 +363,15 @@ fn run(cli: Cli) -> Result<Answer> {
         Command::Init { org, dsl, demo } => done(init(&vault, input, org, dsl, demo)),
         Command::Status => done(with_unlocked(&vault, input, |s, _| status(&vault, s))),
         Command::Passwd => done(with_unlocked(&vault, input, passwd)),
-        Command::Organisation { org } => {
-            done(with_unlocked(&vault, input, |s, _| organisation(s, &org)))
-        }
+        Command::Organisation {
+            org,
+            address,
+            urn,
+            phone,
+            email,
+        } => done(with_unlocked(&vault, input, |s, _| {
+            organisation(s, org.as_deref(), [address, urn, phone, email])
+        })),
         Command::Members { command } => done(members(&vault, input, command)),
         Command::Recover => done(recover(&vault, input)),
         Command::NewRecoveryCode => done(with_unlocked(&vault, input, new_recovery_code)),
@@ -464,15 +492,47 @@ fn passwd(session: &mut Session, input: &mut Input) -> Result<()> {
     Ok(())
 }
 
-/// `organisation`: a new organisation name, kept as a new version.
-fn organisation(session: &mut Session, org: &str) -> Result<()> {
-    let changed = casebook::settings::change_organisation(session, org)?;
-    say!(
-        "Organisation: {}\nDSL:          {}\n(version {}; the previous details are kept)",
-        changed.name,
-        changed.dsl_name,
-        changed.version
-    );
+/// `organisation`: a new organisation name, and the setting's details, each kept as a new
+/// version; what is not given stays as it was.
+fn organisation(
+    session: &mut Session,
+    org: Option<&str>,
+    [address, urn, phone, email]: [Option<String>; 4],
+) -> Result<()> {
+    if org.is_none() && [&address, &urn, &phone, &email].iter().all(|v| v.is_none()) {
+        return Err(Error::field(
+            Field::Organisation,
+            "say what to change: --org, --address, --urn, --phone or --email",
+        ));
+    }
+    if let Some(org) = org {
+        let changed = casebook::settings::change_organisation(session, org)?;
+        say!(
+            "Organisation: {}\nDSL:          {}\n(version {}; the previous details are kept)",
+            changed.name,
+            changed.dsl_name,
+            changed.version
+        );
+    }
+    if address.is_some() || urn.is_some() || phone.is_some() || email.is_some() {
+        let now = casebook::organisation::setting_details(session.conn())?;
+        let d = casebook::settings::change_setting_details(
+            session,
+            &casebook::organisation::SettingDetails {
+                address: address.unwrap_or(now.address),
+                urn: urn.unwrap_or(now.urn),
+                phone: phone.unwrap_or(now.phone),
+                secure_email: email.unwrap_or(now.secure_email),
+            },
+        )?;
+        say!(
+            "Address:        {}\nURN:            {}\nPhone:          {}\nSecure e-mail:  {}\n(the previous details are kept)",
+            d.address,
+            d.urn,
+            d.phone,
+            d.secure_email
+        );
+    }
     Ok(())
 }
 
@@ -530,6 +590,24 @@ fn members(vault: &Vault, input: &mut Input, command: MembersCommand) -> Result<
                 added.name,
                 added.role_title,
                 added.name
+            );
+            Ok(())
+        }),
+        MembersCommand::Contact { phone, email } => with_unlocked(vault, input, |s, _| {
+            let me = s.change_my_contact(&phone, &email)?;
+            say!(
+                "{}: phone {}, secure e-mail {} (the previous details are kept)",
+                me.name,
+                if me.phone.is_empty() {
+                    "none"
+                } else {
+                    &me.phone
+                },
+                if me.secure_email.is_empty() {
+                    "none"
+                } else {
+                    &me.secure_email
+                }
             );
             Ok(())
         }),

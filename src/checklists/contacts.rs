@@ -175,19 +175,9 @@ pub fn save(session: &mut Session, changes: &[Contact]) -> Result<Vec<Contact>> 
     current(session.conn(), &dsl_name)
 }
 
-/// A phone number as people write them: digits, spaces, +, brackets, hyphens, "ext".
+/// A phone number as people write them (the same rule as the setting's and members' numbers).
 fn check_phone(phone: &str) -> Result<String> {
-    let p = fields::line(Field::Phone, phone, 40)?;
-    let ok = p.chars().all(|c| {
-        c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-' | '.') || c.is_alphabetic()
-    }) && p.chars().filter(char::is_ascii_digit).count() <= 20;
-    if !ok {
-        return Err(fields::invalid(
-            Field::Phone,
-            "use digits, spaces, +, brackets and hyphens only",
-        ));
-    }
-    Ok(p)
+    crate::organisation::check_phone(Field::Phone, phone)
 }
 
 #[cfg(test)]

@@ -406,13 +406,10 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
             "name the agency that supplies them",
         ));
     }
-    let email = line(&mut form, Field::SecureEmail, &d.secure_email);
-    if !email.is_empty() && !looks_like_email(&email) {
-        form.add(fields::invalid(
-            Field::SecureEmail,
-            "enter an address like name@example.gov.uk",
-        ));
-    }
+    let email = form.check(crate::organisation::check_email(
+        Field::SecureEmail,
+        &d.secure_email,
+    ));
     let details = PersonDetails {
         other_names: check_list(&mut form, Field::OtherNames, &d.other_names, fields::SHORT),
         gender: line(&mut form, Field::Gender, &d.gender),
@@ -448,20 +445,6 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
         details,
         reason,
     })
-}
-
-/// A plain check, not a validation of deliverability: something@something.something, one line.
-fn looks_like_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((user, domain)) => {
-            !user.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
 }
 
 fn insert_version(

@@ -132,6 +132,20 @@ pub struct Issued {
     pub file_name: String,
 }
 
+/// What must hold before this session's member can sign a referral, checked by [`issue`] and
+/// by the window before it asks where to save: a way for the recipient to reach them (forms are
+/// sent back without one; domain review §2.4.5).
+pub fn check_can_issue(session: &Session) -> Result<()> {
+    let (_, member) = signer_of(session)?;
+    if member.phone.is_empty() && member.secure_email.is_empty() {
+        return Err(Error::field(
+            crate::Field::ReferrerContact,
+            "add your phone number or secure e-mail under Settings before you sign a referral: the recipient must be able to reach you about it. Nothing was signed",
+        ));
+    }
+    Ok(())
+}
+
 /// Renders, signs and records a referral of incident `reference` for `recipient`.
 pub fn issue(session: &mut Session, reference: &str, recipient: Recipient) -> Result<Issued> {
     issue_at(session, reference, recipient, Utc::now())
@@ -147,8 +161,9 @@ pub fn issue_at(
     let actor = session.actor().to_owned();
     let incident = incidents::get(session.conn(), reference)?;
     let contacts = crate::checklists::contacts::current(session.conn(), &org.dsl_name)?;
-    let s = summary::build(session, reference, recipient)?;
     let (member_row, member) = signer_of(session)?;
+    check_can_issue(session)?;
+    let s = summary::build(session, reference, recipient)?;
     session.with_tx(|tx| {
         let identity = member_identity(tx, member_row, &member.name, &org.name, &actor)?;
         let fingerprint = identity.fingerprint();
@@ -156,16 +171,17 @@ pub fn issue_at(
             Some((seq, hash)) => format!("entry {seq}, SHA-256 {hash}"),
             None => "empty".to_owned(),
         };
-        let dsl_contact = contacts
-            .iter()
-            .find(|c| c.key == crate::checklists::contacts::ContactKey::Dsl)
-            .map(|c| [c.phone.as_str(), c.details.as_str()].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(" · "))
-            .unwrap_or_default();
+        // The signer's own contact details: whoever signs is whom the recipient calls back.
+        let contact = [member.phone.as_str(), member.secure_email.as_str()]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
         let signer = render::Signer {
             name: member.name.clone(),
             role: member.role_title.clone(),
             organisation: org.name.clone(),
-            contact: dsl_contact,
+            contact,
             at,
             fingerprint: fingerprint.clone(),
             audit_head: audit_head.clone(),

@@ -116,6 +116,35 @@ fn or_dash(s: &str) -> String {
     }
 }
 
+/// The referrer (the member making the referral, whom the recipient calls back) and the
+/// setting, as every form's first part asks: name, role, phone, secure e-mail; the setting's
+/// name, address and URN; and the DSL, when someone else refers.
+fn referrer(session: &Session, org: &crate::organisation::Organisation) -> Result<Vec<Item>> {
+    let me = session.current_member()?;
+    let setting = crate::organisation::setting_details(session.conn())?;
+    let mut items = vec![field("Referrer", format!("{}, {}", me.name, me.role_title))];
+    for (label, value) in [("Phone", &me.phone), ("Secure e-mail", &me.secure_email)] {
+        if !value.is_empty() {
+            items.push(field(label, value.clone()));
+        }
+    }
+    items.push(field("Setting", org.name.clone()));
+    for (label, value) in [
+        ("Setting's address", &setting.address),
+        ("URN", &setting.urn),
+        ("Safeguarding team's phone", &setting.phone),
+        ("Safeguarding team's secure e-mail", &setting.secure_email),
+    ] {
+        if !value.is_empty() {
+            items.push(field(label, value.clone()));
+        }
+    }
+    if me.name != org.dsl_name {
+        items.push(field("Designated Safeguarding Lead", org.dsl_name.clone()));
+    }
+    Ok(items)
+}
+
 /// Builds the summary of `reference` for `recipient` from the vault.
 pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result<Summary> {
     let conn = session.conn();
@@ -124,16 +153,13 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
     let mut sections = Vec::new();
 
     sections.push(Section {
+        title: "Who is referring".to_owned(),
+        items: referrer(session, &org)?,
+    });
+    sections.push(Section {
         title: "The referral".to_owned(),
         items: vec![
             field("Incident reference", incident.reference.clone()),
-            field(
-                "From",
-                format!(
-                    "{}, {} (Designated Safeguarding Lead)",
-                    org.name, org.dsl_name
-                ),
-            ),
             field("To", recipient.label()),
             field("Category", incident.category.label()),
             field(

@@ -32,11 +32,14 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0012_the_whole_record.sql")),
         M::up(include_str!("../../migrations/0013_what_is_due.sql")),
         M::up(include_str!("../../migrations/0014_members.sql")),
+        M::up(include_str!(
+            "../../migrations/0015_referrer_and_setting.sql"
+        )),
     ])
 });
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 14;
+pub const SCHEMA_VERSION: i64 = 15;
 
 /// How the database pages are encrypted and authenticated. Fixed when a vault is made and
 /// recorded in its key-slot file, because SQLCipher cannot tell from an encrypted file.
@@ -166,6 +169,6 @@ mod tests {
     #[test]
     fn the_migration_list_is_valid() {
         assert!(MIGRATIONS.validate().is_ok());
-        assert_eq!(SCHEMA_VERSION, 14);
+        assert_eq!(SCHEMA_VERSION, 15);
     }
 }

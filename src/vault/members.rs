@@ -50,6 +50,9 @@ pub struct Member {
     pub added_by: String,
     pub changed_at: String,
     pub changed_by: String,
+    /// How a recipient reaches them about a referral they made (their own, kept as versions).
+    pub phone: String,
+    pub secure_email: String,
 }
 
 /// Who can unlock: the key file's ids with the names this computer's keyring keeps for them,
@@ -75,9 +78,11 @@ pub struct AddMember<'a> {
 }
 
 const SELECT: &str = "SELECT m.member_id, v.name, v.role, v.role_title, v.active, m.added_at,
-        m.added_by, v.at, v.by_whom, m.id
+        m.added_by, v.at, v.by_whom, m.id, coalesce(c.phone, ''), coalesce(c.secure_email, '')
      FROM members m JOIN member_versions v ON v.member_id = m.id
-      AND v.version = (SELECT max(version) FROM member_versions WHERE member_id = m.id)";
+      AND v.version = (SELECT max(version) FROM member_versions WHERE member_id = m.id)
+     LEFT JOIN member_contacts c ON c.member_id = m.id
+      AND c.version = (SELECT max(version) FROM member_contacts WHERE member_id = m.id)";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Member, i64)> {
     let id: String = r.get(0)?;
@@ -94,6 +99,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Member, i64)> {
             added_by: r.get(6)?,
             changed_at: r.get(7)?,
             changed_by: r.get(8)?,
+            phone: r.get(10)?,
+            secure_email: r.get(11)?,
         },
         r.get(9)?,
     ))
@@ -187,6 +194,8 @@ pub(crate) fn insert_member(
         added_by: by.to_owned(),
         changed_at: time::format(at),
         changed_by: by.to_owned(),
+        phone: String::new(),
+        secure_email: String::new(),
     };
     insert_version(tx, row, &member, "Added to the team", at, by)?;
     Ok(row)
@@ -217,6 +226,44 @@ impl Session {
     /// Every member there has been (removed ones too, marked).
     pub fn members(&self) -> Result<Vec<Member>> {
         list(&self.conn)
+    }
+
+    /// This member records how a recipient can reach them about a referral they make: a phone
+    /// number, a secure e-mail, or both (a referral is refused without either). Each member
+    /// changes only their own, as a new version.
+    pub fn change_my_contact(&mut self, phone: &str, secure_email: &str) -> Result<Member> {
+        let mut form = Form::default();
+        let phone = form.check(organisation::check_phone(Field::Phone, phone));
+        let secure_email = form.check(organisation::check_email(Field::SecureEmail, secure_email));
+        form.finish()?;
+        let (me, row) = get(&self.conn, self.member)?
+            .ok_or_else(|| Error::Internal("this session's member is not recorded".into()))?;
+        if me.phone == phone && me.secure_email == secure_email {
+            return Err(Error::field(
+                Field::Phone,
+                "these are the details already recorded",
+            ));
+        }
+        let actor = self.actor.clone();
+        let now = Utc::now();
+        self.with_tx(|tx| {
+            tx.execute(
+                "INSERT INTO member_contacts (member_id, version, phone, secure_email, at, by_whom)
+                 VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM member_contacts
+                              WHERE member_id = ?1), ?2, ?3, ?4, ?5)",
+                params![row, phone, secure_email, time::format(now), actor],
+            )?;
+            audit::append(
+                tx,
+                now,
+                &actor,
+                Action::MemberChanged,
+                "team",
+                &json!({ "member": me.id, "contact_details": true }),
+            )
+            .map(drop)
+        })?;
+        self.current_member()
     }
 
     fn require_dsl(&self) -> Result<Member> {

@@ -186,3 +186,13 @@ pub fn assert_heads_match_records(conn: &rusqlite::Connection) {
         "answer_heads differ from the records"
     );
 }
+
+/// Gives this session's member a way to be reached (a referral is refused without one), once.
+#[allow(dead_code)]
+pub fn reachable(s: &mut Session) {
+    let me = s.current_member().unwrap();
+    if me.phone.is_empty() && me.secure_email.is_empty() {
+        s.change_my_contact("01632 960123", "dsl@school.example.org")
+            .unwrap();
+    }
+}

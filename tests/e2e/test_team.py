@@ -99,12 +99,23 @@ def test_a_deputy_works_in_their_own_name_until_removed(app, cli, screenshot, tm
     entry = next(li for li in chronology.find_elements(By.TAG_NAME, "li") if "an adult is involved" in li.text)
     assert DEPUTY in entry.text, entry.text
 
-    # The deputy signs a referral: the certificate is theirs.
+    # The deputy signs a referral: refused until they record a way to reach them, then the
+    # certificate and the contact line are theirs.
+    preview_referral(driver, "The police")
+    click_button(driver, "Sign and save PDF…")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=referral]"), "Your contact details"))
+    click_button(driver, "Settings")
+    type_into(driver, "my-phone", "01632 960555")
+    click_button(driver, "Save your contact details")
+    wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=my-contact-saved]")))
+    open_first_incident(driver)
     preview_referral(driver, "The police")
     target = str(tmp_path / "deputy.pdf")
     report = sign_and_save(driver, target)
     assert f"Signer Certificate Common Name: {DEPUTY}" in report, report
     assert "Signature Validation: Signature is Valid." in report, report
+    text = subprocess.run(["pdftotext", target, "-"], capture_output=True, text=True).stdout
+    assert "Contact: 01632 960555" in text and f"Signed by {DEPUTY}, Deputy DSL" in text, text
 
     # A deputy does not change the team.
     click_button(driver, "Settings")

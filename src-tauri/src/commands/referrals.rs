@@ -28,6 +28,8 @@ pub async fn save_referral(
     reference: String,
     recipient: Recipient,
 ) -> CommandResult<Option<String>> {
+    // Refused before the dialog, not after a file name was chosen.
+    state.with_session(|s| Ok(referral::check_can_issue(s)?))?;
     let suggested = referral::file_name(&reference, recipient);
     let Some(path) =
         crate::files::choose_save_path(&window, "Save PDF", &suggested, "PDF document", "pdf")
@@ -53,6 +55,7 @@ pub async fn print_referral(
     recipient: Recipient,
 ) -> CommandResult<()> {
     crate::files::check_can_print()?;
+    state.with_session(|s| Ok(referral::check_can_issue(s)?))?;
     let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
     // A neutral name: the viewer may list it among recent files, and the print spool may keep
     // the job's title, so neither should carry the incident's reference.

@@ -20,6 +20,9 @@ pub struct Home {
     pub member_role: String,
     /// Only the DSL changes the team.
     pub is_dsl: bool,
+    /// How a recipient reaches this member about a referral they sign (one is required).
+    pub member_phone: String,
+    pub member_secure_email: String,
     pub idle_lock_minutes: u32,
     /// Days after the last verified backup before the reminder shows.
     pub backup_reminder_days: u32,
@@ -40,6 +43,8 @@ fn home_of(session: &casebook::vault::Session, notice: Option<String>) -> Comman
         member_name: me.name,
         member_role: me.role_title,
         is_dsl: me.role == casebook::vault::members::MemberRole::Dsl,
+        member_phone: me.phone,
+        member_secure_email: me.secure_email,
         idle_lock_minutes: casebook::settings::idle_lock_minutes(session.conn())?,
         backup_reminder_days: casebook::settings::backup_reminder_days(session.conn())?,
         backup_reminder: session.backup_reminder(
@@ -240,6 +245,39 @@ pub async fn change_organisation(
 ) -> CommandResult<Home> {
     state.with_session(|s| {
         casebook::settings::change_organisation(s, &organisation)?;
+        home_of(s, None)
+    })
+}
+
+/// The setting's address, URN, phone and secure e-mail, as referrals carry them.
+#[tauri::command]
+#[specta::specta]
+pub async fn setting_details(
+    state: State<'_, AppState>,
+) -> CommandResult<casebook::organisation::SettingDetails> {
+    state.with_session(|s| Ok(casebook::organisation::setting_details(s.conn())?))
+}
+
+/// Records the setting's details as a new version.
+#[tauri::command]
+#[specta::specta]
+pub async fn change_setting_details(
+    state: State<'_, AppState>,
+    details: casebook::organisation::SettingDetails,
+) -> CommandResult<casebook::organisation::SettingDetails> {
+    state.with_session(|s| Ok(casebook::settings::change_setting_details(s, &details)?))
+}
+
+/// Records this member's own phone and secure e-mail (printed on referrals they sign).
+#[tauri::command]
+#[specta::specta]
+pub async fn change_my_contact(
+    state: State<'_, AppState>,
+    phone: String,
+    secure_email: String,
+) -> CommandResult<Home> {
+    state.with_session(|s| {
+        s.change_my_contact(&phone, &secure_email)?;
         home_of(s, None)
     })
 }

@@ -61,6 +61,12 @@ export const commands = {
 	 *  team, never here.)
 	 */
 	changeOrganisation: (organisation: string) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_organisation", { organisation })),
+	/**  The setting's address, URN, phone and secure e-mail, as referrals carry them. */
+	settingDetails: () => typedError<SettingDetails, CommandError_Serialize>(__TAURI_INVOKE("setting_details")),
+	/**  Records the setting's details as a new version. */
+	changeSettingDetails: (details: SettingDetails) => typedError<SettingDetails, CommandError_Serialize>(__TAURI_INVOKE("change_setting_details", { details })),
+	/**  Records this member's own phone and secure e-mail (printed on referrals they sign). */
+	changeMyContact: (phone: string, secureEmail: string) => typedError<Home_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_my_contact", { phone, secureEmail })),
 	/**  Changes the passphrase after checking the current one. The recovery code stays the same. */
 	changePassphrase: (current: Passphrase, passphrase: Passphrase, confirm: Passphrase) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("change_passphrase", { current, passphrase, confirm })),
 	/**  Refuses a new passphrase the policy does not accept. */
@@ -820,7 +826,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
@@ -877,6 +883,9 @@ export type Home_Deserialize = {
 	member_role: string,
 	/**  Only the DSL changes the team. */
 	is_dsl: boolean,
+	/**  How a recipient reaches this member about a referral they sign (one is required). */
+	member_phone: string,
+	member_secure_email: string,
 	idle_lock_minutes: number,
 	/**  Days after the last verified backup before the reminder shows. */
 	backup_reminder_days: number,
@@ -898,6 +907,9 @@ export type Home_Serialize = {
 	member_role: string,
 	/**  Only the DSL changes the team. */
 	is_dsl: boolean,
+	/**  How a recipient reaches this member about a referral they sign (one is required). */
+	member_phone: string,
+	member_secure_email: string,
 	idle_lock_minutes: number,
 	/**  Days after the last verified backup before the reminder shows. */
 	backup_reminder_days: number,
@@ -1136,6 +1148,9 @@ export type Member = {
 	added_by: string,
 	changed_at: string,
 	changed_by: string,
+	/**  How a recipient reaches them about a referral they made (their own, kept as versions). */
+	phone: string,
+	secure_email: string,
 };
 
 /**
@@ -1632,6 +1647,18 @@ export type ServiceStatus_Serialize = {
 	category: CpCategory | null,
 	/**  The lead practitioner (early help), or who is responsible; may be empty. */
 	lead: string,
+};
+
+/**
+ *  What a referral form asks about the setting: its address, its Unique Reference Number (the
+ *  six digits Get Information about Schools gives every school and college in England), and a
+ *  phone number and secure e-mail for the safeguarding team. All may be empty until set.
+ */
+export type SettingDetails = {
+	address: string,
+	urn: string,
+	phone: string,
+	secure_email: string,
 };
 
 /**  One row of the record. */
