@@ -12,97 +12,27 @@ use crate::records::person_file::PersonFile;
 use crate::time::uk_stored as display_time;
 use crate::Result;
 
-fn or_dash(s: &str) -> &str {
-    if s.trim().is_empty() {
-        "—"
-    } else {
-        s
-    }
-}
-
-fn day(d: Option<chrono::NaiveDate>) -> String {
-    d.map_or_else(|| "not recorded".to_owned(), crate::time::long_date)
-}
-
 fn details(l: &mut Layout, p: &Person, today: chrono::NaiveDate) {
-    let d = &p.details;
-    l.field("Name", &p.full_name);
-    if !d.other_names.is_empty() {
-        l.field("Also known as", &d.other_names.join("; "));
-    }
-    l.field("Kind", p.kind.label());
-    l.field("Date of birth", &day(p.date_of_birth));
-    l.field("Gender or sex", or_dash(&d.gender));
+    let fields = |l: &mut Layout, facts: Vec<crate::records::people::Fact>| {
+        for (label, value) in facts {
+            l.field(label, &value);
+        }
+    };
+    fields(l, p.identity_facts());
     if p.kind == PersonKind::Child {
-        l.field("Year group and form", or_dash(&p.year_and_form()));
-        l.field("SEND", d.send.map_or("not recorded", |s| s.label()));
-        l.field("Ethnicity", or_dash(&d.ethnicity));
-    }
-    l.field("Address", or_dash(&d.address));
-    l.field("Phone", or_dash(&d.phone));
-    l.field("Secure e-mail", or_dash(&d.secure_email));
-    l.field("First language", or_dash(&d.first_language));
-    l.field(
-        "Interpreter or communication support",
-        &if d.interpreter_needed {
-            format!("needed. {}", d.communication_needs)
-        } else {
-            "not needed".to_owned()
-        },
-    );
-    if p.kind == PersonKind::Child {
+        fields(l, p.school_facts());
         l.heading("Status with services", Style::H2);
-        if d.statuses.is_empty() {
+        let statuses = p.status_lines(today);
+        if statuses.is_empty() {
             l.text("None recorded.", Style::BODY, 0.0);
         }
-        for s in &d.statuses {
-            let mut line = s.kind.label().to_owned();
-            if let Some(c) = s.category {
-                line.push_str(&format!(" ({})", c.label()));
-            }
-            line.push_str(&format!(
-                ": from {} to {}",
-                day(s.start),
-                s.end.map_or_else(|| "now".to_owned(), |e| day(Some(e)))
-            ));
-            if !s.is_current(today) {
-                line.push_str(" (ended)");
-            }
-            if !s.lead.is_empty() {
-                line.push_str(&format!("; lead: {}", s.lead));
-            }
+        for line in statuses {
             l.text(&line, Style::BODY, 0.0);
         }
-        l.field(
-            "Social worker",
-            or_dash(&format!("{} {}", d.social_worker, d.social_worker_contact)),
-        );
-        l.field(
-            "Other agencies",
-            or_dash(
-                &d.agencies
-                    .iter()
-                    .map(|a| {
-                        if a.contact.is_empty() {
-                            a.agency.clone()
-                        } else {
-                            format!("{} ({})", a.agency, a.contact)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-        );
+        fields(l, p.services_facts());
     }
     if matches!(p.kind, PersonKind::Staff | PersonKind::Professional) {
-        let e = &d.employment;
-        l.field("Role", or_dash(&e.role));
-        l.field("Employer", or_dash(&e.employer));
-        l.field("Basis", e.basis.map_or("not recorded", |b| b.label()));
-        if !e.agency.is_empty() {
-            l.field("Supply agency", &e.agency);
-        }
-        l.field("Start date", &day(e.start_date));
+        fields(l, p.employment_facts());
     }
 }
 

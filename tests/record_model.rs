@@ -467,10 +467,18 @@ fn who_was_told_what_is_recorded_with_its_lawful_basis_and_a_referral_writes_its
         article9: Article9::Safeguarding,
         reason: "Risk of significant harm; a referral is needed today.".into(),
     };
-    // Someone not on the incident, nothing chosen, no reason: refused, nothing written.
+    // Someone neither on the incident nor in its families, nothing chosen, no reason:
+    // refused, nothing written. (A sibling, like b, may be named.)
+    let _ = b;
+    let stranger = people::create(
+        &mut s,
+        &PersonInput::named(PersonKind::Adult, "Someone Unrelated"),
+    )
+    .unwrap()
+    .id;
     let before = counts(&s);
     let bad = SharingInput {
-        people: vec![b],
+        people: vec![stranger],
         what: vec![],
         reason: String::new(),
         ..input.clone()
@@ -500,7 +508,15 @@ fn who_was_told_what_is_recorded_with_its_lawful_basis_and_a_referral_writes_its
     assert_eq!(by_referral.method, SharingMethod::Referral);
     assert!(by_referral.referral_id.is_some());
     assert!(by_referral.what.contains(&SharedDetail::WhatHappened));
-    assert_eq!(by_referral.people, vec!["Aoife Ní Bhriain".to_owned()]);
+    // The child, her mother (parental responsibility) and her brother (the household), as the
+    // referral to social care names them; the family's details are recorded as shared.
+    let mut named = by_referral.people.clone();
+    named.sort();
+    assert_eq!(
+        named,
+        vec!["Aoife Ní Bhriain", "Cian Ní Bhriain", "Orla Ní Bhriain"]
+    );
+    assert!(by_referral.what.contains(&SharedDetail::Family));
     assert!(s.verify_audit().unwrap().is_intact());
 }
 

@@ -243,7 +243,142 @@ pub struct Person {
     pub changed_by: String,
 }
 
+/// One labelled fact about a person, as a PDF or a referral prints it ("Date of birth", "14 March
+/// 2011"). Values never empty: what is not recorded says so.
+pub type Fact = (&'static str, String);
+
+fn or_dash(s: &str) -> String {
+    if s.trim().is_empty() {
+        "—".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn day(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "not recorded".to_owned(), crate::time::long_date)
+}
+
 impl Person {
+    /// Who they are and how to reach them: names, kind, date of birth, gender, address, phone,
+    /// secure e-mail, first language and communication needs.
+    pub fn identity_facts(&self) -> Vec<Fact> {
+        let d = &self.details;
+        let mut facts = vec![("Name", self.full_name.clone())];
+        if !d.other_names.is_empty() {
+            facts.push(("Also known as", d.other_names.join("; ")));
+        }
+        facts.extend([
+            ("Kind", self.kind.label().to_owned()),
+            ("Date of birth", day(self.date_of_birth)),
+            ("Gender or sex", or_dash(&d.gender)),
+            ("Address", or_dash(&d.address)),
+            ("Phone", or_dash(&d.phone)),
+            ("Secure e-mail", or_dash(&d.secure_email)),
+            ("First language", or_dash(&d.first_language)),
+            (
+                "Interpreter or communication support",
+                if d.interpreter_needed {
+                    format!("needed. {}", d.communication_needs)
+                        .trim()
+                        .to_owned()
+                } else if d.communication_needs.is_empty() {
+                    "not needed".to_owned()
+                } else {
+                    d.communication_needs.clone()
+                },
+            ),
+        ]);
+        facts
+    }
+
+    /// A child's school and needs: year group and form, SEND, ethnicity.
+    pub fn school_facts(&self) -> Vec<Fact> {
+        vec![
+            ("Year group and form", or_dash(&self.year_and_form())),
+            (
+                "SEND",
+                self.details
+                    .send
+                    .map_or("not recorded", |s| s.label())
+                    .to_owned(),
+            ),
+            ("Ethnicity", or_dash(&self.details.ethnicity)),
+        ]
+    }
+
+    /// A child's statuses with services, a line each with dates ("Child protection plan
+    /// (Neglect): from 1 May 2026 to now; lead: …"), marked "(ended)" when over by `today`.
+    pub fn status_lines(&self, today: NaiveDate) -> Vec<String> {
+        self.details
+            .statuses
+            .iter()
+            .map(|s| {
+                let mut line = s.kind.label().to_owned();
+                if let Some(c) = s.category {
+                    line.push_str(&format!(" ({})", c.label()));
+                }
+                line.push_str(&format!(
+                    ": from {} to {}",
+                    day(s.start),
+                    s.end.map_or_else(|| "now".to_owned(), |e| day(Some(e)))
+                ));
+                if !s.is_current(today) {
+                    line.push_str(" (ended)");
+                }
+                if !s.lead.is_empty() {
+                    line.push_str(&format!("; lead: {}", s.lead));
+                }
+                line
+            })
+            .collect()
+    }
+
+    /// The allocated social worker and the other agencies involved with a child.
+    pub fn services_facts(&self) -> Vec<Fact> {
+        let d = &self.details;
+        vec![
+            (
+                "Social worker",
+                or_dash(format!("{} {}", d.social_worker, d.social_worker_contact).trim()),
+            ),
+            (
+                "Other agencies",
+                or_dash(
+                    &d.agencies
+                        .iter()
+                        .map(|a| {
+                            if a.contact.is_empty() {
+                                a.agency.clone()
+                            } else {
+                                format!("{} ({})", a.agency, a.contact)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            ),
+        ]
+    }
+
+    /// A member of staff's or a professional's work: role, employer, basis, agency, start.
+    pub fn employment_facts(&self) -> Vec<Fact> {
+        let e = &self.details.employment;
+        let mut facts = vec![
+            ("Role", or_dash(&e.role)),
+            ("Employer", or_dash(&e.employer)),
+            (
+                "Basis",
+                e.basis.map_or("not recorded", |b| b.label()).to_owned(),
+            ),
+        ];
+        if !e.agency.is_empty() {
+            facts.push(("Supply agency", e.agency.clone()));
+        }
+        facts.push(("Start date", day(e.start_date)));
+        facts
+    }
+
     /// The year group, or the form or class when no year group was chosen (older records).
     pub fn year_and_form(&self) -> String {
         match self.details.year_group {

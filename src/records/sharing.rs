@@ -167,11 +167,20 @@ pub fn record_in_tx(
             "choose whose details were shared",
         ));
     }
-    let on_incident = incidents::people_on(tx, incident_id)?;
-    if input.people.iter().any(|p| !on_incident.contains(p)) {
+    // Those on the incident, and their families (a referral names a child's parents and
+    // siblings, who need not be on the incident themselves).
+    let mut known = incidents::people_on(tx, incident_id)?;
+    for id in known.clone() {
+        known.extend(
+            super::relationships::relatives(tx, id)?
+                .into_iter()
+                .map(|r| r.person.id),
+        );
+    }
+    if input.people.iter().any(|p| !known.contains(p)) {
         form.add(fields::invalid(
             Field::People,
-            "choose people recorded on this incident",
+            "choose people recorded on this incident or in their families",
         ));
     }
     form.finish()?;

@@ -1,19 +1,29 @@
 //! What a referral says, for each recipient: the police, children's social care, the LADO.
 //!
 //! The summary is a plain model (sections of fields, paragraphs, quotes and dated entries) so
-//! the same content is rendered to PDF and shown as the on-screen preview. Each recipient gets
-//! what they need and nothing they should not: the LADO's summary is about the adult, with the
-//! children named by role only (no dates of birth, no SEND, care or plan flags); children's
-//! social care gets the child's details but not the police's chain of custody.
+//! the same content is rendered to PDF and shown as the on-screen preview. Each recipient's
+//! summary is **the list of its form's parts** ([`Recipient::parts`]), one small function per
+//! part, shared where forms share a part, so that an adviser can check a recipient's content
+//! against the form by reading one list. Sources for each list are beside it.
+//!
+//! Who appears (data minimisation, domain review §2.3): the children the referral is about
+//! (victim, subject, or the child making an allegation), their parents and carers, and the
+//! alleged harmer. Witnesses and reporters do not appear: they are named only where the DSL
+//! chooses them (the check-your-answers step, to come).
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::checklists::engine::{self, Answer};
 use crate::checklists::template::StepKind;
+use crate::organisation::Organisation;
 use crate::records::chronology::{self, EntryKind};
-use crate::records::evidence;
-use crate::records::incidents::{self, Category, Role};
-use crate::records::people::{self, PersonKind};
+use crate::records::family::{self, FamilyRecord};
+use crate::records::incidents::{self, Category, Incident, Role};
+use crate::records::people::{self, Fact, Person, PersonKind};
+use crate::records::relationships::{self, RelationshipKind};
+use crate::records::sharing::SharedDetail;
+use crate::records::{evidence, RecordId};
 use crate::vault::Session;
 use crate::Result;
 
@@ -42,6 +52,65 @@ impl Recipient {
             Recipient::Police => "The police",
             Recipient::SocialCare => "Children's social care (MASH / front door)",
             Recipient::Lado => "The LADO (allegation about an adult)",
+        }
+    }
+
+    /// The parts of this recipient's referral, in the order its form asks for them.
+    ///
+    /// - Children's social care: an inter-agency referral form (MARF), as in the Shropshire,
+    ///   Herefordshire, Kirklees and Nottingham forms (domain review §2.2): the referrer, the
+    ///   child (with the agencies involved), the alleged perpetrator, parents and household,
+    ///   what the family knows, what happened, what has been done.
+    /// - The police: the same core about the child, and the alleged harmer, the viewing record
+    ///   (the checklist's record steps) and the chain of custody.
+    /// - The LADO: the North Yorkshire, East Sussex, Doncaster and Trafford forms: the adult and
+    ///   their work, the children by name with date of birth and social worker (no initials),
+    ///   the allegation, actions so far, and the reporting restriction on allegations against
+    ///   teachers (Education Act 2002 s141F, inserted by the Education Act 2011 s13).
+    fn parts(self) -> &'static [Part] {
+        match self {
+            Recipient::SocialCare => &[
+                referrer,
+                the_referral,
+                children,
+                alleged_harmers,
+                parents_and_carers,
+                household,
+                what_the_family_knows,
+                what_happened,
+                decisions,
+                actions,
+                agencies_contacted,
+                checklist_answers,
+                evidence_in_words,
+            ],
+            Recipient::Police => &[
+                referrer,
+                the_referral,
+                children,
+                alleged_harmers,
+                parents_and_carers,
+                what_the_family_knows,
+                what_happened,
+                decisions,
+                actions,
+                agencies_contacted,
+                checklist_answers,
+                evidence_and_custody,
+            ],
+            Recipient::Lado => &[
+                referrer,
+                the_referral,
+                the_adult,
+                children_for_the_lado,
+                the_allegation,
+                decisions,
+                actions,
+                agencies_contacted,
+                checklist_answers,
+                evidence_in_words,
+                reporting_restriction,
+            ],
         }
     }
 
@@ -108,27 +177,130 @@ fn field(label: &str, value: impl Into<String>) -> Item {
     }
 }
 
-fn or_dash(s: &str) -> String {
-    if s.trim().is_empty() {
-        "—".to_owned()
-    } else {
-        s.to_owned()
+/// What every part reads, loaded once.
+struct Facts<'a> {
+    session: &'a Session,
+    recipient: Recipient,
+    org: Organisation,
+    incident: Incident,
+    /// Everyone linked to the incident, with their role there.
+    linked: Vec<(Person, Role)>,
+    family: FamilyRecord,
+    today: NaiveDate,
+}
+
+/// One part of a form: a section, or nothing when the part has nothing to say. It notes whose
+/// details it carried and which kinds in `shared`, for the information-sharing record.
+type Part = fn(&Facts<'_>, &mut Shared) -> Result<Option<Section>>;
+
+/// Whose details went, and which kinds.
+#[derive(Default)]
+struct Shared {
+    people: Vec<RecordId>,
+    what: Vec<SharedDetail>,
+}
+
+impl Shared {
+    fn person(&mut self, id: RecordId) {
+        if !self.people.contains(&id) {
+            self.people.push(id);
+        }
     }
+    fn detail(&mut self, d: SharedDetail) {
+        if !self.what.contains(&d) {
+            self.what.push(d);
+        }
+    }
+}
+
+fn section(title: &str, items: Vec<Item>) -> Option<Section> {
+    Some(Section {
+        title: title.to_owned(),
+        items,
+    })
+}
+
+fn facts_entry(heading: String, facts: impl IntoIterator<Item = Fact>) -> Item {
+    Item::Entry {
+        heading,
+        lines: facts
+            .into_iter()
+            .map(|(label, value)| format!("{label}: {value}"))
+            .collect(),
+    }
+}
+
+fn nobody(text: &str) -> Vec<Item> {
+    vec![Item::Paragraph {
+        text: text.to_owned(),
+    }]
+}
+
+impl Facts<'_> {
+    /// The children the referral is about: victim, subject, or the child making an allegation.
+    fn children(&self) -> impl Iterator<Item = &(Person, Role)> {
+        self.linked.iter().filter(|(p, role)| {
+            p.kind == PersonKind::Child
+                && matches!(role, Role::Victim | Role::Subject | Role::MakingAllegation)
+        })
+    }
+
+    fn with_role(&self, wanted: Role) -> impl Iterator<Item = &(Person, Role)> {
+        self.linked.iter().filter(move |(_, role)| *role == wanted)
+    }
+}
+
+/// Builds the summary of `reference` for `recipient` from the vault.
+pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result<Summary> {
+    let conn = session.conn();
+    let incident = incidents::get(conn, reference)?;
+    let linked = incident
+        .people
+        .iter()
+        .map(|l| Ok((people::get(conn, l.person_id)?, l.role)))
+        .collect::<Result<Vec<_>>>()?;
+    let facts = Facts {
+        session,
+        recipient,
+        org: crate::organisation::current(conn)?,
+        family: family::get(conn, incident.id)?,
+        incident,
+        linked,
+        today: crate::time::uk_date(chrono::Utc::now()),
+    };
+    let mut shared = Shared::default();
+    let mut sections = Vec::new();
+    for part in recipient.parts() {
+        if let Some(s) = part(&facts, &mut shared)? {
+            sections.push(s);
+        }
+    }
+    shared.people.sort_unstable();
+    Ok(Summary {
+        recipient,
+        title: recipient.title().to_owned(),
+        organisation: facts.org.name.clone(),
+        reference: facts.incident.reference.clone(),
+        sections,
+        demo: crate::organisation::is_demo(conn)?,
+        people: shared.people,
+        shares: shared.what,
+    })
 }
 
 /// The referrer (the member making the referral, whom the recipient calls back) and the
 /// setting, as every form's first part asks: name, role, phone, secure e-mail; the setting's
 /// name, address and URN; and the DSL, when someone else refers.
-fn referrer(session: &Session, org: &crate::organisation::Organisation) -> Result<Vec<Item>> {
-    let me = session.current_member()?;
-    let setting = crate::organisation::setting_details(session.conn())?;
+fn referrer(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let me = f.session.current_member()?;
+    let setting = crate::organisation::setting_details(f.session.conn())?;
     let mut items = vec![field("Referrer", format!("{}, {}", me.name, me.role_title))];
     for (label, value) in [("Phone", &me.phone), ("Secure e-mail", &me.secure_email)] {
         if !value.is_empty() {
             items.push(field(label, value.clone()));
         }
     }
-    items.push(field("Setting", org.name.clone()));
+    items.push(field("Setting", f.org.name.clone()));
     for (label, value) in [
         ("Setting's address", &setting.address),
         ("URN", &setting.urn),
@@ -139,246 +311,462 @@ fn referrer(session: &Session, org: &crate::organisation::Organisation) -> Resul
             items.push(field(label, value.clone()));
         }
     }
-    if me.name != org.dsl_name {
-        items.push(field("Designated Safeguarding Lead", org.dsl_name.clone()));
+    if me.name != f.org.dsl_name {
+        items.push(field(
+            "Designated Safeguarding Lead",
+            f.org.dsl_name.clone(),
+        ));
     }
-    Ok(items)
+    Ok(section("Who is referring", items))
 }
 
-/// Builds the summary of `reference` for `recipient` from the vault.
-pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result<Summary> {
-    let conn = session.conn();
-    let org = crate::organisation::current(session.conn())?;
-    let incident = incidents::get(conn, reference)?;
-    let mut sections = Vec::new();
-
-    sections.push(Section {
-        title: "Who is referring".to_owned(),
-        items: referrer(session, &org)?,
-    });
-    sections.push(Section {
-        title: "The referral".to_owned(),
-        items: vec![
-            field("Incident reference", incident.reference.clone()),
-            field("To", recipient.label()),
-            field("Category", incident.category.label()),
+/// The incident: its reference, kind, the 4 Cs, risk, and when it happened and was reported.
+fn the_referral(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let i = &f.incident;
+    Ok(section(
+        "The referral",
+        vec![
+            field("Incident reference", i.reference.clone()),
+            field("To", f.recipient.label()),
+            field("Category", i.category.label()),
             field(
                 "Area of risk (4 Cs)",
-                incident
-                    .four_cs
+                i.four_cs
                     .iter()
                     .map(|c| c.label())
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
-            field("Risk", incident.risk.label()),
-            field("Status", incident.status.label()),
+            field("Risk", i.risk.label()),
+            field("Status", i.status.label()),
             field(
                 "Happened",
-                incident
-                    .occurred_at
+                i.occurred_at
                     .as_deref()
                     .map_or("Not known".to_owned(), display_time),
             ),
             field(
                 "Reported",
-                format!(
-                    "{} by {}",
-                    display_time(&incident.reported_at),
-                    incident.reported_by
-                ),
+                format!("{} by {}", display_time(&i.reported_at), i.reported_by),
             ),
         ],
-    });
+    ))
+}
 
-    // People.
-    let mut children = Vec::new();
-    let mut adults = Vec::new();
-    for link in &incident.people {
-        let person = people::get(conn, link.person_id)?;
-        if person.kind == PersonKind::Child {
-            children.push((person, link.role));
-        } else {
-            adults.push((person, link.role));
+/// The children the referral is about, in full, as an inter-agency form asks: names, date of
+/// birth, gender, address, ethnicity, language and communication needs, school and SEND,
+/// status with services with dates, the allocated social worker and other agencies.
+fn children(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    let mut items = Vec::new();
+    for (p, role) in f.children() {
+        shared.person(p.id);
+        shared.detail(SharedDetail::Identity);
+        let statuses = p.status_lines(f.today);
+        if !statuses.is_empty() {
+            shared.detail(SharedDetail::StatusWithServices);
+        }
+        if p.details.send.is_some_and(|s| {
+            matches!(
+                s,
+                people::SendSupport::SenSupport | people::SendSupport::Ehcp
+            )
+        }) {
+            shared.detail(SharedDetail::Send);
+        }
+        let mut lines: Vec<String> = std::iter::once(format!("Role: {}", role.label()))
+            .chain(
+                p.identity_facts()
+                    .into_iter()
+                    .filter(|(l, _)| !matches!(*l, "Name" | "Kind"))
+                    .chain(p.school_facts())
+                    .map(|(l, v)| format!("{l}: {v}")),
+            )
+            .collect();
+        lines.push(format!(
+            "Status with services: {}",
+            if statuses.is_empty() {
+                "none recorded".to_owned()
+            } else {
+                statuses.join("; ")
+            }
+        ));
+        lines.extend(
+            p.services_facts()
+                .into_iter()
+                .map(|(l, v)| format!("{l}: {v}")),
+        );
+        items.push(Item::Entry {
+            heading: p.full_name.clone(),
+            lines,
+        });
+    }
+    if items.is_empty() {
+        items = nobody("No child recorded as the one this referral is about.");
+    }
+    Ok(section("The child or children", items))
+}
+
+/// The parents and carers of those children (recorded as relationships, or linked to the
+/// incident as parent or carer), with parental responsibility, address and phone.
+fn parents_and_carers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    let conn = f.session.conn();
+    let mut seen = Vec::new();
+    let mut items = Vec::new();
+    let mut add = |p: &Person, relation: String, shared: &mut Shared| {
+        if seen.contains(&p.id) {
+            return;
+        }
+        seen.push(p.id);
+        shared.person(p.id);
+        shared.detail(SharedDetail::Family);
+        items.push(facts_entry(
+            p.full_name.clone(),
+            std::iter::once(("Relationship", relation)).chain(
+                p.identity_facts().into_iter().filter(|(l, _)| {
+                    matches!(
+                        *l,
+                        "Date of birth"
+                            | "Address"
+                            | "Phone"
+                            | "Secure e-mail"
+                            | "First language"
+                            | "Interpreter or communication support"
+                    )
+                }),
+            ),
+        ));
+    };
+    for (child, _) in f.children() {
+        for r in relationships::relatives(conn, child.id)? {
+            if r.is_parent {
+                let pr = r
+                    .parental_responsibility
+                    .map_or("parental responsibility not recorded", |p| p.label());
+                add(
+                    &r.person,
+                    format!(
+                        "{} of {}; {}",
+                        r.relation,
+                        child.full_name,
+                        pr.to_lowercase()
+                    ),
+                    shared,
+                );
+            }
         }
     }
-    let child_items = |list: &[(people::Person, Role)], full: bool| -> Vec<Item> {
-        let mut items = Vec::new();
-        for (p, role) in list {
-            let mut lines = vec![format!("Role: {}", role.label())];
-            if full {
-                lines.push(format!(
-                    "Date of birth: {}",
-                    p.date_of_birth
-                        .map_or("not recorded".to_owned(), crate::time::long_date)
-                ));
-                lines.push(format!("Class or year: {}", or_dash(&p.class_year)));
-                let mut flags = Vec::new();
-                if p.send {
-                    flags.push("special educational needs or disability (SEND)");
-                }
-                if p.looked_after {
-                    flags.push("looked after");
-                }
-                if p.cp_plan {
-                    flags.push("child protection plan");
-                }
-                lines.push(format!(
-                    "Recorded needs: {}",
-                    if flags.is_empty() {
-                        "none recorded".to_owned()
-                    } else {
-                        flags.join("; ")
-                    }
+    for (p, _) in f.with_role(Role::ParentCarer) {
+        add(
+            p,
+            "Parent or carer (linked to the incident)".to_owned(),
+            shared,
+        );
+    }
+    if items.is_empty() {
+        items = nobody("No parent or carer recorded.");
+    }
+    Ok(section("Parents and carers", items))
+}
+
+/// Brothers and sisters, and others the child lives with.
+fn household(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    let conn = f.session.conn();
+    let mut items = Vec::new();
+    for (child, _) in f.children() {
+        for r in relationships::relatives(conn, child.id)? {
+            if matches!(
+                r.kind,
+                RelationshipKind::SiblingOf | RelationshipKind::LivesWith
+            ) {
+                shared.person(r.person.id);
+                shared.detail(SharedDetail::Family);
+                items.push(facts_entry(
+                    r.person.full_name.clone(),
+                    [
+                        (
+                            "Relationship",
+                            format!("{} {}", r.relation, child.full_name),
+                        ),
+                        (
+                            "Date of birth",
+                            r.person
+                                .date_of_birth
+                                .map_or("not recorded".to_owned(), crate::time::long_date),
+                        ),
+                    ],
                 ));
             }
-            items.push(Item::Entry {
-                heading: p.full_name.clone(),
-                lines,
-            });
         }
-        if items.is_empty() {
-            items.push(Item::Paragraph {
-                text: "No one recorded.".to_owned(),
-            });
+    }
+    if items.is_empty() {
+        return Ok(None);
+    }
+    Ok(section("Household and siblings", items))
+}
+
+/// Whether the parents know of the concern and of the referral, and whether they consented to
+/// sharing, and if not why not (every inter-agency form asks).
+fn what_the_family_knows(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let mut items = Vec::new();
+    match &f.family.parents_informed {
+        Some(p) if p.informed => items.push(field(
+            "Parents or carers informed",
+            format!(
+                "Yes: {} told {}{}{}",
+                p.told_by,
+                p.who_was_told,
+                p.at.as_deref()
+                    .map(|t| format!(" on {}", display_time(t)))
+                    .unwrap_or_default(),
+                if p.how.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", p.how)
+                }
+            ),
+        )),
+        Some(p) => items.push(field(
+            "Parents or carers informed",
+            format!("No: {}", p.reason_not),
+        )),
+        None => items.push(field("Parents or carers informed", "Not recorded")),
+    }
+    match &f.family.consent_to_share {
+        Some(c) => items.push(field(
+            "Consent to share information",
+            format!(
+                "{}{}{}",
+                c.outcome.label(),
+                if c.given_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(", by {}", c.given_by)
+                },
+                if c.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", c.reason)
+                }
+            ),
+        )),
+        None => items.push(field("Consent to share information", "Not recorded")),
+    }
+    Ok(section("What the family knows", items))
+}
+
+/// The person alleged to have caused harm, as the police need them: name, date of birth,
+/// address, other names (online identifiers included) and how they stand to the child.
+fn alleged_harmers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    let mut items = Vec::new();
+    for (p, _) in f.with_role(Role::AllegedHarmer) {
+        shared.person(p.id);
+        shared.detail(SharedDetail::Identity);
+        let mut facts = p.identity_facts();
+        facts.remove(0);
+        if p.kind == PersonKind::Child {
+            facts.extend(p.school_facts().into_iter().take(1));
         }
-        items
-    };
-    let adult_items = |list: &[(people::Person, Role)]| -> Vec<Item> {
-        let mut items: Vec<Item> = list
-            .iter()
-            .map(|(p, role)| Item::Entry {
-                heading: p.full_name.clone(),
-                lines: vec![format!("{}; role: {}", p.kind.label(), role.label())],
+        if matches!(p.kind, PersonKind::Staff | PersonKind::Professional) {
+            facts.extend(p.employment_facts());
+        }
+        items.push(facts_entry(p.full_name.clone(), facts));
+    }
+    if items.is_empty() {
+        items = nobody("No alleged harmer recorded (not known, or online and not identified).");
+    }
+    Ok(section("The person alleged to have caused harm", items))
+}
+
+/// The adult the allegation is about, as LADO forms ask: identity, their work (role,
+/// employer, basis, start), and the case manager.
+fn the_adult(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    let mut items = Vec::new();
+    for (p, _) in f
+        .with_role(Role::AllegedHarmer)
+        .filter(|(p, _)| p.kind != PersonKind::Child)
+    {
+        shared.person(p.id);
+        shared.detail(SharedDetail::Identity);
+        let mut facts: Vec<Fact> = p
+            .identity_facts()
+            .into_iter()
+            .filter(|(l, _)| {
+                !matches!(
+                    *l,
+                    "Name" | "First language" | "Interpreter or communication support"
+                )
             })
             .collect();
-        if items.is_empty() {
-            items.push(Item::Paragraph {
-                text: "No adult recorded.".to_owned(),
-            });
-        }
-        items
-    };
-    match recipient {
-        Recipient::Lado => {
-            // The adult first; the children by name and role only.
-            sections.push(Section {
-                title: "The adult the allegation is about".to_owned(),
-                items: adult_items(&adults),
-            });
-            sections.push(Section {
-                title: "Children involved".to_owned(),
-                items: child_items(&children, false),
-            });
-        }
-        _ => {
-            sections.push(Section {
-                title: "Children and young people involved".to_owned(),
-                items: child_items(&children, true),
-            });
-            if !adults.is_empty() {
-                sections.push(Section {
-                    title: "Adults involved".to_owned(),
-                    items: adult_items(&adults),
-                });
-            }
-        }
+        facts.extend(p.employment_facts());
+        items.push(facts_entry(p.full_name.clone(), facts));
     }
+    if items.is_empty() {
+        items = nobody("No adult recorded as the alleged harmer.");
+    }
+    for (p, _) in f.with_role(Role::CaseManager) {
+        items.push(field("Case manager", p.full_name.clone()));
+    }
+    Ok(section("The adult the allegation is about", items))
+}
 
-    let mut happened = vec![Item::Paragraph {
-        text: incident.summary.clone(),
+/// The children, as LADO forms ask: by name (never initials), date of birth, role, and their
+/// social worker (the LADO tells them, and a looked-after child's reviewing officer).
+fn children_for_the_lado(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    let mut items = Vec::new();
+    for (p, role) in f.children() {
+        shared.person(p.id);
+        shared.detail(SharedDetail::Identity);
+        let mut facts = vec![
+            ("Role", role.label().to_owned()),
+            (
+                "Date of birth",
+                p.date_of_birth
+                    .map_or("not recorded".to_owned(), crate::time::long_date),
+            ),
+        ];
+        facts.extend(p.services_facts().into_iter().take(1));
+        let looked_after = p
+            .details
+            .statuses
+            .iter()
+            .any(|s| s.kind == people::ServiceKind::LookedAfter && s.is_current(f.today));
+        if looked_after {
+            shared.detail(SharedDetail::StatusWithServices);
+            facts.push(("Looked after", "yes".to_owned()));
+        }
+        items.push(facts_entry(p.full_name.clone(), facts));
+    }
+    if items.is_empty() {
+        items = nobody("No child recorded.");
+    }
+    Ok(section("Children involved", items))
+}
+
+fn happened_items(f: &Facts<'_>, shared: &mut Shared) -> Vec<Item> {
+    shared.detail(SharedDetail::WhatHappened);
+    let mut items = vec![Item::Paragraph {
+        text: f.incident.summary.clone(),
     }];
-    if !incident.childs_words.is_empty() {
-        happened.push(Item::Paragraph {
+    if !f.incident.childs_words.is_empty() {
+        shared.detail(SharedDetail::ChildsWords);
+        items.push(Item::Paragraph {
             text: "In the child's own words:".to_owned(),
         });
-        happened.push(Item::Quote {
-            text: incident.childs_words.clone(),
+        items.push(Item::Quote {
+            text: f.incident.childs_words.clone(),
         });
     }
-    sections.push(Section {
-        title: if recipient == Recipient::Lado {
-            "The allegation".to_owned()
+    items
+}
+
+fn what_happened(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    Ok(section("What happened", happened_items(f, shared)))
+}
+
+fn the_allegation(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    let mut items = happened_items(f, shared);
+    for (p, _) in f.with_role(Role::MakingAllegation) {
+        items.push(field("Allegation made by", p.full_name.clone()));
+    }
+    Ok(section("The allegation", items))
+}
+
+/// The chronology's entries of one kind, newest last.
+fn entries_of(f: &Facts<'_>, kind: EntryKind) -> Result<Vec<chronology::Entry>> {
+    let mut entries: Vec<_> = chronology::for_incident(f.session.conn(), &f.incident.reference)?
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .collect();
+    entries.reverse();
+    Ok(entries)
+}
+
+fn decisions(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    shared.detail(SharedDetail::Decisions);
+    let items: Vec<Item> = entries_of(f, EntryKind::Decision)?
+        .into_iter()
+        .map(|e| Item::Entry {
+            heading: format!("{} · {}", display_time(&e.occurred_at), e.changed_by),
+            lines: vec![
+                format!("Decision: {}", e.text),
+                format!("Reason: {}", e.reason),
+            ],
+        })
+        .collect();
+    Ok(section(
+        "Decisions and the reasons for them",
+        if items.is_empty() {
+            nobody("No decision recorded yet.")
         } else {
-            "What happened".to_owned()
+            items
         },
-        items: happened,
-    });
+    ))
+}
 
-    // Chronology: decisions with reasons, actions, agency contacts.
-    let entries = chronology::for_incident(conn, reference)?;
-    let mut decisions = Vec::new();
-    let mut actions = Vec::new();
-    let mut agencies = Vec::new();
-    for e in entries.iter().rev() {
-        let when = display_time(&e.occurred_at);
-        match e.kind {
-            EntryKind::Decision => decisions.push(Item::Entry {
-                heading: format!("{when} · {}", e.changed_by),
-                lines: vec![
-                    format!("Decision: {}", e.text),
-                    format!("Reason: {}", e.reason),
-                ],
-            }),
-            EntryKind::Action => actions.push(Item::Entry {
-                heading: format!("{when} · {}", e.text),
-                lines: vec![format!(
-                    "Owner: {}{}",
-                    e.action_owner,
-                    e.action_due
-                        .map(|d| format!(", due {}", crate::time::long_date(d)))
-                        .unwrap_or_default()
-                )],
-            }),
-            EntryKind::AgencyContact => {
-                let mut lines = vec![e.text.clone()];
-                if !e.agency_person.is_empty() {
-                    lines.push(format!("Spoke to: {}", e.agency_person));
-                }
-                if !e.agency_outcome.is_empty() {
-                    lines.push(format!("Outcome: {}", e.agency_outcome));
-                }
-                if !e.agency_reference.is_empty() {
-                    lines.push(format!("Their reference: {}", e.agency_reference));
-                }
-                agencies.push(Item::Entry {
-                    heading: format!("{when} · {}", e.agency),
-                    lines,
-                });
+fn actions(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let items: Vec<Item> = entries_of(f, EntryKind::Action)?
+        .into_iter()
+        .map(|e| Item::Entry {
+            heading: format!("{} · {}", display_time(&e.occurred_at), e.text),
+            lines: vec![format!(
+                "Owner: {}{}",
+                e.action_owner,
+                e.action_due
+                    .map(|d| format!(", due {}", crate::time::long_date(d)))
+                    .unwrap_or_default()
+            )],
+        })
+        .collect();
+    Ok(section(
+        "What has been done: actions",
+        if items.is_empty() {
+            nobody("No action recorded.")
+        } else {
+            items
+        },
+    ))
+}
+
+/// Agencies already contacted; a phone referral this PDF confirms reads as such (forms ask for
+/// the written referral within a day or two of the call, naming whom the referrer spoke to).
+fn agencies_contacted(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let items: Vec<Item> = entries_of(f, EntryKind::AgencyContact)?
+        .into_iter()
+        .map(|e| {
+            let mut lines = vec![e.text.clone()];
+            if !e.agency_person.is_empty() {
+                lines.push(format!("Spoke to: {}", e.agency_person));
             }
-            EntryKind::Note => {}
-        }
-    }
-    for (title, items, none) in [
-        (
-            "Decisions and the reasons for them",
-            decisions,
-            "No decision recorded yet.",
-        ),
-        ("Actions", actions, "No action recorded."),
-        (
-            "Agencies contacted",
-            agencies,
-            "No agency contact recorded.",
-        ),
-    ] {
-        sections.push(Section {
-            title: title.to_owned(),
-            items: if items.is_empty() {
-                vec![Item::Paragraph {
-                    text: none.to_owned(),
-                }]
-            } else {
-                items
-            },
-        });
-    }
+            if !e.agency_outcome.is_empty() {
+                lines.push(format!("Outcome: {}", e.agency_outcome));
+            }
+            if !e.agency_reference.is_empty() {
+                lines.push(format!("Their reference: {}", e.agency_reference));
+            }
+            Item::Entry {
+                heading: format!("{} · {}", display_time(&e.occurred_at), e.agency),
+                lines,
+            }
+        })
+        .collect();
+    Ok(section(
+        "Agencies contacted",
+        if items.is_empty() {
+            nobody("No agency contact recorded.")
+        } else {
+            items
+        },
+    ))
+}
 
-    // Checklist answers that matter to the recipient: questions, decisions and records.
-    let mut checklist_items = Vec::new();
-    for run in engine::for_incident(session, reference)? {
-        let state = engine::get(session, run.id)?;
-        if recipient == Recipient::Lado
+/// Checklist answers: questions and decisions, steps marked not done, and (except for the LADO)
+/// what was recorded, such as who viewed imagery and why. The LADO gets only the allegation
+/// checklist's.
+fn checklist_answers(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let mut items = Vec::new();
+    for run in engine::for_incident(f.session, &f.incident.reference)? {
+        let state = engine::get(f.session, run.id)?;
+        if f.recipient == Recipient::Lado
             && !state
                 .template
                 .categories
@@ -392,10 +780,8 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
             else {
                 continue;
             };
-            // What was recorded (who viewed imagery and why, the agencies' advice, the support
-            // plan) matters to the police and social care as much as the answers do.
             let relevant = matches!(step.kind, StepKind::Question | StepKind::Decision)
-                || (step.kind == StepKind::Record && recipient != Recipient::Lado)
+                || (step.kind == StepKind::Record && f.recipient != Recipient::Lado)
                 || matches!(a.answer, Answer::NotDone { .. });
             if relevant {
                 lines.push(format!("{}: {}", step.title, a.answer.describe(step)));
@@ -404,35 +790,37 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
         if lines.is_empty() {
             continue;
         }
-        checklist_items.push(Item::Entry {
+        items.push(Item::Entry {
             heading: format!(
                 "{} (version {}), {}",
                 state.template.title,
                 state.template.version,
                 match &state.run.finished_at {
-                    Some(f) => format!("finished {}", display_time(f)),
+                    Some(t) => format!("finished {}", display_time(t)),
                     None => "in progress".to_owned(),
                 }
             ),
             lines,
         });
     }
-    if !checklist_items.is_empty() {
-        sections.push(Section {
-            title: "Checklist answers".to_owned(),
-            items: checklist_items,
-        });
-    }
+    Ok((!items.is_empty())
+        .then(|| section("Checklist answers", items))
+        .flatten())
+}
 
-    // Evidence, in words only; the chain of custody for the police.
-    let notes = evidence::for_incident(conn, reference)?;
-    let mut evidence_items = Vec::new();
+fn evidence_items(f: &Facts<'_>, shared: &mut Shared, custody: bool) -> Result<Vec<Item>> {
+    let notes = evidence::for_incident(f.session.conn(), &f.incident.reference)?;
+    if notes.is_empty() {
+        return Ok(nobody("No evidence note recorded."));
+    }
+    shared.detail(SharedDetail::Evidence);
+    let mut items = Vec::new();
     for n in &notes {
         let mut lines = vec![n.description.clone()];
         if !n.device.is_empty() {
             lines.push(format!("Device: {}", n.device));
         }
-        if recipient != Recipient::SocialCare {
+        if f.recipient != Recipient::SocialCare {
             if !n.device_location.is_empty() {
                 lines.push(format!("Where it is: {}", n.device_location));
             }
@@ -443,7 +831,7 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
         for url in &n.urls {
             lines.push(format!("Address (as text, not visited): {url}"));
         }
-        if recipient == Recipient::Police {
+        if custody {
             for c in &n.custody {
                 let mut line = format!(
                     "Custody: {} {} by {}",
@@ -465,56 +853,43 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
                 lines.push(line);
             }
         }
-        evidence_items.push(Item::Entry {
+        items.push(Item::Entry {
             heading: format!("Evidence note recorded {}", display_time(&n.changed_at)),
             lines,
         });
     }
-    sections.push(Section {
-        title: if recipient == Recipient::Police {
-            "Evidence and chain of custody (described in words; no images are held)".to_owned()
-        } else {
-            "Evidence (described in words; no images are held)".to_owned()
-        },
-        items: if evidence_items.is_empty() {
-            vec![Item::Paragraph {
-                text: "No evidence note recorded.".to_owned(),
-            }]
-        } else {
-            evidence_items
-        },
-    });
+    Ok(items)
+}
 
-    use crate::records::sharing::SharedDetail;
-    let mut shares = vec![
-        SharedDetail::Identity,
-        SharedDetail::WhatHappened,
-        SharedDetail::Decisions,
-        SharedDetail::Evidence,
-    ];
-    if !incident.childs_words.is_empty() {
-        shares.push(SharedDetail::ChildsWords);
-    }
-    if recipient != Recipient::Lado
-        && children
-            .iter()
-            .any(|(p, _)| p.send || p.looked_after || p.cp_plan)
-    {
-        shares.extend([SharedDetail::Send, SharedDetail::StatusWithServices]);
-    }
-    let mut people: Vec<_> = incident.people.iter().map(|l| l.person_id).collect();
-    people.sort_unstable();
-    people.dedup();
-    Ok(Summary {
-        recipient,
-        title: recipient.title().to_owned(),
-        organisation: org.name,
-        reference: incident.reference,
-        sections,
-        demo: crate::organisation::is_demo(conn)?,
-        people,
-        shares,
-    })
+fn evidence_in_words(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    Ok(section(
+        "Evidence (described in words; no images are held)",
+        evidence_items(f, shared, false)?,
+    ))
+}
+
+fn evidence_and_custody(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    Ok(section(
+        "Evidence and chain of custody (described in words; no images are held)",
+        evidence_items(f, shared, true)?,
+    ))
+}
+
+/// The restriction on publishing an allegation against a teacher before charge (Education Act
+/// 2002 s141F, inserted by the Education Act 2011 s13; text checked on legislation.gov.uk).
+fn reporting_restriction(_: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    Ok(section(
+        "Reporting restriction",
+        vec![Item::Paragraph {
+            text: "Where a pupil at the school, or someone on their behalf, alleges that a \
+                   teacher there committed a criminal offence, nothing may be published that \
+                   is likely to lead members of the public to identify the teacher, until they \
+                   are charged or the restriction otherwise ends (Education Act 2002, section \
+                   141F, inserted by the Education Act 2011, section 13). Keep this referral \
+                   to secure routes and to those who need it."
+                .to_owned(),
+        }],
+    ))
 }
 
 /// "23 November 2026, 09:41 GMT" from a stored time (UK time: `time::uk`).

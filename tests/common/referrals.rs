@@ -105,6 +105,21 @@ pub fn incident(s: &mut Session, long: bool) -> String {
         },
     )
     .unwrap();
+    let harmer = people::create(
+        s,
+        &PersonInput {
+            kind: PersonKind::Adult,
+            full_name: "Kristóf Várnagy".into(),
+            date_of_birth: None,
+            class_year: String::new(),
+            details: casebook::records::people::PersonDetails {
+                other_names: vec!["kv_1999 (gaming app)".into()],
+                ..Default::default()
+            },
+            reason: String::new(),
+        },
+    )
+    .unwrap();
     let reference = incidents::create(
         s,
         &IncidentInput {
@@ -124,6 +139,7 @@ pub fn incident(s: &mut Session, long: bool) -> String {
             PersonLink { person_id: child.id, role: Role::Victim },
             PersonLink { person_id: other.id, role: Role::Witness },
             PersonLink { person_id: staff.id, role: Role::Reporter },
+            PersonLink { person_id: harmer.id, role: Role::AllegedHarmer },
         ],
     )
     .unwrap()
