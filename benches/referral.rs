@@ -65,10 +65,13 @@ fn bench(c: &mut Criterion) {
     // A referral names a way to reach its referrer.
     s.change_my_contact("01632 960123", "dsl@school.example.org")
         .unwrap();
-    let pages = referral::issue(&mut s, &reference, Recipient::Police)
-        .unwrap()
-        .pages;
-    eprintln!("referral of {pages} pages");
+    let issued = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    let pages = issued.pages;
+    eprintln!(
+        "referral of {pages} pages, {} bytes ({:.0} KB)",
+        issued.pdf.len(),
+        issued.pdf.len() as f64 / 1024.0
+    );
     c.bench_function(&format!("signed referral ({pages} pages)"), |b| {
         b.iter(|| referral::issue(&mut s, &reference, Recipient::Police).unwrap())
     });

@@ -135,13 +135,13 @@ impl Layout {
     /// The width of `text` in points.
     pub fn width(&self, text: &str, style: Style) -> f32 {
         let font = self.font(style.face);
-        let upm = f32::from(font.units_per_em.max(1));
-        let units: u32 = text
+        let upm = f32::from(font.pdf_font_metrics.units_per_em.max(1));
+        let units: usize = text
             .chars()
             .map(|c| {
                 font.lookup_glyph_index(c as u32)
-                    .and_then(|g| font.get_glyph_width(g))
-                    .map_or(500, u32::from)
+                    .and_then(|g| font.get_glyph_width_internal(g))
+                    .unwrap_or(500)
             })
             .sum();
         units as f32 * style.size / upm
