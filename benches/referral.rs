@@ -14,6 +14,14 @@ use casebook::referral::{self, Recipient};
 use casebook::secret::Passphrase;
 use casebook::vault::{MemoryStore, NewVault, Vault, VaultConfig};
 
+fn referral_choices() -> referral::Choices {
+    referral::Choices {
+        reason: "A long-running concern; the threshold for a referral is met.".into(),
+        asks: "Please consider a strategy discussion.".into(),
+        ..Default::default()
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let tmp = tempfile::tempdir().unwrap();
     let vault = Vault::new(
@@ -65,7 +73,8 @@ fn bench(c: &mut Criterion) {
     // A referral names a way to reach its referrer.
     s.change_my_contact("01632 960123", "dsl@school.example.org")
         .unwrap();
-    let issued = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    let issued =
+        referral::issue(&mut s, &reference, Recipient::Police, &referral_choices()).unwrap();
     let pages = issued.pages;
     eprintln!(
         "referral of {pages} pages, {} bytes ({:.0} KB)",
@@ -73,7 +82,9 @@ fn bench(c: &mut Criterion) {
         issued.pdf.len() as f64 / 1024.0
     );
     c.bench_function(&format!("signed referral ({pages} pages)"), |b| {
-        b.iter(|| referral::issue(&mut s, &reference, Recipient::Police).unwrap())
+        b.iter(|| {
+            referral::issue(&mut s, &reference, Recipient::Police, &referral_choices()).unwrap()
+        })
     });
 }
 

@@ -894,7 +894,25 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                 summary.checklist_runs += 1;
             }
             if let Some(recipient) = story.referral {
-                referral::issue(session, &incident.reference, recipient)?;
+                referral::issue(
+                    session,
+                    &incident.reference,
+                    recipient,
+                    &referral::Choices {
+                        reason: format!(
+                            "{} (invented): the threshold for a referral to {} is met.",
+                            story.category.label(),
+                            recipient.label()
+                        ),
+                        asks: match recipient {
+                            referral::Recipient::Police => "Please consider a criminal investigation and advise us on the device.".into(),
+                            referral::Recipient::SocialCare => "Please consider a child and family assessment (section 17 or 47).".into(),
+                            referral::Recipient::Lado => "Please advise on the next steps under Keeping children safe in education, Part four.".into(),
+                        },
+                        where_child_is: "In school today, with their form tutor.".into(),
+                        ..referral::Choices::default()
+                    },
+                )?;
                 summary.referrals += 1;
             }
         }

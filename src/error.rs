@@ -200,6 +200,11 @@ text_enum! {
         RoleTitle = "role_title", "Role as your organisation names it";
         Urn = "urn", "URN";
         ReferrerContact = "referrer_contact", "Your contact details";
+        Asks = "asks", "What you ask them to do";
+        ChildsViews = "childs_views", "The child's views and wishes";
+        WhereChildIs = "where_child_is", "Where the child is now";
+        NotForFamily = "not_for_family", "Not to be shared with the family";
+        AlsoName = "also_name", "Others to name";
     }
 }
 

@@ -934,7 +934,8 @@ fn the_viewing_record_and_the_support_plan_reach_the_police_not_the_lado() {
     engine::finish(&mut s, run.run.id).unwrap();
     let said = |recipient| {
         serde_json::to_string(
-            &casebook::referral::summary::build(&s, &reference, recipient).unwrap(),
+            &casebook::referral::summary::build(&s, &reference, recipient, &referral_choices())
+                .unwrap(),
         )
         .unwrap()
     };

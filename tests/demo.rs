@@ -79,9 +79,13 @@ fn a_demo_vault_is_marked_for_good_in_its_references_and_pdfs() {
 
     // Every PDF says so: a referral and a blank checklist.
     let reference = refs[0].reference.clone();
-    let issued =
-        casebook::referral::issue(&mut s, &reference, casebook::referral::Recipient::Police)
-            .unwrap();
+    let issued = casebook::referral::issue(
+        &mut s,
+        &reference,
+        casebook::referral::Recipient::Police,
+        &referral_choices(),
+    )
+    .unwrap();
     let text = pdf_text(&issued.pdf);
     assert!(text.contains("DEMONSTRATION — FICTIONAL RECORDS"), "{text}");
     let template = casebook::checklists::Library::shipped()

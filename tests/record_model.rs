@@ -499,6 +499,7 @@ fn who_was_told_what_is_recorded_with_its_lawful_basis_and_a_referral_writes_its
         &mut s,
         &reference,
         casebook::referral::Recipient::SocialCare,
+        &referral_choices(),
     )
     .unwrap();
     let id = incidents::get(s.conn(), &reference).unwrap().id;

@@ -52,7 +52,8 @@ fn a_referral_is_signed_so_that_pdfsig_accepts_it_and_rejects_any_change() {
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
     reachable(&mut s);
-    let issued = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    let issued =
+        referral::issue(&mut s, &reference, Recipient::Police, &referral_choices()).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("referral.pdf");
     std::fs::write(&path, &issued.pdf).unwrap();
@@ -176,7 +177,7 @@ fn the_text_has_the_reference_the_child_and_the_decisions_with_reasons() {
     let mut texts = Vec::new();
     for recipient in Recipient::ALL {
         reachable(&mut s);
-        let issued = referral::issue(&mut s, &reference, *recipient).unwrap();
+        let issued = referral::issue(&mut s, &reference, *recipient, &referral_choices()).unwrap();
         // The audit trail's head at signing is in the signed PDF and in the issue's record.
         let recorded: String = s
             .conn()
@@ -334,7 +335,13 @@ fn a_very_long_chronology_flows_across_pages_and_every_word_is_there() {
     let mut s = f.unlock();
     let reference = incident(&mut s, true);
     reachable(&mut s);
-    let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
+    let issued = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::SocialCare,
+        &referral_choices(),
+    )
+    .unwrap();
     assert!(issued.pages >= 10, "{} pages", issued.pages);
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("long.pdf");
@@ -369,7 +376,13 @@ fn a_referral_whose_file_could_not_be_saved_says_so_in_the_chronology() {
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
     reachable(&mut s);
-    let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
+    let issued = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::SocialCare,
+        &referral_choices(),
+    )
+    .unwrap();
     let said = referral::not_delivered(
         Some(&mut s),
         &reference,
@@ -414,7 +427,7 @@ fn the_signing_identity_is_made_at_the_first_referral_and_kept_only_in_the_vault
     assert_eq!(identities, 0, "set-up makes no signing key");
     let reference = incident(&mut s, false);
     reachable(&mut s);
-    referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    referral::issue(&mut s, &reference, Recipient::Police, &referral_choices()).unwrap();
     let (fingerprint, key): (String, Vec<u8>) = s
         .conn()
         .query_row(
@@ -494,6 +507,10 @@ fn the_cli_makes_and_verifies_a_referral() {
             "lado",
             "--out",
             out.to_str().unwrap(),
+            "--reason",
+            "A parent reports messages from a member of staff to a pupil.",
+            "--asks",
+            "Please advise on the next steps.",
         ],
         &p,
     );
@@ -537,6 +554,10 @@ fn the_cli_makes_and_verifies_a_referral() {
             "lado",
             "--out",
             out.to_str().unwrap(),
+            "--reason",
+            "A parent reports messages from a member of staff to a pupil.",
+            "--asks",
+            "Please advise on the next steps.",
         ],
         &p,
     );
@@ -550,8 +571,10 @@ fn each_member_signs_in_their_own_name_and_a_removed_members_pdfs_still_verify()
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
     reachable(&mut s);
-    let first = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
-    let again = referral::issue(&mut s, &reference, Recipient::Police).unwrap();
+    let first =
+        referral::issue(&mut s, &reference, Recipient::Police, &referral_choices()).unwrap();
+    let again =
+        referral::issue(&mut s, &reference, Recipient::Police, &referral_choices()).unwrap();
     assert_eq!(
         again.cert_fingerprint, first.cert_fingerprint,
         "same member, same certificate"
@@ -579,7 +602,8 @@ fn each_member_signs_in_their_own_name_and_a_removed_members_pdfs_still_verify()
         .session;
     assert_eq!(d.actor(), deputy);
     reachable(&mut d);
-    let second = referral::issue(&mut d, &reference, Recipient::Police).unwrap();
+    let second =
+        referral::issue(&mut d, &reference, Recipient::Police, &referral_choices()).unwrap();
     assert_ne!(second.cert_fingerprint, first.cert_fingerprint);
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("second.pdf");
@@ -648,7 +672,13 @@ fn a_referral_without_a_way_to_reach_the_referrer_is_refused_and_with_one_it_say
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
     let before = casebook::audit::recent(s.conn(), 1).unwrap();
-    let refused = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap_err();
+    let refused = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::SocialCare,
+        &referral_choices(),
+    )
+    .unwrap_err();
     assert_eq!(refused.code(), casebook::ErrorCode::InvalidInput);
     assert!(
         refused
@@ -698,7 +728,13 @@ fn a_referral_without_a_way_to_reach_the_referrer_is_refused_and_with_one_it_say
 
     s.change_my_contact("01632 960123", "dsl@school.example.org")
         .unwrap();
-    let issued = referral::issue(&mut s, &reference, Recipient::SocialCare).unwrap();
+    let issued = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::SocialCare,
+        &referral_choices(),
+    )
+    .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("referral.pdf");
     std::fs::write(&path, &issued.pdf).unwrap();
@@ -717,4 +753,109 @@ fn a_referral_without_a_way_to_reach_the_referrer_is_refused_and_with_one_it_say
         "times say GMT or BST: {text}"
     );
     assert!(!text.contains(" UTC"), "{text}");
+}
+
+/// The check-your-answers choices: without a reason and what is asked, a referral is refused
+/// with both problems at once, and nothing is signed; what the referrer writes reaches the PDF,
+/// and a witness appears only when chosen (and only someone on the incident can be).
+#[test]
+fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, false);
+    reachable(&mut s);
+    let refused = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::SocialCare,
+        &referral::Choices::default(),
+    )
+    .unwrap_err();
+    let fields: Vec<_> = refused.fields().iter().map(|e| e.field).collect();
+    assert_eq!(
+        fields,
+        vec![casebook::Field::Reason, casebook::Field::Asks],
+        "{refused:?}"
+    );
+    let count = |s: &casebook::vault::Session| -> i64 {
+        s.conn()
+            .query_row("SELECT count(*) FROM referral_issues", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(&s), 0);
+
+    let incident_people = casebook::records::incidents::get(s.conn(), &reference)
+        .unwrap()
+        .people;
+    let witness = incident_people
+        .iter()
+        .find(|l| l.role == casebook::records::incidents::Role::Witness)
+        .unwrap()
+        .person_id;
+    let victim = incident_people
+        .iter()
+        .find(|l| l.role == casebook::records::incidents::Role::Victim)
+        .unwrap()
+        .person_id;
+    let choices = referral::Choices {
+        where_child_is: "At home with her grandmother, who knows.".into(),
+        childs_views: "She wants the messages to stop and does not want her father told yet."
+            .into(),
+        not_for_family: "The father must not be told before the strategy discussion.".into(),
+        recipient_name: "Anytown MASH duty team".into(),
+        also_name: vec![witness],
+        ..referral_choices()
+    };
+    // Only a witness or reporter on the incident can be added by choice.
+    let wrong = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::SocialCare,
+        &referral::Choices {
+            also_name: vec![victim + 1000],
+            ..choices.clone()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(wrong.code(), casebook::ErrorCode::InvalidInput, "{wrong:?}");
+
+    let issued = referral::issue(&mut s, &reference, Recipient::SocialCare, &choices).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("r.pdf");
+    std::fs::write(&path, &issued.pdf).unwrap();
+    let text = pdftotext(&path);
+    for expected in [
+        "Why we are referring, and what we ask",
+        "Sextortion of a child by an adult online",
+        "Please consider a strategy discussion",
+        "At home with her grandmother, who knows.",
+        "She wants the messages to stop",
+        "Not to be shared with the family",
+        "The father must not be told before the strategy discussion.",
+        "Others the referrer names",
+        "Łukasz Wiśniewski",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing: {text}");
+    }
+    // The information-sharing record names the team, the reason and the chosen witness.
+    let id = casebook::records::incidents::get(s.conn(), &reference)
+        .unwrap()
+        .id;
+    let shared = casebook::records::sharing::list(s.conn(), id)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(shared.recipient_name, "Anytown MASH duty team");
+    assert!(
+        shared
+            .reason
+            .contains("Sextortion of a child by an adult online"),
+        "{}",
+        shared.reason
+    );
+    assert!(
+        shared.people.iter().any(|p| p == "Łukasz Wiśniewski"),
+        "{:?}",
+        shared.people
+    );
 }

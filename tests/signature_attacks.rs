@@ -21,7 +21,7 @@ fn genuine() -> (Fixture, Session, Vec<u8>) {
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
     reachable(&mut s);
-    let pdf = referral::issue(&mut s, &reference, Recipient::Police)
+    let pdf = referral::issue(&mut s, &reference, Recipient::Police, &referral_choices())
         .unwrap()
         .pdf;
     (f, s, pdf)

@@ -153,6 +153,24 @@ enum Command {
         to: RecipientArg,
         #[arg(long, value_name = "FILE.pdf")]
         out: PathBuf,
+        /// Why you are referring, now (required).
+        #[arg(long)]
+        reason: String,
+        /// What you ask them to do (required).
+        #[arg(long)]
+        asks: String,
+        /// Where the child is now.
+        #[arg(long, default_value = "")]
+        where_child_is: String,
+        /// The child's views and wishes.
+        #[arg(long, default_value = "")]
+        childs_views: String,
+        /// What must not be shared with the family.
+        #[arg(long, default_value = "")]
+        not_for_family: String,
+        /// The team or person it goes to.
+        #[arg(long, default_value = "")]
+        recipient_name: String,
     },
     /// Check a referral PDF's signature. Exits 0 only when the signature is intact; says who
     /// signed it and whether this vault issued the file (when the vault can be unlocked).
@@ -384,8 +402,27 @@ fn run(cli: Cli) -> Result<Answer> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => with_unlocked(&vault, input, |s, _| audit_verify(s)),
-        Command::Referral { reference, to, out } => {
-            done(referral(&vault, input, &reference, to, &out))
+        Command::Referral {
+            reference,
+            to,
+            out,
+            reason,
+            asks,
+            where_child_is,
+            childs_views,
+            not_for_family,
+            recipient_name,
+        } => {
+            let choices = casebook::referral::Choices {
+                reason,
+                asks,
+                where_child_is,
+                childs_views,
+                not_for_family,
+                recipient_name,
+                ..Default::default()
+            };
+            done(referral(&vault, input, &reference, to, &choices, &out))
         }
         Command::Verify { file, no_vault } => verify(&vault, input, &file, no_vault),
         Command::Backup { file, replace } => done(with_unlocked(&vault, input, |s, _| {
@@ -733,6 +770,7 @@ fn referral(
     input: &mut Input,
     reference: &str,
     to: RecipientArg,
+    choices: &casebook::referral::Choices,
     out: &Path,
 ) -> Result<()> {
     // Refused before anything is signed or recorded.
@@ -740,7 +778,7 @@ fn referral(
         return Err(Error::io(out, std::io::ErrorKind::AlreadyExists.into()));
     }
     let issued = with_unlocked(vault, input, |s, _| {
-        casebook::referral::issue(s, reference, to.into())
+        casebook::referral::issue(s, reference, to.into(), choices)
     })?;
     casebook::files::write_private_new(out, &issued.pdf)?;
     say!(

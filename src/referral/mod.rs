@@ -7,6 +7,7 @@
 //!   (rendered, signed, recorded with its hash in the vault, the audit trail and the
 //!   chronology, in one transaction), and verifying a PDF someone hands back.
 
+pub mod choices;
 pub mod layout;
 pub mod render;
 pub mod sign;
@@ -24,11 +25,12 @@ use crate::checklists::contacts::{Contact, ContactKey};
 use crate::error::Field;
 use crate::records::chronology::{self, EntryInput, EntryKind};
 use crate::records::incidents;
-use crate::records::sharing::{self, Article6, Article9, SharingInput, SharingMethod};
+use crate::records::sharing::{self, SharingInput, SharingMethod};
 use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
+pub use choices::Choices;
 pub use summary::Recipient;
 
 fn signing_error(e: sign::SignError) -> Error {
@@ -147,14 +149,20 @@ pub fn check_can_issue(session: &Session) -> Result<()> {
 }
 
 /// Renders, signs and records a referral of incident `reference` for `recipient`.
-pub fn issue(session: &mut Session, reference: &str, recipient: Recipient) -> Result<Issued> {
-    issue_at(session, reference, recipient, Utc::now())
+pub fn issue(
+    session: &mut Session,
+    reference: &str,
+    recipient: Recipient,
+    choices: &Choices,
+) -> Result<Issued> {
+    issue_at(session, reference, recipient, choices, Utc::now())
 }
 
 pub fn issue_at(
     session: &mut Session,
     reference: &str,
     recipient: Recipient,
+    choices: &Choices,
     at: DateTime<Utc>,
 ) -> Result<Issued> {
     let org = crate::organisation::current(session.conn())?;
@@ -163,7 +171,8 @@ pub fn issue_at(
     let contacts = crate::checklists::contacts::current(session.conn(), &org.dsl_name)?;
     let (member_row, member) = signer_of(session)?;
     check_can_issue(session)?;
-    let s = summary::build(session, reference, recipient)?;
+    let choices = choices.checked()?;
+    let s = summary::build(session, reference, recipient, &choices)?;
     session.with_tx(|tx| {
         let identity = member_identity(tx, member_row, &member.name, &org.name, &actor)?;
         let fingerprint = identity.fingerprint();
@@ -230,17 +239,22 @@ pub fn issue_at(
                 &SharingInput {
                     at: Some(at),
                     method: SharingMethod::Referral,
-                    recipient_name: recipient_contact(&contacts, recipient),
+                    recipient_name: if choices.recipient_name.is_empty() {
+                        recipient_contact(&contacts, recipient)
+                    } else {
+                        choices.recipient_name.clone()
+                    },
                     recipient_organisation: recipient_key(recipient).label().to_owned(),
                     recipient_role: String::new(),
                     people: s.people.clone(),
                     what: s.shares.clone(),
-                    article6: Article6::PublicTask,
-                    article9: Article9::Safeguarding,
+                    article6: choices.article6(),
+                    article9: choices.article9(),
                     reason: format!(
-                        "Safeguarding referral to {} (Keeping children safe in education 2025, Part one; \
-                         Information sharing advice for practitioners 2024).",
-                        recipient.label()
+                        "Safeguarding referral to {}: {} (Keeping children safe in education 2025, \
+                         Part one; Information sharing advice for practitioners 2024).",
+                        recipient.label(),
+                        choices.reason
                     ),
                 },
                 Some(issue_id),

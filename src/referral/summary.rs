@@ -24,6 +24,7 @@ use crate::records::people::{self, Fact, Person, PersonKind};
 use crate::records::relationships::{self, RelationshipKind};
 use crate::records::sharing::SharedDetail;
 use crate::records::{evidence, RecordId};
+use crate::referral::Choices;
 use crate::vault::Session;
 use crate::Result;
 
@@ -72,12 +73,16 @@ impl Recipient {
             Recipient::SocialCare => &[
                 referrer,
                 the_referral,
+                why_and_what_is_asked,
                 children,
+                the_child_now,
                 alleged_harmers,
                 parents_and_carers,
                 household,
                 what_the_family_knows,
+                not_for_the_family,
                 what_happened,
+                also_named,
                 decisions,
                 actions,
                 agencies_contacted,
@@ -87,11 +92,15 @@ impl Recipient {
             Recipient::Police => &[
                 referrer,
                 the_referral,
+                why_and_what_is_asked,
                 children,
+                the_child_now,
                 alleged_harmers,
                 parents_and_carers,
                 what_the_family_knows,
+                not_for_the_family,
                 what_happened,
+                also_named,
                 decisions,
                 actions,
                 agencies_contacted,
@@ -101,9 +110,11 @@ impl Recipient {
             Recipient::Lado => &[
                 referrer,
                 the_referral,
+                why_and_what_is_asked,
                 the_adult,
                 children_for_the_lado,
                 the_allegation,
+                also_named,
                 decisions,
                 actions,
                 agencies_contacted,
@@ -181,6 +192,7 @@ fn field(label: &str, value: impl Into<String>) -> Item {
 struct Facts<'a> {
     session: &'a Session,
     recipient: Recipient,
+    choices: &'a Choices,
     org: Organisation,
     incident: Incident,
     /// Everyone linked to the incident, with their role there.
@@ -230,6 +242,15 @@ fn facts_entry(heading: String, facts: impl IntoIterator<Item = Fact>) -> Item {
     }
 }
 
+/// A free-text answer: its question as a heading, the answer under it (kept together better
+/// than a label beside a long value).
+fn prose(question: &str, answer: &str) -> Item {
+    Item::Entry {
+        heading: question.to_owned(),
+        lines: vec![answer.to_owned()],
+    }
+}
+
 fn nobody(text: &str) -> Vec<Item> {
     vec![Item::Paragraph {
         text: text.to_owned(),
@@ -251,9 +272,27 @@ impl Facts<'_> {
 }
 
 /// Builds the summary of `reference` for `recipient` from the vault.
-pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result<Summary> {
+/// The referrer's `choices` must be checked ([`Choices::checked`]); those it names must be on
+/// the incident as witnesses or reporters.
+pub fn build(
+    session: &Session,
+    reference: &str,
+    recipient: Recipient,
+    choices: &Choices,
+) -> Result<Summary> {
     let conn = session.conn();
     let incident = incidents::get(conn, reference)?;
+    if let Some(stranger) = choices.also_name.iter().find(|id| {
+        !incident
+            .people
+            .iter()
+            .any(|l| l.person_id == **id && matches!(l.role, Role::Witness | Role::Reporter))
+    }) {
+        return Err(crate::records::fields::invalid(
+            crate::Field::AlsoName,
+            &format!("choose witnesses or reporters on this incident (not person {stranger})"),
+        ));
+    }
     let linked = incident
         .people
         .iter()
@@ -262,6 +301,7 @@ pub fn build(session: &Session, reference: &str, recipient: Recipient) -> Result
     let facts = Facts {
         session,
         recipient,
+        choices,
         org: crate::organisation::current(conn)?,
         family: family::get(conn, incident.id)?,
         incident,
@@ -351,6 +391,64 @@ fn the_referral(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
             ),
         ],
     ))
+}
+
+/// Why now, and what the referrer asks for: the two things no form can do without.
+fn why_and_what_is_asked(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    Ok(section(
+        "Why we are referring, and what we ask",
+        vec![
+            prose("Reason for the referral", &f.choices.reason),
+            prose("What we ask you to do", &f.choices.asks),
+        ],
+    ))
+}
+
+/// Where the child is now, and what they say they want, where the referrer knows.
+fn the_child_now(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let mut items = Vec::new();
+    for (label, value) in [
+        ("Where the child is now", &f.choices.where_child_is),
+        ("The child's views and wishes", &f.choices.childs_views),
+    ] {
+        if !value.is_empty() {
+            items.push(prose(label, value));
+        }
+    }
+    Ok((!items.is_empty())
+        .then(|| section("The child now", items))
+        .flatten())
+}
+
+/// What must not reach the family, so that the recipient does not tell them.
+fn not_for_the_family(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    Ok((!f.choices.not_for_family.is_empty())
+        .then(|| {
+            section(
+                "Not to be shared with the family",
+                vec![Item::Paragraph {
+                    text: f.choices.not_for_family.clone(),
+                }],
+            )
+        })
+        .flatten())
+}
+
+/// Witnesses and reporters the referrer chose to name: by name and role only.
+fn also_named(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
+    let mut items = Vec::new();
+    for (p, role) in f
+        .linked
+        .iter()
+        .filter(|(p, _)| f.choices.also_name.contains(&p.id))
+    {
+        shared.person(p.id);
+        shared.detail(SharedDetail::Identity);
+        items.push(field(role.label(), p.full_name.clone()));
+    }
+    Ok((!items.is_empty())
+        .then(|| section("Others the referrer names", items))
+        .flatten())
 }
 
 /// The children the referral is about, in full, as an inter-agency form asks: names, date of

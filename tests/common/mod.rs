@@ -196,3 +196,14 @@ pub fn reachable(s: &mut Session) {
             .unwrap();
     }
 }
+
+/// What a referrer says for a test referral: why, and what is asked (both required).
+#[allow(dead_code)]
+pub fn referral_choices() -> casebook::referral::Choices {
+    casebook::referral::Choices {
+        reason: "Sextortion of a child by an adult online; the threshold for a referral is met."
+            .into(),
+        asks: "Please consider a strategy discussion and advise on the device.".into(),
+        ..Default::default()
+    }
+}

@@ -135,10 +135,14 @@ def open_first_incident(driver):
     return driver.find_element(By.TAG_NAME, "h1").text
 
 
-def preview_referral(driver, recipient):
-    """Chooses the recipient (as the list shows it) and opens the preview; returns it."""
+def preview_referral(driver, recipient, reason="An adult is involved: the threshold for a referral is met.",
+                     asks="Please consider a strategy discussion."):
+    """Chooses the recipient (as the list shows it), answers why and what is asked, and opens
+    the check-your-answers preview; returns it."""
     Select(driver.find_element(By.ID, "referral-recipient")).select_by_visible_text(recipient)
-    click_button(driver, "Preview")
+    type_into(driver, "referral-reason", reason)
+    type_into(driver, "referral-asks", asks)
+    click_button(driver, "Check your answers")
     return wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
 
 

@@ -24,7 +24,14 @@ def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
     driver = app
     demo_vault(driver, cli, 4, 11)
     reference = open_first_incident(driver)
+    # Checking the answers without why and what is asked: both are refused at once, by field.
+    click_button(driver, "Check your answers")
+    alert = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=referral] [role=alert]")))
+    assert "Reason" in alert.text and "What you ask them to do" in alert.text, alert.text
+    assert driver.find_element(By.ID, "referral-reason").get_attribute("aria-invalid") == "true"
+    assert driver.find_element(By.ID, "referral-asks").get_attribute("aria-invalid") == "true"
     preview = preview_referral(driver, "The police")
+    assert "Why we are referring, and what we ask" in preview.text
     assert "Referral to the police" in preview.text
     assert reference in preview.text
     assert "Decisions and the reasons for them" in preview.text

@@ -14,8 +14,14 @@ pub async fn referral_preview(
     state: State<'_, AppState>,
     reference: String,
     recipient: Recipient,
+    choices: referral::Choices,
 ) -> CommandResult<Summary> {
-    state.with_session(|s| Ok(referral::summary::build(s, &reference, recipient)?))
+    state.with_session(|s| {
+        let choices = choices.checked()?;
+        Ok(referral::summary::build(
+            s, &reference, recipient, &choices,
+        )?)
+    })
 }
 
 /// Asks where to save, then signs, records and writes the referral. `None` when cancelled
@@ -27,9 +33,14 @@ pub async fn save_referral(
     state: State<'_, AppState>,
     reference: String,
     recipient: Recipient,
+    choices: referral::Choices,
 ) -> CommandResult<Option<String>> {
     // Refused before the dialog, not after a file name was chosen.
-    state.with_session(|s| Ok(referral::check_can_issue(s)?))?;
+    state.with_session(|s| {
+        referral::check_can_issue(s)?;
+        choices.checked()?;
+        Ok(())
+    })?;
     let suggested = referral::file_name(&reference, recipient);
     let Some(path) =
         crate::files::choose_save_path(&window, "Save PDF", &suggested, "PDF document", "pdf")
@@ -37,7 +48,8 @@ pub async fn save_referral(
     else {
         return Ok(None);
     };
-    let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
+    let issued =
+        state.with_session(|s| Ok(referral::issue(s, &reference, recipient, &choices)?))?;
     crate::files::write_file(&path, &issued.pdf)
         .map_err(|e| not_delivered(&state, &reference, &issued, Delivery::Save, e))?;
     Ok(Some(path.file_name().map_or_else(String::new, |n| {
@@ -53,10 +65,12 @@ pub async fn print_referral(
     state: State<'_, AppState>,
     reference: String,
     recipient: Recipient,
+    choices: referral::Choices,
 ) -> CommandResult<()> {
     crate::files::check_can_print()?;
     state.with_session(|s| Ok(referral::check_can_issue(s)?))?;
-    let issued = state.with_session(|s| Ok(referral::issue(s, &reference, recipient)?))?;
+    let issued =
+        state.with_session(|s| Ok(referral::issue(s, &reference, recipient, &choices)?))?;
     // A neutral name: the viewer may list it among recent files, and the print spool may keep
     // the job's title, so neither should carry the incident's reference.
     crate::files::print_pdf("Casebook referral.pdf", &issued.pdf)

@@ -147,17 +147,17 @@ export const commands = {
 	 */
 	saveBlankChecklist: (templateId: string) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_blank_checklist", { templateId })),
 	/**  What the referral will say, for the preview. Nothing is recorded. */
-	referralPreview: (reference: string, recipient: Recipient) => typedError<Summary, CommandError_Serialize>(__TAURI_INVOKE("referral_preview", { reference, recipient })),
+	referralPreview: (reference: string, recipient: Recipient, choices: Choices_Deserialize) => typedError<Summary, CommandError_Serialize>(__TAURI_INVOKE("referral_preview", { reference, recipient, choices })),
 	/**
 	 *  Asks where to save, then signs, records and writes the referral. `None` when cancelled
 	 *  (then nothing is recorded).
 	 */
-	saveReferral: (reference: string, recipient: Recipient) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_referral", { reference, recipient })),
+	saveReferral: (reference: string, recipient: Recipient, choices: Choices_Deserialize) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_referral", { reference, recipient, choices })),
 	/**
 	 *  Signs and records the referral, then opens it in the system's viewer to print, through a
 	 *  private temporary file that is removed afterwards.
 	 */
-	printReferral: (reference: string, recipient: Recipient) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("print_referral", { reference, recipient })),
+	printReferral: (reference: string, recipient: Recipient, choices: Choices_Deserialize) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("print_referral", { reference, recipient, choices })),
 	/**
 	 *  Asks for a PDF and checks its signature and whether this vault issued it. `None` when
 	 *  cancelled.
@@ -352,6 +352,63 @@ export type Category = "sharing_nudes" | "indecent_images" | "online_sexual_abus
 export type Choice<T> = {
 	value: T,
 	label: string,
+};
+
+/**  The referrer's answers for one referral. */
+export type Choices = Choices_Serialize | Choices_Deserialize;
+
+/**  The referrer's answers for one referral. */
+export type Choices_Deserialize = {
+	/**  Why the referral is made, now, in the referrer's words. */
+	reason: string,
+	/**  What the referrer asks the recipient to do. */
+	asks: string,
+	/**  The child's views and wishes, as the child gave them. */
+	childs_views: string,
+	/**  Where the child is now, and whether they are safe there. */
+	where_child_is: string,
+	/**  What must not be shared with the family (and why). */
+	not_for_family: string,
+	/**
+	 *  The team or person it goes to ("MASH duty team"); empty: the service's name in
+	 *  Settings' contacts.
+	 */
+	recipient_name: string,
+	/**  Witnesses or reporters on the incident whom the referrer chooses to name. */
+	also_name: number[],
+	/**
+	 *  The lawful bases for sharing (UK GDPR Art. 6 and 9); empty: public task, and
+	 *  safeguarding of children (DPA 2018 Sch. 1 para 18).
+	 */
+	article6?: Article6 | null,
+	article9?: Article9 | null,
+};
+
+/**  The referrer's answers for one referral. */
+export type Choices_Serialize = {
+	/**  Why the referral is made, now, in the referrer's words. */
+	reason: string,
+	/**  What the referrer asks the recipient to do. */
+	asks: string,
+	/**  The child's views and wishes, as the child gave them. */
+	childs_views: string,
+	/**  Where the child is now, and whether they are safe there. */
+	where_child_is: string,
+	/**  What must not be shared with the family (and why). */
+	not_for_family: string,
+	/**
+	 *  The team or person it goes to ("MASH duty team"); empty: the service's name in
+	 *  Settings' contacts.
+	 */
+	recipient_name: string,
+	/**  Witnesses or reporters on the incident whom the referrer chooses to name. */
+	also_name: number[],
+	/**
+	 *  The lawful bases for sharing (UK GDPR Art. 6 and 9); empty: public task, and
+	 *  safeguarding of children (DPA 2018 Sch. 1 para 18).
+	 */
+	article6: Article6 | null,
+	article9: Article9 | null,
 };
 
 /**  Where one step comes from: a source and the section of it. */
@@ -826,7 +883,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
