@@ -340,7 +340,13 @@ impl Person {
         vec![
             (
                 "Social worker",
-                or_dash(format!("{} {}", d.social_worker, d.social_worker_contact).trim()),
+                or_dash(
+                    &[d.social_worker.as_str(), d.social_worker_contact.as_str()]
+                        .into_iter()
+                        .filter(|s| !s.trim().is_empty())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
             ),
             (
                 "Other agencies",

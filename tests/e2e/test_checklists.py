@@ -44,7 +44,7 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     field.send_keys("Harbourside Front Door")
     driver.find_element(By.CSS_SELECTOR, "input[aria-label='Children\\'s social care front door / MASH: phone']").send_keys("0191 555 0140")
     click_button(driver, "Save contacts")
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "form [role=status]"), "Contacts saved"))
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=contacts-settings] [role=status]"), "Contacts saved"))
     screenshot(driver, "settings-contacts")
 
     # A new sharing-nudes incident, then its checklist.
