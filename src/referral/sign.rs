@@ -611,7 +611,13 @@ fn check_signed_bytes(
         v.problem = Some("the certificate's key is not one Casebook checks (ECDSA P-256)".into());
         return Ok(v);
     };
-    let signed_attrs_der = attrs.to_der().map_err(|e| fail("attributes", e))?;
+    // The signature covers the signed attributes as the signer encoded them (RFC 5652 §5.4,
+    // with a SET tag for the [0]). Decoding re-sorts a SET OF, so a re-encoding may differ from
+    // the signer's bytes: take them from the CMS itself, and re-encode only if that fails.
+    let signed_attrs_der = match raw_signed_attrs(cms) {
+        Some(raw) => raw,
+        None => attrs.to_der().map_err(|e| fail("attributes", e))?,
+    };
     let Ok(sig) = p256::ecdsa::DerSignature::from_bytes(si.signature.as_bytes()) else {
         v.problem = Some("the signature value is damaged".into());
         return Ok(v);
@@ -623,6 +629,40 @@ fn check_signed_bytes(
     }
     v.outcome = Outcome::Intact;
     Ok(v)
+}
+
+/// The first signer's signed attributes exactly as encoded in `cms`, with the SET tag the
+/// signature covers in place of their [0]: ContentInfo, its [0] content, SignedData's last
+/// SET (signerInfos), its first SignerInfo, and that one's constructed [0].
+fn raw_signed_attrs(cms: &[u8]) -> Option<Vec<u8>> {
+    use der::asn1::AnyRef;
+    use der::{Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
+    fn children(bytes: &[u8]) -> Option<Vec<AnyRef<'_>>> {
+        let mut r = SliceReader::new(bytes).ok()?;
+        let mut out = Vec::new();
+        while !r.is_finished() {
+            out.push(r.decode::<AnyRef<'_>>().ok()?);
+        }
+        Some(out)
+    }
+    let content_info = children(cms)?.into_iter().next()?;
+    let explicit = children(content_info.value())?.into_iter().nth(1)?;
+    let signed_data = children(explicit.value())?.into_iter().next()?;
+    let signer_infos = children(signed_data.value())?
+        .into_iter()
+        .rev()
+        .find(|e| e.tag() == Tag::Set)?;
+    let signer_info = children(signer_infos.value())?.into_iter().next()?;
+    let attrs = children(signer_info.value())?.into_iter().find(|e| {
+        e.tag()
+            == Tag::ContextSpecific {
+                constructed: true,
+                number: TagNumber::N0,
+            }
+    })?;
+    let mut raw = attrs.to_der().ok()?;
+    *raw.first_mut()? = 0x31;
+    Some(raw)
 }
 
 /// "Name, Organisation" from the certificate's subject (common name and organisation).
@@ -724,6 +764,32 @@ mod tests {
         let (_, signed) = signed_minimal_pdf();
         let v = verify_pdf(&signed).unwrap();
         assert_eq!(v.outcome, Outcome::Intact, "{v:?}");
+    }
+
+    /// The signed attributes are checked as the signer encoded them: read from the CMS, they
+    /// are what a re-encoding gives for our own signatures (which write DER order), and a
+    /// SET tag leads them.
+    #[test]
+    fn the_signed_attributes_are_read_as_encoded() {
+        let (_, signed) = signed_minimal_pdf();
+        let (_, _, close) = byte_range(&signed);
+        let start = find(&signed, close, b"<").unwrap() + 1;
+        let end = find(&signed, start, b">").unwrap();
+        let contents = hex::decode(&signed[start..end]).unwrap();
+        let cms = trim_padding(&contents);
+        let raw = raw_signed_attrs(cms).expect("the signed attributes are found");
+        assert_eq!(raw[0], 0x31);
+        let ci = ContentInfo::from_der(cms).unwrap();
+        let sd: SignedData = ci.content.decode_as().unwrap();
+        let attrs = sd
+            .signer_infos
+            .0
+            .get(0)
+            .unwrap()
+            .signed_attrs
+            .clone()
+            .unwrap();
+        assert_eq!(raw, attrs.to_der().unwrap());
     }
 
     /// The wrapping attack at its strongest: the signer's own key signs byte ranges that leave
