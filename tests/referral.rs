@@ -32,6 +32,13 @@ fn signed_ranges_and_cms(pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (signed, cms)
 }
 
+/// How many referrals the vault records as issued.
+fn issued_count(s: &casebook::vault::Session) -> i64 {
+    s.conn()
+        .query_row("SELECT count(*) FROM referral_issues", [], |r| r.get(0))
+        .unwrap()
+}
+
 fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -692,11 +699,6 @@ fn a_referral_without_a_way_to_reach_the_referrer_is_refused_and_with_one_it_say
         before,
         "nothing written"
     );
-    let issued_count = |s: &casebook::vault::Session| -> i64 {
-        s.conn()
-            .query_row("SELECT count(*) FROM referral_issues", [], |r| r.get(0))
-            .unwrap()
-    };
     assert_eq!(issued_count(&s), 0);
 
     casebook::settings::change_setting_details(
@@ -777,12 +779,7 @@ fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() 
         vec![casebook::Field::Reason, casebook::Field::Asks],
         "{refused:?}"
     );
-    let count = |s: &casebook::vault::Session| -> i64 {
-        s.conn()
-            .query_row("SELECT count(*) FROM referral_issues", [], |r| r.get(0))
-            .unwrap()
-    };
-    assert_eq!(count(&s), 0);
+    assert_eq!(issued_count(&s), 0);
 
     let incident_people = casebook::records::incidents::get(s.conn(), &reference)
         .unwrap()

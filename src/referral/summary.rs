@@ -257,6 +257,15 @@ fn nobody(text: &str) -> Vec<Item> {
     }]
 }
 
+/// `items`, or a sentence saying there are none.
+fn or_nobody(items: Vec<Item>, text: &str) -> Vec<Item> {
+    if items.is_empty() {
+        nobody(text)
+    } else {
+        items
+    }
+}
+
 impl Facts<'_> {
     /// The children the referral is about: victim, subject, or the child making an allegation.
     fn children(&self) -> impl Iterator<Item = &(Person, Role)> {
@@ -793,11 +802,7 @@ fn decisions(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
         .collect();
     Ok(section(
         "Decisions and the reasons for them",
-        if items.is_empty() {
-            nobody("No decision recorded yet.")
-        } else {
-            items
-        },
+        or_nobody(items, "No decision recorded yet."),
     ))
 }
 
@@ -817,11 +822,7 @@ fn actions(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
         .collect();
     Ok(section(
         "What has been done: actions",
-        if items.is_empty() {
-            nobody("No action recorded.")
-        } else {
-            items
-        },
+        or_nobody(items, "No action recorded."),
     ))
 }
 
@@ -849,11 +850,7 @@ fn agencies_contacted(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> 
         .collect();
     Ok(section(
         "Agencies contacted",
-        if items.is_empty() {
-            nobody("No agency contact recorded.")
-        } else {
-            items
-        },
+        or_nobody(items, "No agency contact recorded."),
     ))
 }
 

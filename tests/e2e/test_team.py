@@ -47,6 +47,19 @@ def unlock_as(driver, name, passphrase):
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=member]"), name))
 
 
+def add_deputy(driver):
+    """From Settings: adds DEPUTY, who types their passphrase and checks their recovery code."""
+    click_button(driver, "Add a member…")
+    type_into(driver, "member-name", DEPUTY)
+    type_into(driver, "new-passphrase", DEPUTY_PASSPHRASE)
+    type_into(driver, "confirm-passphrase", DEPUTY_PASSPHRASE)
+    wait(driver).until(
+        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
+    )
+    click_button(driver, "Next: their recovery code")
+    type_back_new_code(driver, "add-member", "Add them to the team")
+
+
 def team_text(driver):
     return wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=team-settings]"))).text
 
@@ -59,15 +72,7 @@ def test_a_deputy_works_in_their_own_name_until_removed(app, cli, screenshot, tm
     # The DSL adds a deputy; the deputy types their passphrase and checks their code.
     click_button(driver, "Settings")
     heading(driver, "Settings")
-    click_button(driver, "Add a member…")
-    type_into(driver, "member-name", DEPUTY)
-    type_into(driver, "new-passphrase", DEPUTY_PASSPHRASE)
-    type_into(driver, "confirm-passphrase", DEPUTY_PASSPHRASE)
-    wait(driver).until(
-        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
-    )
-    click_button(driver, "Next: their recovery code")
-    type_back_new_code(driver, "add-member", "Add them to the team")
+    add_deputy(driver)
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=team-notice]"), f"{DEPUTY} is in the team"))
     assert "Deputy DSL" in team_text(driver)
     driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", driver.find_element(By.CSS_SELECTOR, "[data-testid=team-settings]"))
@@ -161,15 +166,7 @@ def test_a_handover_in_the_window_leaves_the_new_dsl_alone_in_charge(app, cli, s
     driver = app
     demo_vault(driver, cli, 1, 6)
     click_button(driver, "Settings")
-    click_button(driver, "Add a member…")
-    type_into(driver, "member-name", DEPUTY)
-    type_into(driver, "new-passphrase", DEPUTY_PASSPHRASE)
-    type_into(driver, "confirm-passphrase", DEPUTY_PASSPHRASE)
-    wait(driver).until(
-        EC.text_to_be_present_in_element((By.ID, "new-passphrase-strength"), "Casebook will accept this passphrase")
-    )
-    click_button(driver, "Next: their recovery code")
-    type_back_new_code(driver, "add-member", "Add them to the team")
+    add_deputy(driver)
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=team-notice]"), "is in the team"))
 
     # The outgoing DSL hands over and leaves: Casebook locks and says who opens it now.
