@@ -295,10 +295,12 @@ fn a_file_with_two_signatures_says_which_covers_what_and_is_never_intact() {
     );
     assert!(v.summary.contains("2 signatures"), "{}", v.summary);
 
-    // The same with the genuine signature's bytes damaged: that one now says CHANGED.
+    // The same with the genuine signature's bytes damaged: that one now says CHANGED. (A byte
+    // a quarter of the way in, well inside what it covers. Searching for a word such as "BT"
+    // was unreliable: with compressed, subset fonts the first "BT" may be in the appended
+    // revision, which the genuine signature does not cover.)
     let mut damaged = countersigned.clone();
-    let at = find(&damaged, b"BT").unwrap();
-    damaged[at + 1] = b'X';
+    damaged[pdf.len() / 4] ^= 0x01;
     let v = referral::verify(&s, &damaged).unwrap();
     refused(&v);
     assert!(v.signatures.iter().all(|c| !c.covered_unchanged), "{v:?}");

@@ -612,8 +612,9 @@ fn check_signed_bytes(
         return Ok(v);
     };
     // The signature covers the signed attributes as the signer encoded them (RFC 5652 §5.4,
-    // with a SET tag for the [0]). Decoding re-sorts a SET OF, so a re-encoding may differ from
-    // the signer's bytes: take them from the CMS itself, and re-encode only if that fails.
+    // with a SET tag for the [0]). Decoding re-sorts a SET OF, so a re-encoding would differ
+    // from the bytes of a signer whose order differed: take them from the CMS itself, and
+    // re-encode only if that fails.
     let signed_attrs_der = match raw_signed_attrs(cms) {
         Some(raw) => raw,
         None => attrs.to_der().map_err(|e| fail("attributes", e))?,
