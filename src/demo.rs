@@ -910,6 +910,7 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                             referral::Recipient::Lado => "Please advise on the next steps under Keeping children safe in education, Part four.".into(),
                         },
                         where_child_is: "In school today, with their form tutor.".into(),
+                        parents_know: Some(true),
                         ..referral::Choices::default()
                     },
                 )?;

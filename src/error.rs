@@ -205,6 +205,8 @@ text_enum! {
         WhereChildIs = "where_child_is", "Where the child is now";
         NotForFamily = "not_for_family", "Not to be shared with the family";
         AlsoName = "also_name", "Others to name";
+        ParentsKnow = "parents_know", "Whether the parents or carers know of this referral";
+        ParentsKnowWhyNot = "parents_know_why_not", "Why the parents or carers have not been told";
     }
 }
 

@@ -776,7 +776,11 @@ fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() 
     let fields: Vec<_> = refused.fields().iter().map(|e| e.field).collect();
     assert_eq!(
         fields,
-        vec![casebook::Field::Reason, casebook::Field::Asks],
+        vec![
+            casebook::Field::Reason,
+            casebook::Field::Asks,
+            casebook::Field::ParentsKnow
+        ],
         "{refused:?}"
     );
     assert_eq!(issued_count(&s), 0);
@@ -801,8 +805,26 @@ fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() 
         not_for_family: "The father must not be told before the strategy discussion.".into(),
         recipient_name: "Anytown MASH duty team".into(),
         also_name: vec![witness],
+        parents_know: Some(false),
+        parents_know_why_not: "Telling the father could put Ánh at risk; her grandmother knows."
+            .into(),
         ..referral_choices()
     };
+    // "No" needs its reason.
+    let why_not = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::SocialCare,
+        &referral::Choices {
+            parents_know_why_not: String::new(),
+            ..choices.clone()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        why_not.fields().iter().map(|e| e.field).collect::<Vec<_>>(),
+        vec![casebook::Field::ParentsKnowWhyNot]
+    );
     // Only a witness or reporter on the incident can be added by choice.
     let wrong = referral::issue(
         &mut s,
@@ -831,6 +853,8 @@ fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() 
         "The father must not be told before the strategy discussion.",
         "Others the referrer names",
         "Łukasz Wiśniewski",
+        "Parents or carers know of this referral",
+        "No: Telling the father could put Ánh at risk",
     ] {
         assert!(text.contains(expected), "{expected:?} missing: {text}");
     }

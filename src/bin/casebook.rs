@@ -171,6 +171,12 @@ enum Command {
         /// The team or person it goes to.
         #[arg(long, default_value = "")]
         recipient_name: String,
+        /// Whether the parents or carers know of this referral (required for social care).
+        #[arg(long, value_enum)]
+        parents_know: Option<YesNo>,
+        /// Why they have not been told (required with --parents-know no).
+        #[arg(long, default_value = "")]
+        why_not_told: String,
     },
     /// Check a referral PDF's signature. Exits 0 only when the signature is intact; says who
     /// signed it and whether this vault issued the file (when the vault can be unlocked).
@@ -355,6 +361,12 @@ enum MembersCommand {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum YesNo {
+    Yes,
+    No,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum RoleArg {
     Deputy,
@@ -412,6 +424,8 @@ fn run(cli: Cli) -> Result<Answer> {
             childs_views,
             not_for_family,
             recipient_name,
+            parents_know,
+            why_not_told,
         } => {
             let choices = casebook::referral::Choices {
                 reason,
@@ -420,6 +434,8 @@ fn run(cli: Cli) -> Result<Answer> {
                 childs_views,
                 not_for_family,
                 recipient_name,
+                parents_know: parents_know.map(|a| a == YesNo::Yes),
+                parents_know_why_not: why_not_told,
                 ..Default::default()
             };
             done(referral(&vault, input, &reference, to, &choices, &out))

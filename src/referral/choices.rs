@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Recipient;
 use crate::error::{Field, Form};
 use crate::records::sharing::{Article6, Article9};
 use crate::records::{fields, RecordId};
@@ -26,6 +27,10 @@ pub struct Choices {
     pub where_child_is: String,
     /// What must not be shared with the family (and why).
     pub not_for_family: String,
+    /// Whether the parents or carers know of this referral (children's social care must be
+    /// told, and forms send a referral back without it), and if not, why not.
+    pub parents_know: Option<bool>,
+    pub parents_know_why_not: String,
     /// The team or person it goes to ("MASH duty team"); empty: the service's name in
     /// Settings' contacts.
     pub recipient_name: String,
@@ -38,9 +43,10 @@ pub struct Choices {
 }
 
 impl Choices {
-    /// Checked as they will be used, every problem at once: the reason and what is asked are
-    /// required; the rest must fit.
-    pub fn checked(&self) -> Result<Choices> {
+    /// Checked as they will be used for `recipient`, every problem at once: the reason and what
+    /// is asked are required; for children's social care, whether the parents know of the
+    /// referral, and if not why not; the rest must fit.
+    pub fn checked(&self, recipient: Recipient) -> Result<Choices> {
         let mut form = Form::default();
         let reason = form.check(fields::required_text(Field::Reason, &self.reason, 4_000));
         let asks = form.check(fields::required_text(Field::Asks, &self.asks, 4_000));
@@ -60,8 +66,27 @@ impl Choices {
             &self.recipient_name,
             fields::SHORT,
         ));
+        let parents_know_why_not = form.check(fields::text(
+            Field::ParentsKnowWhyNot,
+            &self.parents_know_why_not,
+            2_000,
+        ));
+        if recipient == Recipient::SocialCare && self.parents_know.is_none() {
+            form.add(fields::invalid(
+                Field::ParentsKnow,
+                "say whether the parents or carers know you are making this referral",
+            ));
+        }
+        if self.parents_know == Some(false) && parents_know_why_not.is_empty() {
+            form.add(fields::invalid(
+                Field::ParentsKnowWhyNot,
+                "say why they have not been told (for example, telling them could put the child at risk)",
+            ));
+        }
         form.finish()?;
         Ok(Choices {
+            parents_know: self.parents_know,
+            parents_know_why_not,
             reason,
             asks,
             childs_views,

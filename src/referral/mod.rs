@@ -171,7 +171,7 @@ pub fn issue_at(
     let contacts = crate::checklists::contacts::current(session.conn(), &org.dsl_name)?;
     let (member_row, member) = signer_of(session)?;
     check_can_issue(session)?;
-    let choices = choices.checked()?;
+    let choices = choices.checked(recipient)?;
     let s = summary::build(session, reference, recipient, &choices)?;
     session.with_tx(|tx| {
         let identity = member_identity(tx, member_row, &member.name, &org.name, &actor)?;

@@ -615,9 +615,17 @@ fn household(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
 /// sharing, and if not why not (every inter-agency form asks).
 fn what_the_family_knows(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
     let mut items = Vec::new();
+    match f.choices.parents_know {
+        Some(true) => items.push(field("Parents or carers know of this referral", "Yes")),
+        Some(false) => items.push(field(
+            "Parents or carers know of this referral",
+            format!("No: {}", f.choices.parents_know_why_not),
+        )),
+        None => items.push(field("Parents or carers know of this referral", "Not said")),
+    }
     match &f.family.parents_informed {
         Some(p) if p.informed => items.push(field(
-            "Parents or carers informed",
+            "Parents or carers told of the concern",
             format!(
                 "Yes: {} told {}{}{}",
                 p.told_by,
@@ -633,10 +641,13 @@ fn what_the_family_knows(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section
             ),
         )),
         Some(p) => items.push(field(
-            "Parents or carers informed",
+            "Parents or carers told of the concern",
             format!("No: {}", p.reason_not),
         )),
-        None => items.push(field("Parents or carers informed", "Not recorded")),
+        None => items.push(field(
+            "Parents or carers told of the concern",
+            "Not recorded",
+        )),
     }
     match &f.family.consent_to_share {
         Some(c) => items.push(field(

@@ -204,6 +204,7 @@ pub fn referral_choices() -> casebook::referral::Choices {
         reason: "Sextortion of a child by an adult online; the threshold for a referral is met."
             .into(),
         asks: "Please consider a strategy discussion and advise on the device.".into(),
+        parents_know: Some(true),
         ..Default::default()
     }
 }

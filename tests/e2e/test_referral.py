@@ -7,6 +7,7 @@ import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
 
 from helpers import (
     answer_file_dialog,
@@ -16,6 +17,7 @@ from helpers import (
     open_first_incident,
     preview_referral,
     sign_and_save,
+    type_into,
     wait,
 )
 
@@ -30,6 +32,20 @@ def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
     assert "Reason" in alert.text and "What you ask them to do" in alert.text, alert.text
     assert driver.find_element(By.ID, "referral-reason").get_attribute("aria-invalid") == "true"
     assert driver.find_element(By.ID, "referral-asks").get_attribute("aria-invalid") == "true"
+    # For children's social care, whether the parents know is asked too, and a "No" needs why.
+    recipient = Select(driver.find_element(By.ID, "referral-recipient"))
+    recipient.select_by_visible_text("Children's social care (MASH / front door)")
+    type_into(driver, "referral-reason", "The child disclosed sexual messages from an adult.")
+    type_into(driver, "referral-asks", "Please consider a strategy discussion.")
+    click_button(driver, "Check your answers")
+    wait(driver).until(EC.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, "[data-testid=referral] [role=alert]"), "Whether the parents or carers know of this referral"))
+    driver.find_element(By.XPATH, "//fieldset[.//legend[starts-with(normalize-space(.), 'Do the parents or carers know')]]//label[normalize-space(.)='No']/input").click()
+    type_into(driver, "referral-why-not-told", "The police asked us not to tell them yet.")
+    click_button(driver, "Check your answers")
+    preview = wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
+    assert "No: The police asked us not to tell them yet." in preview.text, preview.text
+
     preview = preview_referral(driver, "The police")
     assert "Why we are referring, and what we ask" in preview.text
     assert "Referral to the police" in preview.text

@@ -17,7 +17,7 @@ pub async fn referral_preview(
     choices: referral::Choices,
 ) -> CommandResult<Summary> {
     state.with_session(|s| {
-        let choices = choices.checked()?;
+        let choices = choices.checked(recipient)?;
         Ok(referral::summary::build(
             s, &reference, recipient, &choices,
         )?)
@@ -38,7 +38,7 @@ pub async fn save_referral(
     // Refused before the dialog, not after a file name was chosen.
     state.with_session(|s| {
         referral::check_can_issue(s)?;
-        choices.checked()?;
+        choices.checked(recipient)?;
         Ok(())
     })?;
     let suggested = referral::file_name(&reference, recipient);

@@ -370,6 +370,12 @@ export type Choices_Deserialize = {
 	/**  What must not be shared with the family (and why). */
 	not_for_family: string,
 	/**
+	 *  Whether the parents or carers know of this referral (children's social care must be
+	 *  told, and forms send a referral back without it), and if not, why not.
+	 */
+	parents_know?: boolean | null,
+	parents_know_why_not: string,
+	/**
 	 *  The team or person it goes to ("MASH duty team"); empty: the service's name in
 	 *  Settings' contacts.
 	 */
@@ -396,6 +402,12 @@ export type Choices_Serialize = {
 	where_child_is: string,
 	/**  What must not be shared with the family (and why). */
 	not_for_family: string,
+	/**
+	 *  Whether the parents or carers know of this referral (children's social care must be
+	 *  told, and forms send a referral back without it), and if not, why not.
+	 */
+	parents_know: boolean | null,
+	parents_know_why_not: string,
 	/**
 	 *  The team or person it goes to ("MASH duty team"); empty: the service's name in
 	 *  Settings' contacts.
@@ -883,7 +895,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
