@@ -198,6 +198,10 @@ struct Facts<'a> {
     /// Everyone linked to the incident, with their role there.
     linked: Vec<(Person, Role)>,
     family: FamilyRecord,
+    /// The incident's chronology, oldest first (decisions, actions and contacts read it).
+    chronology: Vec<chronology::Entry>,
+    /// Each child the referral is about, with their relatives (parents and household read them).
+    relatives: Vec<(RecordId, Vec<relationships::Relative>)>,
     today: NaiveDate,
 }
 
@@ -275,6 +279,13 @@ impl Facts<'_> {
         })
     }
 
+    fn relatives_of(&self, child: RecordId) -> &[relationships::Relative] {
+        self.relatives
+            .iter()
+            .find(|(id, _)| *id == child)
+            .map_or(&[], |(_, r)| r.as_slice())
+    }
+
     fn with_role(&self, wanted: Role) -> impl Iterator<Item = &(Person, Role)> {
         self.linked.iter().filter(move |(_, role)| *role == wanted)
     }
@@ -307,7 +318,9 @@ pub fn build(
         .iter()
         .map(|l| Ok((people::get(conn, l.person_id)?, l.role)))
         .collect::<Result<Vec<_>>>()?;
-    let facts = Facts {
+    let mut chronology = chronology::for_incident(conn, reference)?;
+    chronology.reverse();
+    let mut facts = Facts {
         session,
         recipient,
         choices,
@@ -315,8 +328,14 @@ pub fn build(
         family: family::get(conn, incident.id)?,
         incident,
         linked,
+        chronology,
+        relatives: Vec::new(),
         today: crate::time::uk_date(chrono::Utc::now()),
     };
+    facts.relatives = facts
+        .children()
+        .map(|(child, _)| Ok((child.id, relationships::relatives(conn, child.id)?)))
+        .collect::<Result<_>>()?;
     let mut shared = Shared::default();
     let mut sections = Vec::new();
     for part in recipient.parts() {
@@ -507,16 +526,16 @@ fn children(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
             lines,
         });
     }
-    if items.is_empty() {
-        items = nobody("No child recorded as the one this referral is about.");
-    }
+    let items = or_nobody(
+        items,
+        "No child recorded as the one this referral is about.",
+    );
     Ok(section("The child or children", items))
 }
 
 /// The parents and carers of those children (recorded as relationships, or linked to the
 /// incident as parent or carer), with parental responsibility, address and phone.
 fn parents_and_carers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
-    let conn = f.session.conn();
     let mut seen = Vec::new();
     let mut items = Vec::new();
     let mut add = |p: &Person, relation: String, shared: &mut Shared| {
@@ -544,7 +563,7 @@ fn parents_and_carers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Secti
         ));
     };
     for (child, _) in f.children() {
-        for r in relationships::relatives(conn, child.id)? {
+        for r in f.relatives_of(child.id) {
             if r.is_parent {
                 let pr = r
                     .parental_responsibility
@@ -569,18 +588,15 @@ fn parents_and_carers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Secti
             shared,
         );
     }
-    if items.is_empty() {
-        items = nobody("No parent or carer recorded.");
-    }
+    let items = or_nobody(items, "No parent or carer recorded.");
     Ok(section("Parents and carers", items))
 }
 
 /// Brothers and sisters, and others the child lives with.
 fn household(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
-    let conn = f.session.conn();
     let mut items = Vec::new();
     for (child, _) in f.children() {
-        for r in relationships::relatives(conn, child.id)? {
+        for r in f.relatives_of(child.id) {
             if matches!(
                 r.kind,
                 RelationshipKind::SiblingOf | RelationshipKind::LivesWith
@@ -689,9 +705,10 @@ fn alleged_harmers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>
         }
         items.push(facts_entry(p.full_name.clone(), facts));
     }
-    if items.is_empty() {
-        items = nobody("No alleged harmer recorded (not known, or online and not identified).");
-    }
+    let items = or_nobody(
+        items,
+        "No alleged harmer recorded (not known, or online and not identified).",
+    );
     Ok(section("The person alleged to have caused harm", items))
 }
 
@@ -718,9 +735,7 @@ fn the_adult(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
         facts.extend(p.employment_facts());
         items.push(facts_entry(p.full_name.clone(), facts));
     }
-    if items.is_empty() {
-        items = nobody("No adult recorded as the alleged harmer.");
-    }
+    let mut items = or_nobody(items, "No adult recorded as the alleged harmer.");
     for (p, _) in f.with_role(Role::CaseManager) {
         items.push(field("Case manager", p.full_name.clone()));
     }
@@ -754,9 +769,7 @@ fn children_for_the_lado(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Se
         }
         items.push(facts_entry(p.full_name.clone(), facts));
     }
-    if items.is_empty() {
-        items = nobody("No child recorded.");
-    }
+    let items = or_nobody(items, "No child recorded.");
     Ok(section("Children involved", items))
 }
 
@@ -789,20 +802,17 @@ fn the_allegation(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>>
     Ok(section("The allegation", items))
 }
 
-/// The chronology's entries of one kind, newest last.
-fn entries_of(f: &Facts<'_>, kind: EntryKind) -> Result<Vec<chronology::Entry>> {
-    let mut entries: Vec<_> = chronology::for_incident(f.session.conn(), &f.incident.reference)?
-        .into_iter()
-        .filter(|e| e.kind == kind)
-        .collect();
-    entries.reverse();
-    Ok(entries)
+/// The chronology's entries of one kind, oldest first.
+fn entries_of<'f>(
+    f: &'f Facts<'_>,
+    kind: EntryKind,
+) -> impl Iterator<Item = &'f chronology::Entry> {
+    f.chronology.iter().filter(move |e| e.kind == kind)
 }
 
 fn decisions(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
     shared.detail(SharedDetail::Decisions);
-    let items: Vec<Item> = entries_of(f, EntryKind::Decision)?
-        .into_iter()
+    let items: Vec<Item> = entries_of(f, EntryKind::Decision)
         .map(|e| Item::Entry {
             heading: format!("{} · {}", display_time(&e.occurred_at), e.changed_by),
             lines: vec![
@@ -818,8 +828,7 @@ fn decisions(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
 }
 
 fn actions(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
-    let items: Vec<Item> = entries_of(f, EntryKind::Action)?
-        .into_iter()
+    let items: Vec<Item> = entries_of(f, EntryKind::Action)
         .map(|e| Item::Entry {
             heading: format!("{} · {}", display_time(&e.occurred_at), e.text),
             lines: vec![format!(
@@ -840,8 +849,7 @@ fn actions(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
 /// Agencies already contacted; a phone referral this PDF confirms reads as such (forms ask for
 /// the written referral within a day or two of the call, naming whom the referrer spoke to).
 fn agencies_contacted(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
-    let items: Vec<Item> = entries_of(f, EntryKind::AgencyContact)?
-        .into_iter()
+    let items: Vec<Item> = entries_of(f, EntryKind::AgencyContact)
         .map(|e| {
             let mut lines = vec![e.text.clone()];
             if !e.agency_person.is_empty() {
