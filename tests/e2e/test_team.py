@@ -113,6 +113,8 @@ def test_a_deputy_works_in_their_own_name_until_removed(app, cli, screenshot, tm
     type_into(driver, "my-phone", "01632 960555")
     click_button(driver, "Save your contact details")
     wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=my-contact-saved]")))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", driver.find_element(By.CSS_SELECTOR, "[data-testid=my-contact]"))
+    screenshot(driver, "settings-contact")
     open_first_incident(driver)
     preview_referral(driver, "The police")
     target = str(tmp_path / "deputy.pdf")
