@@ -911,6 +911,16 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                         },
                         where_child_is: "In school today, with their form tutor.".into(),
                         parents_know: Some(true),
+                        consent: Some(crate::records::family::ConsentOutcome::Given),
+                        consent_by: "The child's mother (invented)".into(),
+                        sent_by: Some(referral::SendRoute::SecureEmail),
+                        adult: referral::AboutTheAdult {
+                            harm_criteria: vec![referral::HarmCriterion::Harmed],
+                            adult_knows: Some(false),
+                            adult_knows_note: "The LADO advises who tells them, and when.".into(),
+                            previous_concerns: "None known.".into(),
+                            ..referral::AboutTheAdult::default()
+                        },
                         ..referral::Choices::default()
                     },
                 )?;

@@ -207,6 +207,18 @@ text_enum! {
         AlsoName = "also_name", "Others to name";
         ParentsKnow = "parents_know", "Whether the parents or carers know of this referral";
         ParentsKnowWhyNot = "parents_know_why_not", "Why the parents or carers have not been told";
+        Consent = "consent", "Consent to share";
+        ConsentBy = "consent_by", "Who gave consent";
+        ConsentNote = "consent_note", "Why you are sharing without consent";
+        HarmCriteria = "harm_criteria", "Which harm criteria apply";
+        AdultKnows = "adult_knows", "Whether the adult knows of this referral";
+        AdultKnowsNote = "adult_knows_note", "Why the adult has not been told";
+        PreviousConcerns = "previous_concerns", "Previous concerns about the adult";
+        ActionsTaken = "actions_taken", "What has been done about the adult";
+        OtherWork = "other_work", "The adult's other work with children";
+        OwnChildren = "own_children", "The adult's own children";
+        ConfirmsCall = "confirms_call", "The phone call this confirms";
+        LeaveOut = "leave_out", "Details to leave out";
     }
 }
 

@@ -254,29 +254,53 @@ impl Layout {
         }
     }
 
-    /// A label in bold with its value beside it (wrapped under itself).
+    /// How tall `text` is when written by [`Layout::text`] with `indent`.
+    pub fn height(&self, text: &str, style: Style, indent: f32) -> f32 {
+        let lines = self.wrap(&clean(text), style, self.content_width() - indent);
+        lines.len() as f32 * style.line_height()
+    }
+
+    /// Keeps `height` points together on one page when they fit on a page at all; a block
+    /// taller than a page starts where it is and flows.
+    pub fn keep_together(&mut self, height: f32) {
+        let page = PAGE_HEIGHT - 2.0 * MARGIN - HEADER_SPACE - FOOTER_SPACE;
+        if height <= page {
+            self.keep(height);
+        }
+    }
+
+    /// "Label: value", the label in bold and the value after it on the same line, wrapped
+    /// under itself, kept on one page. On one baseline, extracted text (a screen reader, a
+    /// copy into a case system, `pdftotext`) reads each label with its own value; a label
+    /// column beside a value column reads as all the labels, then all the values. A label too
+    /// long to leave room for its value goes on its own line above it.
     pub fn field(&mut self, label: &str, value: &str) {
-        let label_width = 150.0;
-        let width = self.content_width() - label_width;
         let value = if value.trim().is_empty() {
             "—".to_owned()
         } else {
             clean(value)
         };
-        let lines = self.wrap(&value, Style::BODY, width);
-        let label_lines = self.wrap(label, Style::LABEL, label_width - 8.0);
-        let rows = lines.len().max(label_lines.len());
-        for i in 0..rows {
+        let prefix = format!("{}: ", clean(label));
+        let indent = self.width(&prefix, Style::LABEL);
+        if indent > self.content_width() / 2.0 {
+            let height = self.height(&prefix, Style::LABEL, 0.0)
+                + self.height(&value, Style::BODY, 12.0);
+            self.keep_together(height);
+            self.text(prefix.trim_end(), Style::LABEL, 0.0);
+            self.text(&value, Style::BODY, 12.0);
+            return;
+        }
+        let lines = self.wrap(&value, Style::BODY, self.content_width() - indent);
+        self.keep_together(lines.len() as f32 * Style::BODY.line_height());
+        for (i, v) in lines.iter().enumerate() {
             self.keep(Style::BODY.line_height());
             let baseline = self.y - Style::BODY.size;
-            if let Some(l) = label_lines.get(i) {
-                let ops = self.text_ops(MARGIN, baseline, l, Style::LABEL);
+            if i == 0 {
+                let ops = self.text_ops(MARGIN, baseline, prefix.trim_end(), Style::LABEL);
                 self.page().extend(ops);
             }
-            if let Some(v) = lines.get(i) {
-                let ops = self.text_ops(MARGIN + label_width, baseline, v, Style::BODY);
-                self.page().extend(ops);
-            }
+            let ops = self.text_ops(MARGIN + indent, baseline, v, Style::BODY);
+            self.page().extend(ops);
             self.y -= Style::BODY.line_height();
         }
     }

@@ -518,6 +518,16 @@ fn the_cli_makes_and_verifies_a_referral() {
             "A parent reports messages from a member of staff to a pupil.",
             "--asks",
             "Please advise on the next steps.",
+            "--harm",
+            "harmed",
+            "--harm",
+            "unsuitable",
+            "--adult-knows",
+            "no",
+            "--adult-knows-note",
+            "The LADO advises who tells them.",
+            "--previous-concerns",
+            "None known.",
         ],
         &p,
     );
@@ -527,6 +537,15 @@ fn the_cli_makes_and_verifies_a_referral() {
         text.contains("654321") && text.contains("Contact: 01632 960777"),
         "{text}"
     );
+    // The LADO's answers from the command line reach the PDF.
+    for expected in [
+        "may have harmed a child",
+        "may not be suitable to work with children",
+        "No: The LADO advises who tells them.",
+        "None known.",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing: {text}");
+    }
     // Owner-only, as the window writes them.
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
@@ -565,10 +584,24 @@ fn the_cli_makes_and_verifies_a_referral() {
             "A parent reports messages from a member of staff to a pupil.",
             "--asks",
             "Please advise on the next steps.",
+            "--harm",
+            "harmed",
+            "--harm",
+            "unsuitable",
+            "--adult-knows",
+            "no",
+            "--adult-knows-note",
+            "The LADO advises who tells them.",
+            "--previous-concerns",
+            "None known.",
         ],
         &p,
     );
     assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already there"),
+        "{again:?}"
+    );
 }
 
 #[test]
@@ -741,11 +774,9 @@ fn a_referral_without_a_way_to_reach_the_referrer_is_refused_and_with_one_it_say
     let path = tmp.path().join("referral.pdf");
     std::fs::write(&path, &issued.pdf).unwrap();
     let text = pdftotext(&path);
-    // (pdftotext reads the labels' column before the values'.)
     for expected in [
-        "Who is referring Referrer Phone Secure e-mail Setting Setting's address URN",
-        &format!("{DSL}, Designated Safeguarding Lead 01632 960123 dsl@school.example.org"),
-        "1 Harbour Lane, Exampletown EX1 1AA 123456",
+        &format!("Who is referring Referrer: {DSL}, Designated Safeguarding Lead Phone: 01632 960123 Secure e-mail: dsl@school.example.org"),
+        "Setting's address: 1 Harbour Lane, Exampletown EX1 1AA URN: 123456",
         "Contact: 01632 960123 · dsl@school.example.org",
     ] {
         assert!(text.contains(expected), "{expected:?} missing from: {text}");
@@ -779,7 +810,8 @@ fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() 
         vec![
             casebook::Field::Reason,
             casebook::Field::Asks,
-            casebook::Field::ParentsKnow
+            casebook::Field::ParentsKnow,
+            casebook::Field::Consent
         ],
         "{refused:?}"
     );
@@ -879,4 +911,193 @@ fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() 
         "{:?}",
         shared.people
     );
+}
+
+/// What each form asks is in the signed PDF, or says "not recorded" there and is listed as
+/// missing before signing; details the referrer leaves out are nowhere in the PDF or in the
+/// information-sharing record; the phone call it confirms and how it is sent are printed; the
+/// LADO's own questions are required and reach the PDF.
+#[test]
+fn what_each_form_asks_is_there_or_listed_as_missing_and_left_out_details_are_not() {
+    use casebook::records::chronology::EntryKind;
+    use casebook::referral::{HarmCriterion, LeftOut, SendRoute, Sensitive};
+    use casebook::records::sharing::SharedDetail;
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, false);
+    reachable(&mut s);
+    let incident = casebook::records::incidents::get(s.conn(), &reference).unwrap();
+    let victim = incident
+        .people
+        .iter()
+        .find(|l| l.role == casebook::records::incidents::Role::Victim)
+        .unwrap()
+        .person_id;
+    let entries = chronology::for_incident(s.conn(), &reference).unwrap();
+    let call = entries
+        .iter()
+        .find(|e| e.kind == EntryKind::AgencyContact)
+        .unwrap()
+        .id;
+    let decision = entries
+        .iter()
+        .find(|e| e.kind == EntryKind::Decision)
+        .unwrap()
+        .id;
+
+    // Only an agency contact on this incident can be the call a referral confirms.
+    let not_a_call = referral::summary::build(
+        &s,
+        &reference,
+        Recipient::SocialCare,
+        &referral::Choices {
+            confirms_call: Some(decision),
+            ..referral_choices()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        not_a_call.fields().iter().map(|e| e.field).collect::<Vec<_>>(),
+        vec![casebook::Field::ConfirmsCall]
+    );
+
+    let choices = referral::Choices {
+        sent_by: Some(SendRoute::SecureEmail),
+        confirms_call: Some(call),
+        leave_out: vec![
+            LeftOut {
+                person: victim,
+                detail: Sensitive::Send,
+            },
+            LeftOut {
+                person: victim,
+                detail: Sensitive::StatusWithServices,
+            },
+        ],
+        ..referral_choices()
+    };
+    let summary =
+        referral::summary::build(&s, &reference, Recipient::SocialCare, &choices).unwrap();
+    let gap = |person: Option<casebook::records::RecordId>, what: &str| {
+        summary
+            .gaps
+            .iter()
+            .any(|g| g.person_id == person && g.what.starts_with(what))
+    };
+    assert!(gap(Some(victim), "Address"), "{:?}", summary.gaps);
+    assert!(gap(Some(victim), "Ethnicity"), "{:?}", summary.gaps);
+    assert!(gap(None, "No parent or carer"), "{:?}", summary.gaps);
+    assert!(!gap(Some(victim), "Date of birth"), "{:?}", summary.gaps);
+
+    let issued = referral::issue(&mut s, &reference, Recipient::SocialCare, &choices).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("sc.pdf");
+    std::fs::write(&path, &issued.pdf).unwrap();
+    let text = pdftotext(&path);
+    let age = chrono::Utc::now()
+        .date_naive()
+        .years_since(chrono::NaiveDate::from_ymd_opt(2011, 3, 14).unwrap())
+        .unwrap();
+    for expected in [
+        "Sent by: Secure e-mail".to_owned(),
+        "This written referral confirms our call to Children's social care front door on"
+            .to_owned(),
+        "when we spoke to J. Patel.".to_owned(),
+        "What was agreed: Strategy discussion at 3pm".to_owned(),
+        "Address: not recorded".to_owned(),
+        format!("Date of birth: 14 March 2011 (aged {age})"),
+        "Consent to share information: Given by Ann Smith, the child's mother".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} missing: {text}");
+    }
+    for absent in ["SEN support", "SEND", "Child protection plan", "Status with services", "—"] {
+        assert!(!text.contains(absent), "{absent:?} is in: {text}");
+    }
+    let shared = casebook::records::sharing::list(s.conn(), incident.id)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(!shared.what.contains(&SharedDetail::Send), "{shared:?}");
+    assert!(
+        !shared.what.contains(&SharedDetail::StatusWithServices),
+        "{shared:?}"
+    );
+    assert!(shared.reason.contains("sent by secure e-mail"), "{shared:?}");
+
+    // The LADO: the harm criteria and whether the adult knows are required, and so are previous
+    // concerns ("None known" is an answer).
+    let lado = |adult: referral::AboutTheAdult| referral::Choices {
+        adult,
+        ..referral_choices()
+    };
+    let refused = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::Lado,
+        &lado(referral::AboutTheAdult::default()),
+    )
+    .unwrap_err();
+    assert_eq!(
+        refused.fields().iter().map(|e| e.field).collect::<Vec<_>>(),
+        vec![
+            casebook::Field::HarmCriteria,
+            casebook::Field::AdultKnows,
+            casebook::Field::PreviousConcerns
+        ]
+    );
+    let choices = lado(referral::AboutTheAdult {
+        harm_criteria: vec![HarmCriterion::Unsuitable, HarmCriterion::Offence],
+        adult_knows: Some(true),
+        previous_concerns: "A low-level concern in May 2026 about messages to a pupil.".into(),
+        actions_taken: "Suspended on full pay on 2 December 2026, pending your advice.".into(),
+        other_work: "Coaches an under-14s football team on Saturdays.".into(),
+        ..Default::default()
+    });
+    let summary = referral::summary::build(
+        &s,
+        &reference,
+        Recipient::Lado,
+        &choices.checked(Recipient::Lado).unwrap(),
+    )
+    .unwrap();
+    let harmer = incident
+        .people
+        .iter()
+        .find(|l| l.role == casebook::records::incidents::Role::AllegedHarmer)
+        .unwrap()
+        .person_id;
+    for what in ["Date of birth", "Address", "Role", "Employer", "Start date"] {
+        assert!(
+            summary
+                .gaps
+                .iter()
+                .any(|g| g.person_id == Some(harmer) && g.what == what),
+            "{what}: {:?}",
+            summary.gaps
+        );
+    }
+    let issued = referral::issue(&mut s, &reference, Recipient::Lado, &choices).unwrap();
+    let path = tmp.path().join("lado.pdf");
+    std::fs::write(&path, &issued.pdf).unwrap();
+    let text = pdftotext(&path);
+    for expected in [
+        "The harm threshold",
+        "Possibly committed a criminal offence against or related to a child",
+        "may not be suitable to work with children",
+        "A low-level concern in May 2026 about messages to a pupil.",
+        "The adult knows of the allegation: Yes",
+        "Coaches an under-14s football team on Saturdays.",
+        "Own children or caring responsibilities: Not known",
+        "Action taken about the adult so far",
+        "Suspended on full pay on 2 December 2026",
+        "Role: not recorded",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing: {text}");
+    }
+    // The order of the criteria is KCSIE's, whatever order they were ticked in.
+    assert!(
+        text.find("criminal offence").unwrap() < text.find("not be suitable").unwrap(),
+        "{text}"
+    );
+    assert!(!text.contains("has harmed a child, or may have"), "{text}");
 }

@@ -177,6 +177,40 @@ enum Command {
         /// Why they have not been told (required with --parents-know no).
         #[arg(long, default_value = "")]
         why_not_told: String,
+        /// Consent to share (required for social care).
+        #[arg(long, value_enum)]
+        consent: Option<ConsentArg>,
+        /// Who gave consent (required with --consent given).
+        #[arg(long, default_value = "")]
+        consent_by: String,
+        /// Why you share without consent (required with --consent refused or not-sought).
+        #[arg(long, default_value = "")]
+        consent_note: String,
+        /// How the PDF will be sent.
+        #[arg(long, value_enum)]
+        sent_by: Option<SendArg>,
+        /// For the LADO: a harm criterion the allegation meets (at least one; repeat for more).
+        #[arg(long = "harm", value_enum)]
+        harm_criteria: Vec<HarmArg>,
+        /// For the LADO: whether the adult knows of the allegation (required).
+        #[arg(long, value_enum)]
+        adult_knows: Option<YesNo>,
+        /// For the LADO: why the adult has not been told.
+        #[arg(long, default_value = "")]
+        adult_knows_note: String,
+        /// For the LADO: previous allegations or concerns, low-level ones included, or
+        /// "None known" (required).
+        #[arg(long, default_value = "")]
+        previous_concerns: String,
+        /// For the LADO: what has been done about the adult so far (suspension…).
+        #[arg(long, default_value = "")]
+        actions_taken: String,
+        /// For the LADO: the adult's other work with children, where known.
+        #[arg(long, default_value = "")]
+        other_work: String,
+        /// For the LADO: the adult's own children or caring responsibilities, where known.
+        #[arg(long, default_value = "")]
+        own_children: String,
     },
     /// Check a referral PDF's signature. Exits 0 only when the signature is intact; says who
     /// signed it and whether this vault issued the file (when the vault can be unlocked).
@@ -368,6 +402,66 @@ enum YesNo {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
+enum ConsentArg {
+    Given,
+    Refused,
+    NotSought,
+}
+
+impl From<ConsentArg> for casebook::records::family::ConsentOutcome {
+    fn from(a: ConsentArg) -> Self {
+        match a {
+            ConsentArg::Given => Self::Given,
+            ConsentArg::Refused => Self::Refused,
+            ConsentArg::NotSought => Self::NotSought,
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SendArg {
+    SecureEmail,
+    Portal,
+    ByHand,
+    Post,
+}
+
+impl From<SendArg> for casebook::referral::SendRoute {
+    fn from(a: SendArg) -> Self {
+        match a {
+            SendArg::SecureEmail => Self::SecureEmail,
+            SendArg::Portal => Self::Portal,
+            SendArg::ByHand => Self::ByHand,
+            SendArg::Post => Self::Post,
+        }
+    }
+}
+
+/// KCSIE's four harm criteria (Part four, section one).
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum HarmArg {
+    /// Has harmed a child, or may have.
+    Harmed,
+    /// Possibly committed a criminal offence against or related to a child.
+    Offence,
+    /// Behaved towards children in a way that indicates they may pose a risk of harm.
+    RiskOfHarm,
+    /// May not be suitable to work with children (transferable risk).
+    Unsuitable,
+}
+
+impl From<HarmArg> for casebook::referral::HarmCriterion {
+    fn from(a: HarmArg) -> Self {
+        match a {
+            HarmArg::Harmed => Self::Harmed,
+            HarmArg::Offence => Self::Offence,
+            HarmArg::RiskOfHarm => Self::RiskOfHarm,
+            HarmArg::Unsuitable => Self::Unsuitable,
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum RoleArg {
     Deputy,
     Other,
@@ -426,6 +520,17 @@ fn run(cli: Cli) -> Result<Answer> {
             recipient_name,
             parents_know,
             why_not_told,
+            consent,
+            consent_by,
+            consent_note,
+            sent_by,
+            harm_criteria,
+            adult_knows,
+            adult_knows_note,
+            previous_concerns,
+            actions_taken,
+            other_work,
+            own_children,
         } => {
             let choices = casebook::referral::Choices {
                 reason,
@@ -436,6 +541,19 @@ fn run(cli: Cli) -> Result<Answer> {
                 recipient_name,
                 parents_know: parents_know.map(|a| a == YesNo::Yes),
                 parents_know_why_not: why_not_told,
+                consent: consent.map(Into::into),
+                consent_by,
+                consent_note,
+                sent_by: sent_by.map(Into::into),
+                adult: casebook::referral::AboutTheAdult {
+                    harm_criteria: harm_criteria.into_iter().map(Into::into).collect(),
+                    adult_knows: adult_knows.map(|a| a == YesNo::Yes),
+                    adult_knows_note,
+                    previous_concerns,
+                    actions_taken,
+                    other_work,
+                    own_children,
+                },
                 ..Default::default()
             };
             done(referral(&vault, input, &reference, to, &choices, &out))

@@ -244,18 +244,20 @@ pub struct Person {
 }
 
 /// One labelled fact about a person, as a PDF or a referral prints it ("Date of birth", "14 March
-/// 2011"). Values never empty: what is not recorded says so.
+/// 2011"). An empty value is not recorded: the reader decides how to say so (the person PDF
+/// prints a dash; a referral leaves it out, or says "not recorded" where its form asks for it).
 pub type Fact = (&'static str, String);
 
-fn or_dash(s: &str) -> String {
-    if s.trim().is_empty() {
-        "—".to_owned()
-    } else {
-        s.to_owned()
-    }
+fn trimmed(s: &str) -> String {
+    s.trim().to_owned()
 }
 
 fn day(d: Option<NaiveDate>) -> String {
+    d.map_or_else(String::new, crate::time::long_date)
+}
+
+/// A status's start or end: "not recorded" inside a sentence, where a blank would not read.
+fn day_in_line(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "not recorded".to_owned(), crate::time::long_date)
 }
 
@@ -271,11 +273,11 @@ impl Person {
         facts.extend([
             ("Kind", self.kind.label().to_owned()),
             ("Date of birth", day(self.date_of_birth)),
-            ("Gender or sex", or_dash(&d.gender)),
-            ("Address", or_dash(&d.address)),
-            ("Phone", or_dash(&d.phone)),
-            ("Secure e-mail", or_dash(&d.secure_email)),
-            ("First language", or_dash(&d.first_language)),
+            ("Gender or sex", trimmed(&d.gender)),
+            ("Address", trimmed(&d.address)),
+            ("Phone", trimmed(&d.phone)),
+            ("Secure e-mail", trimmed(&d.secure_email)),
+            ("First language", trimmed(&d.first_language)),
             (
                 "Interpreter or communication support",
                 if d.interpreter_needed {
@@ -295,15 +297,15 @@ impl Person {
     /// A child's school and needs: year group and form, SEND, ethnicity.
     pub fn school_facts(&self) -> Vec<Fact> {
         vec![
-            ("Year group and form", or_dash(&self.year_and_form())),
+            ("Year group and form", trimmed(&self.year_and_form())),
             (
                 "SEND",
                 self.details
                     .send
-                    .map_or("not recorded", |s| s.label())
+                    .map_or("", |s| s.label())
                     .to_owned(),
             ),
-            ("Ethnicity", or_dash(&self.details.ethnicity)),
+            ("Ethnicity", trimmed(&self.details.ethnicity)),
         ]
     }
 
@@ -320,8 +322,8 @@ impl Person {
                 }
                 line.push_str(&format!(
                     ": from {} to {}",
-                    day(s.start),
-                    s.end.map_or_else(|| "now".to_owned(), |e| day(Some(e)))
+                    day_in_line(s.start),
+                    s.end.map_or_else(|| "now".to_owned(), |e| day_in_line(Some(e)))
                 ));
                 if !s.is_current(today) {
                     line.push_str(" (ended)");
@@ -340,7 +342,7 @@ impl Person {
         vec![
             (
                 "Social worker",
-                or_dash(
+                trimmed(
                     &[d.social_worker.as_str(), d.social_worker_contact.as_str()]
                         .into_iter()
                         .filter(|s| !s.trim().is_empty())
@@ -350,7 +352,7 @@ impl Person {
             ),
             (
                 "Other agencies",
-                or_dash(
+                trimmed(
                     &d.agencies
                         .iter()
                         .map(|a| {
@@ -371,11 +373,11 @@ impl Person {
     pub fn employment_facts(&self) -> Vec<Fact> {
         let e = &self.details.employment;
         let mut facts = vec![
-            ("Role", or_dash(&e.role)),
-            ("Employer", or_dash(&e.employer)),
+            ("Role", trimmed(&e.role)),
+            ("Employer", trimmed(&e.employer)),
             (
                 "Basis",
-                e.basis.map_or("not recorded", |b| b.label()).to_owned(),
+                e.basis.map_or("", |b| b.label()).to_owned(),
             ),
         ];
         if !e.agency.is_empty() {

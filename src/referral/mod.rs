@@ -30,7 +30,7 @@ use crate::time;
 use crate::vault::Session;
 use crate::{Error, Result};
 
-pub use choices::Choices;
+pub use choices::{AboutTheAdult, Choices, HarmCriterion, LeftOut, SendRoute, Sensitive};
 pub use summary::Recipient;
 
 fn signing_error(e: sign::SignError) -> Error {
@@ -251,9 +251,14 @@ pub fn issue_at(
                     article6: choices.article6(),
                     article9: choices.article9(),
                     reason: format!(
-                        "Safeguarding referral to {}: {} (Keeping children safe in education 2025, \
-                         Part one; Information sharing advice for practitioners 2024).",
+                        "Safeguarding referral to {}, sent by {}: {} (Keeping children safe in \
+                         education 2025, Part one; Information sharing advice for practitioners \
+                         2024).",
                         recipient.label(),
+                        choices
+                            .sent_by
+                            .map_or("a route not said", |r| r.label())
+                            .to_lowercase(),
                         choices.reason
                     ),
                 },
@@ -282,7 +287,7 @@ pub fn issue_at(
             &actor,
             Action::ReferralIssued,
             reference,
-            &json!({ "referral": issue_id, "recipient": recipient.as_str(), "sha256": sha256, "certificate": fingerprint, "audit_head": audit_head }),
+            &json!({ "referral": issue_id, "recipient": recipient.as_str(), "sha256": sha256, "certificate": fingerprint, "audit_head": audit_head, "choices": choices.without_content() }),
         )?;
         Ok(Issued {
             file_name: file_name(reference, recipient),

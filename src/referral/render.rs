@@ -62,7 +62,14 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
                     l.gap(3.0);
                 }
                 Item::Entry { heading, lines } => {
-                    l.keep(28.0);
+                    // An entry is read as one thing: never split it across pages unless it is
+                    // longer than a page.
+                    let height = l.height(heading, Style::LABEL, 0.0)
+                        + lines
+                            .iter()
+                            .map(|line| l.height(line, Style::BODY, 12.0))
+                            .sum::<f32>();
+                    l.keep_together(height);
                     l.text(heading, Style::LABEL, 0.0);
                     for line in lines {
                         l.text(line, Style::BODY, 12.0);

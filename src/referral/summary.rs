@@ -8,8 +8,13 @@
 //!
 //! Who appears (data minimisation, domain review §2.3): the children the referral is about
 //! (victim, subject, or the child making an allegation), their parents and carers, and the
-//! alleged harmer. Witnesses and reporters do not appear: they are named only where the DSL
-//! chooses them (the check-your-answers step, to come).
+//! alleged harmer. Witnesses and reporters appear only where the DSL chooses them, and any
+//! sensitive detail of anyone (status with services, SEND, ethnicity, other agencies) can be
+//! left out (the check-your-answers step, `Choices`).
+//!
+//! What is not recorded is left out, except what the recipient's form asks for: that reads "not
+//! recorded" in the PDF, and the summary lists it in `gaps` so that the check-your-answers step
+//! can say what is missing, and whose details to fill in, before anything is signed.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -24,7 +29,7 @@ use crate::records::people::{self, Fact, Person, PersonKind};
 use crate::records::relationships::{self, RelationshipKind};
 use crate::records::sharing::SharedDetail;
 use crate::records::{evidence, RecordId};
-use crate::referral::Choices;
+use crate::referral::choices::{Choices, HarmCriterion, Sensitive};
 use crate::vault::Session;
 use crate::Result;
 
@@ -65,14 +70,20 @@ impl Recipient {
     /// - The police: the same core about the child, and the alleged harmer, the viewing record
     ///   (the checklist's record steps) and the chain of custody.
     /// - The LADO: the North Yorkshire, East Sussex, Doncaster and Trafford forms: the adult and
-    ///   their work, the children by name with date of birth and social worker (no initials),
-    ///   the allegation, actions so far, and the reporting restriction on allegations against
+    ///   their work (other work with children, own children, previous concerns, whether they
+    ///   know), the children by name with date of birth, address and social worker (no
+    ///   initials), the allegation, the harm criteria it meets (KCSIE 2025 Part four, section
+    ///   one), actions so far (suspension), and the reporting restriction on allegations against
     ///   teachers (Education Act 2002 s141F, inserted by the Education Act 2011 s13).
+    ///
+    /// Each starts with the phone call it confirms, where it confirms one: forms ask for the
+    /// written referral within a day or two of a call, naming whom the referrer spoke to.
     fn parts(self) -> &'static [Part] {
         match self {
             Recipient::SocialCare => &[
                 referrer,
                 the_referral,
+                phone_call_confirmed,
                 why_and_what_is_asked,
                 children,
                 the_child_now,
@@ -92,6 +103,7 @@ impl Recipient {
             Recipient::Police => &[
                 referrer,
                 the_referral,
+                phone_call_confirmed,
                 why_and_what_is_asked,
                 children,
                 the_child_now,
@@ -110,10 +122,13 @@ impl Recipient {
             Recipient::Lado => &[
                 referrer,
                 the_referral,
+                phone_call_confirmed,
                 why_and_what_is_asked,
                 the_adult,
                 children_for_the_lado,
                 the_allegation,
+                harm_threshold,
+                done_about_the_adult,
                 also_named,
                 decisions,
                 actions,
@@ -179,6 +194,21 @@ pub struct Summary {
     /// referral (`records::sharing`) is written from these.
     pub people: Vec<crate::records::RecordId>,
     pub shares: Vec<crate::records::sharing::SharedDetail>,
+    /// What the recipient's form asks for that the record does not hold: shown before signing,
+    /// never printed (the PDF says "not recorded" in place).
+    pub gaps: Vec<Gap>,
+}
+
+/// Something the recipient needs that is not recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Gap {
+    /// Whose details lack it (their page has the form to fill it in); `None`: the incident's.
+    pub person_id: Option<RecordId>,
+    /// Their name, or empty.
+    pub person: String,
+    /// What is missing, as the PDF labels it ("Address"), or a sentence for a missing person.
+    pub what: String,
 }
 
 fn field(label: &str, value: impl Into<String>) -> Item {
@@ -209,14 +239,25 @@ struct Facts<'a> {
 /// details it carried and which kinds in `shared`, for the information-sharing record.
 type Part = fn(&Facts<'_>, &mut Shared) -> Result<Option<Section>>;
 
-/// Whose details went, and which kinds.
+/// Whose details went and which kinds, and what the form asks that is not recorded.
 #[derive(Default)]
 struct Shared {
     people: Vec<RecordId>,
     what: Vec<SharedDetail>,
+    gaps: Vec<Gap>,
 }
 
 impl Shared {
+    fn gap(&mut self, person: Option<&Person>, what: &str) {
+        let gap = Gap {
+            person_id: person.map(|p| p.id),
+            person: person.map(|p| p.full_name.clone()).unwrap_or_default(),
+            what: what.to_owned(),
+        };
+        if !self.gaps.contains(&gap) {
+            self.gaps.push(gap);
+        }
+    }
     fn person(&mut self, id: RecordId) {
         if !self.people.contains(&id) {
             self.people.push(id);
@@ -236,13 +277,37 @@ fn section(title: &str, items: Vec<Item>) -> Option<Section> {
     })
 }
 
-fn facts_entry(heading: String, facts: impl IntoIterator<Item = Fact>) -> Item {
+/// A person's entry: their `facts` as lines under their name. A fact not recorded is left out,
+/// unless it is one the form `asks` for: then it reads "not recorded" and is noted as a gap. A
+/// date of birth has the age beside it, as a screener reads it.
+fn person_entry(
+    f: &Facts<'_>,
+    shared: &mut Shared,
+    p: &Person,
+    facts: impl IntoIterator<Item = Fact>,
+    asks: &[&str],
+) -> Item {
+    let lines = facts
+        .into_iter()
+        .filter_map(|(label, value)| {
+            if value.trim().is_empty() {
+                if !asks.contains(&label) {
+                    return None;
+                }
+                shared.gap(Some(p), label);
+                return Some(format!("{label}: not recorded"));
+            }
+            if label == "Date of birth" {
+                if let Some(age) = p.date_of_birth.and_then(|dob| f.today.years_since(dob)) {
+                    return Some(format!("{label}: {value} (aged {age})"));
+                }
+            }
+            Some(format!("{label}: {value}"))
+        })
+        .collect();
     Item::Entry {
-        heading,
-        lines: facts
-            .into_iter()
-            .map(|(label, value)| format!("{label}: {value}"))
-            .collect(),
+        heading: p.full_name.clone(),
+        lines,
     }
 }
 
@@ -289,6 +354,11 @@ impl Facts<'_> {
     fn with_role(&self, wanted: Role) -> impl Iterator<Item = &(Person, Role)> {
         self.linked.iter().filter(move |(_, role)| *role == wanted)
     }
+
+    /// Whether this referral carries `detail` of `person` (the referrer may leave it out).
+    fn shows(&self, person: &Person, detail: Sensitive) -> bool {
+        !self.choices.leaves_out(person.id, detail)
+    }
 }
 
 /// Builds the summary of `reference` for `recipient` from the vault.
@@ -320,6 +390,17 @@ pub fn build(
         .collect::<Result<Vec<_>>>()?;
     let mut chronology = chronology::for_incident(conn, reference)?;
     chronology.reverse();
+    if let Some(call) = choices.confirms_call {
+        if !chronology
+            .iter()
+            .any(|e| e.id == call && e.kind == EntryKind::AgencyContact)
+        {
+            return Err(crate::records::fields::invalid(
+                crate::Field::ConfirmsCall,
+                "choose a contact with an agency recorded in this incident's chronology",
+            ));
+        }
+    }
     let mut facts = Facts {
         session,
         recipient,
@@ -345,6 +426,7 @@ pub fn build(
     }
     shared.people.sort_unstable();
     Ok(Summary {
+        gaps: shared.gaps,
         recipient,
         title: recipient.title().to_owned(),
         organisation: facts.org.name.clone(),
@@ -417,8 +499,45 @@ fn the_referral(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
                 "Reported",
                 format!("{} by {}", display_time(&i.reported_at), i.reported_by),
             ),
+            field(
+                "Sent by",
+                f.choices
+                    .sent_by
+                    .map_or("Not said", |r| r.label()),
+            ),
         ],
     ))
+}
+
+/// The phone call this written referral confirms, from the agency contact in the chronology.
+fn phone_call_confirmed(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let Some(call) = f
+        .choices
+        .confirms_call
+        .and_then(|id| f.chronology.iter().find(|e| e.id == id))
+    else {
+        return Ok(None);
+    };
+    let mut text = format!(
+        "This written referral confirms our call to {} on {}",
+        call.agency,
+        display_time(&call.occurred_at)
+    );
+    if !call.agency_person.is_empty() {
+        text.push_str(&format!(", when we spoke to {}", call.agency_person));
+    }
+    text.push('.');
+    let mut items = vec![Item::Paragraph { text }];
+    if !call.text.is_empty() {
+        items.push(field("What we said", call.text.clone()));
+    }
+    if !call.agency_outcome.is_empty() {
+        items.push(field("What was agreed", call.agency_outcome.clone()));
+    }
+    if !call.agency_reference.is_empty() {
+        items.push(field("Your reference", call.agency_reference.clone()));
+    }
+    Ok(section("The phone call this confirms", items))
 }
 
 /// Why now, and what the referrer asks for: the two things no form can do without.
@@ -484,47 +603,68 @@ fn also_named(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
 /// status with services with dates, the allocated social worker and other agencies.
 fn children(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
     let mut items = Vec::new();
+    // Asked by every inter-agency form (domain review §2.2); ethnicity by social care's.
+    let mut asks = vec![
+        "Date of birth",
+        "Gender or sex",
+        "Address",
+        "First language",
+        "Year group and form",
+    ];
+    if f.recipient == Recipient::SocialCare {
+        asks.push("Ethnicity");
+    }
     for (p, role) in f.children() {
         shared.person(p.id);
         shared.detail(SharedDetail::Identity);
-        let statuses = p.status_lines(f.today);
-        if !statuses.is_empty() {
-            shared.detail(SharedDetail::StatusWithServices);
-        }
-        if p.details.send.is_some_and(|s| {
-            matches!(
-                s,
-                people::SendSupport::SenSupport | people::SendSupport::Ehcp
-            )
-        }) {
-            shared.detail(SharedDetail::Send);
-        }
-        let mut lines: Vec<String> = std::iter::once(format!("Role: {}", role.label()))
-            .chain(
-                p.identity_facts()
-                    .into_iter()
-                    .filter(|(l, _)| !matches!(*l, "Name" | "Kind"))
-                    .chain(p.school_facts())
-                    .map(|(l, v)| format!("{l}: {v}")),
-            )
-            .collect();
-        lines.push(format!(
-            "Status with services: {}",
-            if statuses.is_empty() {
-                "none recorded".to_owned()
-            } else {
-                statuses.join("; ")
-            }
-        ));
-        lines.extend(
-            p.services_facts()
+        let mut facts: Vec<Fact> = vec![("Role", role.label().to_owned())];
+        facts.extend(
+            p.identity_facts()
                 .into_iter()
-                .map(|(l, v)| format!("{l}: {v}")),
+                .filter(|(l, _)| !matches!(*l, "Name" | "Kind")),
         );
-        items.push(Item::Entry {
-            heading: p.full_name.clone(),
-            lines,
-        });
+        for (label, value) in p.school_facts() {
+            let detail = match label {
+                "SEND" => Some(Sensitive::Send),
+                "Ethnicity" => Some(Sensitive::Ethnicity),
+                _ => None,
+            };
+            if detail.is_some_and(|d| !f.shows(p, d)) {
+                continue;
+            }
+            if label == "SEND"
+                && p.details.send.is_some_and(|s| {
+                    matches!(
+                        s,
+                        people::SendSupport::SenSupport | people::SendSupport::Ehcp
+                    )
+                })
+            {
+                shared.detail(SharedDetail::Send);
+            }
+            facts.push((label, value));
+        }
+        if f.shows(p, Sensitive::StatusWithServices) {
+            let statuses = p.status_lines(f.today);
+            if !statuses.is_empty() {
+                shared.detail(SharedDetail::StatusWithServices);
+            }
+            facts.push((
+                "Status with services",
+                if statuses.is_empty() {
+                    "none recorded".to_owned()
+                } else {
+                    statuses.join("; ")
+                },
+            ));
+        }
+        for (label, value) in p.services_facts() {
+            if label == "Other agencies" && !f.shows(p, Sensitive::OtherAgencies) {
+                continue;
+            }
+            facts.push((label, value));
+        }
+        items.push(person_entry(f, shared, p, facts, &asks));
     }
     let items = or_nobody(
         items,
@@ -545,22 +685,20 @@ fn parents_and_carers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Secti
         seen.push(p.id);
         shared.person(p.id);
         shared.detail(SharedDetail::Family);
-        items.push(facts_entry(
-            p.full_name.clone(),
-            std::iter::once(("Relationship", relation)).chain(
-                p.identity_facts().into_iter().filter(|(l, _)| {
-                    matches!(
-                        *l,
-                        "Date of birth"
-                            | "Address"
-                            | "Phone"
-                            | "Secure e-mail"
-                            | "First language"
-                            | "Interpreter or communication support"
-                    )
-                }),
-            ),
-        ));
+        let facts = std::iter::once(("Relationship", relation)).chain(
+            p.identity_facts().into_iter().filter(|(l, _)| {
+                matches!(
+                    *l,
+                    "Date of birth"
+                        | "Address"
+                        | "Phone"
+                        | "Secure e-mail"
+                        | "First language"
+                        | "Interpreter or communication support"
+                )
+            }),
+        );
+        items.push(person_entry(f, shared, p, facts, &["Address", "Phone"]));
     };
     for (child, _) in f.children() {
         for r in f.relatives_of(child.id) {
@@ -588,6 +726,12 @@ fn parents_and_carers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Secti
             shared,
         );
     }
+    if items.is_empty() && f.recipient == Recipient::SocialCare {
+        shared.gap(
+            None,
+            "No parent or carer is recorded: add them from the child's page (Household)",
+        );
+    }
     let items = or_nobody(items, "No parent or carer recorded.");
     Ok(section("Parents and carers", items))
 }
@@ -603,21 +747,19 @@ fn household(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
             ) {
                 shared.person(r.person.id);
                 shared.detail(SharedDetail::Family);
-                items.push(facts_entry(
-                    r.person.full_name.clone(),
-                    [
-                        (
-                            "Relationship",
-                            format!("{} {}", r.relation, child.full_name),
-                        ),
-                        (
-                            "Date of birth",
-                            r.person
-                                .date_of_birth
-                                .map_or("not recorded".to_owned(), crate::time::long_date),
-                        ),
-                    ],
-                ));
+                let facts = [
+                    (
+                        "Relationship",
+                        format!("{} {}", r.relation, child.full_name),
+                    ),
+                    (
+                        "Date of birth",
+                        r.person
+                            .date_of_birth
+                            .map_or_else(String::new, crate::time::long_date),
+                    ),
+                ];
+                items.push(person_entry(f, shared, &r.person, facts, &[]));
             }
         }
     }
@@ -665,6 +807,22 @@ fn what_the_family_knows(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section
             "Not recorded",
         )),
     }
+    let c = &f.choices;
+    match c.consent {
+        Some(outcome) => items.push(field(
+            "Consent to share information",
+            match outcome {
+                family::ConsentOutcome::Given => format!("Given by {}", c.consent_by),
+                _ => format!("{}: {}", outcome.label(), c.consent_note),
+            },
+        )),
+        None => consent_on_record(f, &mut items),
+    }
+    Ok(section("What the family knows", items))
+}
+
+/// Consent as the incident records it, where the referrer did not answer for this referral.
+fn consent_on_record(f: &Facts<'_>, items: &mut Vec<Item>) {
     match &f.family.consent_to_share {
         Some(c) => items.push(field(
             "Consent to share information",
@@ -685,7 +843,6 @@ fn what_the_family_knows(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section
         )),
         None => items.push(field("Consent to share information", "Not recorded")),
     }
-    Ok(section("What the family knows", items))
 }
 
 /// The person alleged to have caused harm, as the police need them: name, date of birth,
@@ -703,7 +860,12 @@ fn alleged_harmers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>
         if matches!(p.kind, PersonKind::Staff | PersonKind::Professional) {
             facts.extend(p.employment_facts());
         }
-        items.push(facts_entry(p.full_name.clone(), facts));
+        let asks: &[&str] = if f.recipient == Recipient::Police {
+            &["Date of birth", "Address"]
+        } else {
+            &[]
+        };
+        items.push(person_entry(f, shared, p, facts, asks));
     }
     let items = or_nobody(
         items,
@@ -733,9 +895,51 @@ fn the_adult(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
             })
             .collect();
         facts.extend(p.employment_facts());
-        items.push(facts_entry(p.full_name.clone(), facts));
+        items.push(person_entry(
+            f,
+            shared,
+            p,
+            facts,
+            &[
+                "Date of birth",
+                "Gender or sex",
+                "Address",
+                "Role",
+                "Employer",
+                "Basis",
+                "Start date",
+            ],
+        ));
+    }
+    if items.is_empty() {
+        shared.gap(
+            None,
+            "No adult is linked to the incident as the alleged harmer: add them under People on the incident",
+        );
     }
     let mut items = or_nobody(items, "No adult recorded as the alleged harmer.");
+    let a = &f.choices.adult;
+    for (label, value) in [
+        ("Other work with children or adults at risk", &a.other_work),
+        ("Own children or caring responsibilities", &a.own_children),
+    ] {
+        items.push(field(
+            label,
+            if value.is_empty() { "Not known" } else { value },
+        ));
+    }
+    items.push(prose(
+        "Previous allegations or concerns, low-level concerns included",
+        &a.previous_concerns,
+    ));
+    items.push(field(
+        "The adult knows of the allegation",
+        match a.adult_knows {
+            Some(true) => "Yes".to_owned(),
+            Some(false) => format!("No: {}", a.adult_knows_note),
+            None => "Not said".to_owned(),
+        },
+    ));
     for (p, _) in f.with_role(Role::CaseManager) {
         items.push(field("Case manager", p.full_name.clone()));
     }
@@ -749,25 +953,29 @@ fn children_for_the_lado(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Se
     for (p, role) in f.children() {
         shared.person(p.id);
         shared.detail(SharedDetail::Identity);
-        let mut facts = vec![
-            ("Role", role.label().to_owned()),
-            (
-                "Date of birth",
-                p.date_of_birth
-                    .map_or("not recorded".to_owned(), crate::time::long_date),
-            ),
-        ];
+        let mut facts: Vec<Fact> = vec![("Role", role.label().to_owned())];
+        facts.extend(
+            p.identity_facts()
+                .into_iter()
+                .filter(|(l, _)| matches!(*l, "Date of birth" | "Address")),
+        );
         facts.extend(p.services_facts().into_iter().take(1));
         let looked_after = p
             .details
             .statuses
             .iter()
             .any(|s| s.kind == people::ServiceKind::LookedAfter && s.is_current(f.today));
-        if looked_after {
+        if looked_after && f.shows(p, Sensitive::StatusWithServices) {
             shared.detail(SharedDetail::StatusWithServices);
             facts.push(("Looked after", "yes".to_owned()));
         }
-        items.push(facts_entry(p.full_name.clone(), facts));
+        items.push(person_entry(
+            f,
+            shared,
+            p,
+            facts,
+            &["Date of birth", "Address"],
+        ));
     }
     let items = or_nobody(items, "No child recorded.");
     Ok(section("Children involved", items))
@@ -800,6 +1008,39 @@ fn the_allegation(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>>
         items.push(field("Allegation made by", p.full_name.clone()));
     }
     Ok(section("The allegation", items))
+}
+
+/// Which of KCSIE's four harm criteria the referrer says the allegation meets.
+fn harm_threshold(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let mut items = vec![Item::Paragraph {
+        text: "The allegation meets these harm criteria (Keeping children safe in education \
+               2025, Part four, section one). The adult has:"
+            .to_owned(),
+    }];
+    for c in HarmCriterion::ALL {
+        if f.choices.adult.harm_criteria.contains(c) {
+            items.push(Item::Paragraph {
+                text: format!("• {}", c.label()),
+            });
+        }
+    }
+    Ok(section("The harm threshold", items))
+}
+
+/// What has been done about the adult so far (suspension, other arrangements), as LADO forms
+/// ask.
+fn done_about_the_adult(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let done = &f.choices.adult.actions_taken;
+    Ok(section(
+        "Action taken about the adult so far",
+        vec![Item::Paragraph {
+            text: if done.is_empty() {
+                "None yet: we are waiting for your advice.".to_owned()
+            } else {
+                done.clone()
+            },
+        }],
+    ))
 }
 
 /// The chronology's entries of one kind, oldest first.

@@ -205,6 +205,15 @@ pub fn referral_choices() -> casebook::referral::Choices {
             .into(),
         asks: "Please consider a strategy discussion and advise on the device.".into(),
         parents_know: Some(true),
+        consent: Some(casebook::records::family::ConsentOutcome::Given),
+        consent_by: "Ann Smith, the child's mother".into(),
+        adult: casebook::referral::AboutTheAdult {
+            harm_criteria: vec![casebook::referral::HarmCriterion::Harmed],
+            adult_knows: Some(false),
+            adult_knows_note: "The LADO advises who tells them.".into(),
+            previous_concerns: "None known.".into(),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
