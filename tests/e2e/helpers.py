@@ -135,6 +135,14 @@ def open_first_incident(driver):
     return driver.find_element(By.TAG_NAME, "h1").text
 
 
+def choose_option(driver, legend, label):
+    """Clicks the radio or checkbox `label` in the fieldset whose legend starts with `legend`."""
+    driver.find_element(
+        By.XPATH,
+        f"//fieldset[.//legend[starts-with(normalize-space(.), '{legend}')]]//label[normalize-space(.)='{label}']/input",
+    ).click()
+
+
 def preview_referral(driver, recipient, reason="An adult is involved: the threshold for a referral is met.",
                      asks="Please consider a strategy discussion."):
     """Chooses the recipient (as the list shows it), answers why and what is asked, and opens
@@ -142,6 +150,13 @@ def preview_referral(driver, recipient, reason="An adult is involved: the thresh
     Select(driver.find_element(By.ID, "referral-recipient")).select_by_visible_text(recipient)
     type_into(driver, "referral-reason", reason)
     type_into(driver, "referral-asks", asks)
+    if "LADO" in recipient:
+        # What a LADO form asks that the record does not hold.
+        choose_option(driver, "Which of these has the adult done",
+                      "Behaved in a way that has harmed a child, or may have harmed a child")
+        choose_option(driver, "Does the adult know of the allegation?", "No")
+        type_into(driver, "referral-adult-knows-note", "The LADO advises who tells them.")
+        type_into(driver, "referral-previous", "None known.")
     click_button(driver, "Check your answers")
     return wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
 

@@ -11,6 +11,7 @@ from selenium.webdriver.support.ui import Select
 
 from helpers import (
     answer_file_dialog,
+    choose_option,
     click_button,
     demo_vault,
     heading,
@@ -40,11 +41,41 @@ def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
     click_button(driver, "Check your answers")
     wait(driver).until(EC.text_to_be_present_in_element(
         (By.CSS_SELECTOR, "[data-testid=referral] [role=alert]"), "Whether the parents or carers know of this referral"))
-    driver.find_element(By.XPATH, "//fieldset[.//legend[starts-with(normalize-space(.), 'Do the parents or carers know')]]//label[normalize-space(.)='No']/input").click()
+    choose_option(driver, "Do the parents or carers know", "No")
     type_into(driver, "referral-why-not-told", "The police asked us not to tell them yet.")
+    # Consent to share: not sought needs the reason to share without it.
+    choose_option(driver, "Consent to share information", "Not sought")
+    click_button(driver, "Check your answers")
+    wait(driver).until(EC.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, "[data-testid=referral] [role=alert]"), "Why you are sharing without consent"))
+    type_into(driver, "referral-consent-note", "Seeking consent could put the child at risk.")
+    Select(driver.find_element(By.ID, "referral-sent-by")).select_by_visible_text("Secure e-mail")
     click_button(driver, "Check your answers")
     preview = wait(driver).until(EC.visibility_of_element_located((By.ID, "referral-preview")))
     assert "No: The police asked us not to tell them yet." in preview.text, preview.text
+    assert "Not sought: Seeking consent could put the child at risk." in preview.text, preview.text
+    assert "Secure e-mail" in preview.text, preview.text
+
+    # What the form asks and the record lacks is listed, and can be filled in there and then.
+    gaps = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=referral-gaps]")))
+    fill = gaps.find_elements(By.XPATH, ".//button[starts-with(normalize-space(.), 'Fill in ')]")
+    if fill:
+        name = fill[0].text.removeprefix("Fill in ").removesuffix("'s details…")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", fill[0])
+        fill[0].click()
+        address = wait(driver).until(EC.visibility_of_element_located(
+            (By.CSS_SELECTOR, "[data-testid=referral-gaps] textarea[id$='-address']")))
+        address.clear()
+        address.send_keys("12 Example Road, Exampletown EX2 2BB")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", address)
+        time.sleep(0.3)
+        screenshot(driver, "referral-gap-fill")
+        click_button(driver, "Save their details and check again")
+        preview = wait(driver).until(EC.text_to_be_present_in_element(
+            (By.ID, "referral-preview"), "Address: 12 Example Road, Exampletown EX2 2BB"))
+        for gap in driver.find_elements(By.CSS_SELECTOR, "[data-testid=referral-gaps] .gap p"):
+            assert not (gap.text.startswith(f"{name}:") and "address" in gap.text), gap.text
+    screenshot(driver, "referral-check-answers")
 
     preview = preview_referral(driver, "The police")
     assert "Why we are referring, and what we ask" in preview.text

@@ -18,7 +18,7 @@ use casebook::records::people::{
 use casebook::records::relationships::{ParentalResponsibility, RelationshipKind};
 use casebook::records::search::{self, IncidentFilter, IncidentRow};
 use casebook::records::sharing::{Article6, Article9, SharedDetail, SharingMethod};
-use casebook::referral::Recipient;
+use casebook::referral::{HarmCriterion, Recipient, SendRoute, Sensitive};
 use serde::Serialize;
 use tauri::State;
 
@@ -57,6 +57,9 @@ pub struct Vocabulary {
     pub shared_details: Vec<Choice<SharedDetail>>,
     pub article6: Vec<Choice<Article6>>,
     pub article9: Vec<Choice<Article9>>,
+    pub send_routes: Vec<Choice<SendRoute>>,
+    pub harm_criteria: Vec<Choice<HarmCriterion>>,
+    pub sensitive_details: Vec<Choice<Sensitive>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -97,6 +100,9 @@ pub async fn vocabulary() -> CommandResult<Vocabulary> {
         shared_details: choices(SharedDetail::ALL, SharedDetail::label),
         article6: choices(Article6::ALL, Article6::label),
         article9: choices(Article9::ALL, Article9::label),
+        send_routes: choices(SendRoute::ALL, SendRoute::label),
+        harm_criteria: choices(HarmCriterion::ALL, HarmCriterion::label),
+        sensitive_details: choices(Sensitive::ALL, Sensitive::label),
     })
 }
 

@@ -147,7 +147,7 @@ export const commands = {
 	 */
 	saveBlankChecklist: (templateId: string) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_blank_checklist", { templateId })),
 	/**  What the referral will say, for the preview. Nothing is recorded. */
-	referralPreview: (reference: string, recipient: Recipient, choices: Choices_Deserialize) => typedError<Summary, CommandError_Serialize>(__TAURI_INVOKE("referral_preview", { reference, recipient, choices })),
+	referralPreview: (reference: string, recipient: Recipient, choices: Choices_Deserialize) => typedError<Summary_Serialize, CommandError_Serialize>(__TAURI_INVOKE("referral_preview", { reference, recipient, choices })),
 	/**
 	 *  Asks where to save, then signs, records and writes the referral. `None` when cancelled
 	 *  (then nothing is recorded).
@@ -188,6 +188,52 @@ export const events = {
 };
 
 /* Types */
+/**
+ *  What a LADO form asks about the adult that the record does not hold: the answers for this
+ *  referral.
+ */
+export type AboutTheAdult = AboutTheAdult_Serialize | AboutTheAdult_Deserialize;
+
+/**
+ *  What a LADO form asks about the adult that the record does not hold: the answers for this
+ *  referral.
+ */
+export type AboutTheAdult_Deserialize = {
+	/**  Which harm criteria the allegation meets (at least one, or it is not a LADO referral). */
+	harm_criteria: HarmCriterion[],
+	/**  Whether the adult knows of the allegation or this referral, and if not why not. */
+	adult_knows?: boolean | null,
+	adult_knows_note: string,
+	/**  Previous allegations or concerns about them, low-level concerns included ("None known"). */
+	previous_concerns: string,
+	/**  What has been done so far: suspension or other arrangements, who has been told. */
+	actions_taken: string,
+	/**  Other work or volunteering with children or adults at risk, where known. */
+	other_work: string,
+	/**  Their own children or caring responsibilities, where known. */
+	own_children: string,
+};
+
+/**
+ *  What a LADO form asks about the adult that the record does not hold: the answers for this
+ *  referral.
+ */
+export type AboutTheAdult_Serialize = {
+	/**  Which harm criteria the allegation meets (at least one, or it is not a LADO referral). */
+	harm_criteria: HarmCriterion[],
+	/**  Whether the adult knows of the allegation or this referral, and if not why not. */
+	adult_knows: boolean | null,
+	adult_knows_note: string,
+	/**  Previous allegations or concerns about them, low-level concerns included ("None known"). */
+	previous_concerns: string,
+	/**  What has been done so far: suspension or other arrangements, who has been told. */
+	actions_taken: string,
+	/**  Other work or volunteering with children or adults at risk, where known. */
+	other_work: string,
+	/**  Their own children or caring responsibilities, where known. */
+	own_children: string,
+};
+
 /**  Where an action stands. */
 export type ActionState = "open" | "done" | "not_needed";
 
@@ -376,12 +422,28 @@ export type Choices_Deserialize = {
 	parents_know?: boolean | null,
 	parents_know_why_not: string,
 	/**
+	 *  Consent to share (children's social care): given, refused or not sought; by whom; and
+	 *  when not given, the reason to share without it. The window starts from the incident's
+	 *  consent record.
+	 */
+	consent?: ConsentOutcome | null,
+	consent_by: string,
+	consent_note: string,
+	/**  The LADO's questions about the adult (empty for other recipients). */
+	adult: AboutTheAdult_Deserialize,
+	/**
 	 *  The team or person it goes to ("MASH duty team"); empty: the service's name in
 	 *  Settings' contacts.
 	 */
 	recipient_name: string,
+	/**  How the PDF is sent; empty: not said (the information-sharing record says so). */
+	sent_by?: SendRoute | null,
+	/**  The agency contact in the chronology (a phone call) that this written referral confirms. */
+	confirms_call?: number | null,
 	/**  Witnesses or reporters on the incident whom the referrer chooses to name. */
 	also_name: number[],
+	/**  Sensitive details of people in the referral that the referrer leaves out. */
+	leave_out: LeftOut[],
 	/**
 	 *  The lawful bases for sharing (UK GDPR Art. 6 and 9); empty: public task, and
 	 *  safeguarding of children (DPA 2018 Sch. 1 para 18).
@@ -409,12 +471,28 @@ export type Choices_Serialize = {
 	parents_know: boolean | null,
 	parents_know_why_not: string,
 	/**
+	 *  Consent to share (children's social care): given, refused or not sought; by whom; and
+	 *  when not given, the reason to share without it. The window starts from the incident's
+	 *  consent record.
+	 */
+	consent: ConsentOutcome | null,
+	consent_by: string,
+	consent_note: string,
+	/**  The LADO's questions about the adult (empty for other recipients). */
+	adult: AboutTheAdult_Serialize,
+	/**
 	 *  The team or person it goes to ("MASH duty team"); empty: the service's name in
 	 *  Settings' contacts.
 	 */
 	recipient_name: string,
+	/**  How the PDF is sent; empty: not said (the information-sharing record says so). */
+	sent_by: SendRoute | null,
+	/**  The agency contact in the chronology (a phone call) that this written referral confirms. */
+	confirms_call: number | null,
 	/**  Witnesses or reporters on the incident whom the referrer chooses to name. */
 	also_name: number[],
+	/**  Sensitive details of people in the referral that the referrer leaves out. */
+	leave_out: LeftOut[],
 	/**
 	 *  The lawful bases for sharing (UK GDPR Art. 6 and 9); empty: public task, and
 	 *  safeguarding of children (DPA 2018 Sch. 1 para 18).
@@ -895,7 +973,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
@@ -933,11 +1011,43 @@ export type FirstAccountInput_Serialize = {
 /**  The 4 Cs of online risk (KCSIE). */
 export type FourC = "content" | "contact" | "conduct" | "commerce";
 
+/**  Something the recipient needs that is not recorded. */
+export type Gap = Gap_Serialize | Gap_Deserialize;
+
+/**  Something the recipient needs that is not recorded. */
+export type Gap_Deserialize = {
+	/**  Whose details lack it (their page has the form to fill it in); `None`: the incident's. */
+	person_id?: number | null,
+	/**  Their name, or empty. */
+	person: string,
+	/**  What is missing, as the PDF labels it ("Address"), or a sentence for a missing person. */
+	what: string,
+};
+
+/**  Something the recipient needs that is not recorded. */
+export type Gap_Serialize = {
+	/**  Whose details lack it (their page has the form to fill it in); `None`: the incident's. */
+	person_id: number | null,
+	/**  Their name, or empty. */
+	person: string,
+	/**  What is missing, as the PDF labels it ("Address"), or a sentence for a missing person. */
+	what: string,
+};
+
 /**  One group of a recovery code as the DSL typed it back: `index` is 0 to 7. */
 export type GroupAnswer = {
 	index: number,
 	typed: string,
 };
+
+/**
+ *  The harm criteria for an allegation about an adult who works with children: KCSIE 2025,
+ *  Part four, section one, "Concerns or allegations that may meet the harm threshold" (the
+ *  four criteria, numbered paragraph 356 in the 2024 edition; the 2025 edition made
+ *  technical changes only). A concern that meets none of them is a low-level concern (Part
+ *  four, section two), which is not referred to the LADO this way.
+ */
+export type HarmCriterion = "harmed" | "offence" | "risk_of_harm" | "unsuitable";
 
 /**  The home screen: the organisation, the DSL and who is signed in, nothing from any record. */
 export type Home = Home_Serialize | Home_Deserialize;
@@ -1180,6 +1290,12 @@ export type Item = { kind: "field"; label: string; value: string } | { kind: "pa
 { kind: "quote"; text: string } | 
 /**  A dated entry: a heading line and lines under it. */
 { kind: "entry"; heading: string; lines: string[] };
+
+/**  One detail of one person left out of a referral. */
+export type LeftOut = {
+	person: number,
+	detail: Sensitive,
+};
 
 export type LinkedPerson = {
 	person_id: number,
@@ -1678,8 +1794,14 @@ export type Section = {
 	items: Item[],
 };
 
+/**  How the signed PDF is sent. A referral naming a child goes only by a secure route. */
+export type SendRoute = "secure_email" | "portal" | "by_hand" | "post";
+
 /**  Special educational needs and disabilities (SEND Code of Practice 2015). */
 export type SendSupport = "not_recorded" | "none" | "sen_support" | "ehcp";
+
+/**  Sensitive details about a person that the referrer may leave out of one referral. */
+export type Sensitive = "status_with_services" | "send" | "ethnicity" | "other_agencies";
 
 /**  A child's status with services (Working Together to Safeguard Children 2023). */
 export type ServiceKind = "child_in_need" | "child_protection" | "looked_after" | "previously_looked_after" | "early_help" | "young_carer" | "private_fostering";
@@ -1981,7 +2103,10 @@ export type Strength_Serialize = {
 };
 
 /**  Everything a referral says, in order. */
-export type Summary = {
+export type Summary = Summary_Serialize | Summary_Deserialize;
+
+/**  Everything a referral says, in order. */
+export type Summary_Deserialize = {
 	recipient: Recipient,
 	title: string,
 	organisation: string,
@@ -1995,6 +2120,33 @@ export type Summary = {
 	 */
 	people: number[],
 	shares: SharedDetail[],
+	/**
+	 *  What the recipient's form asks for that the record does not hold: shown before signing,
+	 *  never printed (the PDF says "not recorded" in place).
+	 */
+	gaps: Gap_Deserialize[],
+};
+
+/**  Everything a referral says, in order. */
+export type Summary_Serialize = {
+	recipient: Recipient,
+	title: string,
+	organisation: string,
+	reference: string,
+	sections: Section[],
+	/**  From a demo vault: marked as fictional on every page. */
+	demo: boolean,
+	/**
+	 *  Whose details it carries, and which kinds: the information-sharing record of the
+	 *  referral (`records::sharing`) is written from these.
+	 */
+	people: number[],
+	shares: SharedDetail[],
+	/**
+	 *  What the recipient's form asks for that the record does not hold: shown before signing,
+	 *  never printed (the PDF says "not recorded" in place).
+	 */
+	gaps: Gap_Serialize[],
 };
 
 /**  A template that passed every check. Only these are offered to the DSL. */
@@ -2231,6 +2383,9 @@ export type Vocabulary = {
 	shared_details: Choice<SharedDetail>[],
 	article6: Choice<Article6>[],
 	article9: Choice<Article9>[],
+	send_routes: Choice<SendRoute>[],
+	harm_criteria: Choice<HarmCriterion>[],
+	sensitive_details: Choice<Sensitive>[],
 };
 
 /**  Where waiting for an answer stands: the newest event, and how many chases so far. */
