@@ -209,7 +209,14 @@ impl Layout {
     /// Splits text into lines that fit `width`, keeping the author's line breaks. A word
     /// longer than a line (a URL, say) is broken by characters, so nothing is ever cut off.
     pub fn wrap(&self, text: &str, style: Style, width: f32) -> Vec<String> {
-        let mut out = Vec::new();
+        self.wrap_hanging(text, style, width, width)
+    }
+
+    /// [`Layout::wrap`], with the first line `first` wide and every other line `rest` wide (a
+    /// value that starts after its label on the same line).
+    pub fn wrap_hanging(&self, text: &str, style: Style, first: f32, rest: f32) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let width = |out: &Vec<String>| if out.is_empty() { first } else { rest };
         for para in text.split('\n') {
             let mut line = String::new();
             for word in para.split(' ') {
@@ -218,7 +225,7 @@ impl Layout {
                 } else {
                     format!("{line} {word}")
                 };
-                if self.width(&candidate, style) <= width {
+                if self.width(&candidate, style) <= width(&out) {
                     line = candidate;
                     continue;
                 }
@@ -229,7 +236,7 @@ impl Layout {
                 for c in word.chars() {
                     let mut next = line.clone();
                     next.push(c);
-                    if !line.is_empty() && self.width(&next, style) > width {
+                    if !line.is_empty() && self.width(&next, style) > width(&out) {
                         out.push(std::mem::take(&mut line));
                         line.push(c);
                     } else {
@@ -269,37 +276,44 @@ impl Layout {
         }
     }
 
-    /// "Label: value", the label in bold and the value after it on the same line, wrapped
-    /// under itself, kept on one page. On one baseline, extracted text (a screen reader, a
-    /// copy into a case system, `pdftotext`) reads each label with its own value; a label
-    /// column beside a value column reads as all the labels, then all the values. A label too
-    /// long to leave room for its value goes on its own line above it.
+    /// "Label: value", the label in bold and the value after it on the same line, its further
+    /// lines under the label, slightly indented; kept on one page. On one baseline, extracted
+    /// text (a screen reader, a copy into a case system, `pdftotext`) reads each label with its
+    /// own value; a label column beside a value column reads as all the labels, then all the
+    /// values.
     pub fn field(&mut self, label: &str, value: &str) {
+        const HANG: f32 = 12.0;
         let value = if value.trim().is_empty() {
             "—".to_owned()
         } else {
             clean(value)
         };
-        let prefix = format!("{}: ", clean(label));
-        let indent = self.width(&prefix, Style::LABEL);
-        if indent > self.content_width() / 2.0 {
-            let height = self.height(&prefix, Style::LABEL, 0.0)
-                + self.height(&value, Style::BODY, 12.0);
-            self.keep_together(height);
-            self.text(prefix.trim_end(), Style::LABEL, 0.0);
-            self.text(&value, Style::BODY, 12.0);
-            return;
+        let label = format!("{}:", clean(label));
+        let after_label = self.width(&format!("{label} "), Style::LABEL);
+        // A label too long to leave a fair width beside it: the value goes under it.
+        let separate = after_label > self.content_width() * 0.6;
+        let first = if separate {
+            self.content_width() - HANG
+        } else {
+            self.content_width() - after_label
+        };
+        let lines = self.wrap_hanging(&value, Style::BODY, first, self.content_width() - HANG);
+        let rows = lines.len() + usize::from(separate);
+        self.keep_together(rows as f32 * Style::BODY.line_height());
+        if separate {
+            self.text(&label, Style::LABEL, 0.0);
         }
-        let lines = self.wrap(&value, Style::BODY, self.content_width() - indent);
-        self.keep_together(lines.len() as f32 * Style::BODY.line_height());
         for (i, v) in lines.iter().enumerate() {
             self.keep(Style::BODY.line_height());
             let baseline = self.y - Style::BODY.size;
-            if i == 0 {
-                let ops = self.text_ops(MARGIN, baseline, prefix.trim_end(), Style::LABEL);
+            let x = if i == 0 && !separate {
+                let ops = self.text_ops(MARGIN, baseline, &label, Style::LABEL);
                 self.page().extend(ops);
-            }
-            let ops = self.text_ops(MARGIN + indent, baseline, v, Style::BODY);
+                MARGIN + after_label
+            } else {
+                MARGIN + HANG
+            };
+            let ops = self.text_ops(x, baseline, v, Style::BODY);
             self.page().extend(ops);
             self.y -= Style::BODY.line_height();
         }
@@ -321,6 +335,14 @@ impl Layout {
             0.55,
         ));
         self.y -= 4.0;
+    }
+
+    /// A heading, kept with the `next` points that follow it (its first item), so that it is
+    /// never left alone at the foot of a page.
+    pub fn heading_with(&mut self, text: &str, style: Style, next: f32) {
+        let own = style.size * 0.6 + self.height(text, style, 0.0) + 2.0;
+        self.keep_together(own + next);
+        self.heading(text, style);
     }
 
     pub fn heading(&mut self, text: &str, style: Style) {

@@ -28,6 +28,22 @@ pub struct Rendered {
     pub pages: usize,
 }
 
+/// About how tall `item` is on the page (a field's label and value on one line, roughly).
+fn height(l: &Layout, item: &Item) -> f32 {
+    match item {
+        Item::Field { label, value } => l.height(&format!("{label}: {value}"), Style::BODY, 0.0),
+        Item::Paragraph { text } => l.height(text, Style::BODY, 0.0),
+        Item::Quote { text } => l.height(text, Style::BODY, 18.0),
+        Item::Entry { heading, lines } => {
+            l.height(heading, Style::LABEL, 0.0)
+                + lines
+                    .iter()
+                    .map(|line| l.height(line, Style::BODY, 12.0))
+                    .sum::<f32>()
+        }
+    }
+}
+
 pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
     let mut l = Layout::new(Furniture {
         marking: crate::organisation::marking("OFFICIAL-SENSITIVE", s.demo),
@@ -49,7 +65,8 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
         0.0,
     );
     for section in &s.sections {
-        l.heading(&section.title, Style::H2);
+        let first = section.items.first().map_or(0.0, |item| height(&l, item));
+        l.heading_with(&section.title, Style::H2, first);
         for item in &section.items {
             match item {
                 Item::Field { label, value } => l.field(label, value),
@@ -64,12 +81,7 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
                 Item::Entry { heading, lines } => {
                     // An entry is read as one thing: never split it across pages unless it is
                     // longer than a page.
-                    let height = l.height(heading, Style::LABEL, 0.0)
-                        + lines
-                            .iter()
-                            .map(|line| l.height(line, Style::BODY, 12.0))
-                            .sum::<f32>();
-                    l.keep_together(height);
+                    l.keep_together(height(&l, item));
                     l.text(heading, Style::LABEL, 0.0);
                     for line in lines {
                         l.text(line, Style::BODY, 12.0);

@@ -685,17 +685,13 @@ fn parents_and_carers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Secti
         seen.push(p.id);
         shared.person(p.id);
         shared.detail(SharedDetail::Family);
+        let support = p.details.interpreter_needed || !p.details.communication_needs.is_empty();
         let facts = std::iter::once(("Relationship", relation)).chain(
-            p.identity_facts().into_iter().filter(|(l, _)| {
-                matches!(
-                    *l,
-                    "Date of birth"
-                        | "Address"
-                        | "Phone"
-                        | "Secure e-mail"
-                        | "First language"
-                        | "Interpreter or communication support"
-                )
+            p.identity_facts().into_iter().filter(move |(l, _)| match *l {
+                "Date of birth" | "Address" | "Phone" | "Secure e-mail" | "First language" => true,
+                // Only when they need it: "not needed" for every parent is noise.
+                "Interpreter or communication support" => support,
+                _ => false,
             }),
         );
         items.push(person_entry(f, shared, p, facts, &["Address", "Phone"]));
@@ -852,8 +848,16 @@ fn alleged_harmers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>
     for (p, _) in f.with_role(Role::AllegedHarmer) {
         shared.person(p.id);
         shared.detail(SharedDetail::Identity);
-        let mut facts = p.identity_facts();
-        facts.remove(0);
+        let support = p.details.interpreter_needed || !p.details.communication_needs.is_empty();
+        let mut facts: Vec<Fact> = p
+            .identity_facts()
+            .into_iter()
+            .filter(|(l, _)| match *l {
+                "Name" => false,
+                "Interpreter or communication support" => support,
+                _ => true,
+            })
+            .collect();
         if p.kind == PersonKind::Child {
             facts.extend(p.school_facts().into_iter().take(1));
         }
