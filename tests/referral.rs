@@ -274,10 +274,11 @@ fn the_text_has_the_reference_the_child_and_the_decisions_with_reasons() {
         Recipient::Lado,
         &[
             "Who is referring",
+            "Reporting restriction",
             "The adult the allegation is about",
             "Children involved",
             "The allegation",
-            "Reporting restriction",
+            "The harm threshold",
         ],
     );
     // The police get the chain of custody; children's social care gets the child's needs.
@@ -300,6 +301,8 @@ fn the_text_has_the_reference_the_child_and_the_decisions_with_reasons() {
     assert!(!text(Recipient::Lado).contains("SEN support"));
     assert!(!text(Recipient::Lado).contains("EVB-55501"));
     assert!(text(Recipient::Lado).contains("section 141F"));
+    // The notice is about staff: an allegation about an unknown adult online does not carry it.
+    assert!(!text(Recipient::SocialCare).contains("section 141F"));
     // Data minimisation: a witness and a reporter whom the DSL has not chosen appear nowhere,
     // by name or by detail (Łukasz's date of birth).
     for (r, t) in &texts {
@@ -810,6 +813,7 @@ fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() 
         vec![
             casebook::Field::Reason,
             casebook::Field::Asks,
+            casebook::Field::WhereChildIs,
             casebook::Field::ParentsKnow,
             casebook::Field::Consent
         ],
@@ -920,8 +924,8 @@ fn the_referrers_answers_are_required_where_forms_need_them_and_reach_the_pdf() 
 #[test]
 fn what_each_form_asks_is_there_or_listed_as_missing_and_left_out_details_are_not() {
     use casebook::records::chronology::EntryKind;
-    use casebook::referral::{HarmCriterion, LeftOut, SendRoute, Sensitive};
     use casebook::records::sharing::SharedDetail;
+    use casebook::referral::{HarmCriterion, LeftOut, SendRoute, Sensitive};
     let f = new_vault();
     let mut s = f.unlock();
     let reference = incident(&mut s, false);
@@ -957,7 +961,11 @@ fn what_each_form_asks_is_there_or_listed_as_missing_and_left_out_details_are_no
     )
     .unwrap_err();
     assert_eq!(
-        not_a_call.fields().iter().map(|e| e.field).collect::<Vec<_>>(),
+        not_a_call
+            .fields()
+            .iter()
+            .map(|e| e.field)
+            .collect::<Vec<_>>(),
         vec![casebook::Field::ConfirmsCall]
     );
 
@@ -1010,7 +1018,13 @@ fn what_each_form_asks_is_there_or_listed_as_missing_and_left_out_details_are_no
     ] {
         assert!(text.contains(&expected), "{expected:?} missing: {text}");
     }
-    for absent in ["SEN support", "SEND", "Child protection plan", "Status with services", "—"] {
+    for absent in [
+        "SEN support",
+        "SEND",
+        "Child protection plan",
+        "Status with services",
+        "—",
+    ] {
         assert!(!text.contains(absent), "{absent:?} is in: {text}");
     }
     let shared = casebook::records::sharing::list(s.conn(), incident.id)
@@ -1022,7 +1036,14 @@ fn what_each_form_asks_is_there_or_listed_as_missing_and_left_out_details_are_no
         !shared.what.contains(&SharedDetail::StatusWithServices),
         "{shared:?}"
     );
-    assert!(shared.reason.contains("sent by secure e-mail"), "{shared:?}");
+    assert!(
+        shared.reason.contains("sent by secure e-mail"),
+        "{shared:?}"
+    );
+    assert_eq!(
+        shared.referral_sha256.as_deref(),
+        Some(issued.sha256.as_str())
+    );
 
     // The LADO: the harm criteria and whether the adult knows are required, and so are previous
     // concerns ("None known" is an answer).

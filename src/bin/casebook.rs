@@ -71,6 +71,8 @@ struct Cli {
     command: Command,
 }
 
+// The referral's many answers make its variant large; a command is parsed once per run.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Set up a new vault: organisation, DSL, passphrase (asked twice); prints the recovery code once.

@@ -300,10 +300,7 @@ impl Person {
             ("Year group and form", trimmed(&self.year_and_form())),
             (
                 "SEND",
-                self.details
-                    .send
-                    .map_or("", |s| s.label())
-                    .to_owned(),
+                self.details.send.map_or("", |s| s.label()).to_owned(),
             ),
             ("Ethnicity", trimmed(&self.details.ethnicity)),
         ]
@@ -323,7 +320,8 @@ impl Person {
                 line.push_str(&format!(
                     ": from {} to {}",
                     day_in_line(s.start),
-                    s.end.map_or_else(|| "now".to_owned(), |e| day_in_line(Some(e)))
+                    s.end
+                        .map_or_else(|| "now".to_owned(), |e| day_in_line(Some(e)))
                 ));
                 if !s.is_current(today) {
                     line.push_str(" (ended)");
@@ -375,10 +373,7 @@ impl Person {
         let mut facts = vec![
             ("Role", trimmed(&e.role)),
             ("Employer", trimmed(&e.employer)),
-            (
-                "Basis",
-                e.basis.map_or("", |b| b.label()).to_owned(),
-            ),
+            ("Basis", e.basis.map_or("", |b| b.label()).to_owned()),
         ];
         if !e.agency.is_empty() {
             facts.push(("Supply agency", e.agency.clone()));

@@ -107,8 +107,10 @@ pub struct Shared {
     pub article6: Article6,
     pub article9: Article9,
     pub reason: String,
-    /// The referral this row was written for, when it was a signed referral.
+    /// The referral this row was written for, when it was a signed referral, and the SHA-256
+    /// of the PDF it signed (which "Check a PDF" matches).
     pub referral_id: Option<RecordId>,
+    pub referral_sha256: Option<String>,
     pub recorded_at: String,
     pub recorded_by: String,
 }
@@ -227,9 +229,11 @@ pub fn record_in_tx(
 /// Everything shared about an incident, oldest first.
 pub fn list(conn: &Connection, incident_id: RecordId) -> Result<Vec<Shared>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, at, method, recipient_name, recipient_organisation, recipient_role, people,
-                what, article6, article9, reason, referral_id, recorded_at, recorded_by
-         FROM information_shared WHERE incident_id = ?1 ORDER BY at, id",
+        "SELECT s.id, s.at, s.method, s.recipient_name, s.recipient_organisation,
+                s.recipient_role, s.people, s.what, s.article6, s.article9, s.reason,
+                s.referral_id, s.recorded_at, s.recorded_by, r.sha256
+         FROM information_shared s LEFT JOIN referral_issues r ON r.id = s.referral_id
+         WHERE s.incident_id = ?1 ORDER BY s.at, s.id",
     )?;
     let rows = stmt.query_map([incident_id], |r| {
         Ok((
@@ -246,6 +250,7 @@ pub fn list(conn: &Connection, incident_id: RecordId) -> Result<Vec<Shared>> {
                 article9: r.get(9)?,
                 reason: r.get(10)?,
                 referral_id: r.get(11)?,
+                referral_sha256: r.get(14)?,
                 recorded_at: r.get(12)?,
                 recorded_by: r.get(13)?,
             },

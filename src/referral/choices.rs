@@ -125,15 +125,14 @@ pub struct Choices {
 
 impl Choices {
     /// Checked as they will be used for `recipient`, every problem at once: the reason and what
-    /// is asked are required; for children's social care, whether the parents know of the
-    /// referral (if not, why not) and consent to share (given by whom; if not, the reason to
+    /// is asked are required; for children's social care, where the child is now, whether the
+    /// parents know of the referral (if not, why not) and consent to share (given by whom; if not, the reason to
     /// share without it); for the LADO, at least one harm criterion, whether the adult knows
     /// (if not, why not) and previous concerns ("None known" is an answer). The rest must fit.
     pub fn checked(&self, recipient: Recipient) -> Result<Choices> {
         let mut form = Form::default();
-        let text = |form: &mut Form, field, value: &str, max| {
-            form.check(fields::text(field, value, max))
-        };
+        let text =
+            |form: &mut Form, field, value: &str, max| form.check(fields::text(field, value, max));
         let reason = form.check(fields::required_text(Field::Reason, &self.reason, 4_000));
         let asks = form.check(fields::required_text(Field::Asks, &self.asks, 4_000));
         let childs_views = text(&mut form, Field::ChildsViews, &self.childs_views, 4_000);
@@ -157,6 +156,13 @@ impl Choices {
         ));
         let consent_note = text(&mut form, Field::ConsentNote, &self.consent_note, 2_000);
         if recipient == Recipient::SocialCare {
+            // Every inter-agency form asks where the child is and whether they are safe there.
+            if where_child_is.is_empty() {
+                form.add(fields::invalid(
+                    Field::WhereChildIs,
+                    "say where the child is now and whether they are safe there",
+                ));
+            }
             if self.parents_know.is_none() {
                 form.add(fields::invalid(
                     Field::ParentsKnow,

@@ -83,6 +83,7 @@ impl Recipient {
             Recipient::SocialCare => &[
                 referrer,
                 the_referral,
+                reporting_restriction,
                 phone_call_confirmed,
                 why_and_what_is_asked,
                 children,
@@ -103,6 +104,7 @@ impl Recipient {
             Recipient::Police => &[
                 referrer,
                 the_referral,
+                reporting_restriction,
                 phone_call_confirmed,
                 why_and_what_is_asked,
                 children,
@@ -122,6 +124,7 @@ impl Recipient {
             Recipient::Lado => &[
                 referrer,
                 the_referral,
+                reporting_restriction,
                 phone_call_confirmed,
                 why_and_what_is_asked,
                 the_adult,
@@ -135,7 +138,6 @@ impl Recipient {
                 agencies_contacted,
                 checklist_answers,
                 evidence_in_words,
-                reporting_restriction,
             ],
         }
     }
@@ -501,9 +503,7 @@ fn the_referral(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
             ),
             field(
                 "Sent by",
-                f.choices
-                    .sent_by
-                    .map_or("Not said", |r| r.label()),
+                f.choices.sent_by.map_or("Not said", |r| r.label()),
             ),
         ],
     ))
@@ -652,7 +652,7 @@ fn children(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
             facts.push((
                 "Status with services",
                 if statuses.is_empty() {
-                    "none recorded".to_owned()
+                    "none in the school's record".to_owned()
                 } else {
                     statuses.join("; ")
                 },
@@ -687,12 +687,16 @@ fn parents_and_carers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Secti
         shared.detail(SharedDetail::Family);
         let support = p.details.interpreter_needed || !p.details.communication_needs.is_empty();
         let facts = std::iter::once(("Relationship", relation)).chain(
-            p.identity_facts().into_iter().filter(move |(l, _)| match *l {
-                "Date of birth" | "Address" | "Phone" | "Secure e-mail" | "First language" => true,
-                // Only when they need it: "not needed" for every parent is noise.
-                "Interpreter or communication support" => support,
-                _ => false,
-            }),
+            p.identity_facts()
+                .into_iter()
+                .filter(move |(l, _)| match *l {
+                    "Date of birth" | "Address" | "Phone" | "Secure e-mail" | "First language" => {
+                        true
+                    }
+                    // Only when they need it: "not needed" for every parent is noise.
+                    "Interpreter or communication support" => support,
+                    _ => false,
+                }),
         );
         items.push(person_entry(f, shared, p, facts, &["Address", "Phone"]));
     };
@@ -862,7 +866,25 @@ fn alleged_harmers(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>
             facts.extend(p.school_facts().into_iter().take(1));
         }
         if matches!(p.kind, PersonKind::Staff | PersonKind::Professional) {
-            facts.extend(p.employment_facts());
+            // Who they are at work; their employment terms are the LADO's business.
+            facts.extend(
+                p.employment_facts()
+                    .into_iter()
+                    .filter(|(l, _)| matches!(*l, "Role" | "Employer")),
+            );
+        }
+        // How they stand to each child, where the record says (the police ask).
+        for (child, _) in f.children() {
+            if let Some(r) = f
+                .relatives_of(child.id)
+                .iter()
+                .find(|r| r.person.id == p.id)
+            {
+                facts.push((
+                    "Relationship to the child",
+                    format!("{} of {}", r.relation, child.full_name),
+                ));
+            }
         }
         let asks: &[&str] = if f.recipient == Recipient::Police {
             &["Date of birth", "Address"]
@@ -944,8 +966,26 @@ fn the_adult(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Section>> {
             None => "Not said".to_owned(),
         },
     ));
+    // The case manager, with their role and how to reach them (the LADO works with them).
     for (p, _) in f.with_role(Role::CaseManager) {
-        items.push(field("Case manager", p.full_name.clone()));
+        let reach = [
+            p.details.employment.role.as_str(),
+            p.details.phone.as_str(),
+            p.details.secure_email.as_str(),
+        ]
+        .into_iter()
+        .filter(|x| !x.trim().is_empty())
+        .collect::<Vec<_>>();
+        items.insert(
+            0,
+            field(
+                "Case manager",
+                std::iter::once(p.full_name.as_str())
+                    .chain(reach)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        );
     }
     Ok(section("The adult the allegation is about", items))
 }
@@ -1143,7 +1183,9 @@ fn checklist_answers(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
                 || (step.kind == StepKind::Record && f.recipient != Recipient::Lado)
                 || matches!(a.answer, Answer::NotDone { .. });
             if relevant {
-                lines.push(format!("{}: {}", step.title, a.answer.describe(step)));
+                // "Is a child in immediate danger? No", not "…danger?: No".
+                let sep = if step.title.ends_with('?') { " " } else { ": " };
+                lines.push(format!("{}{sep}{}", step.title, a.answer.describe(step)));
             }
         }
         if lines.is_empty() {
@@ -1235,17 +1277,29 @@ fn evidence_and_custody(f: &Facts<'_>, shared: &mut Shared) -> Result<Option<Sec
 }
 
 /// The restriction on publishing an allegation against a teacher before charge (Education Act
-/// 2002 s141F, inserted by the Education Act 2011 s13; text checked on legislation.gov.uk).
-fn reporting_restriction(_: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+/// 2002 s141F, inserted by the Education Act 2011 s13; text checked on legislation.gov.uk), near
+/// the top of any referral about an allegation against an adult who works at the setting (every
+/// LADO referral; others when the incident is one, or a member of staff is the alleged harmer),
+/// before the pages that name them. Worded conditionally: it binds where the adult is a teacher and the
+/// allegation is of a criminal offence, which the referrer may not yet know.
+fn reporting_restriction(f: &Facts<'_>, _: &mut Shared) -> Result<Option<Section>> {
+    let about_staff = f.recipient == Recipient::Lado
+        || f.incident.category == Category::AllegationAgainstStaff
+        || f.with_role(Role::AllegedHarmer)
+            .any(|(p, _)| p.kind == PersonKind::Staff);
+    if !about_staff {
+        return Ok(None);
+    }
     Ok(section(
         "Reporting restriction",
         vec![Item::Paragraph {
-            text: "Where a pupil at the school, or someone on their behalf, alleges that a \
-                   teacher there committed a criminal offence, nothing may be published that \
-                   is likely to lead members of the public to identify the teacher, until they \
-                   are charged or the restriction otherwise ends (Education Act 2002, section \
-                   141F, inserted by the Education Act 2011, section 13). Keep this referral \
-                   to secure routes and to those who need it."
+            text: "This referral is about an allegation against an adult who works at the \
+                   school. Where a pupil, or someone on their behalf, alleges that a teacher \
+                   there committed a criminal offence, nothing may be published that is likely \
+                   to lead members of the public to identify the teacher, until they are \
+                   charged or the restriction otherwise ends (Education Act 2002, section 141F, \
+                   inserted by the Education Act 2011, section 13). Keep this referral to \
+                   secure routes and to those who need it."
                 .to_owned(),
         }],
     ))

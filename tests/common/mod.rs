@@ -205,6 +205,7 @@ pub fn referral_choices() -> casebook::referral::Choices {
             .into(),
         asks: "Please consider a strategy discussion and advise on the device.".into(),
         parents_know: Some(true),
+        where_child_is: "At school, with her form tutor; safe there.".into(),
         consent: Some(casebook::records::family::ConsentOutcome::Given),
         consent_by: "Ann Smith, the child's mother".into(),
         adult: casebook::referral::AboutTheAdult {

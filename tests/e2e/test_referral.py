@@ -43,6 +43,7 @@ def test_make_save_and_check_a_referral(app, cli, screenshot, tmp_path):
         (By.CSS_SELECTOR, "[data-testid=referral] [role=alert]"), "Whether the parents or carers know of this referral"))
     choose_option(driver, "Do the parents or carers know", "No")
     type_into(driver, "referral-why-not-told", "The police asked us not to tell them yet.")
+    type_into(driver, "referral-where", "In school with her form tutor; safe there today.")
     # Consent to share: not sought needs the reason to share without it.
     choose_option(driver, "Consent to share information", "Not sought")
     click_button(driver, "Check your answers")

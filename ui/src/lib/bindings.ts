@@ -1872,8 +1872,12 @@ export type Shared_Deserialize = {
 	article6: Article6,
 	article9: Article9,
 	reason: string,
-	/**  The referral this row was written for, when it was a signed referral. */
+	/**
+	 *  The referral this row was written for, when it was a signed referral, and the SHA-256
+	 *  of the PDF it signed (which "Check a PDF" matches).
+	 */
 	referral_id?: number | null,
+	referral_sha256?: string | null,
 	recorded_at: string,
 	recorded_by: string,
 };
@@ -1892,8 +1896,12 @@ export type Shared_Serialize = {
 	article6: Article6,
 	article9: Article9,
 	reason: string,
-	/**  The referral this row was written for, when it was a signed referral. */
+	/**
+	 *  The referral this row was written for, when it was a signed referral, and the SHA-256
+	 *  of the PDF it signed (which "Check a PDF" matches).
+	 */
 	referral_id: number | null,
+	referral_sha256: string | null,
 	recorded_at: string,
 	recorded_by: string,
 };
