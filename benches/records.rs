@@ -223,7 +223,7 @@ impl Db {
                     entry,
                     input.event,
                     time::format(now),
-                    input.due.map(time::format_date),
+                    input.due.as_ref().and_then(casebook::time::Day::date).map(time::format_date),
                     input.note,
                     ACTOR
                 ],
@@ -434,12 +434,14 @@ fn child_input(rng: &mut Rng, c: u32, name: String, address: &str, language: &st
             ][(rng.next_u64() % 5) as usize],
         )
     };
-    let status = |kind, start, end, category, lead: &str| ServiceStatus {
-        kind,
-        start,
-        end,
-        category,
-        lead: lead.into(),
+    let status = |kind, start: Option<NaiveDate>, end: Option<NaiveDate>, category, lead: &str| {
+        ServiceStatus {
+            kind,
+            start: start.map(Into::into),
+            end: end.map(Into::into),
+            category,
+            lead: lead.into(),
+        }
     };
     let mut statuses = Vec::new();
     match rng.next_u64() % 100 {
@@ -524,7 +526,8 @@ fn child_input(rng: &mut Rng, c: u32, name: String, address: &str, language: &st
     PersonInput {
         kind: PersonKind::Child,
         full_name: name,
-        date_of_birth: NaiveDate::from_ymd_opt(2014 - year as i32, 1 + (c % 12), 1 + (c % 28)),
+        date_of_birth: NaiveDate::from_ymd_opt(2014 - year as i32, 1 + (c % 12), 1 + (c % 28))
+            .map(Into::into),
         class_year: format!("{}{}", 7 + year, ["A", "B", "C", "D"][(c % 4) as usize]),
         details: PersonDetails {
             other_names: if c.is_multiple_of(33) {
@@ -577,7 +580,8 @@ fn parent_input(rng: &mut Rng, name: String, address: &str, language: &str) -> P
             1975 + (rng.next_u64() % 18) as i32,
             1 + (rng.next_u64() % 12) as u32,
             1 + (rng.next_u64() % 28) as u32,
-        ),
+        )
+        .map(Into::into),
         class_year: String::new(),
         details: PersonDetails {
             address: address.into(),
@@ -595,9 +599,9 @@ fn incident_input(rng: &mut Rng, n: u32, total: u32) -> IncidentInput {
     let age = i64::from(total - n) * 5; // minutes: newest last
     IncidentInput {
         occurred_at: None,
-        reported_at: now - Age::minutes(age + 10),
+        reported_at: Some((now - Age::minutes(age + 10)).into()),
         reported_by: "Mr Okoro (form tutor)".into(),
-        category: [Category::Cyberbullying, Category::SharingNudes, Category::OnlineHate][(rng.next_u64() % 3) as usize],
+        category: Some([Category::Cyberbullying, Category::SharingNudes, Category::OnlineHate][(rng.next_u64() % 3) as usize]),
         four_cs: vec![FourC::Conduct],
         summary: format!(
             "A pupil reported messages in a group chat about another pupil; {} and {} were mentioned. Incident {n}.",
@@ -605,7 +609,7 @@ fn incident_input(rng: &mut Rng, n: u32, total: u32) -> IncidentInput {
             word(rng.next_u64())
         ),
         childs_words: "They keep adding me to groups just to say horrible things.".into(),
-        risk: Risk::Medium,
+        risk: Some(Risk::Medium),
         status: [Status::Open, Status::Referred, Status::Monitoring, Status::Closed][(rng.next_u64() % 4) as usize],
         outcome: "Resolved.".into(),
         retention_until: None,
@@ -846,7 +850,7 @@ fn build(store: Store, size: u32, path: &Path) {
                         } else {
                             EntryKind::Note
                         }),
-                        occurred_at: Some(at),
+                        occurred_at: Some(at.into()),
                         text: format!(
                             "Spoke with the pupil and parents about {}.",
                             word(rng.next_u64())
@@ -863,7 +867,7 @@ fn build(store: Store, size: u32, path: &Path) {
                         );
                         input.reason = String::new();
                         input.action_owner = "Mrs Patel (head of year)".into();
-                        input.action_due = Some(due);
+                        input.action_due = Some(due.into());
                     } else if e == 2 && n % 4 == 1 {
                         input.kind = Some(EntryKind::AgencyContact);
                         input.text = format!(
@@ -878,11 +882,15 @@ fn build(store: Store, size: u32, path: &Path) {
                         .into();
                         input.agency_person = "Duty worker".into();
                         input.agency_reference = format!("REF-{n}");
-                        input.answer_due =
-                            Some(at.date_naive() + Age::days(1 + (rng.next_u64() % 4) as i64));
+                        input.answer_due = Some(
+                            (at.date_naive() + Age::days(1 + (rng.next_u64() % 4) as i64)).into(),
+                        );
                     }
                     let entry = chronology::add_in_tx(tx, &incident, &input, ACTOR)?;
-                    match (input.action_due, input.answer_due) {
+                    let day = |d: &Option<casebook::time::Day>| {
+                        d.as_ref().and_then(casebook::time::Day::date)
+                    };
+                    match (day(&input.action_due), day(&input.answer_due)) {
                         (Some(due), _) => actions.push((entry, incident.reference.clone(), due)),
                         (_, Some(due)) => contacts.push((entry, incident.reference.clone(), due)),
                         _ => {}
@@ -954,7 +962,7 @@ fn build(store: Store, size: u32, path: &Path) {
                 &AnswerInput {
                     event: AnswerEvent::Chased,
                     at: None,
-                    due: Some(*due + Age::days(7)),
+                    due: Some((*due + Age::days(7)).into()),
                     note: "Phoned the duty desk; they will call back.".into(),
                 },
             );

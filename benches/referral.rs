@@ -41,14 +41,14 @@ fn bench(c: &mut Criterion) {
     let reference = incidents::create(
         &mut s,
         &IncidentInput {
-            occurred_at: Some(Utc::now() - Duration::days(1)),
-            reported_at: Utc::now() - Duration::hours(2),
+            occurred_at: Some((Utc::now() - Duration::days(1)).into()),
+            reported_at: Some((Utc::now() - Duration::hours(2)).into()),
             reported_by: "Form tutor".into(),
-            category: Category::SharingNudes,
+            category: Some(Category::SharingNudes),
             four_cs: vec![FourC::Conduct],
             summary: "A long-running concern, with many decisions.".into(),
             childs_words: String::new(),
-            risk: Risk::High,
+            risk: Some(Risk::High),
             status: Status::Referred,
             outcome: String::new(),
             retention_until: None,

@@ -38,6 +38,7 @@ use crate::records::relationships::{
 use crate::records::RecordId;
 use crate::records::{actions, answers};
 use crate::referral::{self, Recipient};
+use crate::time::Day;
 use crate::vault::Session;
 use crate::{organisation, Error, Result};
 
@@ -425,7 +426,7 @@ fn date_of_birth(rng: &mut Rng, year_group: i32, today: NaiveDate) -> Option<Nai
 fn demo_child(rng: &mut Rng, last: &str, today: NaiveDate) -> PersonInput {
     let year_group = 7 + rng.below(7) as i32;
     let mut input = PersonInput::named(PersonKind::Child, &format!("{} {last}", rng.pick(FIRST)));
-    input.date_of_birth = date_of_birth(rng, year_group, today);
+    input.date_of_birth = date_of_birth(rng, year_group, today).map(Day::On);
     input.class_year = format!("{year_group}{}", rng.pick(&["H", "E", "R", "O", "N"]));
     let d = &mut input.details;
     d.year_group = Some(match year_group {
@@ -467,7 +468,7 @@ fn demo_child(rng: &mut Rng, last: &str, today: NaiveDate) -> PersonInput {
     if rng.chance(4) {
         d.statuses.push(ServiceStatus {
             kind: ServiceKind::ChildProtection,
-            start: started(rng),
+            start: started(rng).map(Day::On),
             end: None,
             category: Some(*rng.pick(CpCategory::ALL)),
             lead: String::new(),
@@ -475,7 +476,7 @@ fn demo_child(rng: &mut Rng, last: &str, today: NaiveDate) -> PersonInput {
     } else if rng.chance(5) {
         d.statuses.push(ServiceStatus {
             kind: ServiceKind::LookedAfter,
-            start: started(rng),
+            start: started(rng).map(Day::On),
             end: None,
             category: None,
             lead: String::new(),
@@ -483,7 +484,7 @@ fn demo_child(rng: &mut Rng, last: &str, today: NaiveDate) -> PersonInput {
     } else if rng.chance(8) {
         d.statuses.push(ServiceStatus {
             kind: ServiceKind::EarlyHelp,
-            start: started(rng),
+            start: started(rng).map(Day::On),
             end: None,
             category: None,
             lead: "Family support worker, Anytown Early Help".into(),
@@ -535,7 +536,7 @@ fn family_side(
     } else {
         ParentsInformedInput {
             informed: true,
-            at: Some((reported_at + Duration::hours(2)).min(Utc::now())),
+            at: Some((reported_at + Duration::hours(2)).min(Utc::now()).into()),
             who_was_told: parent.clone(),
             told_by: dsl,
             how: "By phone, then in person".into(),
@@ -648,7 +649,8 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             1975 + rng.below(20) as i32,
             1 + rng.below(12) as u32,
             1 + rng.below(28) as u32,
-        );
+        )
+        .map(Day::On);
         let supply = rng.chance(30);
         input.details.employment = Employment {
             role: (*role).to_owned(),
@@ -667,7 +669,7 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             } else {
                 String::new()
             },
-            start_date: NaiveDate::from_ymd_opt(2015 + rng.below(10) as i32, 9, 1),
+            start_date: NaiveDate::from_ymd_opt(2015 + rng.below(10) as i32, 9, 1).map(Day::On),
         };
         staff.push(people::create(session, &input)?.id);
         summary.people += 1;
@@ -679,7 +681,7 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
         employer: "the school".into(),
         basis: Some(EmploymentBasis::Employed),
         agency: String::new(),
-        start_date: NaiveDate::from_ymd_opt(2019, 9, 1),
+        start_date: NaiveDate::from_ymd_opt(2019, 9, 1).map(Day::On),
     };
     let headteacher = people::create(session, &head)?.id;
     summary.people += 1;
@@ -751,10 +753,10 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             }
         }
         let input = IncidentInput {
-            occurred_at: Some(reported_at - Duration::hours(1 + rng.below(48) as i64)),
-            reported_at,
+            occurred_at: Some((reported_at - Duration::hours(1 + rng.below(48) as i64)).into()),
+            reported_at: Some(reported_at.into()),
             reported_by: rng.pick(STAFF_REPORTERS).to_string(),
-            category: story.category,
+            category: Some(story.category),
             four_cs: match story.category {
                 Category::OnlineSexualAbuse | Category::Radicalisation => vec![FourC::Contact],
                 Category::FilteringBreach => vec![FourC::Commerce, FourC::Content],
@@ -766,7 +768,7 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             },
             summary: story.summary.to_owned(),
             childs_words: story.words.to_owned(),
-            risk: story.risk,
+            risk: Some(story.risk),
             status: story.status,
             outcome: story.outcome.to_owned(),
             // A closed filtering or content log with no child protection element is kept for
@@ -802,14 +804,14 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             let input = match entry {
                 Entry::Decision(text, reason) => EntryInput {
                     kind: Some(EntryKind::Decision),
-                    occurred_at,
+                    occurred_at: occurred_at.map(Into::into),
                     text: (*text).into(),
                     reason: (*reason).into(),
                     ..EntryInput::default()
                 },
                 Entry::Contact(agency, person, outcome, prefix, text) => EntryInput {
                     kind: Some(EntryKind::AgencyContact),
-                    occurred_at,
+                    occurred_at: occurred_at.map(Into::into),
                     text: (*text).into(),
                     agency: (*agency).into(),
                     agency_person: (*person).into(),
@@ -819,21 +821,23 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                     // next working day.
                     answer_due: agency
                         .contains("social care")
-                        .then(|| occurred_at.map(|t| answers::default_due(t.date_naive(), &[])))
+                        .then(|| {
+                            occurred_at.map(|t| answers::default_due(t.date_naive(), &[]).into())
+                        })
                         .flatten(),
                     ..EntryInput::default()
                 },
                 Entry::Action(text, owner, days) => EntryInput {
                     kind: Some(EntryKind::Action),
-                    occurred_at,
+                    occurred_at: occurred_at.map(Into::into),
                     text: (*text).into(),
                     action_owner: (*owner).into(),
-                    action_due: Some((reported_at + Duration::days(*days)).date_naive()),
+                    action_due: Some((reported_at + Duration::days(*days)).date_naive().into()),
                     ..EntryInput::default()
                 },
                 Entry::Note(text) => EntryInput {
                     kind: Some(EntryKind::Note),
-                    occurred_at,
+                    occurred_at: occurred_at.map(Into::into),
                     text: (*text).into(),
                     ..EntryInput::default()
                 },
@@ -841,7 +845,12 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             let added = chronology::add(session, &incident.reference, &input)?;
             summary.chronology += 1;
             // Answers long due were received; a recent one is still awaited, for Today.
-            if let Some(due) = input.answer_due.filter(|d| *d < today - Duration::days(1)) {
+            if let Some(due) = input
+                .answer_due
+                .as_ref()
+                .and_then(Day::date)
+                .filter(|d| *d < today - Duration::days(1))
+            {
                 let answered_at = due
                     .and_hms_opt(10, 30, 0)
                     .map(|t| t.and_utc())
@@ -851,7 +860,7 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                     added.id,
                     &answers::AnswerInput {
                         event: answers::AnswerEvent::Answered,
-                        at: answered_at,
+                        at: answered_at.map(Into::into),
                         due: None,
                         note: "Acknowledged; the referral is accepted for assessment.".into(),
                     },
@@ -859,7 +868,12 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
             }
             // Actions long past their date were done; the recent ones are still open, so
             // Today has something due.
-            if let Some(due) = input.action_due.filter(|d| *d < today - Duration::days(1)) {
+            if let Some(due) = input
+                .action_due
+                .as_ref()
+                .and_then(Day::date)
+                .filter(|d| *d < today - Duration::days(1))
+            {
                 let done_at = due
                     .and_hms_opt(15, 0, 0)
                     .map(|t| t.and_utc())
@@ -870,7 +884,7 @@ fn fill_inner(session: &mut Session, count: u32, seed: u64) -> Result<Summary> {
                     added.id,
                     &actions::StateChange {
                         state: actions::ActionState::Done,
-                        at: Some(done_at),
+                        at: Some(done_at.into()),
                         note: "Done as agreed; see the chronology.".into(),
                     },
                 )?;
@@ -977,7 +991,7 @@ fn held_device(
             note.id,
             &CustodyInput {
                 event,
-                at: when,
+                at: Some(when.into()),
                 by_whom: "DSL".into(),
                 bag_number: bag.clone(),
                 location: if event == CustodyKind::Stored {

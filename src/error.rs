@@ -219,6 +219,9 @@ text_enum! {
         OwnChildren = "own_children", "The adult's own children";
         ConfirmsCall = "confirms_call", "The phone call this confirms";
         LeaveOut = "leave_out", "Details to leave out";
+        ClockChoice = "clock_choice", "Before or after the clocks went back";
+        ReportedFrom = "reported_from", "Reported from";
+        ReportedTo = "reported_to", "Reported to";
     }
 }
 

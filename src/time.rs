@@ -16,6 +16,9 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+pub mod typed;
+pub use typed::{DateParts, Day, Moment, TimeParts};
+
 /// England's time zone.
 pub const UK: Tz = chrono_tz::Europe::London;
 
@@ -51,6 +54,14 @@ pub(crate) fn date_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<N
             format!("not a date: {s:?}").into(),
         )
     })
+}
+
+/// The first moment of `day` in the UK (midnight, which the clock changes never skip).
+pub fn uk_day_start(day: NaiveDate) -> DateTime<Utc> {
+    let midnight = NaiveDateTime::new(day, NaiveTime::MIN);
+    UK.from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// A time for people to read in messages ("3 March 2026 at 14:05 GMT").

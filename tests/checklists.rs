@@ -529,14 +529,14 @@ fn new_incident(s: &mut Session) -> String {
     incidents::create(
         s,
         &IncidentInput {
-            occurred_at: Some(Utc::now() - Duration::hours(2)),
-            reported_at: Utc::now() - Duration::hours(1),
+            occurred_at: Some((Utc::now() - Duration::hours(2)).into()),
+            reported_at: Some((Utc::now() - Duration::hours(1)).into()),
             reported_by: "Ms Adeyemi (Year 10 tutor)".into(),
-            category: Category::SharingNudes,
+            category: Some(Category::SharingNudes),
             four_cs: vec![FourC::Conduct],
             summary: "Image said to be shared in a Year 10 group chat".into(),
             childs_words: String::new(),
-            risk: Risk::High,
+            risk: Some(Risk::High),
             status: Status::Open,
             outcome: String::new(),
             retention_until: None,

@@ -41,7 +41,7 @@ fn distinctive_text_in_every_kind_of_field_is_found_in_no_file() {
         &PersonInput {
             kind: PersonKind::Child,
             full_name: mark("PersonName"),
-            date_of_birth: NaiveDate::from_ymd_opt(2012, 5, 6),
+            date_of_birth: NaiveDate::from_ymd_opt(2012, 5, 6).map(Into::into),
             class_year: mark("ClassYear"),
             // The new details carry marks too: none may reach the disk in plaintext.
             details: casebook::records::people::PersonDetails {
@@ -57,7 +57,7 @@ fn distinctive_text_in_every_kind_of_field_is_found_in_no_file() {
                 .into_iter()
                 .map(|kind| casebook::records::people::ServiceStatus {
                     kind,
-                    start: NaiveDate::from_ymd_opt(2025, 1, 6),
+                    start: NaiveDate::from_ymd_opt(2025, 1, 6).map(Into::into),
                     end: None,
                     category: None,
                     lead: String::new(),
@@ -72,14 +72,14 @@ fn distinctive_text_in_every_kind_of_field_is_found_in_no_file() {
     let reference = incidents::create(
         &mut s,
         &IncidentInput {
-            occurred_at: Some(Utc::now() - Duration::hours(5)),
-            reported_at: Utc::now() - Duration::hours(4),
+            occurred_at: Some((Utc::now() - Duration::hours(5)).into()),
+            reported_at: Some((Utc::now() - Duration::hours(4)).into()),
             reported_by: mark("ReportedBy"),
-            category: Category::SharingNudes,
+            category: Some(Category::SharingNudes),
             four_cs: vec![FourC::Conduct],
             summary: mark("Summary"),
             childs_words: mark("ChildsWords"),
-            risk: Risk::High,
+            risk: Some(Risk::High),
             status: Status::Closed,
             outcome: mark("Outcome"),
             retention_until: None,
@@ -156,7 +156,7 @@ fn distinctive_text_in_every_kind_of_field_is_found_in_no_file() {
         note.id,
         &CustodyInput {
             event: CustodyKind::HandedOver,
-            at: Utc::now() - Duration::hours(1),
+            at: Some((Utc::now() - Duration::hours(1)).into()),
             by_whom: mark("CustodyBy"),
             bag_number: mark("Bag"),
             location: mark("CustodyLocation"),

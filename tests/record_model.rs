@@ -41,7 +41,7 @@ fn counts(s: &Session) -> Vec<(String, i64)> {
 fn cp_plan(start: NaiveDate) -> ServiceStatus {
     ServiceStatus {
         kind: ServiceKind::ChildProtection,
-        start: Some(start),
+        start: Some(start.into()),
         end: None,
         category: Some(CpCategory::Neglect),
         lead: String::new(),
@@ -52,7 +52,7 @@ fn full_child() -> PersonInput {
     PersonInput {
         kind: PersonKind::Child,
         full_name: "Aoife Ní Bhriain".into(),
-        date_of_birth: Some(d(2012, 5, 17)),
+        date_of_birth: Some(d(2012, 5, 17).into()),
         class_year: "8H".into(),
         details: PersonDetails {
             other_names: vec!["Aoife Murphy".into()],
@@ -68,8 +68,8 @@ fn full_child() -> PersonInput {
                 cp_plan(d(2025, 3, 1)),
                 ServiceStatus {
                     kind: ServiceKind::EarlyHelp,
-                    start: Some(d(2023, 1, 9)),
-                    end: Some(d(2024, 2, 1)),
+                    start: Some(d(2023, 1, 9).into()),
+                    end: Some(d(2024, 2, 1).into()),
                     category: None,
                     lead: "Jo Bell, family support worker".into(),
                 },
@@ -104,7 +104,7 @@ fn a_child_keeps_every_detail_and_status_with_services_with_dates() {
     assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![p.id]);
     // The plan ends: a new version with a reason; it is one the child "has had".
     let mut ended = full_child();
-    ended.details.statuses[0].end = Some(d(2026, 6, 30));
+    ended.details.statuses[0].end = Some(d(2026, 6, 30).into());
     let refused = people::amend(&mut s, p.id, &ended).unwrap_err();
     assert_eq!(error_fields(&refused), vec![casebook::error::Field::Reason]);
     ended.reason = "Plan ended at the review conference on 30 June 2026".into();
@@ -127,13 +127,13 @@ fn every_kind_of_person_can_be_recorded_and_staff_keep_their_employment() {
         assert_eq!(p.kind, *kind);
     }
     let mut staff = PersonInput::named(PersonKind::Staff, "Mr Dale Price");
-    staff.date_of_birth = Some(d(1980, 2, 2));
+    staff.date_of_birth = Some(d(1980, 2, 2).into());
     staff.details.employment = Employment {
         role: "Supply teacher".into(),
         employer: "Quillbrook Heron Academy".into(),
         basis: Some(EmploymentBasis::AgencySupply),
         agency: String::new(),
-        start_date: Some(d(2026, 9, 1)),
+        start_date: Some(d(2026, 9, 1).into()),
     };
     let e = people::create(&mut s, &staff).unwrap_err();
     assert_eq!(error_fields(&e), vec![casebook::error::Field::SupplyAgency]);
@@ -149,8 +149,8 @@ fn bad_details_are_all_refused_at_once_and_nothing_is_written() {
     let before = counts(&s);
     let tomorrow = Utc::now().date_naive() + Duration::days(1);
     let mut bad = full_child();
-    bad.date_of_birth = Some(tomorrow);
-    bad.details.statuses[1].end = Some(d(2020, 1, 1)); // before its start
+    bad.date_of_birth = Some(tomorrow.into());
+    bad.details.statuses[1].end = Some(d(2020, 1, 1).into()); // before its start
     bad.details.statuses.push(ServiceStatus {
         kind: ServiceKind::LookedAfter,
         start: None,
@@ -159,7 +159,7 @@ fn bad_details_are_all_refused_at_once_and_nothing_is_written() {
         lead: String::new(),
     });
     bad.details.secure_email = "not an address".into();
-    bad.details.employment.start_date = Some(tomorrow);
+    bad.details.employment.start_date = Some(tomorrow.into());
     let e = people::create(&mut s, &bad).unwrap_err();
     let fields = error_fields(&e);
     use casebook::error::Field;
@@ -205,7 +205,7 @@ fn bad_details_are_all_refused_at_once_and_nothing_is_written() {
 fn family(s: &mut Session) -> (u32, u32, u32) {
     let a = people::create(s, &full_child()).unwrap().id;
     let mut b = PersonInput::named(PersonKind::Child, "Cian Ní Bhriain");
-    b.date_of_birth = Some(d(2015, 1, 3));
+    b.date_of_birth = Some(d(2015, 1, 3).into());
     let b = people::create(s, &b).unwrap().id;
     let mum = people::create(
         s,
@@ -391,8 +391,27 @@ fn parents_informed_or_not_and_why_and_consent_or_the_lawful_reason() {
         informed: true,
         ..not_told.clone()
     };
+    // Told "now" needs no time; who was told is still required, and a time typed that is not
+    // a real one is refused beside the other problems.
     let e = family::record_parents_informed(&mut s, &reference, &told).unwrap_err();
-    assert!(error_fields(&e).contains(&Field::At) && error_fields(&e).contains(&Field::WhoWasTold));
+    assert_eq!(error_fields(&e), vec![Field::WhoWasTold, Field::ToldBy]);
+    let impossible = ParentsInformedInput {
+        at: Some(casebook::time::Moment::Typed(casebook::time::TimeParts {
+            date: casebook::time::DateParts {
+                day: "31".into(),
+                month: "4".into(),
+                year: "2026".into(),
+            },
+            time: "10:00".into(),
+            clock: None,
+        })),
+        ..told.clone()
+    };
+    let e = family::record_parents_informed(&mut s, &reference, &impossible).unwrap_err();
+    assert_eq!(
+        error_fields(&e),
+        vec![Field::At, Field::WhoWasTold, Field::ToldBy]
+    );
     let consent = ConsentInput {
         purpose: ConsentPurpose::Share,
         outcome: ConsentOutcome::Given,
@@ -576,7 +595,7 @@ fn closure_days_are_skipped_by_working_days_and_removed_by_a_new_row() {
     let inset = local_practice::add_closure(
         &mut s,
         &ClosureInput {
-            first_day: d(2026, 12, 7),
+            first_day: Some(d(2026, 12, 7).into()),
             last_day: None,
             label: "INSET day".into(),
         },
@@ -590,17 +609,17 @@ fn closure_days_are_skipped_by_working_days_and_removed_by_a_new_row() {
     // Refused: last before first; a closure longer than a summer holiday; no label.
     for bad in [
         ClosureInput {
-            first_day: d(2026, 12, 7),
-            last_day: Some(d(2026, 12, 6)),
+            first_day: Some(d(2026, 12, 7).into()),
+            last_day: Some(d(2026, 12, 6).into()),
             label: "x".into(),
         },
         ClosureInput {
-            first_day: d(2026, 1, 1),
-            last_day: Some(d(2026, 12, 31)),
+            first_day: Some(d(2026, 1, 1).into()),
+            last_day: Some(d(2026, 12, 31).into()),
             label: "x".into(),
         },
         ClosureInput {
-            first_day: d(2026, 12, 7),
+            first_day: Some(d(2026, 12, 7).into()),
             last_day: None,
             label: " ".into(),
         },
@@ -632,10 +651,10 @@ fn a_longer_retention_period_applies_to_children_and_to_allegations_against_staf
         .unwrap();
     let child = people::create(&mut s, &full_child()).unwrap().id;
     let mut staff = PersonInput::named(PersonKind::Staff, "Mr Dale Price");
-    staff.date_of_birth = Some(d(1962, 5, 1));
+    staff.date_of_birth = Some(d(1962, 5, 1).into());
     let staff = people::create(&mut s, &staff).unwrap().id;
     let mut input = incident_input("Allegation that a teacher messaged a pupil privately");
-    input.category = Category::AllegationAgainstStaff;
+    input.category = Some(Category::AllegationAgainstStaff);
     let i = incidents::create(
         &mut s,
         &input,
@@ -679,7 +698,7 @@ fn deleting_at_retention_takes_a_parent_recorded_only_for_that_child_and_keeps_o
     .unwrap();
     let mut old = incident_input("An old concern");
     old.retention_until = Some(d(2025, 1, 1));
-    old.reported_at = Utc::now() - Duration::days(800);
+    old.reported_at = Some((Utc::now() - Duration::days(800)).into());
     old.occurred_at = None;
     let gone = incidents::create(
         &mut s,

@@ -20,7 +20,7 @@ fn child(name: &str, dob: (i32, u32, u32)) -> PersonInput {
     PersonInput {
         kind: PersonKind::Child,
         full_name: name.into(),
-        date_of_birth: NaiveDate::from_ymd_opt(dob.0, dob.1, dob.2),
+        date_of_birth: NaiveDate::from_ymd_opt(dob.0, dob.1, dob.2).map(Into::into),
         class_year: "Year 9".into(),
         details: Default::default(),
         reason: String::new(),
@@ -230,7 +230,7 @@ fn evidence_and_its_chain_of_custody() {
     let at = Utc::now() - Duration::minutes(30);
     let handed = CustodyInput {
         event: CustodyKind::HandedOver,
-        at,
+        at: Some(at.into()),
         by_whom: "Ms Patel".into(),
         bag_number: String::new(),
         location: String::new(),
@@ -253,7 +253,7 @@ fn evidence_and_its_chain_of_custody() {
         n.id,
         &CustodyInput {
             collar_number: "4471".into(),
-            at: Utc::now(),
+            at: Some(Utc::now().into()),
             ..handed
         },
     )
@@ -328,7 +328,7 @@ fn filters_and_a_childs_chronology_across_incidents() {
     let zoe = people::create(&mut s, &child("Zoë", (2011, 2, 3))).unwrap();
     let sam = people::create(&mut s, &child("Sam", (2011, 5, 3))).unwrap();
     let mut a_in = incident_input("Older incident");
-    a_in.reported_at = Utc::now() - Duration::days(40);
+    a_in.reported_at = Some((Utc::now() - Duration::days(40)).into());
     a_in.occurred_at = None;
     let a = incidents::create(
         &mut s,
@@ -340,7 +340,7 @@ fn filters_and_a_childs_chronology_across_incidents() {
     )
     .unwrap();
     let mut b_in = incident_input("Newer incident");
-    b_in.category = Category::Cyberbullying;
+    b_in.category = Some(Category::Cyberbullying);
     let b = incidents::create(
         &mut s,
         &b_in,
@@ -360,7 +360,7 @@ fn filters_and_a_childs_chronology_across_incidents() {
         &mut s,
         &a.reference,
         &EntryInput {
-            occurred_at: Some(Utc::now() - Duration::days(39)),
+            occurred_at: Some((Utc::now() - Duration::days(39)).into()),
             ..note("first")
         },
     )
@@ -370,7 +370,7 @@ fn filters_and_a_childs_chronology_across_incidents() {
         &mut s,
         &a.reference,
         &EntryInput {
-            occurred_at: Some(Utc::now() - Duration::days(2)),
+            occurred_at: Some((Utc::now() - Duration::days(2)).into()),
             ..note("middle")
         },
     )
@@ -421,8 +421,8 @@ fn filters_and_a_childs_chronology_across_incidents() {
     let today = Utc::now().date_naive();
     assert_eq!(
         list(IncidentFilter {
-            reported_from: Some(today - Duration::days(7)),
-            reported_to: Some(today),
+            reported_from: Some((today - Duration::days(7)).into()),
+            reported_to: Some(today.into()),
             ..Default::default()
         }),
         [b.reference.as_str()]
@@ -561,7 +561,7 @@ fn every_image_smuggling_attempt_is_refused_and_nothing_is_written() {
                 n.id,
                 &CustodyInput {
                     event: CustodyKind::Other,
-                    at: Utc::now(),
+                    at: Some(Utc::now().into()),
                     by_whom: "Ms Patel".into(),
                     bag_number: String::new(),
                     location: String::new(),

@@ -16,10 +16,10 @@ use common::*;
 fn incident(summary: &str, keep_until: NaiveDate) -> IncidentInput {
     IncidentInput {
         occurred_at: None,
-        reported_at: Utc::now() - Duration::days(3),
-        category: Category::OnlineHate,
+        reported_at: Some((Utc::now() - Duration::days(3)).into()),
+        category: Some(Category::OnlineHate),
         four_cs: vec![FourC::Content],
-        risk: Risk::Low,
+        risk: Some(Risk::Low),
         status: Status::Closed,
         outcome: "Resolved with a restorative meeting".into(),
         retention_until: Some(keep_until),
@@ -68,7 +68,7 @@ fn due_records_are_deleted_only_on_purpose_and_leave_a_tombstone_and_no_text() {
             reference,
             &casebook::records::chronology::EntryInput {
                 kind: Some(kind),
-                occurred_at: Some(Utc::now() - Duration::days(2)),
+                occurred_at: Some((Utc::now() - Duration::days(2)).into()),
                 // The kept record's text must not carry the marker the test looks for.
                 text: if reference == &old {
                     format!("{marker} follow-up")
@@ -76,9 +76,9 @@ fn due_records_are_deleted_only_on_purpose_and_leave_a_tombstone_and_no_text() {
                     "Follow-up".to_owned()
                 },
                 action_owner: "DSL".into(),
-                action_due: (kind == EntryKind::Action).then_some(today),
+                action_due: (kind == EntryKind::Action).then_some(today.into()),
                 agency: "Children's social care".into(),
-                answer_due: (kind == EntryKind::AgencyContact).then_some(today),
+                answer_due: (kind == EntryKind::AgencyContact).then_some(today.into()),
                 ..Default::default()
             },
         )
@@ -186,7 +186,7 @@ fn people_recorded_only_in_deleted_records_are_deleted_with_them_and_no_one_else
             &PersonInput {
                 kind: PersonKind::Child,
                 full_name: name.into(),
-                date_of_birth: NaiveDate::from_ymd_opt(1990, 3, 4),
+                date_of_birth: NaiveDate::from_ymd_opt(1990, 3, 4).map(Into::into),
                 class_year: String::new(),
                 details: Default::default(),
                 reason: String::new(),

@@ -22,10 +22,10 @@ fn action(s: &mut Session, reference: &str, text: &str, due: NaiveDate) -> u32 {
         reference,
         &EntryInput {
             kind: Some(EntryKind::Action),
-            occurred_at: Some(Utc::now() - Duration::days(7)),
+            occurred_at: Some((Utc::now() - Duration::days(7)).into()),
             text: text.into(),
             action_owner: "DSL".into(),
-            action_due: Some(due),
+            action_due: Some(due.into()),
             ..EntryInput::default()
         },
     )
@@ -61,7 +61,7 @@ fn an_action_is_followed_up_by_appended_audited_changes() {
         &mut s,
         id,
         &StateChange {
-            at: Some(Utc::now() + Duration::hours(3)),
+            at: Some((Utc::now() + Duration::hours(3)).into()),
             ..done("Spoke to her")
         },
     )
@@ -182,10 +182,10 @@ fn today_lists_what_is_overdue_due_and_coming_and_forgets_what_is_done() {
         soon,
         &EntryInput {
             kind: Some(EntryKind::Action),
-            occurred_at: Some(Utc::now() - Duration::days(7)),
+            occurred_at: Some((Utc::now() - Duration::days(7)).into()),
             text: "Review the safety plan".into(),
             action_owner: "DSL".into(),
-            action_due: Some(day(-2)),
+            action_due: Some(day(-2).into()),
             ..EntryInput::default()
         },
     )
@@ -235,7 +235,7 @@ fn an_action_cannot_be_due_before_it_was_set() {
         &EntryInput {
             kind: Some(EntryKind::Action),
             text: "Call back".into(),
-            action_due: Some(Utc::now().date_naive() - Duration::days(3)),
+            action_due: Some((Utc::now().date_naive() - Duration::days(3)).into()),
             ..EntryInput::default()
         },
     )
@@ -251,10 +251,10 @@ fn an_action_cannot_be_due_before_it_was_set() {
         &reference,
         &EntryInput {
             kind: Some(EntryKind::Action),
-            occurred_at: Some(Utc::now() - Duration::days(3)),
+            occurred_at: Some((Utc::now() - Duration::days(3)).into()),
             text: "Call back".into(),
             action_owner: "DSL".into(),
-            action_due: Some(Utc::now().date_naive() - Duration::days(1)),
+            action_due: Some((Utc::now().date_naive() - Duration::days(1)).into()),
             ..EntryInput::default()
         },
     )
@@ -276,7 +276,7 @@ fn an_agency_answer_is_awaited_chased_and_received() {
     assert!(due > called.date_naive());
     let contact = |due| EntryInput {
         kind: Some(EntryKind::AgencyContact),
-        occurred_at: Some(called),
+        occurred_at: Some(called.into()),
         text: "Referred by phone to the front door".into(),
         agency: "Children's social care (MASH)".into(),
         agency_person: "Duty social worker".into(),
@@ -291,7 +291,7 @@ fn an_agency_answer_is_awaited_chased_and_received() {
         &EntryInput {
             kind: Some(EntryKind::Note),
             text: "A note".into(),
-            answer_due: Some(today),
+            answer_due: Some(today.into()),
             ..EntryInput::default()
         },
     )
@@ -303,13 +303,13 @@ fn an_agency_answer_is_awaited_chased_and_received() {
     let e = chronology::add(
         &mut s,
         &reference,
-        &contact(Some(today - Duration::days(5))),
+        &contact(Some((today - Duration::days(5)).into())),
     )
     .unwrap_err();
     assert!(e.to_string().contains("before the contact was made"), "{e}");
     assert_eq!(s.status().unwrap().tables, before);
 
-    let entry = chronology::add(&mut s, &reference, &contact(Some(due))).unwrap();
+    let entry = chronology::add(&mut s, &reference, &contact(Some(due.into()))).unwrap();
     assert_eq!(entry.answer.as_ref().unwrap().due, Some(due));
     let t = casebook::today::today(&s, today).unwrap();
     assert_eq!(t.awaited_answers.len(), 1);
@@ -326,7 +326,7 @@ fn an_agency_answer_is_awaited_chased_and_received() {
         &AnswerInput {
             event: AnswerEvent::Chased,
             at: None,
-            due: Some(today + Duration::days(1)),
+            due: Some((today + Duration::days(1)).into()),
             note: " ".into(),
         },
     )
@@ -338,7 +338,7 @@ fn an_agency_answer_is_awaited_chased_and_received() {
         &AnswerInput {
             event: AnswerEvent::Chased,
             at: None,
-            due: Some(today + Duration::days(1)),
+            due: Some((today + Duration::days(1)).into()),
             note: "Rang the front door again; promised by tomorrow".into(),
         },
     )
@@ -370,7 +370,7 @@ fn an_agency_answer_is_awaited_chased_and_received() {
         &AnswerInput {
             event: AnswerEvent::Chased,
             at: None,
-            due: Some(today),
+            due: Some(today.into()),
             note: "again".into(),
         },
     )
@@ -479,12 +479,14 @@ mod derived_heads {
         let due = days.map(|d| Utc::now().date_naive() + Duration::days(d));
         EntryInput {
             kind: Some(kind),
-            occurred_at: Some(Utc::now() - Duration::days(5)),
+            occurred_at: Some((Utc::now() - Duration::days(5)).into()),
             text: "Follow-up".into(),
             action_owner: "DSL".into(),
-            action_due: due.filter(|_| kind == EntryKind::Action),
+            action_due: due.filter(|_| kind == EntryKind::Action).map(Into::into),
             agency: "Children's social care".into(),
-            answer_due: due.filter(|_| kind == EntryKind::AgencyContact),
+            answer_due: due
+                .filter(|_| kind == EntryKind::AgencyContact)
+                .map(Into::into),
             ..EntryInput::default()
         }
     }
@@ -542,7 +544,7 @@ mod derived_heads {
                             &AnswerInput {
                                 event,
                                 at: None,
-                                due: d.map(|d| Utc::now().date_naive() + Duration::days(d)),
+                                due: d.map(|d| Utc::now().date_naive() + Duration::days(d)).map(Into::into),
                                 note: "Recorded".into(),
                             },
                         )

@@ -23,6 +23,12 @@ pub struct VaultLocked {
     pub reason: String,
 }
 
+/// Sent to the UI shortly before the idle lock: `seconds` left, unless the DSL does something.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct IdleWarning {
+    pub seconds: u32,
+}
+
 /// Every command and event the UI may use; the TypeScript bindings are generated from this.
 fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
@@ -109,14 +115,25 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::maintenance::retention_due,
             commands::maintenance::delete_due_records,
         ])
-        .events(collect_events![VaultLocked])
+        .events(collect_events![VaultLocked, IdleWarning])
 }
 
-/// Reads the DSL's idle-lock setting into the shell's timer.
+/// Reads the DSL's idle-lock setting into the shell's timer. The end-to-end tests set
+/// `CASEBOOK_IDLE_SECONDS` to watch the warning and the lock in seconds rather than minutes; it
+/// can only shorten the limit, never lengthen it.
 pub(crate) fn apply_idle_limit(state: &AppState, session: &Session) {
-    if let Ok(minutes) = casebook::settings::idle_lock_minutes(session.conn()) {
-        state.set_idle_limit(Duration::from_secs(60 * u64::from(minutes)));
+    let Ok(minutes) = casebook::settings::idle_lock_minutes(session.conn()) else {
+        return;
+    };
+    let mut limit = Duration::from_secs(60 * u64::from(minutes));
+    if let Some(seconds) = std::env::var("CASEBOOK_IDLE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s >= 4)
+    {
+        limit = limit.min(Duration::from_secs(seconds));
     }
+    state.set_idle_limit(limit);
 }
 
 /// The vault folder: `CASEBOOK_VAULT` if set (tests, a second vault), else the OS data folder.
@@ -164,15 +181,35 @@ fn going_to_sleep(app: &tauri::AppHandle) {
     }
 }
 
-/// Locks the vault after the idle limit; checks a few times a minute.
+/// Locks the vault after the idle limit, checking every second; a minute before (or half the
+/// limit, when it is short), tells the window once, so that the DSL can keep working with a key
+/// or a movement (WCAG 2.2.1: a time limit is announced, and extended by a simple action).
 fn spawn_idle_watch(app: tauri::AppHandle) {
-    std::thread::spawn(move || loop {
-        std::thread::sleep(Duration::from_secs(2));
-        if let Ok(true) = app.state::<AppState>().lock_if_idle() {
-            let _ = VaultLocked {
-                reason: "idle".into(),
+    std::thread::spawn(move || {
+        let mut warned = false;
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let state = app.state::<AppState>();
+            if let Ok(true) = state.lock_if_idle() {
+                warned = false;
+                let _ = VaultLocked {
+                    reason: "idle".into(),
+                }
+                .emit(&app);
+                continue;
             }
-            .emit(&app);
+            match state.idle_remaining() {
+                Some(left) if left <= state.idle_warning() => {
+                    if !warned {
+                        warned = true;
+                        let _ = IdleWarning {
+                            seconds: u32::try_from(left.as_secs()).unwrap_or(u32::MAX),
+                        }
+                        .emit(&app);
+                    }
+                }
+                _ => warned = false,
+            }
         }
     });
 }

@@ -89,6 +89,20 @@ impl AppState {
         Ok(false)
     }
 
+    /// How long until the idle lock, while the vault is open.
+    pub fn idle_remaining(&self) -> Option<Duration> {
+        let activity = *self.activity();
+        let idle = since_boot().saturating_sub(activity.last);
+        self.is_unlocked()
+            .then(|| activity.idle_limit.saturating_sub(idle))
+    }
+
+    /// How long before the idle lock the DSL is warned: a minute, or half the limit when the
+    /// limit is shorter than two minutes.
+    pub fn idle_warning(&self) -> Duration {
+        (self.activity().idle_limit / 2).min(Duration::from_secs(60))
+    }
+
     pub fn touch(&self) {
         self.activity().last = since_boot();
     }

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -25,7 +25,7 @@ use crate::error::{Field, Form};
 use crate::records::chronology::{self, EntryInput, EntryKind};
 use crate::records::fields;
 use crate::records::{incidents, RecordId};
-use crate::time;
+use crate::time::{self, Moment};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -49,7 +49,8 @@ pub enum Answer {
     },
     /// A contact step: the agency was contacted.
     Contacted {
-        at: Option<DateTime<Utc>>,
+        /// As typed in the window; always a moment once recorded.
+        at: Option<Moment>,
         person: String,
         outcome: String,
         reference: String,
@@ -306,11 +307,12 @@ fn check_answer(step: &Step, answer: &Answer) -> Result<Answer> {
         ) => {
             let now = Utc::now();
             let mut form = Form::default();
+            let at = time::typed::read_moment(&mut form, Field::At, at.as_ref());
             if let Some(at) = at {
-                form.check(fields::not_future(Field::At, *at, now));
+                form.check(fields::not_future(Field::At, at, now));
             }
             let contacted = Answer::Contacted {
-                at: Some(at.unwrap_or(now)),
+                at: Some(Moment::At(at.unwrap_or(now))),
                 person: form.check(fields::required_line(Field::Person, person, fields::SHORT)),
                 outcome: form.check(fields::text(Field::Outcome, outcome, fields::LONG)),
                 reference: form.check(fields::line(Field::Reference, reference, fields::SHORT)),
@@ -495,7 +497,7 @@ fn chronology_entries(state: &RunState) -> Result<Vec<EntryInput>> {
         match &a.answer {
             Answer::Chosen { reason, .. } => out.push(EntryInput {
                 kind: Some(EntryKind::Decision),
-                occurred_at: at,
+                occurred_at: at.map(Moment::At),
                 text: format!("{}: {}", step.title, chosen_label(step, &a.answer)),
                 reason: reason.clone(),
                 ..EntryInput::default()
@@ -507,7 +509,7 @@ fn chronology_entries(state: &RunState) -> Result<Vec<EntryInput>> {
                 reference,
             } => out.push(EntryInput {
                 kind: Some(EntryKind::AgencyContact),
-                occurred_at: contacted.or(at),
+                occurred_at: contacted.clone().or(at.map(Moment::At)),
                 text: step.title.clone(),
                 agency: step
                     .contact

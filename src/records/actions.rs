@@ -3,7 +3,7 @@
 //! (and why); it can be opened again (and why). Each change is a new row in `action_states`
 //! (schema 9), audited with the record it changes, never an edit.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -12,7 +12,7 @@ use super::chronology::{self, EntryKind};
 use super::{fields, incidents, RecordId};
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, Moment};
 use crate::vault::Session;
 use crate::Result;
 
@@ -31,7 +31,7 @@ text_enum! {
 pub struct StateChange {
     pub state: ActionState,
     /// When it was done (or decided); now if empty. Never in the future.
-    pub at: Option<DateTime<Utc>>,
+    pub at: Option<Moment>,
     /// What happened (done), why it is no longer needed, or why it is open again.
     pub note: String,
 }
@@ -63,7 +63,7 @@ pub fn set_state(
     }
     let now = Utc::now();
     let mut form = Form::default();
-    let at = change.at.unwrap_or(now);
+    let at = time::typed::read_moment(&mut form, Field::At, change.at.as_ref()).unwrap_or(now);
     form.check(fields::not_future(Field::At, at, now));
     let note = form.check(fields::text(Field::Note, &change.note, fields::LONG));
     if note.is_empty() {

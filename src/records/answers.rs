@@ -6,7 +6,7 @@
 //! recorded the same way; the answer received closes it. Every event is a new row in
 //! `agency_answers` (schema 11), audited with the incident.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,7 +15,7 @@ use super::chronology::{self, EntryKind};
 use super::{fields, incidents, RecordId};
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, Day, Moment};
 use crate::vault::Session;
 use crate::Result;
 
@@ -35,9 +35,9 @@ text_enum! {
 pub struct AnswerInput {
     pub event: AnswerEvent,
     /// When it happened; now if empty. Never in the future.
-    pub at: Option<DateTime<Utc>>,
+    pub at: Option<Moment>,
     /// By when an answer is (now) expected: required when expecting, chasing or escalating.
-    pub due: Option<NaiveDate>,
+    pub due: Option<Day>,
     /// What they said, how it was chased, or to whom it was escalated.
     pub note: String,
 }
@@ -74,12 +74,13 @@ pub fn record(session: &mut Session, entry_id: RecordId, input: &AnswerInput) ->
         ));
     }
     let now = Utc::now();
-    let at = input.at.unwrap_or(now);
     let mut form = Form::default();
+    let at = time::typed::read_moment(&mut form, Field::At, input.at.as_ref()).unwrap_or(now);
+    let due = time::typed::read_day(&mut form, Field::ActionDue, input.due.as_ref());
     form.check(fields::not_future(Field::At, at, now));
     let note = form.check(fields::text(Field::Note, &input.note, fields::LONG));
     let contacted = time::parse(&entry.occurred_at).map(|t| t.date_naive());
-    let due = match (input.event, input.due) {
+    let due = match (input.event, due) {
         (AnswerEvent::Answered, _) => None,
         (_, None) => {
             form.add(fields::invalid(

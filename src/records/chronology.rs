@@ -1,7 +1,7 @@
 //! The chronology of an incident: notes, decisions with their reasons, actions, and contacts
 //! with agencies. Owns `chronology_entries` and `chronology_versions`.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -11,7 +11,7 @@ use super::RecordId;
 use super::{incidents, search};
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, Day, Moment};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -33,12 +33,12 @@ text_enum! {
 #[serde(default)]
 pub struct EntryInput {
     pub kind: Option<EntryKind>,
-    /// When it happened; now if empty.
-    pub occurred_at: Option<DateTime<Utc>>,
+    /// When it happened; now (as it is saved) if empty.
+    pub occurred_at: Option<Moment>,
     pub text: String,
     pub reason: String,
     pub action_owner: String,
-    pub action_due: Option<NaiveDate>,
+    pub action_due: Option<Day>,
     pub agency: String,
     pub agency_person: String,
     pub agency_outcome: String,
@@ -46,7 +46,7 @@ pub struct EntryInput {
     /// For a contact with an agency: the date an answer is expected by, if one is (see
     /// `answers.rs`; children's social care acknowledges a referral within one working day).
     #[serde(default)]
-    pub answer_due: Option<NaiveDate>,
+    pub answer_due: Option<Day>,
 }
 
 /// One version of an entry.
@@ -85,6 +85,8 @@ pub struct PersonChronologyItem {
 struct Checked {
     kind: EntryKind,
     occurred_at: String,
+    action_due: Option<NaiveDate>,
+    answer_due: Option<NaiveDate>,
     text: String,
     reason: String,
     action_owner: String,
@@ -104,10 +106,14 @@ fn check(input: &EntryInput) -> Result<Checked> {
             "choose note, decision, action or contact",
         ));
     }
-    let occurred = input.occurred_at.unwrap_or(now);
+    let occurred =
+        time::typed::read_moment(&mut form, Field::OccurredAt, input.occurred_at.as_ref())
+            .unwrap_or(now);
+    let action_due = time::typed::read_day(&mut form, Field::ActionDue, input.action_due.as_ref());
+    let answer_due = time::typed::read_day(&mut form, Field::AnswerDue, input.answer_due.as_ref());
     form.check(fields::not_future(Field::OccurredAt, occurred, now));
     // An answer is expected only from an agency, and not before it was contacted.
-    if let Some(due) = input.answer_due {
+    if let Some(due) = answer_due {
         if input.kind != Some(EntryKind::AgencyContact) {
             form.add(fields::invalid(
                 Field::AnswerDue,
@@ -121,7 +127,7 @@ fn check(input: &EntryInput) -> Result<Checked> {
         }
     }
     // An action cannot be due before it was set (a slip of the date picker, usually).
-    if let (Some(EntryKind::Action), Some(due)) = (input.kind, input.action_due) {
+    if let (Some(EntryKind::Action), Some(due)) = (input.kind, action_due) {
         if due < occurred.date_naive() {
             form.add(fields::invalid(
                 Field::ActionDue,
@@ -132,6 +138,8 @@ fn check(input: &EntryInput) -> Result<Checked> {
     let c = Checked {
         kind: input.kind.unwrap_or(EntryKind::Note),
         occurred_at: time::format(occurred),
+        action_due,
+        answer_due,
         text: form.check(fields::required_text(
             Field::Text,
             &input.text,
@@ -246,7 +254,7 @@ pub fn record_emergency_call(session: &mut Session, reference: &str, note: &str)
         reference,
         &EntryInput {
             kind: Some(EntryKind::AgencyContact),
-            occurred_at: Some(Utc::now()),
+            occurred_at: Some(Utc::now().into()),
             text: "Called 999 (immediate risk of harm)".to_owned(),
             agency: "Police (999)".to_owned(),
             agency_outcome: note.to_owned(),
@@ -264,14 +272,13 @@ pub fn add_in_tx(
     actor: &str,
 ) -> Result<RecordId> {
     let c = check(input)?;
-    add_in(tx, incident, &c, input, actor)
+    add_in(tx, incident, &c, actor)
 }
 
 fn add_in(
     tx: &Connection,
     incident: &incidents::Incident,
     c: &Checked,
-    input: &EntryInput,
     actor: &str,
 ) -> Result<RecordId> {
     let now = Utc::now();
@@ -281,10 +288,10 @@ fn add_in(
         params![incident.id, at, actor],
     )?;
     let id = super::last_id(tx)?;
-    insert_version(tx, id, 1, c, input.action_due, &at, actor)?;
+    insert_version(tx, id, 1, c, c.action_due, &at, actor)?;
     index(tx, incident.id, id, c)?;
     // The answer expected is part of the same change (and of its audit entry).
-    if let Some(due) = input.answer_due {
+    if let Some(due) = c.answer_due {
         super::answers::expect_in_tx(tx, id, due, actor)?;
     }
     audit::append(
@@ -312,7 +319,7 @@ pub fn amend(session: &mut Session, id: RecordId, input: &EntryInput) -> Result<
             id,
             version,
             &c,
-            input.action_due,
+            c.action_due,
             &time::format(now),
             &actor,
         )?;

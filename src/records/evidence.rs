@@ -1,7 +1,7 @@
 //! Evidence notes — what was reported or seen, in words, never an image — and the chain of
 //! custody of any device. Owns `evidence_notes`, `evidence_versions` and `custody_events`.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -11,7 +11,7 @@ use super::RecordId;
 use super::{incidents, search};
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, Moment};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -64,7 +64,8 @@ text_enum! {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CustodyInput {
     pub event: CustodyKind,
-    pub at: DateTime<Utc>,
+    /// When it happened; now if empty.
+    pub at: Option<Moment>,
     /// Who did it (seized it, sealed it …).
     pub by_whom: String,
     #[serde(default)]
@@ -239,7 +240,8 @@ pub fn record_custody(
 ) -> Result<CustodyEvent> {
     let now = Utc::now();
     let mut form = Form::default();
-    form.check(fields::not_future(Field::At, input.at, now));
+    let at = time::typed::read_moment(&mut form, Field::At, input.at.as_ref()).unwrap_or(now);
+    form.check(fields::not_future(Field::At, at, now));
     let by_whom = form.check(fields::required_line(
         Field::ByWhom,
         &input.by_whom,
@@ -306,7 +308,7 @@ pub fn record_custody(
             params![
                 note_id,
                 input.event.as_str(),
-                time::format(input.at),
+                time::format(at),
                 by_whom,
                 bag_number,
                 location,

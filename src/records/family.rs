@@ -4,7 +4,7 @@
 //! or to early help (who gave it, what it covers; or the lawful reason to share without it).
 //! Owns `parents_informed` and `consents` (schema 12). Appended; the newest of each is current.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{fields, incidents, RecordId};
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, Moment};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -21,8 +21,8 @@ use crate::{Error, Result};
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ParentsInformedInput {
     pub informed: bool,
-    /// When they were told (required when informed).
-    pub at: Option<DateTime<Utc>>,
+    /// When they were told; now if empty.
+    pub at: Option<Moment>,
     #[serde(default)]
     pub who_was_told: String,
     #[serde(default)]
@@ -72,7 +72,7 @@ pub struct ConsentInput {
     /// Who gave (or refused) it: required when given.
     #[serde(default)]
     pub given_by: String,
-    pub at: Option<DateTime<Utc>>,
+    pub at: Option<Moment>,
     /// What it covers (which agencies, which information).
     #[serde(default)]
     pub covers: String,
@@ -122,10 +122,12 @@ pub fn record_parents_informed(
     let told_by = form.check(fields::line(Field::ToldBy, &input.told_by, fields::SHORT));
     let how = form.check(fields::line(Field::How, &input.how, fields::SHORT));
     let reason_not = form.check(fields::text(Field::ReasonNot, &input.reason_not, 2_000));
+    // When they were told: now, unless the DSL says when.
+    let at = time::typed::read_moment(&mut form, Field::At, input.at.as_ref())
+        .or_else(|| (!form.has(Field::At)).then_some(now));
     if input.informed {
-        match input.at {
-            Some(at) => form.check(fields::not_future(Field::At, at, now)),
-            None => form.add(fields::invalid(Field::At, "say when they were told")),
+        if let Some(at) = at {
+            form.check(fields::not_future(Field::At, at, now));
         }
         if who.is_empty() {
             form.add(fields::invalid(Field::WhoWasTold, "please fill this in"));
@@ -155,7 +157,7 @@ pub fn record_parents_informed(
             params![
                 incident.id,
                 input.informed,
-                input.at.filter(|_| input.informed).map(time::format),
+                at.filter(|_| input.informed).map(time::format),
                 who,
                 told_by,
                 how,
@@ -189,7 +191,8 @@ pub fn record_consent(
     let given_by = form.check(fields::line(Field::GivenBy, &input.given_by, fields::SHORT));
     let covers = form.check(fields::text(Field::Covers, &input.covers, 2_000));
     let reason = form.check(fields::text(Field::Reason, &input.reason, 2_000));
-    if let Some(at) = input.at {
+    let at = time::typed::read_moment(&mut form, Field::At, input.at.as_ref());
+    if let Some(at) = at {
         form.check(fields::not_future(Field::At, at, now));
     }
     match input.outcome {
@@ -225,7 +228,7 @@ pub fn record_consent(
                 input.purpose.as_str(),
                 input.outcome.as_str(),
                 given_by,
-                input.at.map(time::format),
+                at.map(time::format),
                 covers,
                 reason,
                 time::format(now),

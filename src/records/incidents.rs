@@ -12,7 +12,7 @@ use super::search;
 use super::RecordId;
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, Moment};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -82,16 +82,20 @@ text_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IncidentInput {
-    pub occurred_at: Option<DateTime<Utc>>,
-    pub reported_at: DateTime<Utc>,
+    /// When it happened, if known.
+    pub occurred_at: Option<Moment>,
+    /// When it was reported to the DSL; `None`: now, as it is saved.
+    pub reported_at: Option<Moment>,
     pub reported_by: String,
-    pub category: Category,
+    /// Required: `None` is a form where nothing was chosen yet.
+    pub category: Option<Category>,
     pub four_cs: Vec<FourC>,
     pub summary: String,
     /// The child's own words, verbatim.
     #[serde(default)]
     pub childs_words: String,
-    pub risk: Risk,
+    /// Required, with no default: a hurried DSL must not leave "medium" by accident.
+    pub risk: Option<Risk>,
     pub status: Status,
     /// Required when the status is closed.
     #[serde(default)]
@@ -142,6 +146,10 @@ pub struct Incident {
 }
 
 struct Checked {
+    category: Category,
+    risk: Risk,
+    occurred_at: Option<DateTime<Utc>>,
+    reported_at: DateTime<Utc>,
     reported_by: String,
     four_cs: String,
     summary: String,
@@ -153,27 +161,36 @@ struct Checked {
 fn check(input: &IncidentInput) -> Result<Checked> {
     let now = Utc::now();
     let mut form = Form::default();
-    form.check(fields::not_future(
-        Field::ReportedAt,
-        input.reported_at,
-        now,
-    ));
-    if let Some(occurred) = input.occurred_at {
+    let reported_at =
+        time::typed::read_moment(&mut form, Field::ReportedAt, input.reported_at.as_ref())
+            .unwrap_or(now);
+    let occurred_at =
+        time::typed::read_moment(&mut form, Field::OccurredAt, input.occurred_at.as_ref());
+    form.check(fields::not_future(Field::ReportedAt, reported_at, now));
+    if let Some(occurred) = occurred_at {
         form.check(fields::not_future(Field::OccurredAt, occurred, now));
-        if !form.has(Field::OccurredAt)
-            && occurred > input.reported_at + chrono::Duration::minutes(5)
-        {
+        if !form.has(Field::OccurredAt) && occurred > reported_at + chrono::Duration::minutes(5) {
             form.add(fields::invalid(
                 Field::OccurredAt,
                 "this is after it was reported; check both times",
             ));
         }
     }
+    // In the order the form shows them, so the error summary reads down the page.
     let reported_by = form.check(fields::required_line(
         Field::ReportedBy,
         &input.reported_by,
         fields::SHORT,
     ));
+    if input.category.is_none() {
+        form.add(fields::invalid(
+            Field::Category,
+            "choose the kind of incident",
+        ));
+    }
+    if input.risk.is_none() {
+        form.add(fields::invalid(Field::Risk, "choose the level of risk"));
+    }
     let summary = form.check(fields::required_text(
         Field::Summary,
         &input.summary,
@@ -199,6 +216,10 @@ fn check(input: &IncidentInput) -> Result<Checked> {
         .collect::<Vec<_>>()
         .join(",");
     Ok(Checked {
+        category: input.category.unwrap_or(Category::Other),
+        risk: input.risk.unwrap_or(Risk::Low),
+        occurred_at,
+        reported_at,
         reported_by,
         four_cs,
         summary,
@@ -299,7 +320,7 @@ pub fn create_in_tx(
     }
     let now = Utc::now();
     let at = time::format(now);
-    let reference = next_reference(tx, input.reported_at.year())?;
+    let reference = next_reference(tx, checked.reported_at.year())?;
     tx.execute(
         "INSERT INTO incidents (reference, created_at, created_by) VALUES (?1, ?2, ?3)",
         params![reference, at, actor],
@@ -315,8 +336,8 @@ pub fn create_in_tx(
     let child_years = super::local_practice::retention_period(tx)?.child_years;
     let retention = input.retention_until.unwrap_or_else(|| {
         default_retention(
-            input.category,
-            input.reported_at.date_naive(),
+            checked.category,
+            checked.reported_at.date_naive(),
             &involved,
             child_years,
         )
@@ -346,8 +367,8 @@ pub fn amend(session: &mut Session, reference: &str, input: &IncidentInput) -> R
         let version = current.version + 1;
         let retention = input.retention_until.unwrap_or_else(|| {
             default_retention(
-                input.category,
-                input.reported_at.date_naive(),
+                checked.category,
+                checked.reported_at.date_naive(),
                 &involved,
                 child_years,
             )
@@ -502,14 +523,14 @@ fn insert_version(
         params![
             id,
             version,
-            input.occurred_at.map(time::format),
-            time::format(input.reported_at),
+            c.occurred_at.map(time::format),
+            time::format(c.reported_at),
             c.reported_by,
-            input.category.as_str(),
+            c.category.as_str(),
             c.four_cs,
             c.summary,
             c.childs_words,
-            input.risk.as_str(),
+            c.risk.as_str(),
             input.status.as_str(),
             c.outcome,
             time::format_date(retention),
@@ -528,9 +549,9 @@ fn insert_version(
         params![
             id,
             version,
-            time::format(input.reported_at),
+            time::format(c.reported_at),
             input.status.as_str(),
-            input.category.as_str(),
+            c.category.as_str(),
             time::format_date(retention)
         ],
     )?;

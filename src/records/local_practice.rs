@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{fields, RecordId};
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, typed::read_day, Day};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -121,9 +121,9 @@ pub struct Closure {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ClosureInput {
-    pub first_day: NaiveDate,
+    pub first_day: Option<Day>,
     /// The same as the first day for a single day.
-    pub last_day: Option<NaiveDate>,
+    pub last_day: Option<Day>,
     pub label: String,
 }
 
@@ -170,13 +170,21 @@ pub fn add_closure(session: &mut Session, input: &ClosureInput) -> Result<Closur
         &input.label,
         fields::SHORT,
     ));
-    let last = input.last_day.unwrap_or(input.first_day);
-    if last < input.first_day {
+    let first = read_day(&mut form, Field::FirstDay, input.first_day.as_ref());
+    if first.is_none() && !form.has(Field::FirstDay) {
+        form.add(fields::invalid(
+            Field::FirstDay,
+            "enter the first day it is closed",
+        ));
+    }
+    let first = first.unwrap_or(NaiveDate::MIN);
+    let last = read_day(&mut form, Field::LastDay, input.last_day.as_ref()).unwrap_or(first);
+    if last < first {
         form.add(fields::invalid(
             Field::LastDay,
             "this is before the first day",
         ));
-    } else if (last - input.first_day).num_days() >= MAX_CLOSURE_DAYS {
+    } else if (last - first).num_days() >= MAX_CLOSURE_DAYS {
         form.add(fields::invalid(
             Field::LastDay,
             &format!("a closure is at most {MAX_CLOSURE_DAYS} days: add a long one in parts"),
@@ -190,7 +198,7 @@ pub fn add_closure(session: &mut Session, input: &ClosureInput) -> Result<Closur
             "INSERT INTO closure_days (first_day, last_day, label, removed, ends, recorded_at, recorded_by)
              VALUES (?1, ?2, ?3, 0, NULL, ?4, ?5)",
             params![
-                time::format_date(input.first_day),
+                time::format_date(first),
                 time::format_date(last),
                 label,
                 time::format(now),
@@ -210,7 +218,7 @@ pub fn add_closure(session: &mut Session, input: &ClosureInput) -> Result<Closur
     })?;
     Ok(Closure {
         id,
-        first_day: input.first_day,
+        first_day: first,
         last_day: last,
         label,
     })

@@ -16,7 +16,7 @@ use super::fields;
 use super::RecordId;
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, typed::read_day, Day};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -104,8 +104,9 @@ text_enum! {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServiceStatus {
     pub kind: ServiceKind,
-    pub start: Option<NaiveDate>,
-    pub end: Option<NaiveDate>,
+    /// Its dates: as typed in a form, always a plain date once saved.
+    pub start: Option<Day>,
+    pub end: Option<Day>,
     /// The plan's category: child protection plans only.
     #[serde(default)]
     pub category: Option<CpCategory>,
@@ -117,7 +118,15 @@ pub struct ServiceStatus {
 impl ServiceStatus {
     /// Current on `day`: started (or no start recorded) and not yet ended.
     pub fn is_current(&self, day: NaiveDate) -> bool {
-        self.start.is_none_or(|s| s <= day) && self.end.is_none_or(|e| e >= day)
+        self.start_date().is_none_or(|s| s <= day) && self.end_date().is_none_or(|e| e >= day)
+    }
+
+    pub fn start_date(&self) -> Option<NaiveDate> {
+        self.start.as_ref().and_then(Day::date)
+    }
+
+    pub fn end_date(&self) -> Option<NaiveDate> {
+        self.end.as_ref().and_then(Day::date)
     }
 }
 
@@ -143,7 +152,7 @@ pub struct Employment {
     /// The agency, when supplied through one.
     #[serde(default)]
     pub agency: String,
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<Day>,
 }
 
 /// Everything about a person beyond their name, kind, date of birth and form. Every text is
@@ -195,7 +204,8 @@ impl PersonDetails {
 pub struct PersonInput {
     pub kind: PersonKind,
     pub full_name: String,
-    pub date_of_birth: Option<NaiveDate>,
+    /// As typed, or already known; empty when not known.
+    pub date_of_birth: Option<Day>,
     /// Form or class ("7B", "Oak").
     #[serde(default)]
     pub class_year: String,
@@ -319,8 +329,8 @@ impl Person {
                 }
                 line.push_str(&format!(
                     ": from {} to {}",
-                    day_in_line(s.start),
-                    s.end
+                    day_in_line(s.start_date()),
+                    s.end_date()
                         .map_or_else(|| "now".to_owned(), |e| day_in_line(Some(e)))
                 ));
                 if !s.is_current(today) {
@@ -378,7 +388,7 @@ impl Person {
         if !e.agency.is_empty() {
             facts.push(("Supply agency", e.agency.clone()));
         }
-        facts.push(("Start date", day(e.start_date)));
+        facts.push(("Start date", day(e.start_date.as_ref().and_then(Day::date))));
         facts
     }
 
@@ -395,7 +405,7 @@ impl Person {
         PersonInput {
             kind: self.kind,
             full_name: self.full_name.clone(),
-            date_of_birth: self.date_of_birth,
+            date_of_birth: self.date_of_birth.map(Day::On),
             class_year: self.class_year.clone(),
             details: self.details.clone(),
             reason: String::new(),
@@ -448,8 +458,9 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
         fields::SHORT,
     ));
     let class_year = form.check(fields::line(Field::ClassYear, &input.class_year, 50));
-    let today = Utc::now().date_naive();
-    check_date(&mut form, Field::DateOfBirth, input.date_of_birth, today);
+    let today = time::uk_date(Utc::now());
+    let date_of_birth = read_day(&mut form, Field::DateOfBirth, input.date_of_birth.as_ref());
+    check_date(&mut form, Field::DateOfBirth, date_of_birth, today);
 
     let d = &input.details;
     let line =
@@ -462,7 +473,9 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
         ));
     } else {
         for s in &d.statuses {
-            if let (Some(start), Some(end)) = (s.start, s.end) {
+            let start = read_day(&mut form, Field::Statuses, s.start.as_ref());
+            let end = read_day(&mut form, Field::Statuses, s.end.as_ref());
+            if let (Some(start), Some(end)) = (start, end) {
                 if end < start {
                     form.add(fields::invalid(
                         Field::Statuses,
@@ -470,7 +483,7 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
                     ));
                 }
             }
-            if let Some(start) = s.start {
+            if let Some(start) = start {
                 if start > today {
                     form.add(fields::invalid(
                         Field::Statuses,
@@ -489,6 +502,8 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
             }
             statuses.push(ServiceStatus {
                 lead: line(&mut form, Field::Statuses, &s.lead),
+                start: start.map(Day::On),
+                end: end.map(Day::On),
                 ..s.clone()
             });
         }
@@ -522,8 +537,9 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
         ));
     }
     let e = &d.employment;
-    check_date(&mut form, Field::StartDate, e.start_date, today);
-    if let (Some(start), Some(born)) = (e.start_date, input.date_of_birth) {
+    let start_date = read_day(&mut form, Field::StartDate, e.start_date.as_ref());
+    check_date(&mut form, Field::StartDate, start_date, today);
+    if let (Some(start), Some(born)) = (start_date, date_of_birth) {
         if start < born {
             form.add(fields::invalid(
                 Field::StartDate,
@@ -536,7 +552,7 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
         employer: line(&mut form, Field::Employer, &e.employer),
         basis: e.basis,
         agency: line(&mut form, Field::SupplyAgency, &e.agency),
-        start_date: e.start_date,
+        start_date: start_date.map(Day::On),
     };
     if e.basis == Some(EmploymentBasis::AgencySupply) && employment.agency.is_empty() {
         form.add(fields::invalid(
@@ -579,7 +595,7 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
     Ok(Checked {
         full_name,
         class_year,
-        date_of_birth: input.date_of_birth.map(time::format_date),
+        date_of_birth: date_of_birth.map(time::format_date),
         details,
         reason,
     })

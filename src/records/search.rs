@@ -2,14 +2,14 @@
 //! status, category, person and date. Owns `search_index` (a derived, contentless index of the
 //! current wording) and `search_sources` (which incident each indexed passage belongs to).
 
-use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use super::incidents::{Category, Risk, Status};
 use super::RecordId;
-use crate::time;
+use crate::error::{Field, Form};
+use crate::time::{self, typed::read_day, Day};
 use crate::{Error, Result};
 
 /// The kinds of passage in the index, and the low bits of their rowids.
@@ -77,8 +77,9 @@ pub struct IncidentFilter {
     pub status: Option<Status>,
     pub category: Option<Category>,
     pub person_id: Option<RecordId>,
-    pub reported_from: Option<NaiveDate>,
-    pub reported_to: Option<NaiveDate>,
+    /// Reported on or after this day, and on or before that one (UK days).
+    pub reported_from: Option<Day>,
+    pub reported_to: Option<Day>,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
@@ -131,6 +132,22 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
     // Pick the page from incident_heads (each incident's current version, indexed for these
     // orders) and only then read the 50 full versions: every page read from the vault must be
     // decrypted, so touching fewer is what keeps encrypted lists as fast as plain ones.
+    let mut form = Form::default();
+    let from = read_day(
+        &mut form,
+        Field::ReportedFrom,
+        filter.reported_from.as_ref(),
+    );
+    let to = read_day(&mut form, Field::ReportedTo, filter.reported_to.as_ref());
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            form.add(Error::field(
+                Field::ReportedTo,
+                "this is before the first date: swap them",
+            ));
+        }
+    }
+    form.finish()?;
     let mut args: Vec<Value> = Vec::new();
     let mut sql_text = if let Some(q) = fts_query(&filter.text) {
         // A text search starts from its matches: FTS5 walks them newest-written first and
@@ -174,14 +191,15 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
         );
         args.push(Value::Integer(i64::from(p)));
     }
-    if let Some(from) = filter.reported_from {
+    // From midnight UK time at the start of the first day to midnight at the end of the last.
+    if let Some(from) = from {
         sql_text.push_str(" AND h.reported_at >= ?");
-        args.push(Value::Text(time::format_date(from)));
+        args.push(Value::Text(time::format(time::uk_day_start(from))));
     }
-    if let Some(to) = filter.reported_to {
-        // Inclusive of the whole day.
+    if let Some(to) = to {
         sql_text.push_str(" AND h.reported_at < ?");
-        args.push(Value::Text(time::format_date(to.succ_opt().unwrap_or(to))));
+        let next = to.succ_opt().unwrap_or(to);
+        args.push(Value::Text(time::format(time::uk_day_start(next))));
     }
     sql_text.push_str(" ORDER BY h.reported_at DESC, h.incident_id DESC LIMIT ? OFFSET ?");
     args.push(Value::Integer(i64::from(

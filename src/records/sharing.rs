@@ -5,7 +5,7 @@
 //! row: to whom, when, how, about whom and which kinds of detail, and the lawful basis. An
 //! issued referral writes its own row ([`record_in_tx`], called by `referral::issue`).
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{fields, incidents, people, RecordId};
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time;
+use crate::time::{self, Moment};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -76,7 +76,8 @@ text_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SharingInput {
-    pub at: Option<DateTime<Utc>>,
+    /// When it was shared; now if empty.
+    pub at: Option<Moment>,
     pub method: SharingMethod,
     pub recipient_name: String,
     pub recipient_organisation: String,
@@ -139,7 +140,7 @@ pub fn record_in_tx(
 ) -> Result<RecordId> {
     let now = Utc::now();
     let mut form = Form::default();
-    let at = input.at.unwrap_or(now);
+    let at = time::typed::read_moment(&mut form, Field::At, input.at.as_ref()).unwrap_or(now);
     form.check(fields::not_future(Field::At, at, now));
     let name = form.check(fields::required_line(
         Field::RecipientName,

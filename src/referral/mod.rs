@@ -237,7 +237,7 @@ pub fn issue_at(
                 incident.id,
                 reference,
                 &SharingInput {
-                    at: Some(at),
+                    at: Some(at.into()),
                     method: SharingMethod::Referral,
                     recipient_name: if choices.recipient_name.is_empty() {
                         recipient_contact(&contacts, recipient)
@@ -270,7 +270,7 @@ pub fn issue_at(
             &incident,
             &EntryInput {
                 kind: Some(EntryKind::Note),
-                occurred_at: Some(at),
+                occurred_at: Some(at.into()),
                 text: format!(
                     "Signed referral summary for {} made ({} pages). SHA-256 of the PDF: {}",
                     recipient.label(),

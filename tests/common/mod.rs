@@ -26,14 +26,14 @@ pub fn incident_input(summary: &str) -> casebook::records::incidents::IncidentIn
     use casebook::records::incidents::{Category, FourC, IncidentInput, Risk, Status};
     use chrono::{Duration, Utc};
     IncidentInput {
-        occurred_at: Some(Utc::now() - Duration::hours(3)),
-        reported_at: Utc::now() - Duration::hours(1),
+        occurred_at: Some((Utc::now() - Duration::hours(3)).into()),
+        reported_at: Some((Utc::now() - Duration::hours(1)).into()),
         reported_by: "Mr Okafor (form tutor)".into(),
-        category: Category::SharingNudes,
+        category: Some(Category::SharingNudes),
         four_cs: vec![FourC::Conduct, FourC::Contact],
         summary: summary.into(),
         childs_words: String::new(),
-        risk: Risk::High,
+        risk: Some(Risk::High),
         status: Status::Open,
         outcome: String::new(),
         retention_until: None,

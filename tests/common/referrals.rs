@@ -64,13 +64,13 @@ pub fn incident(s: &mut Session, long: bool) -> String {
         &PersonInput {
             kind: PersonKind::Child,
             full_name: "Nguyễn Thị Ánh".into(),
-            date_of_birth: NaiveDate::from_ymd_opt(2011, 3, 14),
+            date_of_birth: NaiveDate::from_ymd_opt(2011, 3, 14).map(Into::into),
             class_year: "Year 10".into(),
             details: casebook::records::people::PersonDetails {
                 send: Some(casebook::records::people::SendSupport::SenSupport),
                 statuses: vec![casebook::records::people::ServiceStatus {
                     kind: casebook::records::people::ServiceKind::ChildProtection,
-                    start: NaiveDate::from_ymd_opt(2025, 9, 1),
+                    start: NaiveDate::from_ymd_opt(2025, 9, 1).map(Into::into),
                     end: None,
                     category: None,
                     lead: String::new(),
@@ -86,7 +86,7 @@ pub fn incident(s: &mut Session, long: bool) -> String {
         &PersonInput {
             kind: PersonKind::Child,
             full_name: "Łukasz Wiśniewski".into(),
-            date_of_birth: NaiveDate::from_ymd_opt(2010, 9, 2),
+            date_of_birth: NaiveDate::from_ymd_opt(2010, 9, 2).map(Into::into),
             class_year: "Year 11".into(),
             details: Default::default(),
             reason: String::new(),
@@ -123,14 +123,14 @@ pub fn incident(s: &mut Session, long: bool) -> String {
     let reference = incidents::create(
         s,
         &IncidentInput {
-            occurred_at: Some(Utc::now() - Duration::days(1)),
-            reported_at: Utc::now() - Duration::hours(20),
+            occurred_at: Some((Utc::now() - Duration::days(1)).into()),
+            reported_at: Some((Utc::now() - Duration::hours(20)).into()),
             reported_by: "Ms Zoë Adeyemi (form tutor)".into(),
-            category: Category::SharingNudes,
+            category: Some(Category::SharingNudes),
             four_cs: vec![FourC::Contact, FourC::Conduct],
             summary: "Ánh told her tutor that an adult on a gaming app asked her for a photo and threatened to post a fake one.".into(),
             childs_words: "He said he would send it to everyone unless I paid him.".into(),
-            risk: Risk::High,
+            risk: Some(Risk::High),
             status: Status::Referred,
             outcome: String::new(),
             retention_until: None,
@@ -205,7 +205,7 @@ pub fn incident(s: &mut Session, long: bool) -> String {
         note.id,
         &CustodyInput {
             event: CustodyKind::Sealed,
-            at: Utc::now() - Duration::hours(19),
+            at: Some((Utc::now() - Duration::hours(19)).into()),
             by_whom: "Siobhán Nguyễn".into(),
             bag_number: "EVB-55501".into(),
             location: "DSL office safe".into(),

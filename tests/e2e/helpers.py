@@ -135,6 +135,21 @@ def open_first_incident(driver):
     return driver.find_element(By.TAG_NAME, "h1").text
 
 
+def type_date(driver, element_id, d):
+    """Types a date into the day, month and year boxes of a date field, as a person would."""
+    type_into(driver, element_id, str(d.day))
+    type_into(driver, f"{element_id}-month", str(d.month))
+    type_into(driver, f"{element_id}-year", str(d.year))
+
+
+def type_when(driver, element_id, t):
+    """Chooses "At a date and time" in a "when" field and types the UK date and 24-hour time."""
+    driver.find_element(By.ID, element_id).click()
+    for part, value in (("day", t.day), ("month", t.month), ("year", t.year)):
+        type_into(driver, f"{element_id}-{part}", str(value))
+    type_into(driver, f"{element_id}-time", t.strftime("%H:%M"))
+
+
 def choose_option(driver, legend, label):
     """Clicks the radio or checkbox `label` in the fieldset whose legend starts with `legend`."""
     driver.find_element(

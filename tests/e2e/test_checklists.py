@@ -1,8 +1,11 @@
 """A DSL walks the sharing-nudes checklist in the real window: contacts set once in Settings and
 shown inline, the "never do" warnings, the immediate-risk question first with the emergency panel
-one key away, all five UKCIS circumstances asked before the one branch to the referral steps, a
+one shortcut away (Alt+E), all five UKCIS circumstances asked before the one branch to the referral steps, a
 support plan on the referral route, a changed answer, and the finished run's decisions in the
 incident's chronology."""
+import time
+
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -52,6 +55,7 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
     click_button(driver, "New incident")
     heading(driver, "New incident")
     Select(driver.find_element(By.ID, "category")).select_by_visible_text("Sharing nudes or semi-nudes")
+    Select(driver.find_element(By.ID, "risk")).select_by_visible_text("High")
     type_into(driver, "reported-by", "Mr Okafor (Year 10 tutor)")
     type_into(driver, "summary", "A Year 10 pupil says an older man on a gaming app asked for a photo.")
     click_button(driver, "Save incident")
@@ -70,14 +74,21 @@ def test_walk_the_sharing_nudes_checklist(app, cli, screenshot):
 
     # Immediate risk is asked first, with the emergency panel one key away; it records the call.
     step_title(driver, "Is any child in immediate danger")
+    # A plain "e" typed anywhere opens nothing (WCAG 2.1.4); Alt+E does, and the heading has focus.
     driver.find_element(By.TAG_NAME, "body").send_keys("e")
+    time.sleep(0.3)
+    assert not driver.find_elements(By.CSS_SELECTOR, ".emergency-panel")
+    ActionChains(driver).key_down(Keys.ALT).send_keys("e").key_up(Keys.ALT).perform()
     panel = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".emergency-panel")))
+    assert driver.switch_to.active_element.get_attribute("id") == "emergency-title"
     assert "999" in panel.text
     screenshot(driver, "checklist-emergency")
     click_button(driver, "Record that 999 was called")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".emergency-panel"), "Recorded in the chronology"))
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     wait(driver).until(EC.invisibility_of_element_located((By.CSS_SELECTOR, ".emergency-panel")))
+    # Focus goes back to the button that opens it.
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("data-testid") == "emergency")
     answer_button(driver, "No")
 
     step_title(driver, "Secure any device")

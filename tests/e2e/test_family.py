@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from helpers import ORG, PASSPHRASE, click, click_button, heading, type_into, unlock, wait
+from helpers import ORG, PASSPHRASE, click, click_button, heading, type_date, type_into, unlock, wait
 
 
 def submit_in(driver, form_xpath, label):
@@ -33,6 +33,7 @@ def test_a_parent_is_added_parents_not_told_and_why_and_the_childs_page_shows_th
     Select(wait(driver).until(EC.element_to_be_clickable((By.ID, "category")))).select_by_visible_text(
         "Online sexual abuse or exploitation (grooming)"
     )
+    Select(driver.find_element(By.ID, "risk")).select_by_visible_text("High")
     type_into(driver, "reported-by", "Ms Hana Begum (form tutor)")
     type_into(driver, "summary", "Pupil said an adult from a game asked her to keep their chats secret.")
     driver.find_element(By.XPATH, "//label[normalize-space(.)='Contact']/input").click()
@@ -99,17 +100,13 @@ def test_a_parent_is_added_parents_not_told_and_why_and_the_childs_page_shows_th
     click_button(driver, "Add a status")
     Select(driver.find_element(By.ID, "person-status-0-kind")).select_by_visible_text("Child protection plan")
     Select(driver.find_element(By.ID, "person-status-0-category")).select_by_visible_text("Neglect")
-    driver.execute_script(
-        "const el = document.getElementById('person-status-0-start'); el.value = arguments[0];"
-        "el.dispatchEvent(new Event('input', {bubbles: true}));",
-        date(2025, 3, 1).isoformat(),
-    )
+    type_date(driver, "person-status-0-start", date(2025, 3, 1))
     click_button(driver, "Save a new version")
     wait(driver).until(EC.text_to_be_present_in_element((By.ID, "person-reason-error"), "say why the status with services changed"))
     type_into(driver, "person-reason", "Initial child protection conference, 1 March 2025")
     click_button(driver, "Save a new version")
     statuses = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=person-statuses]")))
-    assert "Child protection plan (Neglect)" in statuses.text and "1 Mar 2025" in statuses.text, statuses.text
+    assert "Child protection plan (Neglect)" in statuses.text and "1 March 2025" in statuses.text, statuses.text
     details = driver.find_element(By.CSS_SELECTOR, "[data-testid=person-details]")
     assert "Year 8" in details.text and "Initial child protection conference" in details.text, details.text
     driver.execute_script("window.scrollTo(0, 0)")

@@ -2,6 +2,7 @@
 survives a lock, decisions that need reasons, pasted images refused, and no record text in
 anything the app or its webview writes outside the vault."""
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from helpers import ORG, PASSPHRASE, click_button, heading, type_into, unlock, wait
+from helpers import ORG, PASSPHRASE, click_button, heading, type_date, type_into, unlock, wait
 
 
 def test_incident_log(app, cli, screenshot):
@@ -67,6 +68,9 @@ def test_incident_log(app, cli, screenshot):
     click_button(driver, "Save incident")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "form"), "Category: choose the kind of incident"))
     Select(driver.find_element(By.ID, "category")).select_by_visible_text("Cyberbullying")
+    risk = driver.find_element(By.ID, "risk")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", risk)
+    Select(risk).select_by_visible_text("Medium")
     click_button(driver, "Save incident")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "form"), "never stores images"))
     type_into(driver, "childs-words", "They keep sharing it and laughing at me.")
@@ -99,11 +103,12 @@ def test_incident_log(app, cli, screenshot):
     # The list's date filter: nothing was reported in the year 2000.
     click_button(driver, "Incidents")
     wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "table.list tbody tr")) == 25)
-    driver.execute_script(
-        "const el = document.getElementById('filter-to'); el.value = '2000-12-31';"
-        "el.dispatchEvent(new Event('input', {bubbles: true}));"
-    )
+    type_date(driver, "filter-to", date(2000, 12, 31))
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "main.home"), "No incidents match"))
+    # A date that does not exist is refused beside the filter, in words.
+    type_into(driver, "filter-to", "31")
+    type_into(driver, "filter-to-month", "2")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "filter-to-error"), "must be a real date"))
 
     # Nothing the app or its webview wrote (data, cache, config) holds record text in clear.
     folders = [os.environ.get(v) for v in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")]
@@ -147,7 +152,11 @@ def test_every_invalid_field_is_shown_beside_its_field(app, cli, screenshot):
     wait(driver).until(
         lambda d: all(d.find_element(By.ID, f).get_attribute("aria-invalid") == "true" for f in fields)
     )
-    summary = driver.find_element(By.CSS_SELECTOR, "[data-testid=save-errors]")
+    summary = driver.find_element(By.CSS_SELECTOR, "[data-testid=error-summary]")
+    # The summary takes focus, so it is seen and heard wherever the button was.
+    assert driver.switch_to.active_element == summary
+    # Risk has no default: a hurried DSL cannot leave "Medium" by accident.
+    assert "Risk: choose the level of risk" in summary.text, summary.text
     for field, label in fields.items():
         element = driver.find_element(By.ID, field)
         assert element.get_attribute("aria-invalid") == "true", field

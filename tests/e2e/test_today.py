@@ -3,23 +3,13 @@ added on an incident's page, shows as overdue; it is marked done with what happe
 required) and is gone; the incident's chronology says it was done. A referral by phone whose
 answer was expected yesterday shows as late for a chase until the answer is recorded."""
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from helpers import ORG, PASSPHRASE, click, click_button, heading, type_into, unlock, wait
-
-
-def set_value(driver, element_id, value):
-    """Sets a date or time input as a person picking it would (the picker's typing is
-    locale-dependent, the value is not)."""
-    driver.execute_script(
-        "const el = document.getElementById(arguments[0]); el.value = arguments[1];"
-        "el.dispatchEvent(new Event('input', {bubbles: true})); el.dispatchEvent(new Event('change', {bubbles: true}));",
-        element_id,
-        value,
-    )
+from helpers import ORG, PASSPHRASE, click, click_button, heading, type_date, type_into, type_when, unlock, wait
 
 
 def test_an_overdue_action_is_on_today_until_it_is_done(app, cli, screenshot):
@@ -35,6 +25,7 @@ def test_an_overdue_action_is_on_today_until_it_is_done(app, cli, screenshot):
     click_button(driver, "New incident")
     heading(driver, "New incident")
     Select(wait(driver).until(EC.element_to_be_clickable((By.ID, "category")))).select_by_visible_text("Cyberbullying")
+    Select(driver.find_element(By.ID, "risk")).select_by_visible_text("Medium")
     type_into(driver, "reported-by", "Mr Okoro (form tutor)")
     type_into(driver, "summary", "Mocking messages about a pupil in a year-group chat.")
     driver.find_element(By.XPATH, "//label[normalize-space(.)='Conduct']/input").click()
@@ -59,11 +50,12 @@ def test_an_overdue_action_is_on_today_until_it_is_done(app, cli, screenshot):
     wait(driver).until(lambda d: "Victim" not in people.text)
     assert "Siobhán Nguyễn — Witness" in people.text, people.text
     Select(driver.find_element(By.ID, "entry-kind")).select_by_visible_text("Action")
-    agreed = (datetime.now() - timedelta(days=3)).replace(second=0, microsecond=0)
-    set_value(driver, "entry-when", agreed.strftime("%Y-%m-%dT%H:%M"))
+    # Three days ago, in UK time (what the DSL reads on the school's clock).
+    agreed = (datetime.now(ZoneInfo("Europe/London")) - timedelta(days=3)).replace(second=0, microsecond=0)
+    type_when(driver, "entry-when", agreed)
     type_into(driver, "entry-text", "Ring the mother back about the support plan")
     type_into(driver, "entry-owner", "DSL")
-    set_value(driver, "entry-due", (date.today() - timedelta(days=1)).isoformat())
+    type_date(driver, "entry-due", date.today() - timedelta(days=1))
     click_button(driver, "Add")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ol.chronology"), "Ring the mother back"))
 
@@ -93,11 +85,11 @@ def test_an_overdue_action_is_on_today_until_it_is_done(app, cli, screenshot):
 
     # A referral by phone three days ago, its answer expected yesterday: late, to chase.
     Select(driver.find_element(By.ID, "entry-kind")).select_by_visible_text("Contact with an agency")
-    set_value(driver, "entry-when", agreed.strftime("%Y-%m-%dT%H:%M"))
+    type_when(driver, "entry-when", agreed)
     type_into(driver, "entry-text", "Referred by phone to the front door")
     type_into(driver, "entry-agency", "Children's social care (MASH)")
     type_into(driver, "entry-person", "Duty social worker")
-    set_value(driver, "entry-answer-due", (date.today() - timedelta(days=1)).isoformat())
+    type_date(driver, "entry-answer-due", date.today() - timedelta(days=1))
     click_button(driver, "Add")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=answer-state]"), "Answer expected by"))
     click_button(driver, "Today")

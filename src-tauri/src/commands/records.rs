@@ -310,13 +310,13 @@ mod tests {
         let (state, _tmp) = open_state();
         let input = IncidentInput {
             occurred_at: None,
-            reported_at: chrono::Utc::now(),
+            reported_at: Some(chrono::Utc::now().into()),
             reported_by: "   ".into(),
-            category: Category::Cyberbullying,
+            category: Some(Category::Cyberbullying),
             four_cs: vec![],
             summary: String::new(),
             childs_words: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==".into(),
-            risk: Risk::Medium,
+            risk: Some(Risk::Medium),
             status: Status::Open,
             outcome: String::new(),
             retention_until: None,

@@ -184,6 +184,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	idleWarning: makeEvent<IdleWarning, IdleWarning>("idle-warning"),
 	vaultLocked: makeEvent<VaultLocked, VaultLocked>("vault-locked"),
 };
 
@@ -283,9 +284,9 @@ export type AnswerInput = AnswerInput_Serialize | AnswerInput_Deserialize;
 export type AnswerInput_Deserialize = {
 	event: AnswerEvent,
 	/**  When it happened; now if empty. Never in the future. */
-	at?: string | null,
+	at?: Moment_Deserialize | null,
 	/**  By when an answer is (now) expected: required when expecting, chasing or escalating. */
-	due?: string | null,
+	due?: Day | null,
 	/**  What they said, how it was chased, or to whom it was escalated. */
 	note: string,
 };
@@ -294,9 +295,9 @@ export type AnswerInput_Deserialize = {
 export type AnswerInput_Serialize = {
 	event: AnswerEvent,
 	/**  When it happened; now if empty. Never in the future. */
-	at: string | null,
+	at: Moment_Serialize | null,
 	/**  By when an answer is (now) expected: required when expecting, chasing or escalating. */
-	due: string | null,
+	due: Day | null,
 	/**  What they said, how it was chased, or to whom it was escalated. */
 	note: string,
 };
@@ -310,7 +311,9 @@ export type Answer_Deserialize =
 /**  A record step's text. */
 { kind: "text"; text: string } | 
 /**  A contact step: the agency was contacted. */
-{ kind: "contacted"; at?: string | null; person: string; outcome: string; reference: string } | 
+{ kind: "contacted"; 
+/**  As typed in the window; always a moment once recorded. */
+at?: Moment_Deserialize | null; person: string; outcome: string; reference: string } | 
 /**  Not done; a required step must say why. */
 { kind: "not_done"; reason: string };
 
@@ -323,7 +326,9 @@ export type Answer_Serialize =
 /**  A record step's text. */
 { kind: "text"; text: string } | 
 /**  A contact step: the agency was contacted. */
-{ kind: "contacted"; at: string | null; person: string; outcome: string; reference: string } | 
+{ kind: "contacted"; 
+/**  As typed in the window; always a moment once recorded. */
+at: Moment_Serialize | null; person: string; outcome: string; reference: string } | 
 /**  Not done; a required step must say why. */
 { kind: "not_done"; reason: string };
 
@@ -507,6 +512,13 @@ export type Citation = {
 	section: string,
 };
 
+/**  Which of the two moments an hour that happened twice means. */
+export type ClockChoice = 
+/**  The first time round, before the clocks went back (BST). */
+"bst" | 
+/**  The second time round, after (GMT). */
+"gmt";
+
 /**  A period the organisation is closed (an INSET day, a holiday). */
 export type Closure = {
 	id: number,
@@ -520,17 +532,17 @@ export type ClosureInput = ClosureInput_Serialize | ClosureInput_Deserialize;
 
 /**  What the DSL enters for a closure. */
 export type ClosureInput_Deserialize = {
-	first_day: string,
+	first_day?: Day | null,
 	/**  The same as the first day for a single day. */
-	last_day?: string | null,
+	last_day?: Day | null,
 	label: string,
 };
 
 /**  What the DSL enters for a closure. */
 export type ClosureInput_Serialize = {
-	first_day: string,
+	first_day: Day | null,
 	/**  The same as the first day for a single day. */
-	last_day: string | null,
+	last_day: Day | null,
 	label: string,
 };
 
@@ -570,7 +582,7 @@ export type ConsentInput_Deserialize = {
 	outcome: ConsentOutcome,
 	/**  Who gave (or refused) it: required when given. */
 	given_by?: string,
-	at?: string | null,
+	at?: Moment_Deserialize | null,
 	/**  What it covers (which agencies, which information). */
 	covers?: string,
 	/**  When not given: the lawful reason to go on without it (or why it was not sought). */
@@ -582,7 +594,7 @@ export type ConsentInput_Serialize = {
 	outcome: ConsentOutcome,
 	/**  Who gave (or refused) it: required when given. */
 	given_by: string,
-	at: string | null,
+	at: Moment_Serialize | null,
 	/**  What it covers (which agencies, which information). */
 	covers: string,
 	/**  When not given: the lawful reason to go on without it (or why it was not sought). */
@@ -651,7 +663,8 @@ export type CustodyInput = CustodyInput_Serialize | CustodyInput_Deserialize;
 
 export type CustodyInput_Deserialize = {
 	event: CustodyKind,
-	at: string,
+	/**  When it happened; now if empty. */
+	at?: Moment_Deserialize | null,
 	/**  Who did it (seized it, sealed it …). */
 	by_whom: string,
 	bag_number?: string,
@@ -664,7 +677,8 @@ export type CustodyInput_Deserialize = {
 
 export type CustodyInput_Serialize = {
 	event: CustodyKind,
-	at: string,
+	/**  When it happened; now if empty. */
+	at: Moment_Serialize | null,
 	/**  Who did it (seized it, sealed it …). */
 	by_whom: string,
 	bag_number: string,
@@ -678,6 +692,16 @@ export type CustodyInput_Serialize = {
 export type CustodyKind = "seized" | "sealed" | "stored" | 
 /**  Handed to the police: officer and collar number required. */
 "handed_over" | "returned" | "other";
+
+/**  A date typed in three boxes. */
+export type DateParts = {
+	day: string,
+	month: string,
+	year: string,
+};
+
+/**  A date in a form: as typed, or already known. Stored, it is always `On`. */
+export type Day = string | DateParts;
 
 /**  One option of a decision step. */
 export type DecisionOption = {
@@ -728,7 +752,7 @@ export type Employment_Deserialize = {
 	basis?: EmploymentBasis | null,
 	/**  The agency, when supplied through one. */
 	agency?: string,
-	start_date?: string | null,
+	start_date?: Day | null,
 };
 
 /**  A member of staff's employment (for allegations: LADO forms ask for each of these). */
@@ -738,7 +762,7 @@ export type Employment_Serialize = {
 	basis: EmploymentBasis | null,
 	/**  The agency, when supplied through one. */
 	agency: string,
-	start_date: string | null,
+	start_date: Day | null,
 };
 
 /**  One version of an entry. */
@@ -750,12 +774,12 @@ export type EntryInput = EntryInput_Serialize | EntryInput_Deserialize;
 /**  What the DSL enters. Fields that do not apply to the kind are left empty. */
 export type EntryInput_Deserialize = {
 	kind?: EntryKind | null,
-	/**  When it happened; now if empty. */
-	occurred_at?: string | null,
+	/**  When it happened; now (as it is saved) if empty. */
+	occurred_at?: Moment_Deserialize | null,
 	text?: string,
 	reason?: string,
 	action_owner?: string,
-	action_due?: string | null,
+	action_due?: Day | null,
 	agency?: string,
 	agency_person?: string,
 	agency_outcome?: string,
@@ -764,18 +788,18 @@ export type EntryInput_Deserialize = {
 	 *  For a contact with an agency: the date an answer is expected by, if one is (see
 	 *  `answers.rs`; children's social care acknowledges a referral within one working day).
 	 */
-	answer_due?: string | null,
+	answer_due?: Day | null,
 };
 
 /**  What the DSL enters. Fields that do not apply to the kind are left empty. */
 export type EntryInput_Serialize = {
 	kind: EntryKind | null,
-	/**  When it happened; now if empty. */
-	occurred_at: string | null,
+	/**  When it happened; now (as it is saved) if empty. */
+	occurred_at: Moment_Serialize | null,
 	text: string,
 	reason: string,
 	action_owner: string,
-	action_due: string | null,
+	action_due: Day | null,
 	agency: string,
 	agency_person: string,
 	agency_outcome: string,
@@ -784,7 +808,7 @@ export type EntryInput_Serialize = {
 	 *  For a contact with an agency: the date an answer is expected by, if one is (see
 	 *  `answers.rs`; children's social care acknowledges a referral within one working day).
 	 */
-	answer_due: string | null,
+	answer_due: Day | null,
 };
 
 export type EntryKind = "note" | 
@@ -973,7 +997,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out" | "clock_choice" | "reported_from" | "reported_to";
 
 /**  One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in"). */
 export type FieldError = {
@@ -1100,6 +1124,11 @@ export type Home_Serialize = {
 	demo: string | null,
 };
 
+/**  Sent to the UI shortly before the idle lock: `seconds` left, unless the DSL does something. */
+export type IdleWarning = {
+	seconds: number,
+};
+
 /**  One version of an incident, with the people linked now. */
 export type Incident = Incident_Serialize | Incident_Deserialize;
 
@@ -1139,8 +1168,9 @@ export type IncidentFilter_Deserialize = {
 	status?: Status | null,
 	category?: Category | null,
 	person_id?: number | null,
-	reported_from?: string | null,
-	reported_to?: string | null,
+	/**  Reported on or after this day, and on or before that one (UK days). */
+	reported_from?: Day | null,
+	reported_to?: Day | null,
 	limit?: number | null,
 	offset?: number | null,
 };
@@ -1152,8 +1182,9 @@ export type IncidentFilter_Serialize = {
 	status: Status | null,
 	category: Category | null,
 	person_id: number | null,
-	reported_from: string | null,
-	reported_to: string | null,
+	/**  Reported on or after this day, and on or before that one (UK days). */
+	reported_from: Day | null,
+	reported_to: Day | null,
 	limit: number | null,
 	offset: number | null,
 };
@@ -1163,15 +1194,19 @@ export type IncidentInput = IncidentInput_Serialize | IncidentInput_Deserialize;
 
 /**  What the DSL enters for an incident (new or amended). */
 export type IncidentInput_Deserialize = {
-	occurred_at?: string | null,
-	reported_at: string,
+	/**  When it happened, if known. */
+	occurred_at?: Moment_Deserialize | null,
+	/**  When it was reported to the DSL; `None`: now, as it is saved. */
+	reported_at?: Moment_Deserialize | null,
 	reported_by: string,
-	category: Category,
+	/**  Required: `None` is a form where nothing was chosen yet. */
+	category?: Category | null,
 	four_cs: FourC[],
 	summary: string,
 	/**  The child's own words, verbatim. */
 	childs_words?: string,
-	risk: Risk,
+	/**  Required, with no default: a hurried DSL must not leave "medium" by accident. */
+	risk?: Risk | null,
 	status: Status,
 	/**  Required when the status is closed. */
 	outcome?: string,
@@ -1181,15 +1216,19 @@ export type IncidentInput_Deserialize = {
 
 /**  What the DSL enters for an incident (new or amended). */
 export type IncidentInput_Serialize = {
-	occurred_at: string | null,
-	reported_at: string,
+	/**  When it happened, if known. */
+	occurred_at: Moment_Serialize | null,
+	/**  When it was reported to the DSL; `None`: now, as it is saved. */
+	reported_at: Moment_Serialize | null,
 	reported_by: string,
-	category: Category,
+	/**  Required: `None` is a form where nothing was chosen yet. */
+	category: Category | null,
 	four_cs: FourC[],
 	summary: string,
 	/**  The child's own words, verbatim. */
 	childs_words: string,
-	risk: Risk,
+	/**  Required, with no default: a hurried DSL must not leave "medium" by accident. */
+	risk: Risk | null,
 	status: Status,
 	/**  Required when the status is closed. */
 	outcome: string,
@@ -1350,6 +1389,15 @@ export type MemberName = {
 /**  What a member does in the team. */
 export type MemberRole = "dsl" | "deputy" | "other";
 
+/**  A moment in a form: as typed, or already known. */
+export type Moment = Moment_Serialize | Moment_Deserialize;
+
+/**  A moment in a form: as typed, or already known. */
+export type Moment_Deserialize = string | TimeParts_Deserialize;
+
+/**  A moment in a form: as typed, or already known. */
+export type Moment_Serialize = string | TimeParts_Serialize;
+
 /**  A checklist started and not finished. */
 export type OpenChecklist = {
 	run_id: number,
@@ -1370,8 +1418,8 @@ export type ParentsInformedInput = ParentsInformedInput_Serialize | ParentsInfor
 /**  Whether parents or carers were told, as the DSL records it. */
 export type ParentsInformedInput_Deserialize = {
 	informed: boolean,
-	/**  When they were told (required when informed). */
-	at?: string | null,
+	/**  When they were told; now if empty. */
+	at?: Moment_Deserialize | null,
 	who_was_told?: string,
 	told_by?: string,
 	/**  By phone, in person, by letter… */
@@ -1383,8 +1431,8 @@ export type ParentsInformedInput_Deserialize = {
 /**  Whether parents or carers were told, as the DSL records it. */
 export type ParentsInformedInput_Serialize = {
 	informed: boolean,
-	/**  When they were told (required when informed). */
-	at: string | null,
+	/**  When they were told; now if empty. */
+	at: Moment_Serialize | null,
 	who_was_told: string,
 	told_by: string,
 	/**  By phone, in person, by letter… */
@@ -1539,7 +1587,8 @@ export type PersonInput = PersonInput_Serialize | PersonInput_Deserialize;
 export type PersonInput_Deserialize = {
 	kind: PersonKind,
 	full_name: string,
-	date_of_birth?: string | null,
+	/**  As typed, or already known; empty when not known. */
+	date_of_birth?: Day | null,
 	/**  Form or class ("7B", "Oak"). */
 	class_year?: string,
 	details?: PersonDetails_Deserialize,
@@ -1551,7 +1600,8 @@ export type PersonInput_Deserialize = {
 export type PersonInput_Serialize = {
 	kind: PersonKind,
 	full_name: string,
-	date_of_birth: string | null,
+	/**  As typed, or already known; empty when not known. */
+	date_of_birth: Day | null,
 	/**  Form or class ("7B", "Oak"). */
 	class_year: string,
 	details: PersonDetails_Serialize,
@@ -1818,8 +1868,9 @@ export type ServiceStatus = ServiceStatus_Serialize | ServiceStatus_Deserialize;
  */
 export type ServiceStatus_Deserialize = {
 	kind: ServiceKind,
-	start?: string | null,
-	end?: string | null,
+	/**  Its dates: as typed in a form, always a plain date once saved. */
+	start?: Day | null,
+	end?: Day | null,
 	/**  The plan's category: child protection plans only. */
 	category?: CpCategory | null,
 	/**  The lead practitioner (early help), or who is responsible; may be empty. */
@@ -1832,8 +1883,9 @@ export type ServiceStatus_Deserialize = {
  */
 export type ServiceStatus_Serialize = {
 	kind: ServiceKind,
-	start: string | null,
-	end: string | null,
+	/**  Its dates: as typed in a form, always a plain date once saved. */
+	start: Day | null,
+	end: Day | null,
 	/**  The plan's category: child protection plans only. */
 	category: CpCategory | null,
 	/**  The lead practitioner (early help), or who is responsible; may be empty. */
@@ -1911,7 +1963,8 @@ export type SharingInput = SharingInput_Serialize | SharingInput_Deserialize;
 
 /**  What the DSL records. */
 export type SharingInput_Deserialize = {
-	at?: string | null,
+	/**  When it was shared; now if empty. */
+	at?: Moment_Deserialize | null,
 	method: SharingMethod,
 	recipient_name: string,
 	recipient_organisation: string,
@@ -1927,7 +1980,8 @@ export type SharingInput_Deserialize = {
 
 /**  What the DSL records. */
 export type SharingInput_Serialize = {
-	at: string | null,
+	/**  When it was shared; now if empty. */
+	at: Moment_Serialize | null,
 	method: SharingMethod,
 	recipient_name: string,
 	recipient_organisation: string,
@@ -1970,7 +2024,7 @@ export type StateChange = StateChange_Serialize | StateChange_Deserialize;
 export type StateChange_Deserialize = {
 	state: ActionState,
 	/**  When it was done (or decided); now if empty. Never in the future. */
-	at?: string | null,
+	at?: Moment_Deserialize | null,
 	/**  What happened (done), why it is no longer needed, or why it is open again. */
 	note: string,
 };
@@ -1979,7 +2033,7 @@ export type StateChange_Deserialize = {
 export type StateChange_Serialize = {
 	state: ActionState,
 	/**  When it was done (or decided); now if empty. Never in the future. */
-	at: string | null,
+	at: Moment_Serialize | null,
 	/**  What happened (done), why it is no longer needed, or why it is open again. */
 	note: string,
 };
@@ -2255,6 +2309,32 @@ export type Template_Serialize = {
 	steps: Step_Serialize[],
 	/**  SHA-256 of the file's bytes: which exact text a run used. */
 	sha256: string,
+};
+
+/**
+ *  A date and a 24-hour time typed in UK time; `clock` says which was meant when the time
+ *  happened twice (the night the clocks go back).
+ */
+export type TimeParts = TimeParts_Serialize | TimeParts_Deserialize;
+
+/**
+ *  A date and a 24-hour time typed in UK time; `clock` says which was meant when the time
+ *  happened twice (the night the clocks go back).
+ */
+export type TimeParts_Deserialize = {
+	date: DateParts,
+	time: string,
+	clock?: ClockChoice | null,
+};
+
+/**
+ *  A date and a 24-hour time typed in UK time; `clock` says which was meant when the time
+ *  happened twice (the night the clocks go back).
+ */
+export type TimeParts_Serialize = {
+	date: DateParts,
+	time: string,
+	clock: ClockChoice | null,
 };
 
 /**  Everything due, in the order the DSL should see it. */

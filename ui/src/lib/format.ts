@@ -1,38 +1,103 @@
-// Small display helpers shared by the screens.
+// Dates and times as the window shows them: UK time (Europe/London, from the tz database the
+// web view carries), with GMT or BST, in the same words as the PDFs and the command line
+// ("3 December 2026, 09:41 GMT"; the core's time.rs). Typed dates and times are sent to the
+// core as typed (DateParts, TimeParts) and read there: nothing here parses what a person types.
+import type { DateParts, Day, Moment, TimeParts } from "./bindings";
 
-/** "23 Nov 2026, 09:41" in the DSL's local time. */
+const UK = "Europe/London";
+
+const clock = new Intl.DateTimeFormat("en-GB", {
+  timeZone: UK,
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  timeZoneName: "short",
+});
+
+const numeric = new Intl.DateTimeFormat("en-GB", {
+  timeZone: UK,
+  day: "numeric",
+  month: "numeric",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+function partsOf(f: Intl.DateTimeFormat, d: Date): Record<string, string> {
+  return Object.fromEntries(f.formatToParts(d).map((p) => [p.type, p.value]));
+}
+
+/** "3 December 2026, 09:41 GMT" for a stored time; "—" for none. */
 export function when(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const p = partsOf(clock, d);
+  return `${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} ${p.timeZoneName}`;
 }
 
-/** "23 Nov 2026". */
-export function day(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const d = new Date(iso.length === 10 ? `${iso}T12:00:00` : iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
-}
-
-/** A <input type="datetime-local"> value for now (local time, minutes). */
-export function localNow(): string {
-  const d = new Date();
-  d.setSeconds(0, 0);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-}
-
-/** A datetime-local value as the UTC ISO string the core expects, or null when empty. */
-export function toUtc(local: string): string | null {
-  if (!local) return null;
-  const d = new Date(local);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
-}
-
-/** A stored UTC time as a <input type="datetime-local"> value in local time. */
-export function toLocal(iso: string | null | undefined): string {
-  if (!iso) return "";
+/** "3 December 2026" for a stored date (YYYY-MM-DD) or time (its UK day); "—" for none. */
+export function day(iso: Day | null | undefined): string {
+  if (!iso || typeof iso !== "string") return "—";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) {
+    const [y, m, d] = iso.split("-").map(Number);
+    return `${d} ${MONTHS[m - 1]} ${y}`;
+  }
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "";
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = partsOf(clock, d);
+  return `${p.day} ${p.month} ${p.year}`;
+}
+
+/** Today's date in the UK, as stored (YYYY-MM-DD). */
+export function ukToday(): string {
+  const p = partsOf(numeric, new Date());
+  return `${p.year}-${p.month.padStart(2, "0")}-${p.day.padStart(2, "0")}`;
+}
+
+export function emptyDate(): DateParts {
+  return { day: "", month: "", year: "" };
+}
+
+export function emptyTime(): TimeParts {
+  return { date: emptyDate(), time: "", clock: null };
+}
+
+/** A stored date (YYYY-MM-DD) as the three boxes show it. */
+export function dateParts(iso: string | null | undefined): DateParts {
+  if (!iso || !/^\d{4}-\d{2}-\d{2}$/.test(iso)) return emptyDate();
+  const [y, m, d] = iso.split("-");
+  return { day: String(Number(d)), month: String(Number(m)), year: y };
+}
+
+/** A stored time as the boxes show it, in UK time. */
+export function timeParts(iso: string | null | undefined): TimeParts {
+  if (!iso) return emptyTime();
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return emptyTime();
+  const p = partsOf(numeric, d);
+  return { date: { day: p.day, month: p.month, year: p.year }, time: `${p.hour}:${p.minute}`, clock: null };
+}
+
+/** Whether nothing was typed in a date. */
+export function dateIsEmpty(p: DateParts): boolean {
+  return !p.day.trim() && !p.month.trim() && !p.year.trim();
+}
+
+/** What a date field sends: null when empty, else the parts for the core to read. */
+export function dayInput(p: DateParts): DateParts | null {
+  return dateIsEmpty(p) ? null : { ...p };
+}
+
+/** What a "when" field sends: null for "now" (the core takes the time it is saved), a stored
+ * time unchanged, or the parts typed. */
+export function momentInput(m: Moment | null): Moment | null {
+  if (m == null || typeof m === "string") return m;
+  return dateIsEmpty(m.date) && !m.time.trim() ? null : { ...m, date: { ...m.date } };
 }
