@@ -152,10 +152,13 @@ def type_when(driver, element_id, t):
 
 def choose_option(driver, legend, label):
     """Clicks the radio or checkbox `label` in the fieldset whose legend starts with `legend`."""
-    driver.find_element(
+    option = driver.find_element(
         By.XPATH,
         f"//fieldset[.//legend[starts-with(normalize-space(.), '{legend}')]]//label[normalize-space(.)='{label}']/input",
-    ).click()
+    )
+    # Clear of the sticky header, wherever the error summary left the page scrolled.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", option)
+    option.click()
 
 
 def preview_referral(driver, recipient, reason="An adult is involved: the threshold for a referral is met.",

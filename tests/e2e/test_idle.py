@@ -33,3 +33,4 @@ def test_the_idle_lock_warns_first_and_a_key_keeps_the_dsl_working(app, cli, scr
     wait(driver, 20).until(EC.text_to_be_present_in_element(
         (By.TAG_NAME, "main"), "Casebook locked itself after a period without activity."))
     assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid=idle-warning]")
+
