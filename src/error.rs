@@ -117,7 +117,7 @@ text_enum! {
         FourCs = "four_cs", "The 4 Cs";
         Status = "status", "Status";
         Risk = "risk", "Risk";
-        Summary = "summary", "Summary";
+        Summary = "summary", "What happened";
         ChildsWords = "childs_words", "The child's own words";
         Outcome = "outcome", "Outcome";
         FullName = "full_name", "Name";
@@ -225,7 +225,7 @@ text_enum! {
     }
 }
 
-/// One invalid field: its key, and the sentence to show beside it ("Summary: please fill this in").
+/// One invalid field: its key, and the sentence to show beside it ("What happened: please fill this in").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FieldError {
@@ -522,7 +522,7 @@ fn from_sqlite(path: Option<&Path>, err: rusqlite::Error) -> Error {
     }
 }
 
-/// "Summary: please fill this in" or, for several, each on its own line.
+/// "What happened: please fill this in" or, for several, each on its own line.
 fn describe_fields(fields: &[FieldError]) -> String {
     fields
         .iter()

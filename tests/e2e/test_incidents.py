@@ -148,7 +148,7 @@ def test_every_invalid_field_is_shown_beside_its_field(app, cli, screenshot):
     )
     click_button(driver, "Save incident")
 
-    fields = {"reported-by": "Reported by", "summary": "Summary", "childs-words": "The child's own words"}
+    fields = {"reported-by": "Reported by", "summary": "What happened", "childs-words": "The child's own words"}
     wait(driver).until(
         lambda d: all(d.find_element(By.ID, f).get_attribute("aria-invalid") == "true" for f in fields)
     )
