@@ -57,14 +57,18 @@ def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):
     click_button(driver, f"Yes, delete {reference} for good")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=retention]"), f"Deleted {reference}"))
 
-    # Restore the backup over this vault: refused until REPLACE is typed.
+    # Restore the backup over this vault: REPLACE is asked before the file is chosen, so the
+    # file is chosen once; the recovery code can be shown while it is typed from paper.
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "l")
     heading(driver, "Casebook is locked")
     click_button(driver, "Restore from a backup…")
     type_into(driver, "restore-code", code)
+    assert driver.find_element(By.ID, "restore-code").get_attribute("type") == "password"
+    driver.find_element(By.XPATH, "//label[normalize-space(.)='Show what I type']/input").click()
+    assert driver.find_element(By.ID, "restore-code").get_attribute("type") == "text"
     click_button(driver, "Choose the backup file…")
-    answer_file_dialog("Restore a backup", backup_file, location_bar=True)
-    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=restore]"), "type REPLACE"))
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "restore-replace-error"), "Type REPLACE"))
+    assert driver.switch_to.active_element.get_attribute("id") == "restore-replace"
     type_into(driver, "restore-replace", "REPLACE")
     # On this computer the passphrase opens the backup too (its keyring holds the device secret).
     driver.find_element(By.CSS_SELECTOR, "[data-testid=restore] input[type=radio][name=restore-with]:not(:checked)").click()
