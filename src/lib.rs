@@ -66,6 +66,7 @@ pub mod checklists;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod incident_pdf;
 pub mod no_images;
 pub mod organisation;
 pub mod pdf;

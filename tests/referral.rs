@@ -1122,3 +1122,49 @@ fn what_each_form_asks_is_there_or_listed_as_missing_and_left_out_details_are_no
     );
     assert!(!text.contains("has harmed a child, or may have"), "{text}");
 }
+
+/// An incident's whole record prints as a PDF for a strategy meeting or a paper file: the
+/// details, people, family, every chronology entry with decisions' reasons and agencies' words,
+/// evidence with its chain of custody, checklists, and who was told what (with the signed
+/// referral's hash); text only, no image object, OFFICIAL-SENSITIVE.
+#[test]
+fn an_incidents_record_prints_with_its_chronology_evidence_and_who_was_told_what() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    let reference = incident(&mut s, false);
+    reachable(&mut s);
+    let issued = referral::issue(
+        &mut s,
+        &reference,
+        Recipient::SocialCare,
+        &referral_choices(),
+    )
+    .unwrap();
+    let file = casebook::incident_pdf::read(&s, &reference).unwrap();
+    let pdf = casebook::incident_pdf::render(&file, ORG, false, chrono::Utc::now()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("incident.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    // To look at it as a reader would: CASEBOOK_KEEP_PDF=/tmp/incident.pdf, then pdftoppm.
+    if let Some(keep) = std::env::var_os("CASEBOOK_KEEP_PDF") {
+        std::fs::write(keep, &pdf).unwrap();
+    }
+    let text = pdftotext(&path);
+    for expected in [
+        "OFFICIAL-SENSITIVE",
+        &format!("Incident {reference}"),
+        "Nguyễn Thị Ánh",
+        "Reason: Sextortion by an adult: UKCIS says refer immediately.",
+        "Spoke to: J. Patel",
+        "EVB-55501",
+        &format!("Signed referral, SHA-256 {}", &issued.sha256[..32]),
+        "GMT",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing: {text}");
+    }
+    assert_eq!(
+        tool("pdfimages", &["-list"], &path).lines().count(),
+        2,
+        "pdfimages lists only its header: no image objects"
+    );
+}

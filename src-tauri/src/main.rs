@@ -90,6 +90,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::family::add_relationship,
             commands::family::end_relationship,
             commands::family::save_person_pdf,
+            commands::records::save_incident_pdf,
             commands::family::local_practice,
             commands::family::add_closure,
             commands::family::remove_closure,

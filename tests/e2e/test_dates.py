@@ -9,7 +9,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from helpers import click_button, demo_vault, heading, preview_referral, sign_and_save, type_into, wait
+from helpers import (
+    answer_file_dialog,
+    click_button,
+    demo_vault,
+    heading,
+    preview_referral,
+    sign_and_save,
+    type_into,
+    wait,
+)
 
 
 def type_when(driver, element_id, day, month, year, time):
@@ -58,3 +67,12 @@ def test_times_either_side_of_the_clock_changes_reach_the_pdf_as_typed(app, cli,
     text = subprocess.run(["pdftotext", target, "-"], capture_output=True, text=True, check=True).stdout
     assert "Happened: 29 March 2026, 00:30 GMT" in text, text
     assert "Reported: 25 October 2026, 01:30 GMT by Mr Okoro (form tutor)" in text, text
+
+    # The whole record, printed for a strategy meeting: the same times, and the referral made.
+    click_button(driver, "Save the record as PDF…")
+    record = str(tmp_path / "record.pdf")
+    answer_file_dialog("Save PDF", record)
+    wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=incident-pdf-saved]")))
+    printed = subprocess.run(["pdftotext", record, "-"], capture_output=True, text=True, check=True).stdout
+    assert "Reported: 25 October 2026, 01:30 GMT by Mr Okoro (form tutor)" in printed, printed
+    assert "Signed referral summary for the police made" in printed, printed

@@ -297,6 +297,40 @@ pub async fn discard_draft(state: State<'_, AppState>, form: String) -> CommandR
     state.with_session(|s| Ok(drafts::discard(s, &form)?))
 }
 
+/// Asks where to save, then writes incident `reference`'s record as a PDF (to print for a
+/// strategy meeting or a paper file). `None` when the DSL cancelled the dialog.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_incident_pdf(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    reference: String,
+) -> CommandResult<Option<String>> {
+    // The reference only: no name of a child in a recent-files list.
+    let suggested = format!("Casebook incident {reference}.pdf");
+    let Some(path) =
+        crate::files::choose_save_path(&window, "Save PDF", &suggested, "PDF document", "pdf")
+            .await
+    else {
+        return Ok(None);
+    };
+    let pdf = state.with_session(|s| {
+        let file = casebook::incident_pdf::read(s, &reference)?;
+        let org = casebook::organisation::current(s.conn())?;
+        let demo = casebook::organisation::is_demo(s.conn())?;
+        Ok(casebook::incident_pdf::render(
+            &file,
+            &org.name,
+            demo,
+            chrono::Utc::now(),
+        )?)
+    })?;
+    crate::files::write_file(&path, &pdf)?;
+    Ok(Some(path.file_name().map_or_else(String::new, |n| {
+        n.to_string_lossy().into_owned()
+    })))
+}
+
 #[cfg(test)]
 mod tests {
     use casebook::records::incidents::{Category, IncidentInput, Risk, Status};

@@ -126,6 +126,11 @@ export const commands = {
 	endRelationship: (relationshipId: number, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("end_relationship", { relationshipId, reason })),
 	/**  Asks where to save, then writes a person's page as a PDF. `None` when cancelled. */
 	savePersonPdf: (personId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_person_pdf", { personId })),
+	/**
+	 *  Asks where to save, then writes incident `reference`'s record as a PDF (to print for a
+	 *  strategy meeting or a paper file). `None` when the DSL cancelled the dialog.
+	 */
+	saveIncidentPdf: (reference: string) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_incident_pdf", { reference })),
 	localPractice: () => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("local_practice")),
 	addClosure: (input: ClosureInput_Deserialize) => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("add_closure", { input })),
 	removeClosure: (closureId: number) => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("remove_closure", { closureId })),
