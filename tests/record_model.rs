@@ -822,3 +822,61 @@ fn a_childs_page_has_the_household_every_incident_and_the_whole_chronology_and_p
         "no image rows"
     );
 }
+
+/// A date of birth known only in part (the year, or the month and year) is kept as such, shown
+/// as such ("March 2011 (day not known)"), survives a new version, and a retention period
+/// counts from its latest possible day, so that nothing is deleted early.
+#[test]
+fn a_date_of_birth_known_only_in_part_is_kept_and_retention_counts_from_its_end() {
+    use casebook::time::{DateParts, Day};
+    let f = new_vault();
+    let mut s = f.unlock();
+    let mut input = PersonInput::named(PersonKind::Child, "Mia Kowalczyk");
+    input.date_of_birth = Some(Day::Typed(DateParts {
+        day: String::new(),
+        month: "March".into(),
+        year: "2011".into(),
+    }));
+    let p = people::create(&mut s, &input).unwrap();
+    assert_eq!(p.date_of_birth, None);
+    let part = p.details.birth_in_part.unwrap();
+    assert_eq!((part.year, part.month), (2011, Some(3)));
+    let facts = p.identity_facts();
+    assert!(
+        facts.contains(&("Date of birth", "March 2011 (day not known)".to_owned())),
+        "{facts:?}"
+    );
+    assert_eq!(p.latest_birth_date(), Some(d(2011, 3, 31)));
+    // A new version from the person as they are keeps it.
+    let mut again = p.input();
+    again.details.gender = "Female".into();
+    let p2 = people::amend(&mut s, p.id, &again).unwrap();
+    assert_eq!(p2.details.birth_in_part, p.details.birth_in_part);
+    // The year alone.
+    let mut year_only = PersonInput::named(PersonKind::Child, "Jan Nowak");
+    year_only.date_of_birth = Some(Day::Typed(DateParts {
+        day: String::new(),
+        month: String::new(),
+        year: "2012".into(),
+    }));
+    let q = people::create(&mut s, &year_only).unwrap();
+    assert!(q
+        .identity_facts()
+        .contains(&("Date of birth", "2012 (day and month not known)".to_owned())));
+    // The youngest child is born at the latest on 31 December 2012: 25 years from then.
+    let reference = incident_with(
+        &mut s,
+        &[
+            PersonLink {
+                person_id: p.id,
+                role: Role::Victim,
+            },
+            PersonLink {
+                person_id: q.id,
+                role: Role::Witness,
+            },
+        ],
+    );
+    let incident = incidents::get(s.conn(), &reference).unwrap();
+    assert_eq!(incident.retention_until, d(2037, 12, 31));
+}

@@ -316,7 +316,7 @@ pub fn create_in_tx(
     let mut involved = Vec::with_capacity(links.len());
     for link in links {
         let p = people::get(tx, link.person_id)?;
-        involved.push((p.kind, p.date_of_birth));
+        involved.push((p.kind, p.latest_birth_date()));
     }
     let now = Utc::now();
     let at = time::format(now);
@@ -570,7 +570,7 @@ fn involved(
     incident
         .people
         .iter()
-        .map(|p| people::get(conn, p.person_id).map(|x| (x.kind, x.date_of_birth)))
+        .map(|p| people::get(conn, p.person_id).map(|x| (x.kind, x.latest_birth_date())))
         .collect()
 }
 

@@ -16,7 +16,8 @@ use super::fields;
 use super::RecordId;
 use crate::audit::{self, Action};
 use crate::error::{Field, Form};
-use crate::time::{self, typed::read_day, Day};
+use crate::time::typed::{read_birth, read_day, Birth};
+use crate::time::{self, Day};
 use crate::vault::Session;
 use crate::{Error, Result};
 
@@ -155,6 +156,35 @@ pub struct Employment {
     pub start_date: Option<Day>,
 }
 
+/// A date of birth known only in part: the year, and the month when known. Forms ask for a date
+/// of birth even when the DSL knows only "born in 2011".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PartialBirth {
+    pub year: i32,
+    pub month: Option<u32>,
+}
+
+impl PartialBirth {
+    fn birth(self) -> Birth {
+        Birth::Partly {
+            year: self.year,
+            month: self.month,
+        }
+    }
+
+    /// "March 2011 (day not known)", "2011 (day and month not known)".
+    pub fn describe(self) -> String {
+        match self
+            .month
+            .and_then(|m| NaiveDate::from_ymd_opt(self.year, m, 1))
+        {
+            Some(first) => format!("{} (day not known)", first.format("%B %Y")),
+            None => format!("{} (day and month not known)", self.year),
+        }
+    }
+}
+
 /// Everything about a person beyond their name, kind, date of birth and form. Every text is
 /// optional (empty when not known) and passes the no-images guard.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -163,6 +193,9 @@ pub struct Employment {
 pub struct PersonDetails {
     /// Other names the person is known by (found by search too).
     pub other_names: Vec<String>,
+    /// The date of birth as far as it is known, when it is not known whole (then the person's
+    /// `date_of_birth` is empty).
+    pub birth_in_part: Option<PartialBirth>,
     /// Gender or sex as the DSL records it.
     pub gender: String,
     pub ethnicity: String,
@@ -272,6 +305,13 @@ fn day_in_line(d: Option<NaiveDate>) -> String {
 }
 
 impl Person {
+    /// The latest day they can have been born (the whole date, or the end of the month or year
+    /// known): a retention period counts from it, so that nothing is deleted early.
+    pub fn latest_birth_date(&self) -> Option<NaiveDate> {
+        self.date_of_birth
+            .or_else(|| self.details.birth_in_part.and_then(|p| p.birth().latest()))
+    }
+
     /// Who they are and how to reach them: names, kind, date of birth, gender, address, phone,
     /// secure e-mail, first language and communication needs.
     pub fn identity_facts(&self) -> Vec<Fact> {
@@ -282,7 +322,13 @@ impl Person {
         }
         facts.extend([
             ("Kind", self.kind.label().to_owned()),
-            ("Date of birth", day(self.date_of_birth)),
+            (
+                "Date of birth",
+                match (self.date_of_birth, self.details.birth_in_part) {
+                    (None, Some(part)) => part.describe(),
+                    (dob, _) => day(dob),
+                },
+            ),
             ("Gender or sex", trimmed(&d.gender)),
             ("Address", trimmed(&d.address)),
             ("Phone", trimmed(&d.phone)),
@@ -405,7 +451,15 @@ impl Person {
         PersonInput {
             kind: self.kind,
             full_name: self.full_name.clone(),
-            date_of_birth: self.date_of_birth.map(Day::On),
+            date_of_birth: match (self.date_of_birth, self.details.birth_in_part) {
+                (Some(d), _) => Some(Day::On(d)),
+                (None, Some(part)) => Some(Day::Typed(time::DateParts {
+                    day: String::new(),
+                    month: part.month.map(|m| m.to_string()).unwrap_or_default(),
+                    year: part.year.to_string(),
+                })),
+                (None, None) => None,
+            },
             class_year: self.class_year.clone(),
             details: self.details.clone(),
             reason: String::new(),
@@ -459,8 +513,18 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
     ));
     let class_year = form.check(fields::line(Field::ClassYear, &input.class_year, 50));
     let today = time::uk_date(Utc::now());
-    let date_of_birth = read_day(&mut form, Field::DateOfBirth, input.date_of_birth.as_ref());
-    check_date(&mut form, Field::DateOfBirth, date_of_birth, today);
+    let birth = read_birth(&mut form, Field::DateOfBirth, input.date_of_birth.as_ref());
+    check_date(
+        &mut form,
+        Field::DateOfBirth,
+        birth.and_then(Birth::earliest),
+        today,
+    );
+    let (date_of_birth, birth_in_part) = match birth {
+        Some(Birth::Whole(d)) => (Some(d), None),
+        Some(Birth::Partly { year, month }) => (None, Some(PartialBirth { year, month })),
+        None => (None, None),
+    };
 
     let d = &input.details;
     let line =
@@ -566,6 +630,7 @@ fn check(input: &PersonInput, previous: Option<&Person>) -> Result<Checked> {
     ));
     let details = PersonDetails {
         other_names: check_list(&mut form, Field::OtherNames, &d.other_names, fields::SHORT),
+        birth_in_part,
         gender: line(&mut form, Field::Gender, &d.gender),
         ethnicity: line(&mut form, Field::Ethnicity, &d.ethnicity),
         address: form.check(fields::text(Field::Address, &d.address, 500)),

@@ -245,6 +245,83 @@ fn moment_from_parts(p: &TimeParts) -> Result<Option<DateTime<Utc>>, (Option<Fie
     }
 }
 
+/// A date of birth as a DSL may know it: whole, or only the year (or the month and year), which
+/// forms still ask for ("Date of birth: 2011, day and month not known").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Birth {
+    Whole(NaiveDate),
+    /// The year, and the month when known (1 to 12).
+    Partly {
+        year: i32,
+        month: Option<u32>,
+    },
+}
+
+/// Reads a date of birth for `field`: three boxes with the day left empty mean only the month
+/// and year (or only the year) are known. `None` when nothing was typed.
+pub fn read_birth(form: &mut Form, field: Field, day: Option<&Day>) -> Option<Birth> {
+    let Some(Day::Typed(p)) = day else {
+        return read_day(form, field, day).map(Birth::Whole);
+    };
+    if !blank(&p.day) || blank(&p.year) {
+        return read_day(form, field, day).map(Birth::Whole);
+    }
+    let year = p.year.trim();
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        form.add(Error::field(
+            field,
+            "the year must include 4 numbers, for example 2012",
+        ));
+        return None;
+    }
+    let year: i32 = year.parse().ok()?;
+    let month = if blank(&p.month) {
+        None
+    } else {
+        match month(&p.month) {
+            Some(m) => Some(m),
+            None => {
+                form.add(Error::field(
+                    field,
+                    "the month must be a real month, for example 3 or March",
+                ));
+                return None;
+            }
+        }
+    };
+    Some(Birth::Partly { year, month })
+}
+
+impl Birth {
+    /// The latest day it can be (the end of the month or year): what a retention period counts
+    /// from, so that a record is never deleted early.
+    pub fn latest(self) -> Option<NaiveDate> {
+        match self {
+            Birth::Whole(d) => Some(d),
+            Birth::Partly { year, month: None } => NaiveDate::from_ymd_opt(year, 12, 31),
+            Birth::Partly {
+                year,
+                month: Some(m),
+            } => {
+                let next = if m == 12 {
+                    NaiveDate::from_ymd_opt(year + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(year, m + 1, 1)
+                };
+                next.and_then(|n| n.pred_opt())
+            }
+        }
+    }
+
+    /// The earliest day it can be (for checks such as "not in the future").
+    pub fn earliest(self) -> Option<NaiveDate> {
+        match self {
+            Birth::Whole(d) => Some(d),
+            Birth::Partly { year, month } => NaiveDate::from_ymd_opt(year, month.unwrap_or(1), 1),
+        }
+    }
+}
+
 /// A date of birth must be in the past, and not before 1900.
 pub fn check_birth(form: &mut Form, field: Field, dob: Option<NaiveDate>, today: NaiveDate) {
     if let Some(d) = dob {
@@ -388,6 +465,60 @@ mod tests {
         let errors = form.finish().unwrap_err();
         let fields: Vec<Field> = errors.fields().iter().map(|e| e.field).collect();
         assert_eq!(fields, vec![Field::OccurredAt, Field::DateOfBirth]);
+    }
+
+    #[test]
+    fn a_date_of_birth_may_be_only_the_year_or_the_month_and_year() {
+        let mut form = Form::default();
+        let typed = |d: &str, m: &str, y: &str| Day::Typed(parts(d, m, y));
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(
+            read_birth(&mut form, Field::DateOfBirth, Some(&typed("", "", "2011"))),
+            Some(Birth::Partly {
+                year: 2011,
+                month: None
+            })
+        );
+        let march = read_birth(
+            &mut form,
+            Field::DateOfBirth,
+            Some(&typed("", "March", "2011")),
+        )
+        .unwrap();
+        assert_eq!(march.latest(), Some(d(2011, 3, 31)));
+        assert_eq!(march.earliest(), Some(d(2011, 3, 1)));
+        let december = Birth::Partly {
+            year: 2011,
+            month: Some(12),
+        };
+        assert_eq!(december.latest(), Some(d(2011, 12, 31)));
+        assert_eq!(
+            read_birth(
+                &mut form,
+                Field::DateOfBirth,
+                Some(&typed("14", "3", "2011"))
+            ),
+            Some(Birth::Whole(d(2011, 3, 14)))
+        );
+        assert!(form.is_empty());
+        // A day with no month is not a date; a month that is not one is refused.
+        assert_eq!(
+            read_birth(
+                &mut form,
+                Field::DateOfBirth,
+                Some(&typed("14", "", "2011"))
+            ),
+            None
+        );
+        assert_eq!(
+            read_birth(
+                &mut form,
+                Field::DateOfBirth,
+                Some(&typed("", "13", "2011"))
+            ),
+            None
+        );
+        assert_eq!(form.finish().unwrap_err().fields().len(), 2);
     }
 
     #[test]

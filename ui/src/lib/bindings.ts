@@ -1470,6 +1470,30 @@ export type ParentsInformed_Serialize = {
 	recorded_by: string,
 };
 
+/**
+ *  A date of birth known only in part: the year, and the month when known. Forms ask for a date
+ *  of birth even when the DSL knows only "born in 2011".
+ */
+export type PartialBirth = PartialBirth_Serialize | PartialBirth_Deserialize;
+
+/**
+ *  A date of birth known only in part: the year, and the month when known. Forms ask for a date
+ *  of birth even when the DSL knows only "born in 2011".
+ */
+export type PartialBirth_Deserialize = {
+	year: number,
+	month?: number | null,
+};
+
+/**
+ *  A date of birth known only in part: the year, and the month when known. Forms ask for a date
+ *  of birth even when the DSL knows only "born in 2011".
+ */
+export type PartialBirth_Serialize = {
+	year: number,
+	month: number | null,
+};
+
 /**  A passphrase typed by the DSL (or a recovery code as typed, before it is parsed). */
 export type Passphrase = string;
 
@@ -1504,6 +1528,11 @@ export type PersonDetails = PersonDetails_Serialize | PersonDetails_Deserialize;
 export type PersonDetails_Deserialize = {
 	/**  Other names the person is known by (found by search too). */
 	other_names?: string[],
+	/**
+	 *  The date of birth as far as it is known, when it is not known whole (then the person's
+	 *  `date_of_birth` is empty).
+	 */
+	birth_in_part?: PartialBirth_Deserialize | null,
 	/**  Gender or sex as the DSL records it. */
 	gender?: string,
 	ethnicity?: string,
@@ -1533,6 +1562,11 @@ export type PersonDetails_Deserialize = {
 export type PersonDetails_Serialize = {
 	/**  Other names the person is known by (found by search too). */
 	other_names: string[],
+	/**
+	 *  The date of birth as far as it is known, when it is not known whole (then the person's
+	 *  `date_of_birth` is empty).
+	 */
+	birth_in_part: PartialBirth_Serialize | null,
 	/**  Gender or sex as the DSL records it. */
 	gender: string,
 	ethnicity: string,

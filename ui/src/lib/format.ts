@@ -55,6 +55,15 @@ export function day(iso: Day | null | undefined): string {
   return `${p.day} ${p.month} ${p.year}`;
 }
 
+/** A person's date of birth as far as it is known: "14 March 2011", "March 2011 (day not
+ * known)", "2011 (day and month not known)", or "—". */
+export function birth(p: { date_of_birth?: string | null; details: { birth_in_part?: { year: number; month?: number | null } | null } }): string {
+  if (p.date_of_birth) return day(p.date_of_birth);
+  const part = p.details.birth_in_part;
+  if (!part) return "—";
+  return part.month ? `${MONTHS[part.month - 1]} ${part.year} (day not known)` : `${part.year} (day and month not known)`;
+}
+
 /** Today's date in the UK, as stored (YYYY-MM-DD). */
 export function ukToday(): string {
   const p = partsOf(numeric, new Date());

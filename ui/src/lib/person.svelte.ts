@@ -18,7 +18,7 @@ export type PersonDraft = Omit<PersonInput_Serialize, "date_of_birth" | "details
 
 export function emptyDetails(): DetailsDraft {
   return {
-    other_names: [], gender: "", ethnicity: "", address: "", phone: "", secure_email: "",
+    other_names: [], birth_in_part: null, gender: "", ethnicity: "", address: "", phone: "", secure_email: "",
     first_language: "", interpreter_needed: false, communication_needs: "", year_group: null,
     send: null, statuses: [], social_worker: "", social_worker_contact: "", agencies: [],
     employment: { role: "", employer: "", basis: null, agency: "", start_date: emptyDate() },
@@ -44,7 +44,11 @@ export function draftOf(p: Person): PersonDraft {
   return {
     kind: p.kind,
     full_name: p.full_name,
-    date_of_birth: parts(p.date_of_birth),
+    date_of_birth: p.date_of_birth
+      ? parts(p.date_of_birth)
+      : p.details.birth_in_part
+        ? { day: "", month: p.details.birth_in_part.month ? String(p.details.birth_in_part.month) : "", year: String(p.details.birth_in_part.year) }
+        : emptyDate(),
     class_year: p.class_year ?? "",
     details: {
       ...d,
