@@ -83,6 +83,10 @@ def test_first_run_lock_and_unlock(app, vault_dir, screenshot):
         EC.text_to_be_present_in_element((By.ID, "unlock-error"), "That passphrase does not open this vault")
     )
     screenshot(driver, "unlock-wrong-passphrase")
+    # "Show what I type" lets the DSL check a passphrase before it counts as another attempt.
+    assert driver.find_element(By.ID, "unlock-secret").get_attribute("type") == "password"
+    driver.find_element(By.XPATH, "//label[normalize-space(.)='Show what I type']/input").click()
+    assert driver.find_element(By.ID, "unlock-secret").get_attribute("type") == "text"
 
     type_into(driver, "unlock-secret", PASSPHRASE + Keys.ENTER)
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=organisation]"), ORG))
