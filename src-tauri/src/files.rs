@@ -56,11 +56,21 @@ pub async fn save_pdf(
     file_name: &str,
     bytes: &[u8],
 ) -> CommandResult<Option<String>> {
+    save_rendered_pdf(window, file_name, || Ok(bytes.to_vec())).await
+}
+
+/// Asks where to save a PDF, and only then makes it with `render` (nothing is read from the
+/// vault when the DSL cancels) and writes it. `None` when cancelled.
+pub async fn save_rendered_pdf(
+    window: &tauri::Window,
+    file_name: &str,
+    render: impl FnOnce() -> CommandResult<Vec<u8>>,
+) -> CommandResult<Option<String>> {
     let Some(path) = choose_save_path(window, "Save PDF", file_name, "PDF document", "pdf").await
     else {
         return Ok(None);
     };
-    write_file(&path, bytes)?;
+    write_file(&path, &render()?)?;
     Ok(Some(path.file_name().map_or_else(String::new, |n| {
         n.to_string_lossy().into_owned()
     })))

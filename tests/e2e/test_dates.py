@@ -4,6 +4,7 @@ never happened and is refused in words; 01:30 on the morning they go back happen
 the window asks which before anything is saved. The PDF prints what the DSL typed, with GMT or
 BST, and the incident page shows the same."""
 import subprocess
+from datetime import datetime
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -17,14 +18,9 @@ from helpers import (
     preview_referral,
     sign_and_save,
     type_into,
+    type_when,
     wait,
 )
-
-
-def type_when(driver, element_id, day, month, year, time):
-    driver.find_element(By.ID, element_id).click()
-    for part, value in (("day", day), ("month", month), ("year", year), ("time", time)):
-        type_into(driver, f"{element_id}-{part}", value)
 
 
 def test_times_either_side_of_the_clock_changes_reach_the_pdf_as_typed(app, cli, screenshot, tmp_path):
@@ -37,9 +33,9 @@ def test_times_either_side_of_the_clock_changes_reach_the_pdf_as_typed(app, cli,
     Select(driver.find_element(By.ID, "risk")).select_by_visible_text("Medium")
     type_into(driver, "reported-by", "Mr Okoro (form tutor)")
     type_into(driver, "summary", "Messages sent overnight, reported the next morning.")
-    type_when(driver, "occurred-at", "29", "3", "2026", "00:30")
+    type_when(driver, "occurred-at", datetime(2026, 3, 29, 0, 30))
     # 01:30 on 29 March 2026 did not happen in the UK: refused beside the field, in words.
-    type_when(driver, "reported-at", "29", "3", "2026", "01:30")
+    type_when(driver, "reported-at", datetime(2026, 3, 29, 1, 30))
     click_button(driver, "Save incident")
     wait(driver).until(EC.text_to_be_present_in_element((By.ID, "reported-at-error"), "there was no 01:30 on 29 March 2026"))
     summary = driver.find_element(By.CSS_SELECTOR, "[data-testid=error-summary]")

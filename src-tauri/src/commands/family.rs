@@ -157,27 +157,20 @@ pub async fn save_person_pdf(
 ) -> CommandResult<Option<String>> {
     // A neutral file name: recent-file lists should not carry a child's name.
     let suggested = format!("Casebook record {person_id}.pdf");
-    let Some(path) =
-        crate::files::choose_save_path(&window, "Save PDF", &suggested, "PDF document", "pdf")
-            .await
-    else {
-        return Ok(None);
-    };
-    let pdf = state.with_session(|s| {
-        let file = person_file::get(s.conn(), person_id, u32::MAX)?;
-        let org = casebook::organisation::current(s.conn())?;
-        let demo = casebook::organisation::is_demo(s.conn())?;
-        Ok(casebook::person_pdf::render(
-            &file,
-            &org.name,
-            demo,
-            chrono::Utc::now(),
-        )?)
-    })?;
-    crate::files::write_file(&path, &pdf)?;
-    Ok(Some(path.file_name().map_or_else(String::new, |n| {
-        n.to_string_lossy().into_owned()
-    })))
+    crate::files::save_rendered_pdf(&window, &suggested, || {
+        state.with_session(|s| {
+            let file = person_file::get(s.conn(), person_id, u32::MAX)?;
+            let org = casebook::organisation::current(s.conn())?;
+            let demo = casebook::organisation::is_demo(s.conn())?;
+            Ok(casebook::person_pdf::render(
+                &file,
+                &org.name,
+                demo,
+                chrono::Utc::now(),
+            )?)
+        })
+    })
+    .await
 }
 
 /// The organisation's local practice, as Settings shows it.

@@ -308,27 +308,20 @@ pub async fn save_incident_pdf(
 ) -> CommandResult<Option<String>> {
     // The reference only: no name of a child in a recent-files list.
     let suggested = format!("Casebook incident {reference}.pdf");
-    let Some(path) =
-        crate::files::choose_save_path(&window, "Save PDF", &suggested, "PDF document", "pdf")
-            .await
-    else {
-        return Ok(None);
-    };
-    let pdf = state.with_session(|s| {
-        let file = casebook::incident_pdf::read(s, &reference)?;
-        let org = casebook::organisation::current(s.conn())?;
-        let demo = casebook::organisation::is_demo(s.conn())?;
-        Ok(casebook::incident_pdf::render(
-            &file,
-            &org.name,
-            demo,
-            chrono::Utc::now(),
-        )?)
-    })?;
-    crate::files::write_file(&path, &pdf)?;
-    Ok(Some(path.file_name().map_or_else(String::new, |n| {
-        n.to_string_lossy().into_owned()
-    })))
+    crate::files::save_rendered_pdf(&window, &suggested, || {
+        state.with_session(|s| {
+            let file = casebook::incident_pdf::read(s, &reference)?;
+            let org = casebook::organisation::current(s.conn())?;
+            let demo = casebook::organisation::is_demo(s.conn())?;
+            Ok(casebook::incident_pdf::render(
+                &file,
+                &org.name,
+                demo,
+                chrono::Utc::now(),
+            )?)
+        })
+    })
+    .await
 }
 
 #[cfg(test)]
