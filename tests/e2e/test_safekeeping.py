@@ -64,7 +64,7 @@ def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):
     click_button(driver, "Restore from a backup…")
     type_into(driver, "restore-code", code)
     assert driver.find_element(By.ID, "restore-code").get_attribute("type") == "password"
-    driver.find_element(By.XPATH, "//label[normalize-space(.)='Show what I type']/input").click()
+    driver.find_element(By.XPATH, "//form[@data-testid='restore']//label[normalize-space(.)='Show what I type']/input").click()
     assert driver.find_element(By.ID, "restore-code").get_attribute("type") == "text"
     click_button(driver, "Choose the backup file…")
     wait(driver).until(EC.text_to_be_present_in_element((By.ID, "restore-replace-error"), "Type REPLACE"))
