@@ -880,3 +880,34 @@ fn a_date_of_birth_known_only_in_part_is_kept_and_retention_counts_from_its_end(
     let incident = incidents::get(s.conn(), &reference).unwrap();
     assert_eq!(incident.retention_until, d(2037, 12, 31));
 }
+
+/// Someone added on the new-incident form is recorded with the incident, in one transaction:
+/// an incident refused leaves no stray person behind, and a saved one links them.
+#[test]
+fn new_people_are_recorded_only_with_their_incident() {
+    use casebook::records::incidents::NewPersonLink;
+    let f = new_vault();
+    let mut s = f.unlock();
+    let new = [NewPersonLink {
+        person: PersonInput::named(PersonKind::Child, "Zofia Wiśniewska"),
+        role: Role::Victim,
+    }];
+    let mut refused = incident_input("");
+    refused.summary = String::new();
+    let e = incidents::create_with_new_people(&mut s, &refused, &[], &new).unwrap_err();
+    assert!(error_fields(&e).contains(&casebook::error::Field::Summary));
+    assert!(
+        people::list(s.conn()).unwrap().is_empty(),
+        "no stray person"
+    );
+    let saved = incidents::create_with_new_people(
+        &mut s,
+        &incident_input("Zofia was sent messages"),
+        &[],
+        &new,
+    )
+    .unwrap();
+    assert_eq!(saved.people.len(), 1);
+    assert_eq!(saved.people[0].full_name, "Zofia Wiśniewska");
+    assert_eq!(saved.people[0].role, Role::Victim);
+}

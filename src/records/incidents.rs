@@ -305,6 +305,38 @@ pub fn create(
     get_by_id(session.conn(), id)
 }
 
+/// Someone not recorded yet, added on the new-incident form: recorded with the incident, in the
+/// same transaction, so that an incident refused (or a draft discarded) leaves no stray person
+/// in the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct NewPersonLink {
+    pub person: people::PersonInput,
+    pub role: Role,
+}
+
+/// [`create`], also recording `new_people` and linking them, all or nothing.
+pub fn create_with_new_people(
+    session: &mut Session,
+    input: &IncidentInput,
+    links: &[PersonLink],
+    new_people: &[NewPersonLink],
+) -> Result<Incident> {
+    let actor = session.actor().to_owned();
+    let id = session.with_tx(|tx| {
+        let mut all = links.to_vec();
+        for new in new_people {
+            let person_id = people::create_in_tx(tx, &actor, &new.person)?;
+            all.push(PersonLink {
+                person_id,
+                role: new.role,
+            });
+        }
+        create_in_tx(tx, &actor, input, &all)
+    })?;
+    get_by_id(session.conn(), id)
+}
+
 /// [`create`] inside a transaction the caller holds (and commits).
 pub fn create_in_tx(
     tx: &Connection,

@@ -9,7 +9,7 @@ use casebook::records::evidence::{
 };
 use casebook::records::family::ConsentOutcome;
 use casebook::records::incidents::{
-    self, Category, FourC, Incident, IncidentInput, PersonLink, Risk, Role, Status,
+    self, Category, FourC, Incident, IncidentInput, NewPersonLink, PersonLink, Risk, Role, Status,
 };
 use casebook::records::people::{
     self, CpCategory, EmploymentBasis, Person, PersonInput, PersonKind, SendSupport, ServiceKind,
@@ -153,9 +153,10 @@ pub async fn create_incident(
     state: State<'_, AppState>,
     input: IncidentInput,
     people: Vec<PersonLink>,
+    new_people: Vec<NewPersonLink>,
 ) -> CommandResult<Incident> {
     state.with_session(|s| {
-        let created = incidents::create(s, &input, &people)?;
+        let created = incidents::create_with_new_people(s, &input, &people, &new_people)?;
         // The incident is saved: a draft that could not be removed must not turn that into an
         // error (the DSL would save it twice). At worst the old draft is offered again.
         let _ = drafts::discard(s, "new-incident");

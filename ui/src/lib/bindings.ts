@@ -83,7 +83,7 @@ export const commands = {
 	vocabulary: () => typedError<Vocabulary, CommandError_Serialize>(__TAURI_INVOKE("vocabulary")),
 	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentRow[], CommandError_Serialize>(__TAURI_INVOKE("list_incidents", { filter })),
 	incidentPage: (reference: string) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("incident_page", { reference })),
-	createIncident: (input: IncidentInput_Deserialize, people: PersonLink[]) => typedError<Incident_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_incident", { input, people })),
+	createIncident: (input: IncidentInput_Deserialize, people: PersonLink[], newPeople: NewPersonLink_Deserialize[]) => typedError<Incident_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_incident", { input, people, newPeople })),
 	amendIncident: (reference: string, input: IncidentInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("amend_incident", { reference, input })),
 	linkPerson: (reference: string, link: PersonLink) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("link_person", { reference, link })),
 	/**  Removes a person from an incident in one role (an event kept in its history). */
@@ -1402,6 +1402,33 @@ export type Moment_Deserialize = string | TimeParts_Deserialize;
 
 /**  A moment in a form: as typed, or already known. */
 export type Moment_Serialize = string | TimeParts_Serialize;
+
+/**
+ *  Someone not recorded yet, added on the new-incident form: recorded with the incident, in the
+ *  same transaction, so that an incident refused (or a draft discarded) leaves no stray person
+ *  in the vault.
+ */
+export type NewPersonLink = NewPersonLink_Serialize | NewPersonLink_Deserialize;
+
+/**
+ *  Someone not recorded yet, added on the new-incident form: recorded with the incident, in the
+ *  same transaction, so that an incident refused (or a draft discarded) leaves no stray person
+ *  in the vault.
+ */
+export type NewPersonLink_Deserialize = {
+	person: PersonInput_Deserialize,
+	role: Role,
+};
+
+/**
+ *  Someone not recorded yet, added on the new-incident form: recorded with the incident, in the
+ *  same transaction, so that an incident refused (or a draft discarded) leaves no stray person
+ *  in the vault.
+ */
+export type NewPersonLink_Serialize = {
+	person: PersonInput_Serialize,
+	role: Role,
+};
 
 /**  A checklist started and not finished. */
 export type OpenChecklist = {
