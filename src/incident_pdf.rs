@@ -44,20 +44,6 @@ pub fn read(session: &Session, reference: &str) -> Result<IncidentFile> {
     })
 }
 
-fn entry(l: &mut Layout, heading: &str, lines: &[String]) {
-    let height = l.height(heading, Style::LABEL, 0.0)
-        + lines
-            .iter()
-            .map(|line| l.height(line, Style::BODY, 12.0))
-            .sum::<f32>();
-    l.keep_together(height);
-    l.text(heading, Style::LABEL, 0.0);
-    for line in lines {
-        l.text(line, Style::BODY, 12.0);
-    }
-    l.gap(4.0);
-}
-
 /// A section's heading, never alone at the foot of a page.
 fn section(l: &mut Layout, title: &str) {
     l.keep(90.0);
@@ -217,8 +203,7 @@ pub fn render(
             }
             EntryKind::Note => {}
         }
-        entry(
-            &mut l,
+        l.entry(
             &format!(
                 "{} · {} · {}",
                 display_time(&e.occurred_at),
@@ -269,8 +254,7 @@ pub fn render(
                 .collect::<String>()
             ));
         }
-        entry(
-            &mut l,
+        l.entry(
             &format!("Evidence note, recorded {}", display_time(&n.changed_at)),
             &lines,
         );
@@ -331,8 +315,7 @@ pub fn render(
         if let Some(hash) = &s.referral_sha256 {
             lines.push(format!("Signed referral, SHA-256 {hash}"));
         }
-        entry(
-            &mut l,
+        l.entry(
             &format!("{} · {}", display_time(&s.at), s.method.label()),
             &lines,
         );

@@ -337,6 +337,26 @@ impl Layout {
         self.y -= 4.0;
     }
 
+    /// How tall an [`Layout::entry`] is.
+    pub fn entry_height(&self, heading: &str, lines: &[String]) -> f32 {
+        self.height(heading, Style::LABEL, 0.0)
+            + lines
+                .iter()
+                .map(|line| self.height(line, Style::BODY, 12.0))
+                .sum::<f32>()
+    }
+
+    /// A dated entry: its heading in bold and its lines indented under it, read as one thing,
+    /// so never split across pages unless it is longer than a page.
+    pub fn entry(&mut self, heading: &str, lines: &[String]) {
+        self.keep_together(self.entry_height(heading, lines));
+        self.text(heading, Style::LABEL, 0.0);
+        for line in lines {
+            self.text(line, Style::BODY, 12.0);
+        }
+        self.gap(4.0);
+    }
+
     /// A heading, kept with the `next` points that follow it (its first item), so that it is
     /// never left alone at the foot of a page.
     pub fn heading_with(&mut self, text: &str, style: Style, next: f32) {

@@ -34,13 +34,7 @@ fn height(l: &Layout, item: &Item) -> f32 {
         Item::Field { label, value } => l.height(&format!("{label}: {value}"), Style::BODY, 0.0),
         Item::Paragraph { text } => l.height(text, Style::BODY, 0.0),
         Item::Quote { text } => l.height(text, Style::BODY, 18.0),
-        Item::Entry { heading, lines } => {
-            l.height(heading, Style::LABEL, 0.0)
-                + lines
-                    .iter()
-                    .map(|line| l.height(line, Style::BODY, 12.0))
-                    .sum::<f32>()
-        }
+        Item::Entry { heading, lines } => l.entry_height(heading, lines),
     }
 }
 
@@ -78,16 +72,7 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
                     l.text(&format!("“{text}”"), Style::BODY, 18.0);
                     l.gap(3.0);
                 }
-                Item::Entry { heading, lines } => {
-                    // An entry is read as one thing: never split it across pages unless it is
-                    // longer than a page.
-                    l.keep_together(height(&l, item));
-                    l.text(heading, Style::LABEL, 0.0);
-                    for line in lines {
-                        l.text(line, Style::BODY, 12.0);
-                    }
-                    l.gap(4.0);
-                }
+                Item::Entry { heading, lines } => l.entry(heading, lines),
             }
         }
     }

@@ -8,15 +8,14 @@ from datetime import datetime
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select
 
 from helpers import (
     answer_file_dialog,
     click_button,
     demo_vault,
-    heading,
     preview_referral,
     sign_and_save,
+    start_incident,
     type_into,
     type_when,
     wait,
@@ -26,13 +25,8 @@ from helpers import (
 def test_times_either_side_of_the_clock_changes_reach_the_pdf_as_typed(app, cli, screenshot, tmp_path):
     driver = app
     demo_vault(driver, cli, 3, 7)
-    click_button(driver, "Incidents")
-    click_button(driver, "New incident")
-    heading(driver, "New incident")
-    Select(wait(driver).until(EC.element_to_be_clickable((By.ID, "category")))).select_by_visible_text("Cyberbullying")
-    Select(driver.find_element(By.ID, "risk")).select_by_visible_text("Medium")
-    type_into(driver, "reported-by", "Mr Okoro (form tutor)")
-    type_into(driver, "summary", "Messages sent overnight, reported the next morning.")
+    start_incident(driver, "Cyberbullying", "Medium", "Mr Okoro (form tutor)",
+                   "Messages sent overnight, reported the next morning.")
     type_when(driver, "occurred-at", datetime(2026, 3, 29, 0, 30))
     # 01:30 on 29 March 2026 did not happen in the UK: refused beside the field, in words.
     type_when(driver, "reported-at", datetime(2026, 3, 29, 1, 30))
