@@ -16,7 +16,9 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+pub mod shown;
 pub mod typed;
+pub use shown::{show, uk_today, Shown};
 pub use typed::{DateParts, Day, Moment, TimeParts};
 
 /// England's time zone.

@@ -185,6 +185,10 @@ fn damaged_backups_are_refused_by_name_and_never_written_over() {
     let file = f.tmp.path().join("good.cbk");
     s.backup_to(&file).unwrap();
     let good = std::fs::read(&file).unwrap();
+    let facts = backup::describe(&file).unwrap();
+    assert_eq!(facts.file_name, "good.cbk");
+    let made = casebook::time::parse(&facts.made_at).unwrap();
+    assert!((Utc::now() - made).num_minutes().abs() < 5, "{facts:?}");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("empty", Vec::new()),
         ("truncated", good[..good.len() / 2].to_vec()),
@@ -206,6 +210,9 @@ fn damaged_backups_are_refused_by_name_and_never_written_over() {
         let path = f.tmp.path().join(format!("{name}.cbk"));
         std::fs::write(&path, &bytes).unwrap();
         let e = s.verify_backup_file(&path).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DamagedBackup, "{name}: {e}");
+        // The restore screen refuses it when it is chosen, before any code is typed.
+        let e = backup::describe(&path).unwrap_err();
         assert_eq!(e.code(), ErrorCode::DamagedBackup, "{name}: {e}");
         assert!(
             e.to_string().contains(&format!("{name}.cbk")),

@@ -34,6 +34,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             commands::setup::app_state,
+            commands::time::show_times,
+            commands::time::uk_today,
             commands::team::team,
             commands::team::check_new_member,
             commands::team::add_member,
@@ -112,6 +114,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::referrals::print_referral,
             commands::referrals::verify_referral_file,
             commands::maintenance::backup_now,
+            commands::maintenance::choose_backup,
             commands::maintenance::restore_backup,
             commands::maintenance::retention_due,
             commands::maintenance::delete_due_records,

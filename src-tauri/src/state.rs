@@ -1,6 +1,7 @@
 //! What the shell holds between commands: the vault folder, and at most one unlocked session.
 //! The data key lives only inside the core's `Session`; the UI never sees key material.
 
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -23,6 +24,9 @@ pub struct AppState {
     pub vault: Vault,
     slot: Mutex<Slot>,
     activity: Mutex<Activity>,
+    /// The backup file chosen on the restore screen, kept here so that the window never holds
+    /// a path and the file is chosen once.
+    chosen_backup: Mutex<Option<PathBuf>>,
 }
 
 /// When the DSL last did something, and how long until the app locks itself.
@@ -39,6 +43,7 @@ impl AppState {
         AppState {
             vault,
             slot: Mutex::new(Slot::Locked),
+            chosen_backup: Mutex::new(None),
             activity: Mutex::new(Activity {
                 last: since_boot(),
                 idle_limit: Duration::from_secs(
@@ -52,6 +57,11 @@ impl AppState {
     /// ever holds whole values.
     pub fn slot(&self) -> MutexGuard<'_, Slot> {
         self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The backup file chosen for a restore, if one was.
+    pub fn chosen_backup(&self) -> MutexGuard<'_, Option<PathBuf>> {
+        self.chosen_backup.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `f` on the open session, or says the vault is locked.

@@ -48,6 +48,17 @@ pub enum Moment {
     Typed(TimeParts),
 }
 
+impl Moment {
+    /// The UK date it falls on, as far as it can be read (a typed date alone is enough); `None`
+    /// when the date typed is not yet a date.
+    pub fn uk_date(&self) -> Option<NaiveDate> {
+        match self {
+            Moment::At(t) => Some(super::uk_date(*t)),
+            Moment::Typed(parts) => date_from_parts(&parts.date).ok().flatten(),
+        }
+    }
+}
+
 impl From<DateTime<Utc>> for Moment {
     fn from(at: DateTime<Utc>) -> Self {
         Moment::At(at)
@@ -211,7 +222,9 @@ fn time_of_day(s: &str) -> Option<NaiveTime> {
 
 /// The moment typed, `None` when nothing was, or the problem in words (and, for the hour that
 /// happened twice, the field that asks which).
-fn moment_from_parts(p: &TimeParts) -> Result<Option<DateTime<Utc>>, (Option<Field>, String)> {
+pub(super) fn moment_from_parts(
+    p: &TimeParts,
+) -> Result<Option<DateTime<Utc>>, (Option<Field>, String)> {
     let date = date_from_parts(&p.date).map_err(|e| (None, e))?;
     let Some(date) = date else {
         return if blank(&p.time) {

@@ -83,6 +83,28 @@ pub fn read(path: &Path) -> Result<(Manifest, Vec<u8>)> {
     parse(path, &bytes)
 }
 
+/// What the restore screen shows about a chosen backup before any code is typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BackupFacts {
+    /// The file's name (not its folder).
+    pub file_name: String,
+    /// When the backup was made (a stored time).
+    pub made_at: String,
+}
+
+/// Checks a backup file's structure and says when it was made: a damaged or foreign file is
+/// refused when it is chosen, before the DSL types a recovery code for it.
+pub fn describe(path: &Path) -> Result<BackupFacts> {
+    let (manifest, _) = read(path)?;
+    Ok(BackupFacts {
+        file_name: path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        made_at: crate::time::format(manifest.created_at),
+    })
+}
+
 /// [`read`] on bytes already in memory (also what the fuzz tests call).
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Manifest, Vec<u8>)> {
     let rest = bytes

@@ -63,6 +63,9 @@ def app_env():
     return {}
 
 
+WINDOW = (1280, 800)
+
+
 @pytest.fixture
 def app(vault_dir, app_env, request):
     if not APP.exists():
@@ -95,6 +98,8 @@ def app(vault_dir, app_env, request):
         if driver is None:
             pytest.fail("could not open a WebDriver session with the app")
         driver.implicitly_wait(0)
+        # Every test, and so every screenshot, at 1280 × 800: a common school laptop's screen.
+        driver.set_window_size(WINDOW[0], WINDOW[1])
         try:
             yield driver
         finally:

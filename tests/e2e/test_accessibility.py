@@ -1,6 +1,6 @@
 """Every screen and state a DSL meets, checked by axe-core inside the real window (the WCAG
 2.0, 2.1 and 2.2 A and AA rules it automates): set-up, unlock with its error, Today, the list,
-a new incident with every error showing, an incident, a checklist step and the emergency panel,
+the restore screen with its errors, a new incident with every error showing, an incident, a checklist step and the emergency panel,
 the referral preview with its gaps, people, a child's page, Settings, Backup, Check a PDF. Any
 "serious" or "critical" finding fails; the counts per screen go into docs/accessibility.md."""
 from selenium.webdriver.common.action_chains import ActionChains
@@ -34,6 +34,13 @@ def test_every_screen_passes_axe(app, cli):
     type_into(driver, "unlock-secret", "not the passphrase" + Keys.ENTER)
     wait(driver).until(EC.text_to_be_present_in_element((By.ID, "unlock-error"), "does not open"))
     audit.check("Unlock, wrong passphrase")
+    click_button(driver, "Restore from a backup…")
+    heading(driver, "Restore from a backup")
+    click_button(driver, "Restore the backup")
+    wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=error-summary]")))
+    audit.check("Restore, with its errors")
+    click_button(driver, "Cancel")
+    heading(driver, "Casebook is locked")
     unlock(driver)
     heading(driver, "Today")
     audit.check("Today")

@@ -1,7 +1,8 @@
 """Backup, retention and restore in the real window: the reminder, "Back up now" through the
 native save dialog (checked before it says done), a reviewed deletion with a reason, then a
-restore of the backup over the vault (refused until REPLACE is typed; the recovery code is
-tried first, then the passphrase, which this computer's keyring allows) and a new passphrase,
+restore of the backup over the vault on its own screen (the file chosen first and once, the
+recovery code shown as typed, REPLACE asked up front, every gap listed at once; the passphrase
+opens it, which this computer's keyring allows) and a new passphrase,
 after which the deleted record is back as it was in the backup."""
 import re
 
@@ -57,27 +58,34 @@ def test_backup_retention_and_restore(app, cli, screenshot, tmp_path):
     click_button(driver, f"Yes, delete {reference} for good")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=retention]"), f"Deleted {reference}"))
 
-    # Restore the backup over this vault: REPLACE is asked before the file is chosen, so the
-    # file is chosen once; the recovery code can be shown while it is typed from paper.
+    # Restore the backup over this vault, on its own screen: the file first (chosen once, and
+    # checked as it is chosen), then the code (shown as it is typed from paper), then REPLACE,
+    # asked up front because a vault is here. Everything missing is listed at once.
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "l")
     heading(driver, "Casebook is locked")
     click_button(driver, "Restore from a backup…")
-    type_into(driver, "restore-code", code)
-    assert driver.find_element(By.ID, "restore-code").get_attribute("type") == "password"
-    driver.find_element(By.XPATH, "//form[@data-testid='restore']//label[normalize-space(.)='Show what I type']/input").click()
-    assert driver.find_element(By.ID, "restore-code").get_attribute("type") == "text"
+    heading(driver, "Restore from a backup")
+    click_button(driver, "Restore the backup")
+    summary = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=error-summary]")))
+    assert driver.switch_to.active_element == summary
+    for problem in ["Choose the backup file", "Enter the recovery code", "Type REPLACE to replace the vault on this computer"]:
+        assert problem in summary.text, summary.text
+    assert driver.find_element(By.ID, "restore-replace").get_attribute("aria-invalid") == "true"
     click_button(driver, "Choose the backup file…")
-    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "restore-replace-error"), "Type REPLACE"))
-    assert driver.switch_to.active_element.get_attribute("id") == "restore-replace"
+    answer_file_dialog("Restore a backup", backup_file, location_bar=True)
+    chosen = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=chosen-backup]")))
+    assert re.search(r"made \d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2} (GMT|BST)", chosen.text), chosen.text
+    type_into(driver, "restore-code", code)
+    assert driver.find_element(By.ID, "restore-code").get_attribute("type") == "text"
     type_into(driver, "restore-replace", "REPLACE")
     # On this computer the passphrase opens the backup too (its keyring holds the device secret).
     driver.find_element(By.CSS_SELECTOR, "[data-testid=restore] input[type=radio][name=restore-with]:not(:checked)").click()
     assert "Passphrase" in driver.find_element(By.CSS_SELECTOR, "label[for=restore-code]").text
     assert driver.find_element(By.ID, "restore-code").get_attribute("value") == ""
+    assert driver.find_element(By.ID, "restore-code").get_attribute("type") == "password"
     type_into(driver, "restore-code", PASSPHRASE)
     screenshot(driver, "restore")
-    click_button(driver, "Choose the backup file…")
-    answer_file_dialog("Restore a backup", backup_file, location_bar=True)
+    click_button(driver, "Restore the backup")
     choose_new_passphrase(driver, "copper lagoon thistle anvil", ORG)
     heading(driver, "Today")
     click_button(driver, "Incidents")

@@ -18,3 +18,4 @@ pub mod referrals;
 pub mod session;
 pub mod setup;
 pub mod team;
+pub mod time;

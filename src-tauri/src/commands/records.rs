@@ -424,8 +424,13 @@ pub async fn record_agency_answer(
 #[specta::specta]
 pub async fn default_answer_due(
     state: State<'_, AppState>,
-    contacted: chrono::NaiveDate,
+    contacted: Option<casebook::time::Moment>,
 ) -> CommandResult<chrono::NaiveDate> {
+    // The contact's UK date; today when it is "now" or not yet a date (saving reports that).
+    let contacted = contacted
+        .as_ref()
+        .and_then(casebook::time::Moment::uk_date)
+        .unwrap_or_else(|| casebook::time::uk_date(chrono::Utc::now()));
     state.with_session(|s| {
         let closed = casebook::records::local_practice::closed_days(s.conn())?;
         Ok(casebook::records::answers::default_due(contacted, &closed))

@@ -2,6 +2,7 @@
 // their `Result` into a value or a thrown AppError carrying the core's code, message, the
 // invalid fields (by their stable keys) and, after too many unlock attempts, the wait.
 import { commands, events, type CommandError, type ErrorCode, type FieldError } from "./bindings";
+import { learnTimes } from "./format";
 
 export { commands, events };
 
@@ -31,7 +32,8 @@ export function onVaultLocked(listener: (message: string) => void): () => void {
   };
 }
 
-/** Awaits a command; returns its data or throws an AppError. */
+/** Awaits a command; returns its data (its dates and times learnt, see format.ts) or throws an
+ * AppError. */
 export async function call<T>(pending: Promise<Res<T>>): Promise<T> {
   let result: Res<T>;
   try {
@@ -49,6 +51,8 @@ export async function call<T>(pending: Promise<Res<T>>): Promise<T> {
     if (result.error.code === "locked") lockedListener?.(result.error.message);
     throw new AppError(result.error);
   }
+  // The answer's dates and times, as the core shows them, are known before a screen renders it.
+  await learnTimes(result.data).catch(() => undefined);
   return result.data;
 }
 

@@ -8,6 +8,13 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appState: () => typedError<AppView, CommandError_Serialize>(__TAURI_INVOKE("app_state")),
+	/**
+	 *  How each stored date or time shows, in the order asked; `None` for text that is not one.
+	 *  Needs no unlocked vault: it holds no record, only the window's own strings.
+	 */
+	showTimes: (stored: string[]) => typedError<(Shown_Serialize | null)[], CommandError_Serialize>(__TAURI_INVOKE("show_times", { stored })),
+	/**  Today's date in the UK, as stored (`YYYY-MM-DD`). */
+	ukToday: () => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("uk_today")),
 	/**  Everyone who has been in the team, removed members too (marked), oldest first. */
 	team: () => typedError<Member[], CommandError_Serialize>(__TAURI_INVOKE("team")),
 	/**
@@ -103,7 +110,7 @@ export const commands = {
 	 *  working day (weekends, bank holidays in England and Wales, and the organisation's closure
 	 *  days skipped).
 	 */
-	defaultAnswerDue: (contacted: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("default_answer_due", { contacted })),
+	defaultAnswerDue: (contacted: Moment_Deserialize | null) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("default_answer_due", { contacted })),
 	/**  Records a 999 call made from a checklist's immediate-risk panel (the core writes the entry). */
 	recordEmergencyCall: (reference: string, note: string) => typedError<Entry_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_emergency_call", { reference, note })),
 	addEvidenceNote: (reference: string, input: EvidenceInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_evidence_note", { reference, input })),
@@ -171,13 +178,19 @@ export const commands = {
 	/**  Asks where to save, writes the backup, reopens and checks it. `None` when cancelled. */
 	backupNow: () => typedError<BackupReport | null, CommandError_Serialize>(__TAURI_INVOKE("backup_now")),
 	/**
-	 *  Asks for a backup file and restores it into this computer's vault folder with the
+	 *  Asks for a backup file for the restore screen, checks its structure (a damaged file is
+	 *  refused now, before any code is typed) and keeps it for [`restore_backup`]. `None` when
+	 *  cancelled.
+	 */
+	chooseBackup: () => typedError<BackupFacts | null, CommandError_Serialize>(__TAURI_INVOKE("choose_backup")),
+	/**
+	 *  Restores the backup chosen with [`choose_backup`] into this computer's vault folder with the
 	 *  recovery code, or with the passphrase when `with_passphrase` (only where this computer's
 	 *  keyring holds the vault's device secret). `replace` must be "REPLACE" when a vault is
 	 *  already here (it is kept aside). Then, as after a recovery-code unlock, the DSL sets a new
 	 *  passphrase.
 	 */
-	restoreBackup: (member: string | null, secret: Passphrase, withPassphrase: boolean, replace: string | null) => typedError<RecoveredView_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("restore_backup", { member, secret, withPassphrase, replace })),
+	restoreBackup: (member: string | null, secret: Passphrase, withPassphrase: boolean, replace: string | null) => typedError<RecoveredView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("restore_backup", { member, secret, withPassphrase, replace })),
 	/**  Incidents past their retention date. */
 	retentionDue: () => typedError<DueRecord[], CommandError_Serialize>(__TAURI_INVOKE("retention_due")),
 	/**
@@ -384,6 +397,14 @@ export type AwaitedAnswer = {
 	 *  a referral is not answered).
 	 */
 	escalate_now: boolean,
+};
+
+/**  What the restore screen shows about a chosen backup before any code is typed. */
+export type BackupFacts = {
+	/**  The file's name (not its folder). */
+	file_name: string,
+	/**  When the backup was made (a stored time). */
+	made_at: string,
 };
 
 /**  What a verified backup holds. */
@@ -2063,6 +2084,41 @@ export type SharingInput_Serialize = {
 
 /**  How it was shared. */
 export type SharingMethod = "referral" | "phone" | "email" | "meeting" | "letter" | "other";
+
+/**  How the window shows one stored date or time. */
+export type Shown = Shown_Serialize | Shown_Deserialize;
+
+/**  How the window shows one stored date or time. */
+export type Shown_Deserialize = {
+	/**
+	 *  "3 December 2026, 09:41 GMT" for a time; "3 December 2026" for a date; "March 2011"
+	 *  for a month; "2011" for a year.
+	 */
+	text: string,
+	/**  The UK date alone: "3 December 2026" (for a month or a year, as `text`). */
+	day: string,
+	/**
+	 *  The boxes a form shows for it, in UK time. For a time that happened twice (the night
+	 *  the clocks go back) `clock` says which, so that saving it unchanged keeps its meaning.
+	 */
+	parts: TimeParts_Deserialize,
+};
+
+/**  How the window shows one stored date or time. */
+export type Shown_Serialize = {
+	/**
+	 *  "3 December 2026, 09:41 GMT" for a time; "3 December 2026" for a date; "March 2011"
+	 *  for a month; "2011" for a year.
+	 */
+	text: string,
+	/**  The UK date alone: "3 December 2026" (for a month or a year, as `text`). */
+	day: string,
+	/**
+	 *  The boxes a form shows for it, in UK time. For a time that happened twice (the night
+	 *  the clocks go back) `clock` says which, so that saving it unchanged keeps its meaning.
+	 */
+	parts: TimeParts_Serialize,
+};
 
 /**  One signature in a file Casebook cannot confirm as a whole, and what it covers. */
 export type SignatureCoverage = {

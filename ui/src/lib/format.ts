@@ -1,58 +1,87 @@
-// Dates and times as the window shows them: UK time (Europe/London, from the tz database the
-// web view carries), with GMT or BST, in the same words as the PDFs and the command line
-// ("3 December 2026, 09:41 GMT"; the core's time.rs). Typed dates and times are sent to the
-// core as typed (DateParts, TimeParts) and read there: nothing here parses what a person types.
-import type { DateParts, Day, Moment, TimeParts } from "./bindings";
+// Dates and times as the window shows them. The core's time module (src/time.rs) owns every
+// date and time a person reads or types: it turns stored UTC into UK time (Europe/London from
+// the tz database, with GMT or BST) in the same words as the PDFs and the command line ("3
+// December 2026, 09:41 GMT"), and it reads what is typed (DateParts, TimeParts) into stored
+// form. Nothing here converts a time zone or parses what a person types.
+import { SvelteMap } from "svelte/reactivity";
+import { commands, type DateParts, type Day, type Moment, type Shown, type TimeParts } from "./bindings";
 
-const UK = "Europe/London";
+// What the core said about each stored date or time the window has been sent. `call` (api.ts)
+// fills it from every command's answer before handing the answer on, so a screen finds its
+// times here as it renders; anything else (a month of birth) is asked for on first sight and
+// shows when it arrives.
+const known = new SvelteMap<string, Shown | null>();
+const asked = new Set<string>();
+let queued: string[] = [];
 
-const clock = new Intl.DateTimeFormat("en-GB", {
-  timeZone: UK,
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-  timeZoneName: "short",
-});
+const STORED = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/;
+const AT_ONCE = 2000;
+const MOST_KEPT = 50_000;
 
-const numeric = new Intl.DateTimeFormat("en-GB", {
-  timeZone: UK,
-  day: "numeric",
-  month: "numeric",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
+async function ask(stored: string[]): Promise<void> {
+  for (let i = 0; i < stored.length; i += AT_ONCE) {
+    const chunk = stored.slice(i, i + AT_ONCE);
+    const answer = await commands.showTimes(chunk);
+    if (answer.status !== "ok") return;
+    if (known.size + chunk.length > MOST_KEPT) known.clear();
+    chunk.forEach((s, j) => known.set(s, answer.data[j] ?? null));
+  }
+}
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+function wanted(stored: string, into: Set<string>) {
+  if (!known.has(stored) && !asked.has(stored)) into.add(stored);
+}
 
-function partsOf(f: Intl.DateTimeFormat, d: Date): Record<string, string> {
-  return Object.fromEntries(f.formatToParts(d).map((p) => [p.type, p.value]));
+/** Asks the core how every stored date and time in `data` shows, before the window shows it. */
+export async function learnTimes(data: unknown): Promise<void> {
+  const found = new Set<string>();
+  const walk = (v: unknown, depth: number) => {
+    if (depth > 32 || found.size >= MOST_KEPT) return;
+    if (typeof v === "string") {
+      if (v.length <= 40 && STORED.test(v)) wanted(v, found);
+    } else if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+    } else if (v && typeof v === "object") {
+      for (const x of Object.values(v)) walk(x, depth + 1);
+    }
+  };
+  walk(data, 0);
+  if (found.size > 0) await ask([...found]);
+}
+
+/** Forgets what was shown (on lock: the window keeps nothing of the vault's). */
+export function forgetTimes() {
+  known.clear();
+  asked.clear();
+}
+
+function lookUp(stored: string): Shown | null | undefined {
+  const s = known.get(stored);
+  if (s !== undefined || asked.has(stored)) return s;
+  asked.add(stored);
+  queued.push(stored);
+  if (queued.length === 1) {
+    queueMicrotask(() => {
+      const batch = queued;
+      queued = [];
+      void ask(batch).finally(() => batch.forEach((b) => asked.delete(b)));
+    });
+  }
+  return undefined;
 }
 
 /** "3 December 2026, 09:41 GMT" for a stored time; "—" for none. */
-export function when(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = partsOf(clock, d);
-  return `${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} ${p.timeZoneName}`;
+export function when(stored: string | null | undefined): string {
+  if (!stored) return "—";
+  const s = lookUp(stored);
+  return s === undefined ? "…" : (s?.text ?? stored);
 }
 
-/** "3 December 2026" for a stored date (YYYY-MM-DD) or time (its UK day); "—" for none. */
-export function day(iso: Day | null | undefined): string {
-  if (!iso || typeof iso !== "string") return "—";
-  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) {
-    const [y, m, d] = iso.split("-").map(Number);
-    return `${d} ${MONTHS[m - 1]} ${y}`;
-  }
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = partsOf(clock, d);
-  return `${p.day} ${p.month} ${p.year}`;
+/** "3 December 2026" for a stored date or time (its UK day); "—" for none. */
+export function day(stored: Day | null | undefined): string {
+  if (!stored || typeof stored !== "string") return "—";
+  const s = lookUp(stored);
+  return s === undefined ? "…" : (s?.day ?? stored);
 }
 
 /** A person's date of birth as far as it is known: "14 March 2011", "March 2011 (day not
@@ -61,13 +90,14 @@ export function birth(p: { date_of_birth?: string | null; details: { birth_in_pa
   if (p.date_of_birth) return day(p.date_of_birth);
   const part = p.details.birth_in_part;
   if (!part) return "—";
-  return part.month ? `${MONTHS[part.month - 1]} ${part.year} (day not known)` : `${part.year} (day and month not known)`;
+  return part.month ? `${day(`${part.year}-${String(part.month).padStart(2, "0")}`)} (day not known)` : `${part.year} (day and month not known)`;
 }
 
-/** Today's date in the UK, as stored (YYYY-MM-DD). */
-export function ukToday(): string {
-  const p = partsOf(numeric, new Date());
-  return `${p.year}-${p.month.padStart(2, "0")}-${p.day.padStart(2, "0")}`;
+/** Today's date in the UK, as stored (YYYY-MM-DD), from the core. */
+export async function ukToday(): Promise<string> {
+  const answer = await commands.ukToday();
+  if (answer.status !== "ok") throw new Error(answer.error.message);
+  return answer.data;
 }
 
 export function emptyDate(): DateParts {
@@ -79,19 +109,18 @@ export function emptyTime(): TimeParts {
 }
 
 /** A stored date (YYYY-MM-DD) as the three boxes show it. */
-export function dateParts(iso: string | null | undefined): DateParts {
-  if (!iso || !/^\d{4}-\d{2}-\d{2}$/.test(iso)) return emptyDate();
-  const [y, m, d] = iso.split("-");
+export function dateParts(stored: string | null | undefined): DateParts {
+  if (!stored || !/^\d{4}-\d{2}-\d{2}$/.test(stored)) return emptyDate();
+  const [y, m, d] = stored.split("-");
   return { day: String(Number(d)), month: String(Number(m)), year: y };
 }
 
-/** A stored time as the boxes show it, in UK time. */
-export function timeParts(iso: string | null | undefined): TimeParts {
-  if (!iso) return emptyTime();
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return emptyTime();
-  const p = partsOf(numeric, d);
-  return { date: { day: p.day, month: p.month, year: p.year }, time: `${p.hour}:${p.minute}`, clock: null };
+/** A stored time as the boxes show it, in UK time, saying which 01:30 it was on the night the
+ * clocks go back (so saving it unchanged keeps its meaning). */
+export function timeParts(stored: string | null | undefined): TimeParts {
+  if (!stored) return emptyTime();
+  const s = lookUp(stored);
+  return s ? { ...s.parts, date: { ...s.parts.date } } : emptyTime();
 }
 
 /** Whether nothing was typed in a date. */
