@@ -22,7 +22,8 @@ from selenium.webdriver.remote.remote_connection import RemoteConnection
 pytest.register_assert_rewrite("helpers")
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "target" / "debug" / "casebook-desktop"
+# The app under test: the debug build, or (tests/package/check) the installed package's.
+APP = Path(os.environ.get("CASEBOOK_APP") or ROOT / "target" / "debug" / "casebook-desktop")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
@@ -53,6 +54,11 @@ def _wait_for_port(port: int, what: str, seconds: float = 20) -> None:
 
 @pytest.fixture
 def vault_dir():
+    # tests/package/check keeps one vault across an upgrade of the installed app.
+    kept = os.environ.get("CASEBOOK_KEEP_VAULT")
+    if kept:
+        yield Path(kept)
+        return
     with tempfile.TemporaryDirectory(prefix="casebook-e2e-") as d:
         yield Path(d) / "vault"
 
