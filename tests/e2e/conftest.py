@@ -4,19 +4,13 @@ Each test gets a fresh, empty vault folder (CASEBOOK_VAULT). Run inside scripts/
 provides the X display, the D-Bus session and an unlocked keyring.
 """
 import os
-import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
-import urllib3
-from selenium import webdriver
-from selenium.webdriver.common.options import ArgOptions
-from selenium.webdriver.remote.client_config import ClientConfig
-from selenium.webdriver.remote.remote_connection import RemoteConnection
+
+from launch import LaunchError, open_window
 
 # Shared helpers live in helpers.py; let pytest explain their failed asserts as it does the tests'.
 pytest.register_assert_rewrite("helpers")
@@ -25,31 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # The app under test: the debug build, or (tests/package/check) the installed package's.
 APP = Path(os.environ.get("CASEBOOK_APP") or ROOT / "target" / "debug" / "casebook-desktop")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tauri_driver() -> str:
-    found = shutil.which("tauri-driver") or str(Path.home() / ".cargo" / "bin" / "tauri-driver")
-    if not Path(found).exists():
-        pytest.fail("tauri-driver is not installed: run scripts/install-test-deps")
-    return found
-
-
-def _wait_for_port(port: int, what: str, seconds: float = 20) -> None:
-    deadline = time.time() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if time.time() > deadline:
-                pytest.fail(f"{what} did not start on port {port}")
-            time.sleep(0.1)
 
 
 @pytest.fixture
@@ -69,64 +38,32 @@ def app_env():
     return {}
 
 
-WINDOW = (1280, 800)
-
-
 @pytest.fixture
 def app(vault_dir, app_env, request):
-    if not APP.exists():
-        pytest.fail(f"{APP} is missing: build it with cargo build -p casebook-desktop")
-    port, native_port = _free_port(), _free_port()
     env = dict(os.environ, CASEBOOK_VAULT=str(vault_dir), **app_env)
-    driver_proc = subprocess.Popen(
-        [_tauri_driver(), "--port", str(port), "--native-port", str(native_port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        # tauri-driver listens first and starts WebKitWebDriver behind it: wait for both.
-        _wait_for_port(port, "tauri-driver")
-        _wait_for_port(native_port, "WebKitWebDriver")
-        options = ArgOptions()
-        options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(APP)})
-        url = f"http://127.0.0.1:{port}"
-        driver = None
-        for attempt in range(5):
+        with open_window(APP, env) as driver:
             try:
-                connection = RemoteConnection(client_config=ClientConfig(url))
-                driver = webdriver.Remote(command_executor=connection, options=options)
-                break
-            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.MaxRetryError):
-                # The driver can still drop the very first request while it settles.
-                time.sleep(0.5 * (attempt + 1))
-        if driver is None:
-            pytest.fail("could not open a WebDriver session with the app")
-        driver.implicitly_wait(0)
-        # Every test, and so every screenshot, at 1280 × 800: a common school laptop's screen.
-        driver.set_window_size(WINDOW[0], WINDOW[1])
-        try:
-            yield driver
-        finally:
-            # A failing test leaves a picture of the window where it stopped (outside the
-            # repository, in the test run's own temporary folder) and its text in the report.
-            failed = getattr(request.node, "rep_call", None)
-            if failed is not None and failed.failed:
-                shots = Path(os.environ.get("CASEBOOK_E2E_FAILURES", "/tmp/casebook-e2e-failures"))
-                shots.mkdir(parents=True, exist_ok=True)
-                try:
-                    driver.save_screenshot(str(shots / f"{request.node.name}.png"))
-                    print("window text at failure:", driver.find_element("tag name", "body").text[:3000])
-                except Exception as e:  # noqa: BLE001 - best effort while reporting a failure
-                    print(f"no picture of the failure: {e}")
-            driver.quit()
-    finally:
-        driver_proc.terminate()
-        try:
-            driver_proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            driver_proc.kill()
+                yield driver
+            finally:
+                _picture_if_failed(driver, request)
+    except LaunchError as e:
+        pytest.fail(str(e))
+
+
+def _picture_if_failed(driver, request):
+    """A failing test leaves a picture of the window where it stopped (outside the repository,
+    in the test run's own temporary folder) and its text in the report."""
+    failed = getattr(request.node, "rep_call", None)
+    if failed is None or not failed.failed:
+        return
+    shots = Path(os.environ.get("CASEBOOK_E2E_FAILURES", "/tmp/casebook-e2e-failures"))
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        driver.save_screenshot(str(shots / f"{request.node.name}.png"))
+        print("window text at failure:", driver.find_element("tag name", "body").text[:3000])
+    except Exception as e:  # noqa: BLE001 - best effort while reporting a failure
+        print(f"no picture of the failure: {e}")
 
 
 @pytest.fixture
