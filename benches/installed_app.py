@@ -14,6 +14,7 @@ from /proc/PID/smaps_rollup: RSS of each summed (shared pages counted in each pr
 summed (shared pages divided between them: what the tree really costs)."""
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,16 +54,32 @@ def processes() -> dict[int, tuple[int, str]]:
     return found
 
 
-def app_process(app: Path) -> int:
-    """The running app's process id (the one whose program is `app`)."""
+def app_processes(app: Path) -> list[int]:
+    """The running processes of `app`, oldest first."""
     target = app.resolve()
+    found = []
     for pid in processes():
         try:
             if Path(f"/proc/{pid}/exe").resolve() == target:
-                return pid
-        except OSError:
+                found.append((started(pid), pid))
+        except OSError:  # it exited meanwhile
             continue
-    raise RuntimeError(f"no running process of {app}")
+    return [pid for _, pid in sorted(found)]
+
+
+def app_process(app: Path) -> int:
+    """The app's process: the newest, should one that was closed not have finished exiting."""
+    running = app_processes(app)
+    if not running:
+        raise RuntimeError(f"no running process of {app}")
+    return running[-1]
+
+
+def until_closed(app: Path) -> None:
+    """Waits (up to 20 s) until no process of `app` is left, so the next start is alone."""
+    deadline = time.monotonic() + 20
+    while app_processes(app) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def started(pid: int) -> float:
@@ -90,7 +107,9 @@ def start_time(app: Path, vault: Path, cold: bool) -> float:
         drop_page_cache()
     with open_window(app, dict(os.environ, CASEBOOK_VAULT=str(vault))) as driver:
         shown = first_screen(driver)
-        return shown - started(app_process(app))
+        took = shown - started(app_process(app))
+    until_closed(app)
+    return took
 
 
 def memory(app: Path) -> dict:
@@ -140,7 +159,8 @@ def open_vault_memory(app: Path, vault: Path, idle_minutes: float) -> tuple[dict
         time.sleep(idle_minutes * 60)
         idle = memory(app)
         state = "open" if driver.find_elements(By.CSS_SELECTOR, "[data-testid=organisation]") else "locked"
-        return opened, idle, state
+    until_closed(app)
+    return opened, idle, state
 
 
 def cli(binary: Path, vault: Path, *args: str, stdin: str) -> None:
@@ -150,12 +170,17 @@ def cli(binary: Path, vault: Path, *args: str, stdin: str) -> None:
 
 def demo_vault(binary: Path, vault: Path, incidents: int) -> float:
     """A demo vault of `incidents` made through the command line; returns how long filling took."""
-    if (vault / "casebook.db").exists():
+    filled = vault.parent / "filled"  # written once the demo is complete; else start again
+    if filled.exists():
         return 0.0
+    if vault.exists():
+        shutil.rmtree(vault)
     cli(binary, vault, "init", "--demo", "--org", ORG, "--dsl", "Ms Amara Mensah", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
     began = time.monotonic()
     cli(binary, vault, "demo", "--incidents", str(incidents), "--seed", "20", stdin=f"{PASSPHRASE}\n")
-    return time.monotonic() - began
+    took = time.monotonic() - began
+    filled.write_text(f"{incidents} incidents\n")
+    return took
 
 
 def main() -> None:
