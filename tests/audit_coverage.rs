@@ -171,3 +171,43 @@ fn a_vault_from_before_the_coverage_upgrades_with_its_rows_as_legacy_and_new_row
     .unwrap();
     assert!(!audit::verify(&conn).unwrap().is_intact());
 }
+
+/// Saving a record as a PDF is a disclosure: the trail says which record, what kind of file,
+/// and the file's SHA-256 and size (so a copy found later can be matched to it), never its
+/// content. A write that fails records nothing.
+#[test]
+fn a_record_saved_as_a_file_is_in_the_trail_by_its_hash_and_a_failed_write_is_not() {
+    use sha2::{Digest, Sha256};
+    let f = new_vault();
+    let mut s = f.unlock();
+    let pdf = b"%PDF-1.7 Ms Example's account of what happened".to_vec();
+    let mut wrote = Vec::new();
+    s.export("CB-2026-0001", "incident_pdf", &pdf, |bytes| {
+        wrote = bytes.to_vec();
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(wrote, pdf);
+    let entry = audit::recent(s.conn(), 1).unwrap().remove(0);
+    assert_eq!(entry.action, "record.exported");
+    assert_eq!(entry.subject, "CB-2026-0001");
+    let detail: serde_json::Value = serde_json::from_str(&entry.detail).unwrap();
+    assert_eq!(detail["what"], "incident_pdf");
+    assert_eq!(detail["sha256"], hex::encode(Sha256::digest(&pdf)));
+    assert_eq!(detail["bytes"], pdf.len());
+    assert!(!entry.detail.contains("Example"), "{}", entry.detail);
+
+    let failed = s.export("CB-2026-0001", "incident_pdf", &pdf, |_| {
+        Err(casebook::Error::io(
+            std::path::Path::new("/media/usb/record.pdf"),
+            std::io::Error::other("the USB stick was pulled out"),
+        ))
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        audit::recent(s.conn(), 1).unwrap().remove(0).seq,
+        entry.seq,
+        "nothing recorded"
+    );
+    assert!(audit::verify(s.conn()).unwrap().is_intact());
+}

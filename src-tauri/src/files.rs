@@ -7,7 +7,10 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use casebook::vault::Session;
+
 use crate::error::CommandResult;
+use crate::state::AppState;
 
 /// Asks where to save a file (`kind` and `extension` for the filter). `None` when cancelled.
 /// The dialog itself asks before replacing a file.
@@ -50,30 +53,57 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), casebook::Error> {
     Ok(())
 }
 
-/// Asks where to save `bytes` (a PDF), then writes them. `None` when cancelled.
+/// Asks where to save `bytes` (a PDF with nothing of a record in it, such as a blank
+/// checklist), then writes them. `None` when cancelled.
 pub async fn save_pdf(
     window: &tauri::Window,
     file_name: &str,
     bytes: &[u8],
 ) -> CommandResult<Option<String>> {
-    save_rendered_pdf(window, file_name, || Ok(bytes.to_vec())).await
+    let Some(path) = choose_save_path(window, "Save PDF", file_name, "PDF document", "pdf").await
+    else {
+        return Ok(None);
+    };
+    write_file(&path, bytes)?;
+    Ok(Some(shown_name(&path)))
 }
 
-/// Asks where to save a PDF, and only then makes it with `render` (nothing is read from the
-/// vault when the DSL cancels) and writes it. `None` when cancelled.
-pub async fn save_rendered_pdf(
+/// Asks where to save a PDF of a record (`subject`: an incident's reference, a person's id),
+/// renders it from the open vault, and writes it with the export in the audit trail
+/// (`Session::export`, `what` naming the kind of PDF). `None` when cancelled.
+pub async fn save_record_pdf(
     window: &tauri::Window,
+    state: &AppState,
     file_name: &str,
-    render: impl FnOnce() -> CommandResult<Vec<u8>>,
+    subject: &str,
+    what: &str,
+    render: impl FnOnce(&mut Session) -> CommandResult<Vec<u8>>,
 ) -> CommandResult<Option<String>> {
     let Some(path) = choose_save_path(window, "Save PDF", file_name, "PDF document", "pdf").await
     else {
         return Ok(None);
     };
-    write_file(&path, &render()?)?;
-    Ok(Some(path.file_name().map_or_else(String::new, |n| {
-        n.to_string_lossy().into_owned()
-    })))
+    state.with_session(|s| {
+        let pdf = render(s)?;
+        let mut written = false;
+        let recorded = s.export(subject, what, &pdf, |bytes| {
+            write_file(&path, bytes)?;
+            written = true;
+            Ok(())
+        });
+        if recorded.is_err() && written {
+            // Written, but its audit entry did not commit: no copy leaves unrecorded.
+            let _ = std::fs::remove_file(&path);
+        }
+        recorded?;
+        Ok(Some(shown_name(&path)))
+    })
+}
+
+/// A saved file's name, for the sentence that says where it went.
+fn shown_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
 
 /// How long the system viewer has to open a printed file before it is removed: two minutes,

@@ -44,6 +44,8 @@ pub enum Action {
     MemberChanged,
     MemberRemoved,
     KeyFileUpgraded,
+    /// A record left the vault as a file the DSL saved (an incident's or a person's PDF).
+    RecordExported,
 }
 
 impl Action {
@@ -75,6 +77,7 @@ impl Action {
             Action::MemberChanged => "team.member_changed",
             Action::MemberRemoved => "team.member_removed",
             Action::KeyFileUpgraded => "vault.key_file_upgraded",
+            Action::RecordExported => "record.exported",
         }
     }
 }

@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub use attempts::{FailedAttempts, Throttle, UnlockMethod};
@@ -942,6 +943,33 @@ impl Session {
     /// The database connection, for the record modules of this crate.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Records that `file` (a PDF of `subject`, of the kind `what`: "incident_pdf",
+    /// "person_pdf") leaves the vault, and has `write` put it where the DSL chose, in one
+    /// transaction: a write that fails records nothing. The entry holds the file's SHA-256 and
+    /// size, never its content, so a copy found later can be matched to it. Should the record
+    /// fail to commit after `write` succeeded, the caller removes the file it wrote.
+    pub fn export(
+        &mut self,
+        subject: &str,
+        what: &str,
+        file: &[u8],
+        write: impl FnOnce(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let actor = self.actor.clone();
+        let sha256 = hex::encode(Sha256::digest(file));
+        self.with_tx(|tx| {
+            audit::append(
+                tx,
+                Utc::now(),
+                &actor,
+                Action::RecordExported,
+                subject,
+                &json!({ "what": what, "sha256": sha256, "bytes": file.len() }),
+            )?;
+            write(file)
+        })
     }
 
     /// Runs `f` in one transaction: commits when it returns `Ok`, rolls back on `Err`. One user

@@ -157,18 +157,17 @@ pub async fn save_person_pdf(
 ) -> CommandResult<Option<String>> {
     // A neutral file name: recent-file lists should not carry a child's name.
     let suggested = format!("Casebook record {person_id}.pdf");
-    crate::files::save_rendered_pdf(&window, &suggested, || {
-        state.with_session(|s| {
-            let file = person_file::get(s.conn(), person_id, u32::MAX)?;
-            let org = casebook::organisation::current(s.conn())?;
-            let demo = casebook::organisation::is_demo(s.conn())?;
-            Ok(casebook::person_pdf::render(
-                &file,
-                &org.name,
-                demo,
-                chrono::Utc::now(),
-            )?)
-        })
+    let subject = person_id.to_string();
+    crate::files::save_record_pdf(&window, &state, &suggested, &subject, "person_pdf", |s| {
+        let file = person_file::get(s.conn(), person_id, u32::MAX)?;
+        let org = casebook::organisation::current(s.conn())?;
+        let demo = casebook::organisation::is_demo(s.conn())?;
+        Ok(casebook::person_pdf::render(
+            &file,
+            &org.name,
+            demo,
+            chrono::Utc::now(),
+        )?)
     })
     .await
 }

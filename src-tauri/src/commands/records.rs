@@ -309,8 +309,13 @@ pub async fn save_incident_pdf(
 ) -> CommandResult<Option<String>> {
     // The reference only: no name of a child in a recent-files list.
     let suggested = format!("Casebook incident {reference}.pdf");
-    crate::files::save_rendered_pdf(&window, &suggested, || {
-        state.with_session(|s| {
+    crate::files::save_record_pdf(
+        &window,
+        &state,
+        &suggested,
+        &reference,
+        "incident_pdf",
+        |s| {
             let file = casebook::incident_pdf::read(s, &reference)?;
             let org = casebook::organisation::current(s.conn())?;
             let demo = casebook::organisation::is_demo(s.conn())?;
@@ -320,8 +325,8 @@ pub async fn save_incident_pdf(
                 demo,
                 chrono::Utc::now(),
             )?)
-        })
-    })
+        },
+    )
     .await
 }
 
