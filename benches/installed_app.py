@@ -140,9 +140,10 @@ def set_idle_lock(driver, minutes: int) -> None:
     click_button(driver, "Settings")
     heading(driver, "Settings")
     Select(wait(driver).until(lambda d: d.find_element(By.ID, "idle-minutes"))).select_by_visible_text(str(minutes))
-    saved = driver.find_element(By.XPATH, "//select[@id='idle-minutes']/following::button[normalize-space(.)='Save'][1]")
-    saved.click()
-    wait(driver).until(lambda d: d.find_elements(By.XPATH, "//*[@role='status' and normalize-space(.)='Saved.']"))
+    save = driver.find_element(By.XPATH, "//select[@id='idle-minutes']/following::button[normalize-space(.)='Save'][1]")
+    if save.is_enabled():  # else it is already the setting (a kept vault)
+        save.click()
+        wait(driver).until(lambda d: d.find_elements(By.XPATH, "//*[@role='status' and normalize-space(.)='Saved.']"))
 
 
 def open_vault_memory(app: Path, vault: Path, idle_minutes: float) -> tuple[dict, dict, str]:

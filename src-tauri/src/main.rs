@@ -7,7 +7,6 @@ mod commands;
 mod error;
 mod files;
 mod state;
-mod web_view;
 
 use std::time::Duration;
 
@@ -242,7 +241,6 @@ fn main() {
             builder.mount_events(app);
             spawn_idle_watch(app.handle().clone());
             spawn_sleep_watch(app.handle().clone());
-            web_view::settle(app);
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));
