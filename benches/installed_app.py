@@ -184,28 +184,33 @@ def demo_vault(binary: Path, vault: Path, incidents: int) -> float:
     return took
 
 
+def starts(app: Path, empty: Path, small: Path, runs: int) -> None:
+    """Prints the start table: to the set-up screen and to the unlock screen, cold and warm."""
+    print("\n| start, to the first usable screen | median | min | max | runs |\n|---|---|---|---|---|")
+    cold_possible = os.geteuid() == 0
+    for screen, vault in (("set-up (no vault)", empty), ("unlock (100-incident vault)", small)):
+        for cold in ((True, False) if cold_possible else (False,)):
+            times = [start_time(app, vault, cold) * 1000 for _ in range(runs)]
+            print(f"| {screen}, {'cold' if cold else 'warm'} | {statistics.median(times):.0f} ms | "
+                  f"{min(times):.0f} ms | {max(times):.0f} ms | {len(times)} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--app", type=Path, required=True, help="the installed program")
     parser.add_argument("--cli", type=Path, required=True, help="the casebook command line (to make vaults)")
     parser.add_argument("--vaults", type=Path, required=True, help="where the demo vaults are made (and kept)")
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=10, help="starts of each kind (0: none)")
     parser.add_argument("--idle-minutes", type=float, default=10)
     parser.add_argument("--large", type=int, default=100_000, help="incidents in the large vault (0: none)")
     args = parser.parse_args()
-    cold_possible = os.geteuid() == 0
 
     small = args.vaults / "demo-100" / "vault"
     made = demo_vault(args.cli, small, 100)
     print(f"demo vault of 100 incidents: {'made in %.0f s' % made if made else 'kept from before'}", flush=True)
 
-    print("\n| start, to the first usable screen | median | min | max | runs |\n|---|---|---|---|---|")
-    empty = args.vaults / "empty"
-    for screen, vault in (("set-up (no vault)", empty / "vault"), ("unlock (100-incident vault)", small)):
-        for cold in ((True, False) if cold_possible else (False,)):
-            times = [start_time(args.app, vault, cold) * 1000 for _ in range(args.runs)]
-            print(f"| {screen}, {'cold' if cold else 'warm'} | {statistics.median(times):.0f} ms | "
-                  f"{min(times):.0f} ms | {max(times):.0f} ms | {len(times)} |", flush=True)
+    if args.runs:
+        starts(args.app, args.vaults / "empty" / "vault", small, args.runs)
 
     sizes = [(100, small)]
     if args.large:
