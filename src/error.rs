@@ -373,7 +373,13 @@ pub enum Error {
     #[error(
         "Casebook could not read or write the vault (storage error {code}). Nothing was changed."
     )]
-    Storage { code: i32 },
+    Storage {
+        code: i32,
+        /// SQLite's own words, for a developer reading a test failure or a support report
+        /// (`{:?}`); never shown to the DSL. SQLite's messages name tables, columns and
+        /// constraints, never a value that was bound or stored.
+        sqlite: String,
+    },
 
     /// A referral was signed and recorded, but its PDF was not saved or printed.
     #[error("The referral was signed and recorded as issued, but {failed}. {problem} {noted}Try again; each PDF made is recorded.")]
@@ -517,6 +523,17 @@ fn from_sqlite(path: Option<&Path>, err: rusqlite::Error) -> Error {
             code: match &err {
                 rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
                 _ => -1,
+            },
+            sqlite: match &err {
+                rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+                // Other kinds can quote a stored value (a conversion error does): name the
+                // kind only.
+                rusqlite::Error::SqliteFailure(_, None) => String::new(),
+                rusqlite::Error::QueryReturnedNoRows => "query returned no rows".into(),
+                rusqlite::Error::InvalidColumnType(..) => "invalid column type".into(),
+                rusqlite::Error::FromSqlConversionFailure(..) => "conversion failure".into(),
+                rusqlite::Error::InvalidQuery => "invalid query".into(),
+                _ => "other rusqlite error".into(),
             },
         },
     }

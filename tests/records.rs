@@ -765,3 +765,87 @@ fn people_are_found_by_name_folded_for_accents_and_case_and_so_are_their_inciden
     assert!(names(&s, "nguyen").is_empty());
     assert_eq!(names(&s, "murphy"), ["Siobhán Murphy"]);
 }
+
+#[test]
+fn the_incident_list_counts_every_match_and_its_pages_hold_each_once() {
+    let f = new_demo_vault();
+    let mut s = f.unlock();
+    casebook::demo::fill(&mut s, 60, 11).unwrap();
+    let all = search::incidents(
+        s.conn(),
+        &IncidentFilter {
+            limit: Some(500),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(all.len(), 60);
+    let filters = [
+        IncidentFilter::default(),
+        IncidentFilter {
+            status: Some(Status::Open),
+            ..Default::default()
+        },
+        IncidentFilter {
+            category: Some(Category::SharingNudes),
+            ..Default::default()
+        },
+        IncidentFilter {
+            text: "the".into(),
+            ..Default::default()
+        },
+        IncidentFilter {
+            text: "zzzznotaword".into(),
+            ..Default::default()
+        },
+        IncidentFilter {
+            text: " -- ".into(),
+            ..Default::default()
+        },
+    ];
+    for filter in filters {
+        // Counted independently: every match, on one page as large as the list allows.
+        let expected: Vec<String> = search::incidents(
+            s.conn(),
+            &IncidentFilter {
+                limit: Some(500),
+                ..filter.clone()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| r.reference)
+        .collect();
+        let mut paged = Vec::new();
+        for page in 0..10 {
+            let list = search::incident_list(
+                s.conn(),
+                &IncidentFilter {
+                    limit: Some(7),
+                    offset: Some(page * 7),
+                    ..filter.clone()
+                },
+            )
+            .unwrap();
+            assert_eq!(list.total as usize, expected.len(), "{filter:?}");
+            assert!(!list.at_least, "{filter:?}");
+            assert!(list.rows.len() <= 7);
+            paged.extend(list.rows.into_iter().map(|r| r.reference));
+        }
+        assert_eq!(paged, expected, "{filter:?}");
+    }
+    // The filters mean something: a category, a status.
+    let nudes = all
+        .iter()
+        .filter(|r| r.category == Category::SharingNudes)
+        .count();
+    let total = |f: IncidentFilter| search::incident_list(s.conn(), &f).unwrap().total as usize;
+    assert_eq!(
+        total(IncidentFilter {
+            category: Some(Category::SharingNudes),
+            ..Default::default()
+        }),
+        nudes
+    );
+    assert!(nudes > 0 && nudes < 60);
+}

@@ -127,11 +127,95 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(terms.join(" "))
 }
 
+/// One page of the incident list and how many incidents match in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct IncidentList {
+    pub rows: Vec<IncidentRow>,
+    /// Every incident the filter matches, on any page.
+    pub total: u32,
+    /// Words so common that only the newest [`MAX_TEXT_HITS`] passages holding them were
+    /// looked at: more incidents may hold them than `total` says.
+    pub at_least: bool,
+}
+
+/// A page of incidents matching the filter, newest report first, with the number matching.
+pub fn incident_list(conn: &Connection, filter: &IncidentFilter) -> Result<IncidentList> {
+    let rows = incidents(conn, filter)?;
+    let total = match matching(filter)? {
+        None => 0,
+        Some((sql_text, args)) => conn
+            .prepare_cached(&format!("SELECT count(*) FROM ({sql_text})"))?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get::<_, u32>(0))?,
+    };
+    let at_least = match fts_query(&filter.text) {
+        None => false,
+        Some(q) => {
+            conn.prepare_cached(
+                "SELECT count(*) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ?1
+                 LIMIT ?2)",
+            )?
+            .query_row(params![q, MAX_TEXT_HITS + 1], |r| r.get::<_, i64>(0))?
+                > MAX_TEXT_HITS
+        }
+    };
+    Ok(IncidentList {
+        rows,
+        total,
+        at_least,
+    })
+}
+
 /// Incidents matching the filter, newest report first.
 pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<IncidentRow>> {
+    let Some((mut sql_text, mut args)) = matching(filter)? else {
+        return Ok(Vec::new());
+    };
+    sql_text.push_str(" ORDER BY h.reported_at DESC, h.incident_id DESC LIMIT ? OFFSET ?");
+    args.push(Value::Integer(i64::from(
+        filter.limit.unwrap_or(50).min(500),
+    )));
+    args.push(Value::Integer(i64::from(filter.offset.unwrap_or(0))));
     // Pick the page from incident_heads (each incident's current version, indexed for these
     // orders) and only then read the 50 full versions: every page read from the vault must be
     // decrypted, so touching fewer is what keeps encrypted lists as fast as plain ones.
+    let sql_text = format!(
+        "WITH page AS ({sql_text})
+         SELECT i.reference, v.reported_at, v.category, v.status, v.risk, substr(v.summary, 1, 160),
+                (SELECT group_concat(name, ', ') FROM (
+                    SELECT DISTINCT pv.full_name AS name FROM incident_people l
+                    JOIN person_versions pv ON pv.person_id = l.person_id
+                     AND pv.version = (SELECT max(version) FROM person_versions
+                                       WHERE person_id = l.person_id)
+                    WHERE l.incident_id = p.incident_id AND l.action = 'added' AND pv.kind = 'child'
+                      AND l.id = (SELECT max(id) FROM incident_people
+                                  WHERE incident_id = l.incident_id AND person_id = l.person_id
+                                    AND role = l.role)))
+         FROM page p
+         JOIN incidents i ON i.id = p.incident_id
+         JOIN incident_versions v ON v.incident_id = p.incident_id AND v.version = p.version
+         ORDER BY p.reported_at DESC, p.incident_id DESC"
+    );
+    let mut stmt = conn.prepare_cached(&sql_text)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok(IncidentRow {
+            reference: r.get(0)?,
+            reported_at: r.get(1)?,
+            category: r.get(2)?,
+            status: r.get(3)?,
+            risk: r.get(4)?,
+            summary: r.get(5)?,
+            children: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+        })
+    })?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)
+}
+
+/// The query selecting the matching incidents' heads (`incident_id`, `version`, `reported_at`
+/// of `incident_heads h`), unordered, and its arguments; `None` when typed text holds no word,
+/// so that nothing can match.
+fn matching(filter: &IncidentFilter) -> Result<Option<(String, Vec<Value>)>> {
     let mut form = Form::default();
     let from = read_day(
         &mut form,
@@ -171,7 +255,7 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
              WHERE 1 = 1",
         )
     } else if !filter.text.trim().is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     } else {
         String::from(
             "SELECT h.incident_id, h.version, h.reported_at FROM incident_heads h WHERE 1 = 1",
@@ -201,42 +285,7 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter) -> Result<Vec<Incid
         let next = to.succ_opt().unwrap_or(to);
         args.push(Value::Text(time::format(time::uk_day_start(next))));
     }
-    sql_text.push_str(" ORDER BY h.reported_at DESC, h.incident_id DESC LIMIT ? OFFSET ?");
-    args.push(Value::Integer(i64::from(
-        filter.limit.unwrap_or(50).min(500),
-    )));
-    args.push(Value::Integer(i64::from(filter.offset.unwrap_or(0))));
-    let sql_text = format!(
-        "WITH page AS ({sql_text})
-         SELECT i.reference, v.reported_at, v.category, v.status, v.risk, substr(v.summary, 1, 160),
-                (SELECT group_concat(name, ', ') FROM (
-                    SELECT DISTINCT pv.full_name AS name FROM incident_people l
-                    JOIN person_versions pv ON pv.person_id = l.person_id
-                     AND pv.version = (SELECT max(version) FROM person_versions
-                                       WHERE person_id = l.person_id)
-                    WHERE l.incident_id = p.incident_id AND l.action = 'added' AND pv.kind = 'child'
-                      AND l.id = (SELECT max(id) FROM incident_people
-                                  WHERE incident_id = l.incident_id AND person_id = l.person_id
-                                    AND role = l.role)))
-         FROM page p
-         JOIN incidents i ON i.id = p.incident_id
-         JOIN incident_versions v ON v.incident_id = p.incident_id AND v.version = p.version
-         ORDER BY p.reported_at DESC, p.incident_id DESC"
-    );
-    let mut stmt = conn.prepare_cached(&sql_text)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-        Ok(IncidentRow {
-            reference: r.get(0)?,
-            reported_at: r.get(1)?,
-            category: r.get(2)?,
-            status: r.get(3)?,
-            risk: r.get(4)?,
-            summary: r.get(5)?,
-            children: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
-        })
-    })?;
-    rows.collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(Error::from)
+    Ok(Some((sql_text, args)))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! schema migrations (rusqlite_migration, tracked in `PRAGMA user_version`).
 
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{Migrations, M};
@@ -88,6 +89,7 @@ pub fn open(path: &Path, key: &Key32, profile: CipherProfile, create: bool) -> R
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let sql_err = |e| Error::sqlite(path, e);
+    sqlcipher_ready()?;
     let conn = Connection::open_with_flags(path, flags).map_err(sql_err)?;
     // SQLCipher would otherwise print "hmac check failed" and similar to standard error.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")
@@ -110,6 +112,33 @@ pub fn open(path: &Path, key: &Key32, profile: CipherProfile, create: bool) -> R
     })?;
     apply_settings(&conn).map_err(sql_err)?;
     Ok(conn)
+}
+
+/// Waits, once per process, until SQLCipher has finished starting.
+///
+/// `sqlite3_initialize` marks SQLite initialised and only then runs SQLCipher's start-up
+/// (`SQLITE_EXTRA_INIT`), outside its mutex; a thread whose first open falls in that gap is
+/// refused its key with SQLITE_ERROR ("An error occurred with PRAGMA key"). Seen in CI when two
+/// vaults were made at once; held by tests/first_open.rs. Keying a throwaway in-memory database
+/// succeeds only once SQLCipher is ready; every caller waits here until one has.
+fn sqlcipher_ready() -> Result<()> {
+    static READY: OnceLock<bool> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        // The gap lasts microseconds; a second is far more than it could need.
+        (0..200).any(|attempt| {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Connection::open_in_memory()
+                .and_then(|c| c.execute_batch("PRAGMA key = 'ready';"))
+                .is_ok()
+        })
+    });
+    if *ready {
+        Ok(())
+    } else {
+        Err(Error::Internal("the database engine did not start".into()))
+    }
 }
 
 /// WAL with full syncs: a committed transaction survives a crash or power cut. Temporary

@@ -16,7 +16,7 @@ use casebook::records::people::{
     YearGroup,
 };
 use casebook::records::relationships::{ParentalResponsibility, RelationshipKind};
-use casebook::records::search::{self, IncidentFilter, IncidentRow};
+use casebook::records::search::{self, IncidentFilter, IncidentList};
 use casebook::records::sharing::{Article6, Article9, SharedDetail, SharingMethod};
 use casebook::referral::{HarmCriterion, Recipient, SendRoute, Sensitive};
 use serde::Serialize;
@@ -111,8 +111,8 @@ pub async fn vocabulary() -> CommandResult<Vocabulary> {
 pub async fn list_incidents(
     state: State<'_, AppState>,
     filter: IncidentFilter,
-) -> CommandResult<Vec<IncidentRow>> {
-    state.with_session(|s| Ok(search::incidents(s.conn(), &filter)?))
+) -> CommandResult<IncidentList> {
+    state.with_session(|s| Ok(search::incident_list(s.conn(), &filter)?))
 }
 
 /// Everything on an incident's page.

@@ -88,7 +88,7 @@ export const commands = {
 	/**  Whether the groups typed back match the code shown (the check that it was written down). */
 	recoveryGroupsMatch: (code: Passphrase, answers: GroupAnswer[]) => typedError<boolean, CommandError_Serialize>(__TAURI_INVOKE("recovery_groups_match", { code, answers })),
 	vocabulary: () => typedError<Vocabulary, CommandError_Serialize>(__TAURI_INVOKE("vocabulary")),
-	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentRow[], CommandError_Serialize>(__TAURI_INVOKE("list_incidents", { filter })),
+	listIncidents: (filter: IncidentFilter_Deserialize) => typedError<IncidentList, CommandError_Serialize>(__TAURI_INVOKE("list_incidents", { filter })),
 	incidentPage: (reference: string) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("incident_page", { reference })),
 	createIncident: (input: IncidentInput_Deserialize, people: PersonLink[], newPeople: NewPersonLink_Deserialize[]) => typedError<Incident_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_incident", { input, people, newPeople })),
 	amendIncident: (reference: string, input: IncidentInput_Deserialize) => typedError<IncidentPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("amend_incident", { reference, input })),
@@ -1260,6 +1260,18 @@ export type IncidentInput_Serialize = {
 	outcome: string,
 	/**  Leave empty for the default (see [`default_retention`]). */
 	retention_until: string | null,
+};
+
+/**  One page of the incident list and how many incidents match in all. */
+export type IncidentList = {
+	rows: IncidentRow[],
+	/**  Every incident the filter matches, on any page. */
+	total: number,
+	/**
+	 *  Words so common that only the newest [`MAX_TEXT_HITS`] passages holding them were
+	 *  looked at: more incidents may hold them than `total` says.
+	 */
+	at_least: boolean,
 };
 
 /**  Everything on an incident's page. */
