@@ -56,6 +56,9 @@ pub enum ErrorCode {
     DamagedDatabase,
     /// A backup file is damaged or not a backup. Retry: no; use another copy.
     DamagedBackup,
+    /// A trends figures file is damaged, edited, newer or not one. Retry: no; ask the school
+    /// for a new copy.
+    BadTrendsFile,
     /// The disk is full; nothing was saved. Retry: yes, after freeing space.
     DiskFull,
     /// A file could not be read or written. Retry: perhaps (a removed disk, a permission).
@@ -86,6 +89,7 @@ impl ErrorCode {
                 | C::DamagedKeyFile
                 | C::DamagedDatabase
                 | C::DamagedBackup
+                | C::BadTrendsFile
                 | C::Unavailable
                 | C::NotADemoVault
                 | C::Internal
@@ -222,6 +226,9 @@ text_enum! {
         ClockChoice = "clock_choice", "Before or after the clocks went back";
         ReportedFrom = "reported_from", "Reported from";
         ReportedTo = "reported_to", "Reported to";
+        PeriodFirst = "period_first", "First day";
+        PeriodLast = "period_last", "Last day";
+        TrendsFile = "trends_file", "Figures file";
     }
 }
 
@@ -364,6 +371,9 @@ pub enum Error {
     #[error("The backup file {} cannot be used ({detail}). It was not changed. Try another backup copy.", .path.display())]
     DamagedBackup { path: PathBuf, detail: String },
 
+    #[error("The figures file {} cannot be used: {detail}. Nothing was changed. Ask the school for a new copy.", .path.display())]
+    BadTrendsFile { path: PathBuf, detail: String },
+
     #[error("The disk is full: nothing was saved. Free some space and try again.")]
     DiskFull,
 
@@ -426,6 +436,7 @@ impl Error {
             Error::DamagedKeyFile { .. } => ErrorCode::DamagedKeyFile,
             Error::DamagedDatabase { .. } => ErrorCode::DamagedDatabase,
             Error::DamagedBackup { .. } => ErrorCode::DamagedBackup,
+            Error::BadTrendsFile { .. } => ErrorCode::BadTrendsFile,
             Error::DiskFull => ErrorCode::DiskFull,
             Error::Io { .. } => ErrorCode::Io,
             Error::Storage { .. } => ErrorCode::Storage,
@@ -533,6 +544,19 @@ fn from_sqlite(path: Option<&Path>, err: rusqlite::Error) -> Error {
                 rusqlite::Error::InvalidColumnType(..) => "invalid column type".into(),
                 rusqlite::Error::FromSqlConversionFailure(..) => "conversion failure".into(),
                 rusqlite::Error::InvalidQuery => "invalid query".into(),
+                rusqlite::Error::InvalidParameterCount(given, wanted) => {
+                    format!("{given} parameters given, {wanted} wanted")
+                }
+                rusqlite::Error::InvalidColumnIndex(i) => format!("no column {i}"),
+                rusqlite::Error::InvalidColumnName(name) => format!("no column {name}"),
+                rusqlite::Error::IntegralValueOutOfRange(i, _) => {
+                    format!("column {i} out of range")
+                }
+                rusqlite::Error::ExecuteReturnedResults => "execute returned results".into(),
+                rusqlite::Error::MultipleStatement => "several statements".into(),
+                rusqlite::Error::SqlInputError { msg, offset, .. } => {
+                    format!("{msg} (at {offset} in the statement)")
+                }
                 _ => "other rusqlite error".into(),
             },
         },

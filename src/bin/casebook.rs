@@ -253,6 +253,50 @@ enum Command {
         #[command(subcommand)]
         command: ChecklistsCommand,
     },
+    /// Trends for leaders, governors and the trust: counts only, never a name; counts of 1 to
+    /// 4 shown as "fewer than 5".
+    Trends {
+        #[command(subcommand)]
+        command: TrendsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrendsCommand {
+    /// The figures for a period (this school year unless told), beside the period before.
+    Show {
+        #[arg(long, value_enum, default_value = "this-school-year")]
+        period: PeriodArg,
+        /// The first day, with --period dates (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        from: Option<chrono::NaiveDate>,
+        /// The last day, with --period dates (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+        to: Option<chrono::NaiveDate>,
+        /// Also write the figures file for the trust (JSON; never overwritten). Recorded in
+        /// the audit trail.
+        #[arg(long, value_name = "FILE.json")]
+        json: Option<PathBuf>,
+    },
+    /// One trust-wide report from several schools' figures files of the same period (no
+    /// vault is opened).
+    Combine {
+        #[arg(required = true, value_name = "FILE.json")]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PeriodArg {
+    ThisTerm,
+    ThisSchoolYear,
+    Last12Months,
+    Dates,
+}
+
+fn parse_day(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date written as YYYY-MM-DD"))
 }
 
 #[derive(Subcommand)]
@@ -573,6 +617,51 @@ fn run(cli: Cli) -> Result<Answer> {
             done(with_unlocked(&vault, input, |s, _| retention(s, command)))
         }
         Command::Checklists { command } => checklists(&vault, input, command),
+        Command::Trends { command } => done(trends(&vault, input, command)),
+    }
+}
+
+/// `trends show|combine`.
+fn trends(vault: &Vault, input: &mut Input, command: TrendsCommand) -> Result<()> {
+    use casebook::trends::{self, exchange, publish, PeriodChoice, PeriodKind};
+    match command {
+        TrendsCommand::Show {
+            period,
+            from,
+            to,
+            json,
+        } => with_unlocked(vault, input, |s, _| {
+            let kind = match period {
+                PeriodArg::ThisTerm => PeriodKind::ThisTerm,
+                PeriodArg::ThisSchoolYear => PeriodKind::ThisSchoolYear,
+                PeriodArg::Last12Months => PeriodKind::Last12Months,
+                PeriodArg::Dates => PeriodKind::Dates,
+            };
+            let choice = PeriodChoice {
+                kind: Some(kind),
+                first: from.map(Into::into),
+                last: to.map(Into::into),
+            };
+            let today = casebook::time::uk_date(chrono::Utc::now());
+            let compared = trends::compare(s.conn(), &choice, today)?;
+            let school = casebook::organisation::current(s.conn())?.name;
+            let report = publish::publish(&school, &compared)?;
+            if let Some(path) = json {
+                exchange::export(s, &report, |b| casebook::files::write_private_new(&path, b))?;
+                say!("Wrote the figures file {}", path.display());
+            }
+            print!("{}", publish::plain_text(&report));
+            Ok(())
+        }),
+        TrendsCommand::Combine { files } => {
+            let mut reports = Vec::new();
+            for f in &files {
+                reports.push((f.display().to_string(), exchange::read(f)?));
+            }
+            let report = exchange::combine(&reports)?;
+            print!("{}", publish::plain_text(&report));
+            Ok(())
+        }
     }
 }
 
