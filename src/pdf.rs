@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use printpdf::{
-    Color, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Pt, Rgb, TextItem,
+    Color, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
 };
 
 use crate::{Error, Result};
@@ -40,7 +40,7 @@ pub enum Face {
 }
 
 /// A text style.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Style {
     pub face: Face,
     pub size: f32,
@@ -77,6 +77,71 @@ impl Style {
     fn line_height(self) -> f32 {
         self.size * 1.35
     }
+}
+
+/// A colour for drawn shapes, red, green and blue from 0 to 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ink {
+    pub r: f32,
+    pub g: f32,
+    pub b: f32,
+}
+
+impl Ink {
+    pub const BLACK: Ink = Ink {
+        r: 0.0,
+        g: 0.0,
+        b: 0.0,
+    };
+    pub const GREY: Ink = Ink {
+        r: 0.6,
+        g: 0.6,
+        b: 0.6,
+    };
+
+    fn color(self) -> Color {
+        Color::Rgb(Rgb {
+            r: self.r,
+            g: self.g,
+            b: self.b,
+            icc_profile: None,
+        })
+    }
+}
+
+/// A vector shape of a drawing (a chart), in points from the bottom-left corner of the block
+/// reserved for it. Paths and text only: there is no way to place an image.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// A filled rectangle.
+    Bar {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        ink: Ink,
+    },
+    /// A rectangle's outline (a value known only as a range).
+    Outline {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        ink: Ink,
+    },
+    /// A line through the points.
+    Line {
+        points: Vec<(f32, f32)>,
+        ink: Ink,
+        thickness: f32,
+    },
+    /// One line of text, its baseline at `y`.
+    Text {
+        x: f32,
+        y: f32,
+        text: String,
+        style: Style,
+    },
 }
 
 /// What goes at the top and bottom of every page.
@@ -435,6 +500,84 @@ impl Layout {
                 }
             }
         }
+    }
+
+    /// Reserves `height` points of the content width (kept on one page, unframed) and draws
+    /// `shapes` in it, positioned from its bottom-left corner; then moves below it.
+    pub fn drawing(&mut self, height: f32, shapes: &[Shape]) {
+        self.keep(height + 4.0);
+        let (x0, y0) = (MARGIN, self.y - height);
+        let mut ops = Vec::new();
+        for shape in shapes {
+            match shape {
+                Shape::Bar {
+                    x,
+                    y,
+                    width,
+                    height,
+                    ink,
+                } => {
+                    let (x, y) = (x0 + x, y0 + y);
+                    ops.push(Op::SetFillColor { col: ink.color() });
+                    ops.push(Op::DrawPolygon {
+                        polygon: Polygon {
+                            rings: vec![PolygonRing {
+                                points: vec![
+                                    point(x, y),
+                                    point(x + width, y),
+                                    point(x + width, y + height),
+                                    point(x, y + height),
+                                ],
+                            }],
+                            mode: PaintMode::Fill,
+                            winding_order: WindingOrder::NonZero,
+                        },
+                    });
+                }
+                Shape::Outline {
+                    x,
+                    y,
+                    width,
+                    height,
+                    ink,
+                } => {
+                    let (x, y) = (x0 + x, y0 + y);
+                    ops.push(Op::SetOutlineColor { col: ink.color() });
+                    ops.push(Op::SetOutlineThickness { pt: Pt(0.8) });
+                    ops.push(Op::DrawLine {
+                        line: Line {
+                            points: vec![
+                                point(x, y),
+                                point(x + width, y),
+                                point(x + width, y + height),
+                                point(x, y + height),
+                            ],
+                            is_closed: true,
+                        },
+                    });
+                }
+                Shape::Line {
+                    points,
+                    ink,
+                    thickness,
+                } => {
+                    ops.push(Op::SetOutlineColor { col: ink.color() });
+                    ops.push(Op::SetOutlineThickness { pt: Pt(*thickness) });
+                    ops.push(Op::DrawLine {
+                        line: Line {
+                            points: points.iter().map(|(x, y)| point(x0 + x, y0 + y)).collect(),
+                            is_closed: false,
+                        },
+                    });
+                }
+                Shape::Text { x, y, text, style } => {
+                    ops.extend(self.text_ops(x0 + x, y0 + y, &clean(text), *style));
+                }
+            }
+        }
+        self.page().extend(ops);
+        self.y = y0;
+        self.gap(6.0);
     }
 
     /// Moves below a block written with [`Layout::text_in`].

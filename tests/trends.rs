@@ -304,7 +304,7 @@ fn a_single_incident_in_a_category_is_never_shown_or_given_away() {
         Figure::Exact { n: 0 }
     );
     // Times over fewer than 5 incidents are not shown.
-    assert!(report.waits.iter().all(|w| w.now.median_hours.is_none()));
+    assert!(report.waits.iter().all(|w| w.now.median_minutes.is_none()));
 }
 
 #[test]
@@ -532,4 +532,81 @@ fn a_period_ending_before_it_starts_is_refused_with_a_sentence() {
     .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidInput);
     assert!(e.to_string().contains("must end after it starts"), "{e}");
+}
+
+#[test]
+fn the_signed_report_draws_its_charts_as_paths_names_no_one_and_verifies() {
+    let f = new_vault();
+    let mut s = f.unlock();
+    record(&mut s, Category::Cyberbullying, 6, "Ayesha Khan");
+    record(&mut s, Category::Upskirting, 1, "Zofia Nowak");
+    let report = publish::publish(
+        ORG,
+        &trends::compare(s.conn(), &this_year(), today()).unwrap(),
+    )
+    .unwrap();
+    let path = f.tmp.path().join("trends.pdf");
+    let before = s.status().unwrap().tables;
+    let pdf = trends::report_pdf::issue(&mut s, &report, |b| {
+        casebook::files::write_private_new(&path, b)
+    })
+    .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), pdf);
+    // Signed, and the signature covers the whole file.
+    let v = casebook::referral::sign::verify_pdf(&pdf).unwrap();
+    assert_eq!(
+        v.outcome,
+        casebook::referral::sign::Outcome::Intact,
+        "{v:?}"
+    );
+    // Recorded: one audit entry more (and a signing identity, made the first time).
+    let after = s.status().unwrap().tables;
+    assert!(after != before);
+    assert!(s.verify_audit().unwrap().is_intact());
+    // No image: no image object, and poppler counts none.
+    assert!(!String::from_utf8_lossy(&pdf).contains("/Image"));
+    let images = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&path)
+        .output()
+        .expect("pdfimages (poppler-utils) is installed by scripts/install-deps");
+    assert_eq!(String::from_utf8_lossy(&images.stdout).lines().count(), 2);
+    // What a governor reads: the suppressed figures, the sentences, and no child.
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    let words = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(words.contains("Online safety trends"), "{words}");
+    assert!(words.contains("fewer than 5"), "{words}");
+    assert!(words.contains("Reports of cyberbullying rose"), "{words}");
+    for secret in ["Ayesha", "Zofia", "Summary of", "9B"] {
+        assert!(!words.contains(secret), "{secret}");
+    }
+    assert!(!words.contains(" 7 "), "{words}");
+
+    // An empty period says so plainly, and still signs.
+    let empty = publish::publish(
+        ORG,
+        &trends::compare(
+            s.conn(),
+            &dates(today() - Duration::days(900), today() - Duration::days(800)),
+            today(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let pdf = trends::report_pdf::issue(&mut s, &empty, |_| Ok(())).unwrap();
+    let path = f.tmp.path().join("empty.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No incidents were recorded"));
 }

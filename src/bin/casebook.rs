@@ -277,12 +277,20 @@ enum TrendsCommand {
         /// the audit trail.
         #[arg(long, value_name = "FILE.json")]
         json: Option<PathBuf>,
+        /// Also write the report as a PDF signed with your certificate (never overwritten).
+        /// Recorded in the audit trail.
+        #[arg(long, value_name = "FILE.pdf")]
+        pdf: Option<PathBuf>,
     },
-    /// One trust-wide report from several schools' figures files of the same period (no
-    /// vault is opened).
+    /// One trust-wide report from several schools' figures files of the same period. No
+    /// vault is opened unless --pdf asks for the report signed.
     Combine {
         #[arg(required = true, value_name = "FILE.json")]
         files: Vec<PathBuf>,
+        /// Write the trust-wide report as a PDF signed with your certificate (never
+        /// overwritten; recorded in your vault's audit trail).
+        #[arg(long, value_name = "FILE.pdf")]
+        pdf: Option<PathBuf>,
     },
 }
 
@@ -290,6 +298,7 @@ enum TrendsCommand {
 enum PeriodArg {
     ThisTerm,
     ThisSchoolYear,
+    #[value(name = "last-12-months")]
     Last12Months,
     Dates,
 }
@@ -630,6 +639,7 @@ fn trends(vault: &Vault, input: &mut Input, command: TrendsCommand) -> Result<()
             from,
             to,
             json,
+            pdf,
         } => with_unlocked(vault, input, |s, _| {
             let kind = match period {
                 PeriodArg::ThisTerm => PeriodKind::ThisTerm,
@@ -650,15 +660,29 @@ fn trends(vault: &Vault, input: &mut Input, command: TrendsCommand) -> Result<()
                 exchange::export(s, &report, |b| casebook::files::write_private_new(&path, b))?;
                 say!("Wrote the figures file {}", path.display());
             }
+            if let Some(path) = pdf {
+                trends::report_pdf::issue(s, &report, |b| {
+                    casebook::files::write_private_new(&path, b)
+                })?;
+                say!("Wrote the signed report {}", path.display());
+            }
             print!("{}", publish::plain_text(&report));
             Ok(())
         }),
-        TrendsCommand::Combine { files } => {
+        TrendsCommand::Combine { files, pdf } => {
             let mut reports = Vec::new();
             for f in &files {
                 reports.push((f.display().to_string(), exchange::read(f)?));
             }
             let report = exchange::combine(&reports)?;
+            if let Some(path) = pdf {
+                with_unlocked(vault, input, |s, _| {
+                    trends::report_pdf::issue(s, &report, |b| {
+                        casebook::files::write_private_new(&path, b)
+                    })
+                })?;
+                say!("Wrote the signed report {}", path.display());
+            }
             print!("{}", publish::plain_text(&report));
             Ok(())
         }

@@ -98,7 +98,7 @@ pub(crate) fn member_identity(
 }
 
 /// The session's member's row, name and role as the signature block shows them.
-fn signer_of(session: &Session) -> Result<(i64, crate::vault::Member)> {
+pub(crate) fn signer_of(session: &Session) -> Result<(i64, crate::vault::Member)> {
     crate::vault::members::get(session.conn(), session.member())?
         .map(|(m, row)| (row, m))
         .ok_or_else(|| Error::Internal("this session's member is not recorded".into()))

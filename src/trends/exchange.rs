@@ -282,8 +282,8 @@ pub fn combine(reports: &[(String, Report)]) -> Result<Report> {
             WaitRow {
                 now: WaitFigures {
                     incidents,
-                    median_hours: None,
-                    slowest_hours: per_school.iter().filter_map(|s| s.slowest_hours).max(),
+                    median_minutes: None,
+                    slowest_minutes: per_school.iter().filter_map(|s| s.slowest_minutes).max(),
                 },
                 before: WaitFigures {
                     incidents: Figure::sum(reports.iter().map(|(_, r)| {
@@ -292,8 +292,8 @@ pub fn combine(reports: &[(String, Report)]) -> Result<Report> {
                             .find(|x| x.key == w.key)
                             .map_or(Figure::Exact { n: 0 }, |x| x.before.incidents)
                     })),
-                    median_hours: None,
-                    slowest_hours: None,
+                    median_minutes: None,
+                    slowest_minutes: None,
                 },
                 schools: per_school,
                 ..w.clone()

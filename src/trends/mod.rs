@@ -26,6 +26,7 @@ use crate::{Error, Result};
 
 pub mod exchange;
 pub mod publish;
+pub mod report_pdf;
 
 /// The longest period a report covers: a school's figures across five school years.
 pub const LONGEST_PERIOD_DAYS: i64 = 5 * 366;
@@ -160,6 +161,15 @@ pub fn periods(choice: &PeriodChoice, today: NaiveDate) -> Result<(Period, Perio
             }
         }
     };
+    // A period still running is counted to today, and compared with as many days from the
+    // start of the period before: this term so far against the same weeks of the last, never
+    // a part against a whole.
+    let (mut current, mut before) = (current, before);
+    if current.last > today && today >= current.first {
+        let so_far = today - current.first;
+        current.last = today;
+        before.last = (before.first + so_far).min(before.last);
+    }
     Ok((current, before))
 }
 
@@ -194,24 +204,24 @@ fn term_of(day: NaiveDate) -> Result<Period> {
 pub struct Waits {
     /// How many incidents the figures are over.
     pub incidents: u32,
-    /// In whole hours (rounded down); `None` when no incident has one.
-    pub median_hours: Option<u32>,
-    pub slowest_hours: Option<u32>,
+    /// In whole minutes; `None` when no incident has one.
+    pub median_minutes: Option<u32>,
+    pub slowest_minutes: Option<u32>,
 }
 
 impl Waits {
-    fn of(mut hours: Vec<u32>) -> Waits {
-        hours.sort_unstable();
-        let n = hours.len();
+    fn of(mut minutes: Vec<u32>) -> Waits {
+        minutes.sort_unstable();
+        let n = minutes.len();
         let median = match n {
             0 => None,
-            _ if n % 2 == 1 => Some(hours[n / 2]),
-            _ => Some((hours[n / 2 - 1] + hours[n / 2]) / 2),
+            _ if n % 2 == 1 => Some(minutes[n / 2]),
+            _ => Some(minutes[n / 2 - 1] / 2 + minutes[n / 2] / 2),
         };
         Waits {
             incidents: u32::try_from(n).unwrap_or(u32::MAX),
-            median_hours: median,
-            slowest_hours: hours.last().copied(),
+            median_minutes: median,
+            slowest_minutes: minutes.last().copied(),
         }
     }
 }
@@ -409,7 +419,7 @@ pub fn count(conn: &Connection, period: Period, today: NaiveDate) -> Result<Coun
     Ok(c)
 }
 
-/// Hours from each incident's report to the time the query gives it.
+/// Minutes from each incident's report to the time the query gives it.
 fn waits(
     conn: &Connection,
     reported: &HashMap<i64, DateTime<Utc>>,
@@ -418,7 +428,7 @@ fn waits(
 ) -> Result<Waits> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query([from, to])?;
-    let mut hours = Vec::new();
+    let mut minutes = Vec::new();
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let at: String = r.get(1)?;
@@ -426,10 +436,10 @@ fn waits(
             continue;
         };
         // A decision recorded as made before the report (a time typed in error) counts as 0.
-        let h = (at - *start).num_hours().max(0);
-        hours.push(u32::try_from(h).unwrap_or(u32::MAX));
+        let h = (at - *start).num_minutes().max(0);
+        minutes.push(u32::try_from(h).unwrap_or(u32::MAX));
     }
-    Ok(Waits::of(hours))
+    Ok(Waits::of(minutes))
 }
 
 /// The title a stored template gives itself, or its id when it cannot be read.
@@ -485,12 +495,24 @@ mod tests {
     #[test]
     fn school_years_terms_and_twelve_months_each_compare_with_the_one_before() {
         let today = d(2026, 12, 3);
+        // So far, against the same days of the period before.
         let (now, before) = periods(&choice(PeriodKind::ThisSchoolYear), today).unwrap();
-        assert_eq!((now.first, now.last), (d(2026, 9, 1), d(2027, 8, 31)));
-        assert_eq!((before.first, before.last), (d(2025, 9, 1), d(2026, 8, 31)));
+        assert_eq!((now.first, now.last), (d(2026, 9, 1), today));
+        assert_eq!((before.first, before.last), (d(2025, 9, 1), d(2025, 12, 3)));
         let (now, before) = periods(&choice(PeriodKind::ThisTerm), today).unwrap();
-        assert_eq!((now.first, now.last), (d(2026, 9, 1), d(2026, 12, 31)));
-        assert_eq!((before.first, before.last), (d(2026, 4, 1), d(2026, 8, 31)));
+        assert_eq!((now.first, now.last), (d(2026, 9, 1), today));
+        assert_eq!((before.first, before.last), (d(2026, 4, 1), d(2026, 7, 3)));
+        // On a period's last day it is whole, and so is the one before.
+        let (_, before) = periods(&choice(PeriodKind::ThisTerm), d(2027, 3, 31)).unwrap();
+        assert_eq!(
+            (before.first, before.last),
+            (d(2026, 9, 1), d(2026, 12, 31))
+        );
+        let (now, before) = periods(&choice(PeriodKind::ThisTerm), d(2026, 8, 31)).unwrap();
+        assert_eq!(
+            (now.last, before.first, before.last),
+            (d(2026, 8, 31), d(2026, 1, 1), d(2026, 3, 31))
+        );
         let (now, before) = periods(&choice(PeriodKind::ThisTerm), d(2027, 2, 1)).unwrap();
         assert_eq!((now.first, before.first), (d(2027, 1, 1), d(2026, 9, 1)));
         let (now, before) = periods(&choice(PeriodKind::Last12Months), today).unwrap();
@@ -537,12 +559,12 @@ mod tests {
 
     #[test]
     fn waits_give_the_median_and_the_slowest() {
-        assert_eq!(Waits::of(vec![]).median_hours, None);
+        assert_eq!(Waits::of(vec![]).median_minutes, None);
         let w = Waits::of(vec![30, 2, 5]);
         assert_eq!(
-            (w.incidents, w.median_hours, w.slowest_hours),
+            (w.incidents, w.median_minutes, w.slowest_minutes),
             (3, Some(5), Some(30))
         );
-        assert_eq!(Waits::of(vec![4, 2, 10, 8]).median_hours, Some(6));
+        assert_eq!(Waits::of(vec![4, 2, 10, 8]).median_minutes, Some(6));
     }
 }

@@ -3,10 +3,12 @@
 //!
 //! The rules, as official statistics apply them (see docs/trends.md):
 //! 1. A count of 1 to 4 is shown as "fewer than 5". Zero is shown: it identifies nobody.
-//! 2. A total whose parts include a "fewer than 5" is rounded to the nearest 5 ("about 35"),
-//!    so that it cannot be subtracted back to the count it hides. The incident total is the
-//!    total of three tables (category, month, status); it is rounded when any of them hides a
-//!    count. A total of 1 to 4 is itself "fewer than 5".
+//! 2. When a group of figures that could be set against each other (the incidents' tables;
+//!    the referrals; the checklists) hides a count, every figure of the group is rounded to the
+//!    nearest 5 ("about 35"), its totals included: a total alone rounded could be undone by
+//!    adding up another table's exact rows. If adding and subtracting what is left could
+//!    still narrow a "fewer than 5" to one value, the figures that do it are withheld ("not
+//!    shown"): the total first.
 //! 3. Times to a decision or a referral are shown only over 5 incidents or more.
 //! 4. Nothing is carried but counts and labels of the vocabulary: no name, reference or word
 //!    the DSL typed ("other" sexes are counted, never quoted; checklists by their published
@@ -33,7 +35,7 @@ pub enum Figure {
     Exact { n: u32 },
     /// 1 to 4.
     FewerThanFive,
-    /// A total rounded to the nearest 5 (rule 2): the true total is within 2 of it.
+    /// Rounded to the nearest 5 (rule 2): the true count is within 2 of it, and 5 or more.
     About { n: u32 },
     /// Several schools' figures added up when some were "fewer than 5" or "about".
     Between { low: u32, high: u32 },
@@ -156,9 +158,9 @@ pub struct Table {
 #[serde(deny_unknown_fields)]
 pub struct WaitFigures {
     pub incidents: Figure,
-    /// Whole hours; `None` when over fewer than 5 incidents (or none).
-    pub median_hours: Option<u32>,
-    pub slowest_hours: Option<u32>,
+    /// Whole minutes; `None` when over fewer than 5 incidents (or none).
+    pub median_minutes: Option<u32>,
+    pub slowest_minutes: Option<u32>,
 }
 
 impl WaitFigures {
@@ -166,25 +168,27 @@ impl WaitFigures {
         let shown = w.incidents >= SMALLEST_SHOWN;
         WaitFigures {
             incidents: Figure::of(w.incidents),
-            median_hours: w.median_hours.filter(|_| shown),
-            slowest_hours: w.slowest_hours.filter(|_| shown),
+            median_minutes: w.median_minutes.filter(|_| shown),
+            slowest_minutes: w.slowest_minutes.filter(|_| shown),
         }
     }
 
     /// "median 6 hours, slowest 3 days" or why it is not shown.
     pub fn text(&self) -> String {
-        match (self.median_hours, self.slowest_hours) {
-            (Some(m), Some(s)) => format!("median {}, slowest {}", hours(m), hours(s)),
+        match (self.median_minutes, self.slowest_minutes) {
+            (Some(m), Some(s)) => format!("median {}, slowest {}", duration(m), duration(s)),
             _ if self.incidents == (Figure::Exact { n: 0 }) => "none".into(),
             _ => "not shown: fewer than 5 incidents".into(),
         }
     }
 }
 
-/// "5 hours", "2 days 3 hours".
-pub fn hours(h: u32) -> String {
+/// "40 minutes", "5 hours", "2 days 3 hours" (rounded down).
+pub fn duration(minutes: u32) -> String {
     let plural = |n: u32, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let h = minutes / 60;
     match (h / 24, h % 24) {
+        (0, 0) => plural(minutes, "minute"),
         (0, h) => plural(h, "hour"),
         (d, 0) => plural(d, "day"),
         (d, h) => format!("{} {}", plural(d, "day"), plural(h, "hour")),
@@ -425,23 +429,32 @@ pub fn publish(school: &str, c: &Compared) -> Result<Report> {
     let (mut checklist_rows, mut checklist_total) = (checklist_rows, checklist_total);
     let (mut four_cs, mut year_rows, mut sex_rows, mut other_rows) =
         (four_cs, year_rows, sex_rows, other_rows);
+    // Rounding is decided for each group of figures that could be set against each other:
+    // the incidents' tables; the referrals; the checklists; each other figure alone.
     {
-        let mut all: Vec<&mut Row> =
-            vec![&mut incidents, &mut referral_total, &mut checklist_total];
+        let mut of_incidents: Vec<&mut Row> = vec![&mut incidents];
         for t in [
             &mut categories,
             &mut statuses,
             &mut month_rows,
-            &mut referral_rows,
-            &mut checklist_rows,
             &mut four_cs,
             &mut year_rows,
             &mut sex_rows,
-            &mut other_rows,
         ] {
-            all.extend(t.iter_mut());
+            of_incidents.extend(t.iter_mut());
         }
-        publish_counts(&mut all);
+        publish_counts(&mut of_incidents);
+    }
+    for (rows, total) in [
+        (&mut referral_rows, &mut referral_total),
+        (&mut checklist_rows, &mut checklist_total),
+    ] {
+        let mut group: Vec<&mut Row> = vec![total];
+        group.extend(rows.iter_mut());
+        publish_counts(&mut group);
+    }
+    for r in other_rows.iter_mut() {
+        publish_counts(&mut [r]);
     }
     // Each count of the 4 Cs, a year group or a sex is of incidents, so the total is at least
     // as large: a reader can use that too, so those tables may have to be withheld as well.
@@ -598,9 +611,9 @@ const SIDES: [(Side, SideMut); 2] = [
     (|r| r.before, |r| &mut r.before),
 ];
 
-/// Rules 1 and 2 for every count of a report (each side, this period and the one before,
-/// apart): when any count of that side is 1 to 4, every figure of that side is rounded to the
-/// nearest 5 and the small ones shown as "fewer than 5"; otherwise every figure is exact.
+/// Rules 1 and 2 for a group of counts that could be set against each other (each side, this
+/// period and the one before, apart): when any count of that side is 1 to 4, every figure of
+/// that side is rounded to the nearest 5 and the small ones shown as "fewer than 5"; otherwise every figure is exact.
 /// Rounding them all, not the total alone, is what stops one exact table (the 4 Cs, a month)
 /// being added up to undo another's suppression (`no_hidden_count_can_be_worked_out`).
 fn publish_counts(rows: &mut [&mut Row]) {
@@ -901,8 +914,8 @@ pub fn plain_text(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\nCounts of 1 to 4 are shown as \"fewer than 5\"; totals that would reveal one are \
-         rounded to the nearest 5. No child is named or can be identified."
+        "\nCounts of 1 to 4 are shown as \"fewer than 5\"; where one is, the figures beside it are \
+         rounded to the nearest 5 (\"about\"). No child is named or can be identified."
     );
     out
 }
@@ -1065,10 +1078,12 @@ mod tests {
     }
 
     #[test]
-    fn hours_read_as_people_say_them() {
-        assert_eq!(hours(1), "1 hour");
-        assert_eq!(hours(5), "5 hours");
-        assert_eq!(hours(24), "1 day");
-        assert_eq!(hours(51), "2 days 3 hours");
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration(1), "1 minute");
+        assert_eq!(duration(40), "40 minutes");
+        assert_eq!(duration(60), "1 hour");
+        assert_eq!(duration(5 * 60 + 59), "5 hours");
+        assert_eq!(duration(24 * 60), "1 day");
+        assert_eq!(duration(51 * 60), "2 days 3 hours");
     }
 }
