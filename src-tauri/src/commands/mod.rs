@@ -19,3 +19,4 @@ pub mod session;
 pub mod setup;
 pub mod team;
 pub mod time;
+pub mod trends;

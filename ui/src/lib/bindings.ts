@@ -133,6 +133,19 @@ export const commands = {
 	endRelationship: (relationshipId: number, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("end_relationship", { relationshipId, reason })),
 	/**  Asks where to save, then writes a person's page as a PDF. `None` when cancelled. */
 	savePersonPdf: (personId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_person_pdf", { personId })),
+	/**  The figures for the period chosen, beside the period before. */
+	trends: (choice: PeriodChoice_Deserialize) => typedError<Report_Serialize, CommandError_Serialize>(__TAURI_INVOKE("trends", { choice })),
+	/**  Signs the report for the period and saves it as a PDF. `None` when cancelled. */
+	saveTrendsReport: (choice: PeriodChoice_Deserialize) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_trends_report", { choice })),
+	/**  Saves the period's figures file for the trust (JSON). `None` when cancelled. */
+	saveTrendsFigures: (choice: PeriodChoice_Deserialize) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_trends_figures", { choice })),
+	/**
+	 *  Asks for schools' figures files and combines them into one trust-wide report. `None` when
+	 *  cancelled. Each file is read as a hostile file (exchange::read) before anything is shown.
+	 */
+	combineTrends: () => typedError<Combined_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("combine_trends")),
+	/**  Signs the trust-wide report made from `files` (read and checked again) and saves it. */
+	saveCombinedReport: (files: string[]) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_combined_report", { files })),
 	/**
 	 *  Asks where to save, then writes incident `reference`'s record as a PDF (to print for a
 	 *  strategy meeting or a paper file). `None` when the DSL cancelled the dialog.
@@ -570,6 +583,23 @@ export type ClosureInput_Serialize = {
 	/**  The same as the first day for a single day. */
 	last_day: Day | null,
 	label: string,
+};
+
+/**  Several schools' figures, combined. */
+export type Combined = Combined_Serialize | Combined_Deserialize;
+
+/**  Several schools' figures, combined. */
+export type Combined_Deserialize = {
+	report: Report_Deserialize,
+	/**  The files it was made from, to sign it from the same files. */
+	files: string[],
+};
+
+/**  Several schools' figures, combined. */
+export type Combined_Serialize = {
+	report: Report_Serialize,
+	/**  The files it was made from, to sign it from the same files. */
+	files: string[],
 };
 
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
@@ -1037,6 +1067,19 @@ export type FieldError = {
 	/**  The field was refused because it holds or carries an image (nothing was saved). */
 	image: boolean,
 };
+
+/**  A figure as it may be shown outside the vault. */
+export type Figure = 
+/**  Zero, or 5 and more. */
+{ kind: "exact"; n: number } | 
+/**  1 to 4. */
+{ kind: "fewer_than_five" } | 
+/**  Rounded to the nearest 5 (rule 2): the true count is within 2 of it, and 5 or more. */
+{ kind: "about"; n: number } | 
+/**  Several schools' figures added up when some were "fewer than 5" or "about". */
+{ kind: "between"; low: number; high: number } | 
+/**  Not shown at all: with it, a count shown as "fewer than 5" could be worked out (rule 2). */
+{ kind: "withheld" };
 
 export type FirstAccount = {
 	id: number,
@@ -1562,6 +1605,37 @@ export type PartialBirth_Serialize = {
 /**  A passphrase typed by the DSL (or a recovery code as typed, before it is parsed). */
 export type Passphrase = string;
 
+/**  Whole UK days, first and last included. */
+export type Period = {
+	first: string,
+	last: string,
+};
+
+/**  What the DSL chose: a kind, and the dates when the kind is [`PeriodKind::Dates`]. */
+export type PeriodChoice = PeriodChoice_Serialize | PeriodChoice_Deserialize;
+
+/**  What the DSL chose: a kind, and the dates when the kind is [`PeriodKind::Dates`]. */
+export type PeriodChoice_Deserialize = {
+	kind?: PeriodKind | null,
+	first?: Day | null,
+	last?: Day | null,
+};
+
+/**  What the DSL chose: a kind, and the dates when the kind is [`PeriodKind::Dates`]. */
+export type PeriodChoice_Serialize = {
+	kind: PeriodKind | null,
+	first: Day | null,
+	last: Day | null,
+};
+
+/**
+ *  The periods a DSL chooses from. Terms here are fixed thirds of the school year (autumn:
+ *  September to December; spring: January to March; summer: April to August): a local
+ *  choice, since term dates differ by school and year; exact term dates can be given as
+ *  dates.
+ */
+export type PeriodKind = "this_term" | "this_school_year" | "last12_months" | "dates";
+
 /**  One version of a person. */
 export type Person = Person_Serialize | Person_Deserialize;
 
@@ -1865,6 +1939,43 @@ export type Relative_Serialize = {
 	recorded_by: string,
 };
 
+/**  Everything a trends report shows: counts and vocabulary labels only. */
+export type Report = Report_Serialize | Report_Deserialize;
+
+/**  Everything a trends report shows: counts and vocabulary labels only. */
+export type Report_Deserialize = {
+	/**  The school's name, or the schools' in a trust-wide report. */
+	schools: string[],
+	period: Period,
+	before: Period,
+	/**
+	 *  All incidents reported in the period (the total of the category, month and status
+	 *  tables).
+	 */
+	incidents: Row_Deserialize,
+	tables: Table_Deserialize[],
+	waits: WaitRow_Deserialize[],
+	/**  What changed most, in plain sentences. */
+	sentences: string[],
+};
+
+/**  Everything a trends report shows: counts and vocabulary labels only. */
+export type Report_Serialize = {
+	/**  The school's name, or the schools' in a trust-wide report. */
+	schools: string[],
+	period: Period,
+	before: Period,
+	/**
+	 *  All incidents reported in the period (the total of the category, month and status
+	 *  tables).
+	 */
+	incidents: Row_Serialize,
+	tables: Table_Serialize[],
+	waits: WaitRow_Serialize[],
+	/**  What changed most, in plain sentences. */
+	sentences: string[],
+};
+
 /**  How long child protection records are kept, and why it was set so. */
 export type RetentionPeriod = {
 	/**  Kept until the child's date of birth plus this many years. */
@@ -1880,6 +1991,47 @@ export type Risk = "low" | "medium" | "high" | "immediate";
 
 /**  How a person is involved in an incident. */
 export type Role = "subject" | "victim" | "alleged_harmer" | "witness" | "reporter" | "parent_carer" | "making_allegation" | "case_manager" | "professional";
+
+/**  One line of a table: a label of the vocabulary, this period's figure and the one before's. */
+export type Row = Row_Serialize | Row_Deserialize;
+
+/**  One line of a table: a label of the vocabulary, this period's figure and the one before's. */
+export type Row_Deserialize = {
+	/**
+	 *  Stable across schools and versions (a category's stored name, "m1" for a period's first
+	 *  month…), so files from several schools line up.
+	 */
+	key: string,
+	label: string,
+	now: Figure,
+	before: Figure,
+	/**  What the "before" figure is of, when it differs from the label (a month's row). */
+	before_label?: string | null,
+	/**
+	 *  Each school's figure for this period, in the report's order of schools (a trust-wide
+	 *  report only).
+	 */
+	schools?: Figure[],
+};
+
+/**  One line of a table: a label of the vocabulary, this period's figure and the one before's. */
+export type Row_Serialize = {
+	/**
+	 *  Stable across schools and versions (a category's stored name, "m1" for a period's first
+	 *  month…), so files from several schools line up.
+	 */
+	key: string,
+	label: string,
+	now: Figure,
+	before: Figure,
+	/**  What the "before" figure is of, when it differs from the label (a month's row). */
+	before_label: string | null,
+	/**
+	 *  Each school's figure for this period, in the report's order of schools (a trust-wide
+	 *  report only).
+	 */
+	schools: Figure[],
+};
 
 /**  Everything the walk-through screen needs. */
 export type RunState = RunState_Serialize | RunState_Deserialize;
@@ -2350,6 +2502,35 @@ export type Summary_Serialize = {
 	gaps: Gap_Serialize[],
 };
 
+/**  A table of the report, and the chart drawn from it. */
+export type Table = Table_Serialize | Table_Deserialize;
+
+/**  A table of the report, and the chart drawn from it. */
+export type Table_Deserialize = {
+	key: string,
+	title: string,
+	/**  A sentence under the title saying what is counted. */
+	note: string,
+	rows: Row_Deserialize[],
+	/**  The total line, where the rows add up to something. */
+	total?: Row_Deserialize | null,
+	/**  Drawn as a line (months) rather than bars. */
+	line?: boolean,
+};
+
+/**  A table of the report, and the chart drawn from it. */
+export type Table_Serialize = {
+	key: string,
+	title: string,
+	/**  A sentence under the title saying what is counted. */
+	note: string,
+	rows: Row_Serialize[],
+	/**  The total line, where the rows add up to something. */
+	total: Row_Serialize | null,
+	/**  Drawn as a line (months) rather than bars. */
+	line: boolean,
+};
+
 /**  A template that passed every check. Only these are offered to the DSL. */
 export type Template = Template_Serialize | Template_Deserialize;
 
@@ -2613,6 +2794,46 @@ export type Vocabulary = {
 	send_routes: Choice<SendRoute>[],
 	harm_criteria: Choice<HarmCriterion>[],
 	sensitive_details: Choice<Sensitive>[],
+};
+
+/**  A time to a decision or a referral, as published (rule 3). */
+export type WaitFigures = WaitFigures_Serialize | WaitFigures_Deserialize;
+
+/**  A time to a decision or a referral, as published (rule 3). */
+export type WaitFigures_Deserialize = {
+	incidents: Figure,
+	/**  Whole minutes; `None` when over fewer than 5 incidents (or none). */
+	median_minutes?: number | null,
+	slowest_minutes?: number | null,
+};
+
+/**  A time to a decision or a referral, as published (rule 3). */
+export type WaitFigures_Serialize = {
+	incidents: Figure,
+	/**  Whole minutes; `None` when over fewer than 5 incidents (or none). */
+	median_minutes: number | null,
+	slowest_minutes: number | null,
+};
+
+/**  One published wait: what it measures, now and before (each school's in a trust report). */
+export type WaitRow = WaitRow_Serialize | WaitRow_Deserialize;
+
+/**  One published wait: what it measures, now and before (each school's in a trust report). */
+export type WaitRow_Deserialize = {
+	key: string,
+	label: string,
+	now: WaitFigures_Deserialize,
+	before: WaitFigures_Deserialize,
+	schools?: WaitFigures_Deserialize[],
+};
+
+/**  One published wait: what it measures, now and before (each school's in a trust report). */
+export type WaitRow_Serialize = {
+	key: string,
+	label: string,
+	now: WaitFigures_Serialize,
+	before: WaitFigures_Serialize,
+	schools: WaitFigures_Serialize[],
 };
 
 /**  Where waiting for an answer stands: the newest event, and how many chases so far. */
