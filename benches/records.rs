@@ -56,7 +56,7 @@ use casebook::records::{person_file, retention, RecordId};
 use casebook::secret::{Key32, Passphrase};
 use casebook::vault::device::StoreUnavailable;
 use casebook::vault::{db, DeviceSecretStore, NewVault, Session, Vault, VaultConfig};
-use casebook::{settings, time, today};
+use casebook::{settings, time, today, trends};
 
 const ENTRIES_PER_INCIDENT: u32 = 10;
 /// Part of every fixture's name: raise it whenever what a fixture holds changes, so that a stale
@@ -1158,6 +1158,40 @@ fn today_sql(conn: &Connection, date: NaiveDate, part: TodayPart) -> usize {
 /// A measured query: fixture, iteration (to vary arguments), what to pick from.
 type Query = fn(&Db, u64, &Ctx);
 
+/// The Trends screen's work for the year up to the fixture's newest report (every incident of
+/// the fixture, which spans about 350 days), beside the year before.
+fn trends_report(conn: &Connection, today: NaiveDate) -> trends::publish::Report {
+    let choice = trends::PeriodChoice {
+        kind: Some(trends::PeriodKind::Dates),
+        first: Some((today - Age::days(364)).into()),
+        last: Some(today.into()),
+    };
+    let compared = trends::compare(conn, &choice, today).unwrap();
+    assert!(compared.now.incidents > 0);
+    trends::publish::publish("Bench School", &compared).unwrap()
+}
+
+fn trends_signer() -> trends::report_pdf::Signer {
+    trends::report_pdf::Signer {
+        name: "Ms Bench".into(),
+        role: "Designated Safeguarding Lead".into(),
+        organisation: "Bench School".into(),
+        at: Utc::now(),
+        fingerprint: trends_identity().fingerprint(),
+        audit_head: "entry 1".into(),
+    }
+}
+
+/// One signing identity for the whole run, as a vault keeps one.
+fn trends_identity() -> &'static casebook::referral::sign::Identity {
+    static IDENTITY: std::sync::OnceLock<casebook::referral::sign::Identity> =
+        std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        casebook::referral::sign::Identity::generate("Ms Bench", "Bench School", Utc::now())
+            .unwrap()
+    })
+}
+
 /// The queries measured, and whether the plain twin can run them too.
 fn queries() -> Vec<(&'static str, Query, bool)> {
     vec![
@@ -1212,6 +1246,41 @@ fn queries() -> Vec<(&'static str, Query, bool)> {
                 search::incidents(d.conn(), &f).unwrap();
             },
             true,
+        ),
+        (
+            "trends, a year (trends::compare + publish)",
+            |d, _, ctx| {
+                trends_report(d.conn(), ctx.today);
+            },
+            true,
+        ),
+        (
+            "trends report PDF, drawn",
+            |d, _, ctx| {
+                let report = trends_report(d.conn(), ctx.today);
+                trends::report_pdf::render(&report, &trends_signer(), false).unwrap();
+            },
+            true,
+        ),
+        (
+            "trends report PDF, drawn and signed",
+            |d, _, ctx| {
+                let report = trends_report(d.conn(), ctx.today);
+                let signer = trends_signer();
+                let drawn = trends::report_pdf::render(&report, &signer, false).unwrap();
+                let a = drawn.signature;
+                casebook::referral::sign::sign_pdf(
+                    drawn.pdf,
+                    trends_identity(),
+                    &signer.name,
+                    "Online safety trends",
+                    signer.at,
+                    a.page,
+                    [a.x, a.y, a.x + a.width, a.y + a.height],
+                )
+                .unwrap();
+            },
+            false,
         ),
         (
             "Today (today::today)",

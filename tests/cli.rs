@@ -537,3 +537,60 @@ fn type_back_new_code(vault: &Path, args: &[&str], first_lines: &str) -> (String
     assert!(status.success(), "{rest}{err}");
     (new_code, rest)
 }
+
+#[test]
+fn trends_are_shown_exported_signed_and_combined_from_the_command_line() {
+    if !require_keyring() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = tmp.path().join("vault");
+    init_as(&vault, true);
+    let out = casebook(&vault, &["demo", "--incidents", "60", "--seed", "3"], &format!("{PASS}\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let figures = tmp.path().join("figures.json");
+    let pdf = tmp.path().join("trends.pdf");
+    let args = [
+        "trends",
+        "show",
+        "--period",
+        "last-12-months",
+        "--json",
+        figures.to_str().unwrap(),
+        "--pdf",
+        pdf.to_str().unwrap(),
+    ];
+    let out = casebook(&vault, &args, &format!("{PASS}\n"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("Incidents by category"), "{shown}");
+    assert!(shown.contains("compared with"), "{shown}");
+    assert!(figures.exists() && pdf.exists());
+    // Never overwritten.
+    let again = casebook(&vault, &args, &format!("{PASS}\n"));
+    assert!(!again.status.success());
+
+    // Combined with itself under another name: refused, naming the school twice.
+    let copy = tmp.path().join("copy.json");
+    std::fs::copy(&figures, &copy).unwrap();
+    let both = [figures.to_str().unwrap(), copy.to_str().unwrap()];
+    let out = casebook(&vault, &["trends", "combine", both[0], both[1]], "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("second file from"), "{}", text(&out.stderr));
+    // One file combines without the vault being opened (no passphrase given).
+    let out = casebook(&vault, &["trends", "combine", both[0]], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A damaged file is refused, naming it.
+    std::fs::write(&copy, b"{\"format\": \"casebook-trends\"").unwrap();
+    let out = casebook(&vault, &["trends", "combine", both[1]], "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("copy.json"), "{}", text(&out.stderr));
+    // A period that ends before it starts: a sentence, exit 1.
+    let out = casebook(
+        &vault,
+        &["trends", "show", "--period", "dates", "--from", "2026-10-10", "--to", "2026-10-01"],
+        &format!("{PASS}\n"),
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("must end after it starts"), "{}", text(&out.stderr));
+}

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("demo", 5),
     ("today", 5),
     ("person_pdf", 5),
+    ("trends", 5),
     ("incident_pdf", 5),
 ];
 

@@ -610,3 +610,76 @@ fn the_signed_report_draws_its_charts_as_paths_names_no_one_and_verifies() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("No incidents were recorded"));
 }
+
+mod hostile_figures_files {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn a_file() -> Vec<u8> {
+        let f = new_vault();
+        let mut s = f.unlock();
+        record(&mut s, Category::Cyberbullying, 8, "Child");
+        record(&mut s, Category::OnlineHate, 2, "Other");
+        let report = publish::publish(
+            ORG,
+            &trends::compare(s.conn(), &this_year(), today()).unwrap(),
+        )
+        .unwrap();
+        exchange::to_json(&report).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Any byte changed, cut or inserted: refused with a sentence, or (a change JSON
+        /// ignores, such as spacing) read back as the same figures. Never a panic.
+        #[test]
+        fn a_damaged_file_is_refused_or_reads_as_written(
+            edits in proptest::collection::vec((any::<u16>(), any::<u8>(), 0u8..3), 1..4)
+        ) {
+            static FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+            let original = FILE.get_or_init(a_file);
+            let clean = exchange::parse(original).unwrap();
+            let mut bytes = original.clone();
+            for (at, byte, how) in edits {
+                let at = usize::from(at) % bytes.len().max(1);
+                match how {
+                    0 => bytes[at] = byte,
+                    1 => { bytes.truncate(at); }
+                    _ => bytes.insert(at, byte),
+                }
+                if bytes.is_empty() { break; }
+            }
+            match exchange::parse(&bytes) {
+                Ok(r) => prop_assert_eq!(r, clean),
+                Err(sentence) => prop_assert!(sentence.starts_with("it "), "{}", sentence),
+            }
+        }
+
+        /// Arbitrary JSON values where the figures go are refused, never trusted.
+        #[test]
+        fn arbitrary_figures_are_refused(n in any::<u32>(), kind in "[a-z_]{1,16}") {
+            static FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+            let original = FILE.get_or_init(a_file);
+            let mut v: serde_json::Value = serde_json::from_slice(original).unwrap();
+            v["report"]["incidents"]["now"] = serde_json::json!({ "kind": kind, "n": n });
+            let report: Result<Report, _> = serde_json::from_value(v["report"].clone());
+            if let Ok(r) = report {
+                v["sha256"] = serde_json::Value::String(hex::encode(sha2::Sha256::digest(
+                    serde_json::to_vec(&r).unwrap(),
+                )));
+            }
+            let bytes = serde_json::to_vec(&v).unwrap();
+            if let Ok(r) = exchange::parse(&bytes) {
+                // Only a figure Casebook itself could have written is accepted.
+                let f = r.incidents.now;
+                prop_assert!(
+                    matches!(f, Figure::Exact { n } if n == 0 || n >= 5)
+                        || matches!(f, Figure::About { n } if n % 5 == 0 && n >= 5)
+                        || matches!(f, Figure::FewerThanFive | Figure::Withheld),
+                    "{:?}", f
+                );
+            }
+        }
+    }
+}
