@@ -546,7 +546,11 @@ fn trends_are_shown_exported_signed_and_combined_from_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
     let vault = tmp.path().join("vault");
     init_as(&vault, true);
-    let out = casebook(&vault, &["demo", "--incidents", "60", "--seed", "3"], &format!("{PASS}\n"));
+    let out = casebook(
+        &vault,
+        &["demo", "--incidents", "60", "--seed", "3"],
+        &format!("{PASS}\n"),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let figures = tmp.path().join("figures.json");
     let pdf = tmp.path().join("trends.pdf");
@@ -576,7 +580,11 @@ fn trends_are_shown_exported_signed_and_combined_from_the_command_line() {
     let both = [figures.to_str().unwrap(), copy.to_str().unwrap()];
     let out = casebook(&vault, &["trends", "combine", both[0], both[1]], "");
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("second file from"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("second file from"),
+        "{}",
+        text(&out.stderr)
+    );
     // One file combines without the vault being opened (no passphrase given).
     let out = casebook(&vault, &["trends", "combine", both[0]], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -584,13 +592,30 @@ fn trends_are_shown_exported_signed_and_combined_from_the_command_line() {
     std::fs::write(&copy, b"{\"format\": \"casebook-trends\"").unwrap();
     let out = casebook(&vault, &["trends", "combine", both[1]], "");
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("copy.json"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("copy.json"),
+        "{}",
+        text(&out.stderr)
+    );
     // A period that ends before it starts: a sentence, exit 1.
     let out = casebook(
         &vault,
-        &["trends", "show", "--period", "dates", "--from", "2026-10-10", "--to", "2026-10-01"],
+        &[
+            "trends",
+            "show",
+            "--period",
+            "dates",
+            "--from",
+            "2026-10-10",
+            "--to",
+            "2026-10-01",
+        ],
         &format!("{PASS}\n"),
     );
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("must end after it starts"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("must end after it starts"),
+        "{}",
+        text(&out.stderr)
+    );
 }
