@@ -98,4 +98,8 @@ def test_every_screen_passes_axe(app, cli):
     click_button(driver, "Check a PDF")
     heading(driver, "Check a signed PDF")
     audit.check("Check a PDF")
+    click_button(driver, "Trends")
+    heading(driver, "Trends")
+    wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=trend-sentences]")))
+    audit.check("Trends, with its charts")
     audit.write()
