@@ -1237,6 +1237,17 @@ fn queries() -> Vec<(&'static str, Query, bool)> {
             true,
         ),
         (
+            "list page with its total (incident_list)",
+            |d, i, _| {
+                let f = IncidentFilter {
+                    offset: Some((i % 20) as u32 * 50),
+                    ..IncidentFilter::default()
+                };
+                search::incident_list(d.conn(), &f).unwrap();
+            },
+            true,
+        ),
+        (
             "list, status filter",
             |d, _, _| {
                 let f = IncidentFilter {
@@ -1251,6 +1262,18 @@ fn queries() -> Vec<(&'static str, Query, bool)> {
             "trends, a year (trends::compare + publish)",
             |d, _, ctx| {
                 trends_report(d.conn(), ctx.today);
+            },
+            true,
+        ),
+        (
+            "trends, this school year (trends::compare + publish)",
+            |d, _, ctx| {
+                let choice = trends::PeriodChoice {
+                    kind: Some(trends::PeriodKind::ThisSchoolYear),
+                    ..Default::default()
+                };
+                let compared = trends::compare(d.conn(), &choice, ctx.today).unwrap();
+                trends::publish::publish("Bench School", &compared).unwrap();
             },
             true,
         ),

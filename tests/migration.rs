@@ -185,5 +185,6 @@ fn opens_with_every_record_and_a_verified_trail(
         }
     }
     assert!(casebook::organisation::is_demo(s.conn()).unwrap());
+    trends_heads_match_records(s.conn());
     s
 }

@@ -573,18 +573,20 @@ fn insert_version(
     )?;
     tx.execute(
         "INSERT INTO incident_heads (incident_id, version, reported_at, status, category,
-             retention_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             retention_until, four_cs)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT(incident_id) DO UPDATE SET version = excluded.version,
              reported_at = excluded.reported_at, status = excluded.status,
-             category = excluded.category, retention_until = excluded.retention_until",
+             category = excluded.category, retention_until = excluded.retention_until,
+             four_cs = excluded.four_cs",
         params![
             id,
             version,
             time::format(c.reported_at),
             input.status.as_str(),
             c.category.as_str(),
-            time::format_date(retention)
+            time::format_date(retention),
+            c.four_cs
         ],
     )?;
     Ok(())

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Field, Form};
@@ -269,14 +269,13 @@ pub fn count(conn: &Connection, period: Period, today: NaiveDate) -> Result<Coun
     };
     let (from, to) = (time::format(period.starts()), time::format(period.ends()));
 
-    // The period's incidents, by their current version (incident_heads is indexed by report).
+    // The period's incidents, from their heads (each incident's current category, 4 Cs and
+    // status, indexed by the time reported; schema 16).
     let mut reported: HashMap<i64, DateTime<Utc>> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT h.incident_id, v.reported_at, v.category, v.four_cs, v.status
-             FROM incident_heads h
-             JOIN incident_versions v ON v.incident_id = h.incident_id AND v.version = h.version
-             WHERE h.reported_at >= ?1 AND h.reported_at < ?2",
+            "SELECT incident_id, reported_at, category, four_cs, status FROM incident_heads
+             WHERE reported_at >= ?1 AND reported_at < ?2",
         )?;
         let mut rows = stmt.query([&from, &to])?;
         while let Some(r) = rows.next()? {
@@ -301,44 +300,77 @@ pub fn count(conn: &Connection, period: Period, today: NaiveDate) -> Result<Coun
         }
     }
 
-    // The children linked to them now (a link's latest event is "added"), with their current
-    // year group and sex.
+    // The people linked to them now: each link's events in order, the last one "added".
+    // (Unsorted: each link keeps its newest event, by id.)
+    let mut links: HashMap<(i64, i64, String), (i64, bool)> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT l.incident_id, l.person_id,
-                    json_extract(d.details, '$.year_group'), json_extract(d.details, '$.gender'),
-                    pv.class_year
-             FROM incident_heads h
-             JOIN incident_people l ON l.incident_id = h.incident_id AND l.action = 'added'
-              AND l.id = (SELECT max(id) FROM incident_people
-                          WHERE incident_id = l.incident_id AND person_id = l.person_id
-                            AND role = l.role)
-             JOIN person_versions pv ON pv.person_id = l.person_id
-              AND pv.version = (SELECT max(version) FROM person_versions
-                                WHERE person_id = l.person_id)
-             LEFT JOIN person_details d ON d.person_id = pv.person_id AND d.version = pv.version
-             WHERE h.reported_at >= ?1 AND h.reported_at < ?2 AND pv.kind = 'child'",
+            "SELECT l.incident_id, l.person_id, l.role, l.id, l.action = 'added'
+             FROM incident_heads h JOIN incident_people l ON l.incident_id = h.incident_id
+             WHERE h.reported_at >= ?1 AND h.reported_at < ?2",
         )?;
         let mut rows = stmt.query([&from, &to])?;
-        let mut seen: BTreeSet<(i64, i64)> = BTreeSet::new();
+        while let Some(r) = rows.next()? {
+            let event: (i64, bool) = (r.get(3)?, r.get(4)?);
+            let newest = links
+                .entry((r.get(0)?, r.get(1)?, r.get(2)?))
+                .or_insert(event);
+            if event.0 > newest.0 {
+                *newest = event;
+            }
+        }
+    }
+    let mut linked: BTreeSet<(i64, i64)> = BTreeSet::new();
+    for ((incident, person, _), (_, added)) in links {
+        if added {
+            linked.insert((incident, person));
+        }
+    }
+    // Each person once: their current kind, and a child's year group and sex.
+    let mut people: HashMap<i64, Option<(Option<YearGroup>, &'static str)>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT v.kind,
+                    CASE WHEN v.kind = 'child' THEN json_extract(d.details, '$.year_group') END,
+                    CASE WHEN v.kind = 'child' THEN json_extract(d.details, '$.gender') END
+             FROM person_versions v
+             LEFT JOIN person_details d ON d.person_id = v.person_id AND d.version = v.version
+             WHERE v.person_id = ?1 ORDER BY v.version DESC LIMIT 1",
+        )?;
+        for (_, person) in &linked {
+            if people.contains_key(person) {
+                continue;
+            }
+            let child = stmt
+                .query_row([person], |r| {
+                    let kind: String = r.get(0)?;
+                    if kind != "child" {
+                        return Ok(None);
+                    }
+                    // As serde wrote it in the details (`year7`), which is not the stored
+                    // name (`year_7`) the vocabulary's parse reads.
+                    let year = r.get::<_, Option<String>>(1)?.and_then(|y| {
+                        serde_json::from_value::<YearGroup>(serde_json::Value::String(y)).ok()
+                    });
+                    let gender: Option<String> = r.get(2)?;
+                    Ok(Some((year, fold_sex(gender.as_deref().unwrap_or("")))))
+                })
+                .optional()?
+                .flatten();
+            people.insert(*person, child);
+        }
+    }
+    {
         let mut years: BTreeSet<(i64, Option<YearGroup>)> = BTreeSet::new();
         let mut sexes: BTreeSet<(i64, &'static str)> = BTreeSet::new();
         let mut incidents_of: HashMap<i64, u32> = HashMap::new();
-        while let Some(r) = rows.next()? {
-            let incident: i64 = r.get(0)?;
-            let person: i64 = r.get(1)?;
-            if !seen.insert((incident, person)) {
-                continue; // the same child in two roles
-            }
-            // As serde wrote it in the details (`year7`), which is not the stored name
-            // (`year_7`) the vocabulary's parse reads.
-            let year = r.get::<_, Option<String>>(2)?.and_then(|y| {
-                serde_json::from_value::<YearGroup>(serde_json::Value::String(y)).ok()
-            });
-            let gender: Option<String> = r.get(3)?;
-            years.insert((incident, year));
-            sexes.insert((incident, fold_sex(gender.as_deref().unwrap_or(""))));
-            *incidents_of.entry(person).or_default() += 1;
+        for (incident, person) in &linked {
+            let Some(Some((year, sex))) = people.get(person) else {
+                continue;
+            };
+            years.insert((*incident, *year));
+            sexes.insert((*incident, sex));
+            *incidents_of.entry(*person).or_default() += 1;
         }
         for (_, year) in years {
             *c.by_year_group.entry(year).or_default() += 1;
@@ -354,14 +386,11 @@ pub fn count(conn: &Connection, period: Period, today: NaiveDate) -> Result<Coun
     c.to_first_decision = waits(
         conn,
         &reported,
-        "SELECT e.incident_id, min(v.occurred_at)
-         FROM chronology_entries e
-         JOIN chronology_versions v ON v.entry_id = e.id
-          AND v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = e.id)
-         JOIN incident_heads h ON h.incident_id = e.incident_id
-         WHERE h.reported_at >= ?1 AND h.reported_at < ?2 AND v.kind = 'decision'
-         GROUP BY e.incident_id",
-        (&from, &to),
+        // Every incident's first decision, in one pass over the decisions' index; `waits`
+        // keeps the period's.
+        "SELECT incident_id, min(occurred_at) FROM entry_heads WHERE kind = 'decision'
+         GROUP BY incident_id",
+        None,
     )?;
     c.to_first_referral = waits(
         conn,
@@ -371,7 +400,7 @@ pub fn count(conn: &Connection, period: Period, today: NaiveDate) -> Result<Coun
          JOIN incident_heads h ON h.incident_id = r.incident_id
          WHERE h.reported_at >= ?1 AND h.reported_at < ?2
          GROUP BY r.incident_id",
-        (&from, &to),
+        Some((&from, &to)),
     )?;
 
     // Referrals and checklists are counted by when they were issued or started.
@@ -424,10 +453,16 @@ fn waits(
     conn: &Connection,
     reported: &HashMap<i64, DateTime<Utc>>,
     sql: &str,
-    (from, to): (&str, &str),
+    period: Option<(&str, &str)>,
 ) -> Result<Waits> {
+    if reported.is_empty() {
+        return Ok(Waits::default());
+    }
     let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query([from, to])?;
+    let mut rows = match period {
+        Some((from, to)) => stmt.query([from, to])?,
+        None => stmt.query([])?,
+    };
     let mut minutes = Vec::new();
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;

@@ -67,17 +67,16 @@ fn scale_max(rows: &[&Row]) -> f32 {
     (most.div_ceil(5).max(1) * 5) as f32
 }
 
-/// One bar for a figure: solid to what it surely is, outlined to the most it can be.
+/// One bar for a figure: solid to the least it can be, outlined to the most.
 fn bar(f: Figure, x: f32, y: f32, scale: f32, height: f32, ink: Ink) -> Vec<Shape> {
     if f == Figure::Withheld {
         return Vec::new();
     }
     let (low, high) = f.bounds();
+    // "About 10" is surely 8 (solid) and at most 12 (outlined); "fewer than 5" only outlined.
     let sure = match f {
-        Figure::Exact { n } | Figure::About { n } => n,
-        Figure::FewerThanFive => 0,
-        Figure::Between { low, .. } => low,
-        Figure::Withheld => 0,
+        Figure::FewerThanFive | Figure::Withheld => 0,
+        _ => low,
     };
     let mut out = Vec::new();
     if sure > 0 {

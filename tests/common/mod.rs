@@ -218,3 +218,37 @@ pub fn referral_choices() -> casebook::referral::Choices {
         ..Default::default()
     }
 }
+
+/// The heads the Trends screen reads (schema 16) say what the records say: each entry's current
+/// kind and time, each incident's current 4 Cs.
+#[allow(dead_code)]
+pub fn trends_heads_match_records(conn: &rusqlite::Connection) {
+    let rows = |sql: &str| -> Vec<(i64, i64, String, String)> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let found = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        found
+    };
+    let heads =
+        rows("SELECT entry_id, incident_id, kind, occurred_at FROM entry_heads ORDER BY entry_id");
+    let records = rows(
+        "SELECT v.entry_id, e.incident_id, v.kind, v.occurred_at
+         FROM chronology_versions v JOIN chronology_entries e ON e.id = v.entry_id
+         WHERE v.version = (SELECT max(version) FROM chronology_versions WHERE entry_id = v.entry_id)
+         ORDER BY v.entry_id",
+    );
+    assert_eq!(heads, records);
+    let stale: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM incident_heads h JOIN incident_versions v
+               ON v.incident_id = h.incident_id AND v.version = h.version
+             WHERE v.four_cs <> h.four_cs",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stale, 0);
+}
