@@ -1176,6 +1176,7 @@ fn trends_signer() -> trends::report_pdf::Signer {
         name: "Ms Bench".into(),
         role: "Designated Safeguarding Lead".into(),
         organisation: "Bench School".into(),
+        contact: "01632 960000".into(),
         at: Utc::now(),
         fingerprint: trends_identity().fingerprint(),
         audit_head: "entry 1".into(),

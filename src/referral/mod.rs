@@ -98,6 +98,16 @@ pub(crate) fn member_identity(
 }
 
 /// The session's member's row, name and role as the signature block shows them.
+/// The signer's own contact details, as a signature block shows them: whoever signs is whom
+/// the recipient calls back.
+pub(crate) fn contact_of(member: &crate::vault::Member) -> String {
+    [member.phone.as_str(), member.secure_email.as_str()]
+        .into_iter()
+        .filter(|x| !x.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 pub(crate) fn signer_of(session: &Session) -> Result<(i64, crate::vault::Member)> {
     crate::vault::members::get(session.conn(), session.member())?
         .map(|(m, row)| (row, m))
@@ -180,12 +190,7 @@ pub fn issue_at(
             Some((seq, hash)) => format!("entry {seq}, SHA-256 {hash}"),
             None => "empty".to_owned(),
         };
-        // The signer's own contact details: whoever signs is whom the recipient calls back.
-        let contact = [member.phone.as_str(), member.secure_email.as_str()]
-            .into_iter()
-            .filter(|x| !x.is_empty())
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let contact = contact_of(&member);
         let signer = render::Signer {
             name: member.name.clone(),
             role: member.role_title.clone(),

@@ -38,6 +38,44 @@ fn height(l: &Layout, item: &Item) -> f32 {
     }
 }
 
+/// What a signature block says: who signed, for whom, when, how to reach them, the
+/// certificate and the audit trail at signing. Shared by every signed PDF.
+pub fn signature_lines(signer: &Signer) -> Vec<(String, Style)> {
+    vec![
+        (
+            format!("Signed by {}, {}", signer.name, signer.role),
+            Style::LABEL,
+        ),
+        (signer.organisation.clone(), Style::BODY),
+        (
+            format!("Date and time: {}", crate::time::uk_seconds(signer.at)),
+            Style::BODY,
+        ),
+        (
+            if signer.contact.is_empty() {
+                "Contact: through the organisation".to_owned()
+            } else {
+                format!("Contact: {}", signer.contact)
+            },
+            Style::BODY,
+        ),
+        (
+            format!("Signing certificate SHA-256: {}", signer.fingerprint),
+            Style::SMALL,
+        ),
+        (
+            format!("Audit trail at signing: {}", signer.audit_head),
+            Style::SMALL,
+        ),
+        (
+            "This PDF carries a digital signature. Any change to it after signing makes the \
+             signature invalid."
+                .to_owned(),
+            Style::SMALL,
+        ),
+    ]
+}
+
 pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
     let mut l = Layout::new(Furniture {
         marking: crate::organisation::marking("OFFICIAL-SENSITIVE", s.demo),
@@ -79,38 +117,7 @@ pub fn render(s: &Summary, signer: &Signer) -> Result<Rendered> {
 
     l.heading("Signature", Style::H2);
     let area = l.block(132.0);
-    l.text_in(
-        area,
-        &[
-            (format!("Signed by {}, {}", signer.name, signer.role), Style::LABEL),
-            (signer.organisation.clone(), Style::BODY),
-            (
-                format!("Date and time: {}", crate::time::uk_seconds(signer.at)),
-                Style::BODY,
-            ),
-            (
-                if signer.contact.is_empty() {
-                    "Contact: through the organisation".to_owned()
-                } else {
-                    format!("Contact: {}", signer.contact)
-                },
-                Style::BODY,
-            ),
-            (
-                format!("Signing certificate SHA-256: {}", signer.fingerprint),
-                Style::SMALL,
-            ),
-            (
-                format!("Audit trail at signing: {}", signer.audit_head),
-                Style::SMALL,
-            ),
-            (
-                "This PDF carries a digital signature. Any change to it after signing makes the signature invalid."
-                    .to_owned(),
-                Style::SMALL,
-            ),
-        ],
-    );
+    l.text_in(area, &signature_lines(signer));
     l.after(area);
     let pages = l.page_count();
     let pdf = l.finish(

@@ -7,7 +7,7 @@
 //! deficiency, and in greyscale (dark and light). A figure known only as a range ("fewer than
 //! 5") is drawn as an outline up to the most it can be, never as a solid bar.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::publish::{Figure, Report, Row, Table};
 use crate::pdf::{Face, Furniture, Ink, Layout, Shape, Style};
@@ -38,15 +38,8 @@ const SMALL: Style = Style {
     grey: 0.0,
 };
 
-/// Who signs, as the signature block shows it.
-pub struct Signer {
-    pub name: String,
-    pub role: String,
-    pub organisation: String,
-    pub at: DateTime<Utc>,
-    pub fingerprint: String,
-    pub audit_head: String,
-}
+/// Who signs, as the signature block shows it: the same block as a referral's.
+pub use crate::referral::render::Signer;
 
 /// The drawn, unsigned report and where its signature block is.
 pub struct Rendered {
@@ -385,29 +378,8 @@ pub fn render(report: &Report, signer: &Signer, demo: bool) -> Result<Rendered> 
     }
 
     l.heading("Signature", Style::H2);
-    let area = l.block(92.0);
-    l.text_in(
-        area,
-        &[
-            (
-                format!("Signed by {}, {}", signer.name, signer.role),
-                Style::LABEL,
-            ),
-            (signer.organisation.clone(), Style::BODY),
-            (
-                format!("Date and time: {}", crate::time::uk_seconds(signer.at)),
-                Style::BODY,
-            ),
-            (
-                format!("Signing certificate SHA-256: {}", signer.fingerprint),
-                Style::SMALL,
-            ),
-            (
-                format!("Audit trail at signing: {}", signer.audit_head),
-                Style::SMALL,
-            ),
-        ],
-    );
+    let area = l.block(132.0);
+    l.text_in(area, &crate::referral::render::signature_lines(signer));
     l.after(area);
     let pdf = l.finish(
         &format!("Online safety trends, {}", report.period.describe()),
@@ -442,10 +414,12 @@ pub fn issue(
         };
         Ok((identity, head))
     })?;
+    let contact = crate::referral::contact_of(&member);
     let signer = Signer {
         name: member.name.clone(),
         role: member.role_title.clone(),
         organisation: org.name.clone(),
+        contact,
         at,
         fingerprint: identity.fingerprint(),
         audit_head,
