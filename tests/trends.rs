@@ -421,6 +421,21 @@ fn a_figures_file_reads_back_and_refuses_damage_edits_and_newer_schemas() {
         serde_json::to_vec(&edited).unwrap(),
     )));
     refused(&serde_json::to_vec(&value).unwrap(), "never shows");
+    // A rounded figure beside the hidden one written out exactly (a valid figure on its own),
+    // with the checksum recomputed: rule 2 catches it.
+    let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let rows = value["report"]["tables"][0]["rows"].as_array_mut().unwrap();
+    let bullying = rows
+        .iter_mut()
+        .find(|r| r["key"] == "cyberbullying")
+        .unwrap();
+    assert_eq!(bullying["now"]["kind"], "about");
+    bullying["now"] = serde_json::json!({ "kind": "exact", "n": 8 });
+    let edited: Report = serde_json::from_value(value["report"].clone()).unwrap();
+    value["sha256"] = serde_json::Value::String(hex::encode(sha2::Sha256::digest(
+        serde_json::to_vec(&edited).unwrap(),
+    )));
+    refused(&serde_json::to_vec(&value).unwrap(), "shown exactly");
     // Newer, truncated, not JSON, unknown fields, another kind of file.
     let mut newer: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     newer["schema"] = serde_json::json!(exchange::SCHEMA + 1);

@@ -160,6 +160,39 @@ fn check(r: &Report) -> std::result::Result<(), String> {
             return Err("it holds several schools' figures".into());
         }
     }
+    // Rule 2: where a group of figures hides a count, none of its figures is exact (but 0).
+    let groups: [&[&str]; 3] = [
+        &[
+            "category",
+            "month",
+            "status",
+            "four_cs",
+            "year_group",
+            "sex",
+        ],
+        &["referrals"],
+        &["checklists"],
+    ];
+    for group in groups {
+        let mut rows: Vec<&Row> = r
+            .tables
+            .iter()
+            .filter(|t| group.contains(&t.key.as_str()))
+            .flat_map(|t| t.rows.iter().chain(t.total.iter()))
+            .collect();
+        if group.contains(&"category") {
+            rows.push(&r.incidents);
+        }
+        for side in [|row: &Row| row.now, |row: &Row| row.before] {
+            let hides = rows.iter().any(|row| side(row) == Figure::FewerThanFive);
+            let exact = rows
+                .iter()
+                .any(|row| matches!(side(row), Figure::Exact { n } if n > 0));
+            if hides && exact {
+                return Err("a figure beside a hidden count is shown exactly".into());
+            }
+        }
+    }
     for t in &r.tables {
         if let Some(total) = &t.total {
             for (side, total) in [(0, total.now), (1, total.before)] {
