@@ -6,13 +6,13 @@
 //! 2. When a group of figures that could be set against each other (the incidents' tables;
 //!    the referrals; the checklists) hides a count, every figure of the group is rounded to the
 //!    nearest 5 ("about 35"), its totals included: a total alone rounded could be undone by
-//!    adding up another table's exact rows. If adding and subtracting what is left could
-//!    still narrow a "fewer than 5" to one value, the figures that do it are withheld ("not
-//!    shown"): the total first.
-//! 3. Times to a decision or a referral are shown only over 5 incidents or more.
-//! 4. Nothing is carried but counts and labels of the vocabulary: no name, reference or word
-//!    the DSL typed ("other" sexes are counted, never quoted; checklists by their published
-//!    titles).
+//!    adding up another table's exact rows.
+//! 3. If adding and subtracting what is left could still narrow a "fewer than 5" to one value,
+//!    the figures that do it are withheld ("not shown"): the total first.
+//! 4. Times to a decision or a referral are shown only over 5 incidents or more.
+//!
+//! Nothing is carried but counts and labels of the vocabulary: no name, reference or word the
+//! DSL typed ("other" sexes are counted, never quoted; checklists by their published titles).
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
