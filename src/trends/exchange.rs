@@ -96,7 +96,13 @@ pub fn read(path: &Path) -> Result<Report> {
             "it is far larger than any school's figures (over 1 MB)",
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Read no more than the cap, even if the file grew since it was measured.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes)
+        })
+        .map_err(|e| Error::io(path, e))?;
     parse(&bytes).map_err(|detail| refuse(&detail))
 }
 

@@ -321,10 +321,9 @@ pub fn publish(school: &str, c: &Compared) -> Result<Report> {
         .chain(before.by_year_group.keys())
         .copied()
         .collect();
-    years.sort();
-    years.dedup();
     // Known year groups in the school's order, "not recorded" last.
     years.sort_by_key(|y| y.map_or(usize::MAX, |y| y as usize));
+    years.dedup();
     let year_rows = years
         .iter()
         .map(|y| {
