@@ -59,6 +59,10 @@ pub enum ErrorCode {
     /// A trends figures file is damaged, edited, newer or not one. Retry: no; ask the school
     /// for a new copy.
     BadTrendsFile,
+    /// A transfer package or receipt cannot be used: damaged, forged, for someone else, the
+    /// wrong transfer code, or already imported. Retry: no (yes with the right code); ask the
+    /// sending school for a new copy.
+    BadTransferFile,
     /// The disk is full; nothing was saved. Retry: yes, after freeing space.
     DiskFull,
     /// A file could not be read or written. Retry: perhaps (a removed disk, a permission).
@@ -90,6 +94,7 @@ impl ErrorCode {
                 | C::DamagedDatabase
                 | C::DamagedBackup
                 | C::BadTrendsFile
+                | C::BadTransferFile
                 | C::Unavailable
                 | C::NotADemoVault
                 | C::Internal
@@ -229,6 +234,15 @@ text_enum! {
         PeriodFirst = "period_first", "First day";
         PeriodLast = "period_last", "Last day";
         TrendsFile = "trends_file", "Figures file";
+        Destination = "destination", "The school or college the child is moving to";
+        DestinationDsl = "destination_dsl", "Their designated safeguarding lead";
+        DestinationContact = "destination_contact", "Their phone or secure e-mail";
+        MovedOn = "moved_on", "The day the child left, or starts the new term";
+        TransferCode = "transfer_code", "Transfer code";
+        TransferKey = "transfer_key", "The receiving school's Casebook key";
+        ConfirmedBy = "confirmed_by", "Who confirmed receipt";
+        AttachTo = "attach_to", "Which child this file is about";
+        Transfer = "transfer", "This transfer";
     }
 }
 
@@ -374,6 +388,9 @@ pub enum Error {
     #[error("The figures file {} cannot be used: {detail}. Nothing was changed. Ask the school for a new copy.", .path.display())]
     BadTrendsFile { path: PathBuf, detail: String },
 
+    #[error("{} cannot be used: {detail}. Nothing was changed.", .path.display())]
+    BadTransferFile { path: PathBuf, detail: String },
+
     #[error("The disk is full: nothing was saved. Free some space and try again.")]
     DiskFull,
 
@@ -437,6 +454,7 @@ impl Error {
             Error::DamagedDatabase { .. } => ErrorCode::DamagedDatabase,
             Error::DamagedBackup { .. } => ErrorCode::DamagedBackup,
             Error::BadTrendsFile { .. } => ErrorCode::BadTrendsFile,
+            Error::BadTransferFile { .. } => ErrorCode::BadTransferFile,
             Error::DiskFull => ErrorCode::DiskFull,
             Error::Io { .. } => ErrorCode::Io,
             Error::Storage { .. } => ErrorCode::Storage,

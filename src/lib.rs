@@ -13,7 +13,9 @@
 //! 3. [`settings`] and [`records`]: the DSL's settings; people, incidents, chronology, evidence
 //!    and custody, search, drafts, retention;
 //! 4. [`checklists`] (templates, validator, run engine) and [`pdf`] (the text-only layout);
-//! 5. [`referral`] (summaries, signed PDFs and their checking) and [`demo`] (fictional data).
+//! 5. [`referral`] (summaries, signed PDFs and their checking), [`demo`] (fictional data),
+//!    [`today`], [`trends`] and the incident and person PDFs;
+//! 6. [`disclosure`]: a child's whole file leaving the vault (child protection file transfer).
 
 /// Generates an enum stored as snake_case text, with its labels for people, and its SQLite
 /// conversions (an unknown stored value fails loudly). Defined before the modules so each of
@@ -64,6 +66,7 @@ pub mod audit;
 pub mod calendar;
 pub mod checklists;
 pub mod demo;
+pub mod disclosure;
 pub mod error;
 pub mod files;
 pub mod incident_pdf;

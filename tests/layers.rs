@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("person_pdf", 5),
     ("trends", 5),
     ("incident_pdf", 5),
+    ("disclosure", 6),
 ];
 
 fn layer(module: &str) -> Option<u8> {

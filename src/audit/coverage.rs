@@ -53,6 +53,12 @@ const COVERED: &[(&str, &[&str])] = &[
     ("signing_identity_members", &["identity_id"]),
     ("setting_details", &["version"]),
     ("member_contacts", &["member_id", "version"]),
+    ("transfers", &["id"]),
+    ("transfer_events", &["id"]),
+    ("transfer_sharing", &["transfer_id", "sharing_id"]),
+    ("transfer_keys", &["id"]),
+    ("known_signers", &["fingerprint"]),
+    ("received_files", &["id"]),
 ];
 
 /// One covered row: its table, its key (a JSON array) and the SHA-256 of its content.

@@ -218,7 +218,9 @@ fn linked_people(tx: &Connection, incident_id: u32) -> Result<Vec<u32>> {
 
 fn still_linked(tx: &Connection, person_id: u32) -> Result<bool> {
     tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM incident_people WHERE person_id = ?1)",
+        // A file received from another school is a record of the child too (schema 17).
+        "SELECT EXISTS (SELECT 1 FROM incident_people WHERE person_id = ?1)
+             OR EXISTS (SELECT 1 FROM received_files WHERE person_id = ?1)",
         params![person_id],
         |r| r.get(0),
     )

@@ -114,6 +114,36 @@ pub(crate) fn signer_of(session: &Session) -> Result<(i64, crate::vault::Member)
         .ok_or_else(|| Error::Internal("this session's member is not recorded".into()))
 }
 
+/// The unlocked member's signing identity (made if they have none in their current name) and
+/// how the signature block shows them at `at`, with the audit trail's head: for every signed
+/// document other than a referral (which does this inside its own transaction).
+pub(crate) fn member_signer(
+    session: &mut Session,
+    at: chrono::DateTime<Utc>,
+) -> Result<(sign::Identity, render::Signer)> {
+    let org = crate::organisation::current(session.conn())?;
+    let (member_row, member) = signer_of(session)?;
+    let actor = session.actor().to_owned();
+    let (identity, audit_head) = session.with_tx(|tx| {
+        let identity = member_identity(tx, member_row, &member.name, &org.name, &actor)?;
+        let head = match audit::head(tx)? {
+            Some((seq, hash)) => format!("entry {seq}, SHA-256 {hash}"),
+            None => "empty".to_owned(),
+        };
+        Ok((identity, head))
+    })?;
+    let signer = render::Signer {
+        name: member.name.clone(),
+        role: member.role_title.clone(),
+        organisation: org.name,
+        contact: contact_of(&member),
+        at,
+        fingerprint: identity.fingerprint(),
+        audit_head,
+    };
+    Ok((identity, signer))
+}
+
 /// Makes sure `member` has a signing identity in their name (called when they are added).
 pub fn ensure_identity_of(session: &mut Session, member: uuid::Uuid) -> Result<String> {
     let org = crate::organisation::current(session.conn())?;

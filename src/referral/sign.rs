@@ -93,28 +93,7 @@ const ORGANISATION_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.
 impl Identity {
     /// The certificate's subject: (common name, organisation), as the certificate holds them.
     pub fn subject(&self) -> Result<(String, String), SignError> {
-        let cert = Certificate::from_der(&self.cert_der).map_err(|e| fail("certificate", e))?;
-        let (mut name, mut organisation) = (String::new(), String::new());
-        for rdn in cert.tbs_certificate.subject.0.iter() {
-            for atv in rdn.0.iter() {
-                // rcgen writes UTF8String; a PrintableString is read too.
-                let value = atv
-                    .value
-                    .decode_as::<String>()
-                    .or_else(|_| {
-                        atv.value
-                            .decode_as::<der::asn1::PrintableStringRef<'_>>()
-                            .map(|s| s.as_str().to_owned())
-                    })
-                    .unwrap_or_default();
-                if atv.oid == COMMON_NAME {
-                    name = value;
-                } else if atv.oid == ORGANISATION_NAME {
-                    organisation = value;
-                }
-            }
-        }
-        Ok((name, organisation))
+        certificate_subject(&self.cert_der)
     }
 
     /// A new ECDSA P-256 key and a self-signed certificate in the DSL's name and organisation,
@@ -159,6 +138,32 @@ impl Identity {
     pub fn fingerprint(&self) -> String {
         fingerprint(&self.cert_der)
     }
+}
+
+/// A DER certificate's subject: (common name, organisation), as it holds them.
+pub fn certificate_subject(cert_der: &[u8]) -> Result<(String, String), SignError> {
+    let cert = Certificate::from_der(cert_der).map_err(|e| fail("certificate", e))?;
+    let (mut name, mut organisation) = (String::new(), String::new());
+    for rdn in cert.tbs_certificate.subject.0.iter() {
+        for atv in rdn.0.iter() {
+            // rcgen writes UTF8String; a PrintableString is read too.
+            let value = atv
+                .value
+                .decode_as::<String>()
+                .or_else(|_| {
+                    atv.value
+                        .decode_as::<der::asn1::PrintableStringRef<'_>>()
+                        .map(|s| s.as_str().to_owned())
+                })
+                .unwrap_or_default();
+            if atv.oid == COMMON_NAME {
+                name = value;
+            } else if atv.oid == ORGANISATION_NAME {
+                organisation = value;
+            }
+        }
+    }
+    Ok((name, organisation))
 }
 
 /// "AB:CD:…" SHA-256 of a DER certificate.
@@ -425,6 +430,32 @@ fn attribute(
         oid,
         values: SetOfVec::try_from(vec![value]).map_err(|e| fail("attribute", e))?,
     })
+}
+
+/// A detached CMS signature (the same as a referral's, over SHA-256) of `data`: for files
+/// that are not PDFs, such as a transfer package's content and its receipt.
+pub fn sign_detached(identity: &Identity, data: &[u8]) -> Result<Vec<u8>, SignError> {
+    cms_detached(identity, &Sha256::digest(data))
+}
+
+/// Checks a [`sign_detached`] signature `cms` of `data`; with the signer's certificate (DER)
+/// when one could be read, for showing who signed and recognising them later.
+pub fn verify_detached(data: &[u8], cms: &[u8]) -> Result<(Verified, Option<Vec<u8>>), SignError> {
+    let n = data.len();
+    // The "gap" is empty: every byte of `data` is covered.
+    let v = check_signed_bytes(data, (n, n, n), cms)?;
+    let cert = ContentInfo::from_der(trim_padding(cms))
+        .ok()
+        .and_then(|ci| ci.content.decode_as::<SignedData>().ok())
+        .and_then(|sd| {
+            sd.certificates
+                .and_then(|c| c.0.iter().next().cloned())
+                .and_then(|c| match c {
+                    CertificateChoices::Certificate(cert) => cert.to_der().ok(),
+                    _ => None,
+                })
+        });
+    Ok((v, cert))
 }
 
 /// What checking a signature found.

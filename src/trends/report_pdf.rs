@@ -13,7 +13,7 @@ use super::publish::{Figure, Report, Row, Table};
 use crate::pdf::{Face, Furniture, Ink, Layout, Shape, Style};
 use crate::referral::sign;
 use crate::vault::Session;
-use crate::{audit, Error, Result};
+use crate::{Error, Result};
 
 /// This period: Okabe–Ito blue (dark in greyscale).
 const NOW: Ink = Ink {
@@ -401,35 +401,14 @@ pub fn issue(
     write: impl FnOnce(&[u8]) -> Result<()>,
 ) -> Result<Vec<u8>> {
     let at = Utc::now();
-    let org = crate::organisation::current(session.conn())?;
     let demo = crate::organisation::is_demo(session.conn())?;
-    let (member_row, member) = crate::referral::signer_of(session)?;
-    let actor = session.actor().to_owned();
-    let (identity, audit_head) = session.with_tx(|tx| {
-        let identity =
-            crate::referral::member_identity(tx, member_row, &member.name, &org.name, &actor)?;
-        let head = match audit::head(tx)? {
-            Some((seq, hash)) => format!("entry {seq}, SHA-256 {hash}"),
-            None => "empty".to_owned(),
-        };
-        Ok((identity, head))
-    })?;
-    let contact = crate::referral::contact_of(&member);
-    let signer = Signer {
-        name: member.name.clone(),
-        role: member.role_title.clone(),
-        organisation: org.name.clone(),
-        contact,
-        at,
-        fingerprint: identity.fingerprint(),
-        audit_head,
-    };
+    let (identity, signer) = crate::referral::member_signer(session, at)?;
     let rendered = render(report, &signer, demo)?;
     let a = rendered.signature;
     let pdf = sign::sign_pdf(
         rendered.pdf,
         &identity,
-        &member.name,
+        &signer.name,
         &format!("Online safety trends, {}", report.period.describe()),
         at,
         a.page,

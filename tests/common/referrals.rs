@@ -43,6 +43,16 @@ pub fn tool(name: &str, args: &[&str], file: &Path) -> String {
     )
 }
 
+/// A PDF's text as pdftotext reads it (to standard output).
+pub fn pdf_text(file: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/install-deps");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub const LONG_NOTE_WORDS: usize = 60;
 
 /// The `w`th word of long note `i`: unique, and word-like (letters only: a run of tokens such as

@@ -1,0 +1,263 @@
+//! A child's file as a PDF, in the referral summaries' text-only layout (no image can be in
+//! it: the layout draws only text and lines): the transfer's cover, the child, household,
+//! every incident with its chronology, decisions and reasons, checklist answers, referrals
+//! with their SHA-256, evidence notes and custody; then the sender's signature block and, for
+//! a transfer, a receipt page for the receiving DSL to sign and return.
+
+use super::file::{ChildFile, Entry, Fact};
+use crate::pdf::{Area, Furniture, Layout, Style};
+use crate::records::transfers::Transfer;
+use crate::referral::render::{signature_lines, Signer};
+use crate::time::uk_stored as display_time;
+use crate::Result;
+
+/// What the PDF is for.
+pub enum Purpose<'a> {
+    /// A child protection file going to the child's next school.
+    Transfer(&'a Transfer),
+}
+
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub signature: Area,
+}
+
+fn facts(l: &mut Layout, facts: &[Fact]) {
+    for f in facts {
+        l.field(&f.label, &f.value);
+    }
+}
+
+fn entry_lines(e: &Entry) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !e.text.is_empty() {
+        lines.push(e.text.clone());
+    }
+    lines.extend(
+        e.details
+            .iter()
+            .map(|f| format!("{}: {}", f.label, f.value)),
+    );
+    lines.push(format!(
+        "Recorded by {}, {}",
+        e.recorded_by,
+        display_time(&e.recorded_at)
+    ));
+    lines
+}
+
+fn entries(l: &mut Layout, title: &str, list: &[Entry], none: &str) {
+    l.keep(90.0);
+    l.heading(title, Style::H2);
+    if list.is_empty() {
+        l.text(none, Style::BODY, 0.0);
+    }
+    for e in list {
+        l.entry(
+            &format!("{} · {}", display_time(&e.at), e.kind),
+            &entry_lines(e),
+        );
+    }
+}
+
+/// Renders `file` for `purpose`, signed by `signer` (the signature is applied by the caller).
+pub fn render(
+    file: &ChildFile,
+    purpose: &Purpose<'_>,
+    signer: &Signer,
+    demo: bool,
+) -> Result<Rendered> {
+    let Purpose::Transfer(t) = purpose;
+    let child = &file.subject.full_name;
+    let mut l = Layout::new(Furniture {
+        marking: crate::organisation::marking("OFFICIAL-SENSITIVE", demo),
+        header: format!("{} · child protection file · {child}", file.organisation),
+        footer: format!(
+            "Child protection file of {child} · for the designated safeguarding lead of {} only",
+            t.destination
+        ),
+    })?;
+    l.text(&format!("Child protection file: {child}"), Style::H1, 0.0);
+    l.text(
+        &format!(
+            "From {} to {} · made {} · transfer {}",
+            file.organisation,
+            t.destination,
+            display_time(&file.made_at),
+            t.uid
+        ),
+        Style::SMALL,
+        0.0,
+    );
+    l.heading("This transfer", Style::H2);
+    l.field("To", &format!("{}, {}", t.destination_dsl, t.destination));
+    l.field("Their contact", &t.destination_contact);
+    l.field(
+        match t.move_kind {
+            crate::records::transfers::Move::InYear => "Left this school on",
+            crate::records::transfers::Move::NewTerm => "Starts the new term on",
+        },
+        &crate::time::long_date(t.moved_on),
+    );
+    l.field("Sent", t.method.label());
+    l.field("Other people", &file.redaction_note);
+    l.text(
+        "Keep this file separately from the pupil's main file, with access limited to the \
+         designated safeguarding lead and their deputies (KCSIE, Annex C). Please sign the \
+         receipt on the last page and return it to the sender.",
+        Style::BODY,
+        0.0,
+    );
+
+    l.heading("The child", Style::H2);
+    facts(&mut l, &file.subject.facts);
+    l.keep(60.0);
+    l.heading("Status with services", Style::H2);
+    if file.subject.statuses.is_empty() {
+        l.text("None recorded.", Style::BODY, 0.0);
+    }
+    for s in &file.subject.statuses {
+        l.text(s, Style::BODY, 0.0);
+    }
+    l.keep(60.0);
+    l.heading("Household and family", Style::H2);
+    if file.household.is_empty() {
+        l.text("No one recorded.", Style::BODY, 0.0);
+    }
+    for r in &file.household {
+        let lines: Vec<String> = r
+            .facts
+            .iter()
+            .map(|f| format!("{}: {}", f.label, f.value))
+            .collect();
+        l.entry(&format!("{}: {}", r.relation, r.name), &lines);
+    }
+
+    l.keep(60.0);
+    l.heading(
+        &format!("Incidents ({}, oldest first)", file.incidents.len()),
+        Style::H2,
+    );
+    if file.incidents.is_empty() {
+        l.text("None recorded.", Style::BODY, 0.0);
+    }
+    for i in &file.incidents {
+        l.keep(120.0);
+        l.heading(
+            &format!("Incident {} · {}", i.reference, i.roles.join(", ")),
+            Style::H2,
+        );
+        facts(&mut l, &i.facts);
+        l.field("What happened", &i.summary);
+        if !i.childs_words.is_empty() {
+            l.text("In the child's own words:", Style::BODY, 0.0);
+            l.text(&format!("“{}”", i.childs_words), Style::BODY, 18.0);
+        }
+        if !i.outcome.is_empty() {
+            l.field("Outcome", &i.outcome);
+        }
+        l.keep(60.0);
+        l.text("People", Style::LABEL, 0.0);
+        facts(&mut l, &i.people);
+        facts(&mut l, &i.family);
+        entries(
+            &mut l,
+            "Chronology (oldest first)",
+            &i.chronology,
+            "Nothing recorded.",
+        );
+        entries(
+            &mut l,
+            "Evidence and custody (described in words; no images are held)",
+            &i.evidence,
+            "No evidence note recorded.",
+        );
+        l.keep(60.0);
+        l.heading("Checklists", Style::H2);
+        if i.checklists.is_empty() {
+            l.text("No checklist used.", Style::BODY, 0.0);
+        }
+        for c in &i.checklists {
+            l.text(
+                &format!("{} (version {}), {}", c.title, c.version, c.state),
+                Style::LABEL,
+                0.0,
+            );
+            for a in &c.answers {
+                let sep = if a.kind.ends_with('?') { " " } else { ": " };
+                let mut lines = vec![format!("{}{sep}{}", a.kind, a.text)];
+                lines.extend(
+                    a.details
+                        .iter()
+                        .map(|f| format!("{}: {}", f.label, f.value)),
+                );
+                lines.push(format!(
+                    "Answered by {}, {}",
+                    a.recorded_by,
+                    display_time(&a.recorded_at)
+                ));
+                l.entry("", &lines);
+            }
+        }
+        entries(
+            &mut l,
+            "Who was told what",
+            &i.shared,
+            "Nothing shared outside the school is recorded.",
+        );
+    }
+
+    l.keep(150.0);
+    l.heading("Signature", Style::H2);
+    let area = l.block(132.0);
+    l.text_in(area, &signature_lines(signer));
+    l.after(area);
+
+    receipt_page(&mut l, file, t);
+    let pdf = l.finish(
+        &format!("Child protection file — {child}"),
+        &signer.name,
+        signer.at,
+    )?;
+    Ok(Rendered {
+        pdf,
+        signature: area,
+    })
+}
+
+/// The last page: what the receiving DSL signs and returns (the sender records it on Casebook
+/// as "the receipt page, signed and returned").
+fn receipt_page(l: &mut Layout, file: &ChildFile, t: &Transfer) {
+    l.new_page();
+    l.text("Confirmation of receipt", Style::H1, 0.0);
+    l.text(
+        &format!(
+            "Please sign and return this page to {} ({}), who sent this file.",
+            file.organisation, t.started_by
+        ),
+        Style::BODY,
+        0.0,
+    );
+    l.gap(6.0);
+    l.field("Child", &file.subject.full_name);
+    l.field("Date of birth", &t.child_birth);
+    l.field("From", &file.organisation);
+    l.field("Transfer", &t.uid);
+    l.field("Incidents in the file", &file.incidents.len().to_string());
+    l.gap(8.0);
+    l.text(
+        "I confirm that I have received this child protection file, complete, and hold it \
+         securely, separately from the pupil's main file.",
+        Style::BODY,
+        0.0,
+    );
+    for label in [
+        "Name",
+        "Role",
+        "School or college",
+        "Date received",
+        "Signature",
+    ] {
+        l.blank_field(label);
+    }
+}
