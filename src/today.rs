@@ -1,6 +1,7 @@
 //! What is due: the first thing the DSL sees after unlocking. Open actions past their date,
 //! due today and coming up in the next week; agencies' answers to chase or escalate; checklists
-//! started and not finished; records due for the retention review; the backup reminder.
+//! started and not finished; child protection files to send or whose receipt is awaited;
+//! records due for the retention review; the backup reminder.
 //! Each item names the incident it belongs to, so the window opens it there.
 //!
 //! "Today" is the DSL's calendar date, given by the caller (the laptop's local date), so that
@@ -77,6 +78,9 @@ pub struct Today {
     /// Answers awaited from agencies, by the date they were due (past it: chase, escalate).
     pub awaited_answers: Vec<AwaitedAnswer>,
     pub open_checklists: Vec<OpenChecklist>,
+    /// Child protection files to send, or whose receipt is awaited, by due date (chase the
+    /// late ones).
+    pub transfers: Vec<crate::records::transfers::OpenTransfer>,
     /// Records past their retention date, for the retention review (the first few).
     pub retention_due: Vec<crate::records::retention::DueRecord>,
     /// A reminder when the last verified backup is old (or there is none).
@@ -91,6 +95,7 @@ impl Today {
             && self.coming_up.is_empty()
             && self.awaited_answers.is_empty()
             && self.open_checklists.is_empty()
+            && self.transfers.is_empty()
             && self.retention_due.is_empty()
             && self.backup_reminder.is_none()
     }
@@ -213,6 +218,7 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
         coming_up: actions(Some(date + Duration::days(1)), until)?,
         awaited_answers,
         open_checklists,
+        transfers: crate::records::transfers::open(conn, date)?,
         retention_due: crate::records::retention::due_limited(conn, date, RETENTION_LIMIT)?,
         backup_reminder: session.backup_reminder(reminder_days, chrono::Utc::now())?,
     })

@@ -100,6 +100,34 @@ pub async fn save_record_pdf(
     })
 }
 
+/// Asks where to save (`title` and suggested `name`; `kind` and `extension` for the filter),
+/// then has `make` produce the file and record its export, writing it through the `write` it
+/// is given; a file written whose record then failed is removed. `None` when cancelled; else
+/// the file's name and what `make` returned.
+pub async fn save_made<T>(
+    window: &tauri::Window,
+    state: &AppState,
+    (title, name): (&str, &str),
+    (kind, extension): (&str, &str),
+    make: impl FnOnce(&mut Session, &dyn Fn(&[u8]) -> casebook::Result<()>) -> casebook::Result<T>,
+) -> CommandResult<Option<(String, T)>> {
+    let Some(path) = choose_save_path(window, title, name, kind, extension).await else {
+        return Ok(None);
+    };
+    let written = std::cell::Cell::new(false);
+    let result = state.with_session(|s| {
+        Ok(make(s, &|bytes| {
+            write_file(&path, bytes)?;
+            written.set(true);
+            Ok(())
+        })?)
+    });
+    if result.is_err() && written.get() {
+        let _ = std::fs::remove_file(&path);
+    }
+    Ok(Some((shown_name(&path), result?)))
+}
+
 /// A saved file's name, for the sentence that says where it went.
 fn shown_name(path: &Path) -> String {
     path.file_name()

@@ -27,6 +27,9 @@ pub struct AppState {
     /// The backup file chosen on the restore screen, kept here so that the window never holds
     /// a path and the file is chosen once.
     chosen_backup: Mutex<Option<PathBuf>>,
+    /// A transfer package, and a receipt, chosen to import: held here for the same reason.
+    chosen_package: Mutex<Option<PathBuf>>,
+    chosen_receipt: Mutex<Option<PathBuf>>,
 }
 
 /// When the DSL last did something, and how long until the app locks itself.
@@ -44,6 +47,8 @@ impl AppState {
             vault,
             slot: Mutex::new(Slot::Locked),
             chosen_backup: Mutex::new(None),
+            chosen_package: Mutex::new(None),
+            chosen_receipt: Mutex::new(None),
             activity: Mutex::new(Activity {
                 last: since_boot(),
                 idle_limit: Duration::from_secs(
@@ -62,6 +67,16 @@ impl AppState {
     /// The backup file chosen for a restore, if one was.
     pub fn chosen_backup(&self) -> MutexGuard<'_, Option<PathBuf>> {
         self.chosen_backup.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The transfer package chosen to import, if one was.
+    pub fn chosen_package(&self) -> MutexGuard<'_, Option<PathBuf>> {
+        self.chosen_package.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The transfer receipt chosen to import, if one was.
+    pub fn chosen_receipt(&self) -> MutexGuard<'_, Option<PathBuf>> {
+        self.chosen_receipt.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `f` on the open session, or says the vault is locked.

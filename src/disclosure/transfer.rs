@@ -52,7 +52,7 @@ pub fn preview(session: &Session, transfer_id: RecordId) -> Result<Built> {
 pub struct Made {
     pub bytes: Vec<u8>,
     pub sha256: String,
-    /// "Child protection file, Jordan Smith.pdf" (or ".casebook-transfer").
+    /// "Child protection file transfer 3.pdf" (or ".casebook-transfer"): no name in it.
     pub file_name: String,
 }
 
@@ -157,19 +157,9 @@ fn record_sent(
     Ok(sha256)
 }
 
+/// A neutral file name: recent-file lists and mail attachments should not carry a child's name.
 fn file_stem(t: &Transfer) -> String {
-    let safe: String = t
-        .child_name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == ' ' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("Child protection file, {}", safe.trim())
+    format!("Child protection file transfer {}", t.id)
 }
 
 /// Makes, signs and saves the transfer's PDF (with its receipt page).

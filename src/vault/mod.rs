@@ -381,6 +381,7 @@ impl Vault {
                     config: self.config.clone(),
                     actor: dsl_name.to_owned(),
                     member,
+                    pending: Vec::new(),
                 };
                 session.note_member_names();
                 Ok((session, recovery))
@@ -633,65 +634,71 @@ impl Vault {
         };
         let actor = member.name.clone();
         let now = Utc::now();
-        let tx = conn.transaction().map_err(|e| Error::sqlite(&db_path, e))?;
+        // What this unlock writes to the trail: failed attempts since the last one, an older
+        // copy opened, and the unlock itself.
+        let mut entries: Vec<PendingEntry> = Vec::new();
+        let mut entry = |actor: &str, action: Action, detail: serde_json::Value| {
+            entries.push(PendingEntry {
+                at: now,
+                actor: actor.to_owned(),
+                action,
+                subject: "vault".to_owned(),
+                detail,
+            });
+        };
         for attempt in &record.attempts {
-            audit::append(
-                &tx,
-                now,
+            entry(
                 "unknown",
                 Action::UnlockFailed,
-                "vault",
-                &json!({ "attempted_at": time::format(attempt.at), "method": attempt.method.as_str(), "member": attempt.member }),
-            )?;
+                json!({ "attempted_at": time::format(attempt.at), "method": attempt.method.as_str(), "member": attempt.member }),
+            );
         }
         if record.damaged_file_replaced {
-            audit::append(
-                &tx,
-                now,
+            entry(
                 "unknown",
                 Action::UnlockFailed,
-                "vault",
-                &json!({ "failed_attempt_file": "found damaged, kept aside as casebook.attempts.damaged and replaced" }),
-            )?;
+                json!({ "failed_attempt_file": "found damaged, kept aside as casebook.attempts.damaged and replaced" }),
+            );
         }
         if record.dropped > 0 {
-            audit::append(
-                &tx,
-                now,
+            entry(
                 "unknown",
                 Action::UnlockFailed,
-                "vault",
-                &json!({ "earlier_attempts_not_itemised": record.dropped }),
-            )?;
+                json!({ "earlier_attempts_not_itemised": record.dropped }),
+            );
         }
         if let Some(why) = &older {
-            audit::append(
-                &tx,
-                now,
-                &actor,
-                Action::OlderCopyOpened,
-                "vault",
-                &json!({ "why": why }),
-            )?;
+            entry(&actor, Action::OlderCopyOpened, json!({ "why": why }));
         }
         let action = match method {
             UnlockMethod::Passphrase => Action::Unlocked,
             UnlockMethod::RecoveryCode => Action::RecoveryCodeUsed,
         };
-        audit::append(
-            &tx,
-            now,
+        entry(
             &actor,
             action,
-            "vault",
-            &json!({ "method": method.as_str(), "failed_attempts_before": record.count(), "member": member.id }),
-        )?;
-        tx.commit().map_err(|e| Error::sqlite(&db_path, e))?;
+            json!({ "method": method.as_str(), "failed_attempts_before": record.count(), "member": member.id }),
+        );
+        let written = (|| {
+            let tx = conn.transaction().map_err(|e| Error::sqlite(&db_path, e))?;
+            for e in &entries {
+                e.append(&tx)?;
+            }
+            tx.commit().map_err(|e| Error::sqlite(&db_path, e))
+        })();
+        // A DSL must be able to open and read a vault on a full disk: the entries then wait in
+        // the session and go into the trail first thing in the next transaction that commits
+        // (nothing else can be written before space is freed, so none can come before them).
+        let pending = match written {
+            Ok(()) => Vec::new(),
+            Err(e) if e.code() == ErrorCode::DiskFull => entries,
+            Err(e) => return Err(e),
+        };
         let failures = record.first_at().map(|since| FailureNotice {
             count: record.count(),
             since,
         });
-        if failures.is_some() {
+        if failures.is_some() && pending.is_empty() {
             // Now in the audit trail. If removal fails the same attempts would be audited
             // again next time: a duplicate, never a loss, so the unlock still succeeds.
             let _ = std::fs::remove_file(self.paths.attempts());
@@ -709,6 +716,7 @@ impl Vault {
             config: self.config.clone(),
             actor,
             member: member.id,
+            pending,
         };
         if session.keys.is_format_one() {
             session.upgrade_key_file(seed)?;
@@ -920,6 +928,25 @@ pub struct Session {
     actor: String,
     /// The member's key-slot id.
     member: Uuid,
+    /// Audit entries of an unlock on a full disk, written by the next transaction that commits.
+    pending: Vec<PendingEntry>,
+}
+
+/// An audit entry made before it could be written (see [`Session::with_tx`]).
+#[derive(Debug, Clone)]
+struct PendingEntry {
+    at: DateTime<Utc>,
+    actor: String,
+    action: Action,
+    subject: String,
+    detail: serde_json::Value,
+}
+
+impl PendingEntry {
+    fn append(&self, tx: &Connection) -> Result<()> {
+        audit::append(tx, self.at, &self.actor, self.action, &self.subject, &self.detail)
+            .map(|_| ())
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -980,8 +1007,12 @@ impl Session {
             .conn
             .transaction()
             .map_err(|e| Error::sqlite(&db_path, e))?;
+        for e in &self.pending {
+            e.append(&tx)?;
+        }
         let value = f(&tx)?;
         tx.commit().map_err(|e| Error::sqlite(&db_path, e))?;
+        self.pending.clear();
         Ok(value)
     }
 

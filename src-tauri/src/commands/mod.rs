@@ -19,4 +19,5 @@ pub mod session;
 pub mod setup;
 pub mod team;
 pub mod time;
+pub mod transfers;
 pub mod trends;

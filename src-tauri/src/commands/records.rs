@@ -18,6 +18,9 @@ use casebook::records::people::{
 use casebook::records::relationships::{ParentalResponsibility, RelationshipKind};
 use casebook::records::search::{self, IncidentFilter, IncidentList};
 use casebook::records::sharing::{Article6, Article9, SharedDetail, SharingMethod};
+use casebook::records::transfers::{
+    Move, OtherChildren, ReceiptHow, TransferEventKind, TransferMethod, TransferState,
+};
 use casebook::referral::{HarmCriterion, Recipient, SendRoute, Sensitive};
 use serde::Serialize;
 use tauri::State;
@@ -60,6 +63,12 @@ pub struct Vocabulary {
     pub send_routes: Vec<Choice<SendRoute>>,
     pub harm_criteria: Vec<Choice<HarmCriterion>>,
     pub sensitive_details: Vec<Choice<Sensitive>>,
+    pub moves: Vec<Choice<Move>>,
+    pub transfer_methods: Vec<Choice<TransferMethod>>,
+    pub other_children: Vec<Choice<OtherChildren>>,
+    pub receipt_hows: Vec<Choice<ReceiptHow>>,
+    pub transfer_states: Vec<Choice<TransferState>>,
+    pub transfer_events: Vec<Choice<TransferEventKind>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -103,6 +112,12 @@ pub async fn vocabulary() -> CommandResult<Vocabulary> {
         send_routes: choices(SendRoute::ALL, SendRoute::label),
         harm_criteria: choices(HarmCriterion::ALL, HarmCriterion::label),
         sensitive_details: choices(Sensitive::ALL, Sensitive::label),
+        moves: choices(Move::ALL, Move::label),
+        transfer_methods: choices(TransferMethod::ALL, TransferMethod::label),
+        other_children: choices(OtherChildren::ALL, OtherChildren::label),
+        receipt_hows: choices(ReceiptHow::ALL, ReceiptHow::label),
+        transfer_states: choices(TransferState::ALL, TransferState::label),
+        transfer_events: choices(TransferEventKind::ALL, TransferEventKind::label),
     })
 }
 

@@ -11,7 +11,7 @@ use casebook::trends::{self, exchange, publish, publish::Report, PeriodChoice};
 use casebook::vault::Session;
 
 use crate::error::CommandResult;
-use crate::files::{choose_save_path, write_file};
+use crate::files::save_made as save;
 use crate::state::AppState;
 
 fn report(s: &Session, choice: &PeriodChoice) -> casebook::Result<Report> {
@@ -26,35 +26,6 @@ fn report(s: &Session, choice: &PeriodChoice) -> casebook::Result<Report> {
 #[specta::specta]
 pub async fn trends(state: State<'_, AppState>, choice: PeriodChoice) -> CommandResult<Report> {
     state.with_session(|s| Ok(report(s, &choice)?))
-}
-
-/// Asks where to save, then writes `make`'s file with its export audited; a file written whose
-/// record then failed is removed. `None` when cancelled.
-async fn save(
-    window: &tauri::Window,
-    state: &AppState,
-    (title, name): (&str, &str),
-    (kind, extension): (&str, &str),
-    make: impl FnOnce(&mut Session, &dyn Fn(&[u8]) -> casebook::Result<()>) -> casebook::Result<()>,
-) -> CommandResult<Option<String>> {
-    let Some(path) = choose_save_path(window, title, name, kind, extension).await else {
-        return Ok(None);
-    };
-    let written = std::cell::Cell::new(false);
-    let result = state.with_session(|s| {
-        Ok(make(s, &|bytes| {
-            write_file(&path, bytes)?;
-            written.set(true);
-            Ok(())
-        })?)
-    });
-    if result.is_err() && written.get() {
-        let _ = std::fs::remove_file(&path);
-    }
-    result?;
-    Ok(Some(path.file_name().map_or_else(String::new, |n| {
-        n.to_string_lossy().into_owned()
-    })))
 }
 
 /// Signs the report for the period and saves it as a PDF. `None` when cancelled.
@@ -76,6 +47,7 @@ pub async fn save_trends_report(
         },
     )
     .await
+    .map(|saved| saved.map(|(name, ())| name))
 }
 
 /// Saves the period's figures file for the trust (JSON). `None` when cancelled.
@@ -97,6 +69,7 @@ pub async fn save_trends_figures(
         },
     )
     .await
+    .map(|saved| saved.map(|(name, ())| name))
 }
 
 /// Several schools' figures, combined.
@@ -158,4 +131,5 @@ pub async fn save_combined_report(
         |s, write| trends::report_pdf::issue(s, &r, write).map(|_| ()),
     )
     .await
+    .map(|saved| saved.map(|(name, ())| name))
 }
