@@ -1494,8 +1494,153 @@ fn time_upkeep(path: &Path, size: u32) {
     );
 }
 
+/// The median and slowest of `runs` timings of `f`.
+fn timed(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    let mut all: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect();
+    all.sort();
+    (all[runs / 2], all[runs - 1])
+}
+
+/// A child protection file transfer at the fixture's size (issue 18): a child with 40
+/// incidents and 800 chronology entries added to a copy of the vault, then their signed PDF,
+/// their encrypted, signed package, and importing it (into the same copy, as another school's
+/// file) timed end to end.
+fn time_transfer(path: &Path, size: u32) {
+    use casebook::disclosure::transfer::{self as xfer, AttachTo, PackageFor};
+    use casebook::records::sharing::{Article6, Article9};
+    use casebook::records::transfers::{self, Move, OtherChildren, TransferInput, TransferMethod};
+    let scratch = path.with_extension("transfer-copy");
+    copy(Store::Encrypted, path, &scratch);
+    let Db::Vault(mut s) = open(Store::Encrypted, &scratch) else {
+        unreachable!("the encrypted fixture opens as a vault")
+    };
+    let mut rng = Rng(18);
+    let child = s
+        .with_tx(|tx| {
+            people::create_in_tx(
+                tx,
+                ACTOR,
+                &child_input(
+                    &mut rng,
+                    1,
+                    "Bench Transferred Child".into(),
+                    "1 Bench Road",
+                    "English",
+                ),
+            )
+        })
+        .unwrap();
+    for n in 0..40 {
+        let input = incident_input(&mut rng, n, 40);
+        let id = s
+            .with_tx(|tx| {
+                incidents::create_in_tx(
+                    tx,
+                    ACTOR,
+                    &input,
+                    &[PersonLink {
+                        person_id: child,
+                        role: Role::Victim,
+                    }],
+                )
+            })
+            .unwrap();
+        let reference: String = s
+            .conn()
+            .query_row("SELECT reference FROM incidents WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        for e in 0..20 {
+            chronology::add(
+                &mut s,
+                &reference,
+                &EntryInput {
+                    kind: Some(if e % 4 == 0 {
+                        EntryKind::Decision
+                    } else {
+                        EntryKind::Note
+                    }),
+                    text: (0..40)
+                        .map(|w| word(u64::from(n * 1000 + e * 50 + w)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    reason: "Bench reason for the decision, as a DSL would write it.".into(),
+                    ..EntryInput::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+    s.change_my_contact("01632 960123", "dsl@bench.example.org")
+        .unwrap();
+    let t = transfers::start(
+        &mut s,
+        &TransferInput {
+            person_id: child,
+            destination: "Bench College".into(),
+            destination_dsl: "Bench Receiver".into(),
+            destination_contact: "01632 960555".into(),
+            move_kind: Move::InYear,
+            moved_on: Some(casebook::time::uk_date(Utc::now()).into()),
+            method: TransferMethod::Package,
+            other_children: OtherChildren::ByRole,
+            article6: Article6::PublicTask,
+            article9: Article9::Safeguarding,
+            reason: transfers::DEFAULT_REASON.into(),
+        },
+    )
+    .unwrap();
+    let key = xfer::receiving_key(&mut s).unwrap();
+    let mut pdf_bytes = 0;
+    let pdf = timed(7, || {
+        pdf_bytes = xfer::make_pdf(&mut s, t.id, |_| Ok(()))
+            .unwrap()
+            .bytes
+            .len();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut packages = Vec::new();
+    let package = timed(7, || {
+        let path = dir
+            .path()
+            .join(format!("{}.casebook-transfer", packages.len()));
+        xfer::make_package(&mut s, t.id, &PackageFor::Key(key.clone()), |b| {
+            std::fs::write(&path, b).map_err(|e| casebook::Error::io(&path, e))
+        })
+        .unwrap();
+        packages.push(path);
+    });
+    let package_bytes = std::fs::metadata(&packages[0])
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let mut next = packages.iter();
+    let import = timed(7, || {
+        let path = next.next().unwrap();
+        xfer::import_package(&mut s, path, None, &AttachTo::Existing(child), true).unwrap();
+    });
+    drop(s);
+    remove(Store::Encrypted, &scratch);
+    println!(
+        "transfer at {size} incidents (a child in 40 incidents, 800 entries): signed PDF \
+         {:.0?} median, {:.0?} slowest ({pdf_bytes} bytes); encrypted signed package {:.0?} / \
+         {:.0?} ({package_bytes} bytes); import {:.0?} / {:.0?} (7 runs each)",
+        pdf.0, pdf.1, package.0, package.1, import.0, import.1
+    );
+}
+
 fn run_store(store: Store, size: u32) {
     let path = fixture(store, size);
+    // CASEBOOK_BENCH_ONLY=transfer (with CASEBOOK_BENCH_STORE=sqlcipher): the transfer alone.
+    if std::env::var("CASEBOOK_BENCH_ONLY").as_deref() == Ok("transfer") {
+        return time_transfer(&path, size);
+    }
     let mut criterion = Criterion::default()
         .configure_from_args()
         .sample_size(50)
@@ -1552,6 +1697,9 @@ fn run_store(store: Store, size: u32) {
     }
     criterion.final_summary();
     percentile_pass(&open(store, &path), store, size);
+    if store == Store::Encrypted {
+        time_transfer(&path, size);
+    }
     // Last: a rekey writes a gigabyte, whose write-back would slow the queries measured after it.
     if store == Store::Encrypted && std::env::var("CASEBOOK_BENCH_REKEY").as_deref() != Ok("0") {
         time_upkeep(&path, size);

@@ -71,12 +71,16 @@ impl AppState {
 
     /// The transfer package chosen to import, if one was.
     pub fn chosen_package(&self) -> MutexGuard<'_, Option<PathBuf>> {
-        self.chosen_package.lock().unwrap_or_else(|p| p.into_inner())
+        self.chosen_package
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// The transfer receipt chosen to import, if one was.
     pub fn chosen_receipt(&self) -> MutexGuard<'_, Option<PathBuf>> {
-        self.chosen_receipt.lock().unwrap_or_else(|p| p.into_inner())
+        self.chosen_receipt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `f` on the open session, or says the vault is locked.

@@ -30,7 +30,8 @@ pub const MAX_INCIDENTS: usize = 2_000;
 /// A label and its value ("Date of birth": "14 March 2011").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(deny_unknown_fields)]
+// Named apart from the record types of the same name in the UI's bindings (JSON unchanged).
+#[serde(deny_unknown_fields, rename = "FileFact")]
 pub struct Fact {
     pub label: String,
     pub value: String,
@@ -46,7 +47,8 @@ fn fact(label: &str, value: &str) -> Fact {
 /// The person the file is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(deny_unknown_fields)]
+// Named apart from the record types of the same name in the UI's bindings (JSON unchanged).
+#[serde(deny_unknown_fields, rename = "FileSubject")]
 pub struct Subject {
     pub full_name: String,
     /// Identity, school and needs, services, employment: as the person PDF prints them.
@@ -58,7 +60,8 @@ pub struct Subject {
 /// Someone in the subject's household or family.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(deny_unknown_fields)]
+// Named apart from the record types of the same name in the UI's bindings (JSON unchanged).
+#[serde(deny_unknown_fields, rename = "FileRelative")]
 pub struct Relative {
     pub relation: String,
     pub name: String,
@@ -68,7 +71,8 @@ pub struct Relative {
 /// One dated entry with its author: a chronology entry, an evidence note, a sharing record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(deny_unknown_fields)]
+// Named apart from the record types of the same name in the UI's bindings (JSON unchanged).
+#[serde(deny_unknown_fields, rename = "FileEntry")]
 pub struct Entry {
     /// Stable within the file ("entry 14"), for exemptions and the reviewer's list.
     pub id: String,
@@ -87,7 +91,8 @@ pub struct Entry {
 /// A checklist used on an incident, with its answers on the route taken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(deny_unknown_fields)]
+// Named apart from the record types of the same name in the UI's bindings (JSON unchanged).
+#[serde(deny_unknown_fields, rename = "FileChecklist")]
 pub struct Checklist {
     pub title: String,
     pub version: u32,
@@ -100,7 +105,8 @@ pub struct Checklist {
 /// One incident the subject is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(deny_unknown_fields)]
+// Named apart from the record types of the same name in the UI's bindings (JSON unchanged).
+#[serde(deny_unknown_fields, rename = "FileIncident")]
 pub struct Incident {
     pub reference: String,
     /// The subject's roles in it.

@@ -944,8 +944,15 @@ struct PendingEntry {
 
 impl PendingEntry {
     fn append(&self, tx: &Connection) -> Result<()> {
-        audit::append(tx, self.at, &self.actor, self.action, &self.subject, &self.detail)
-            .map(|_| ())
+        audit::append(
+            tx,
+            self.at,
+            &self.actor,
+            self.action,
+            &self.subject,
+            &self.detail,
+        )
+        .map(|_| ())
     }
 }
 

@@ -170,9 +170,8 @@ pub async fn choose_transfer_package(
 }
 
 fn chosen(slot: &Option<std::path::PathBuf>) -> CommandResult<std::path::PathBuf> {
-    slot.clone().ok_or_else(|| {
-        casebook::Error::Unavailable("Choose the file first.".into()).into()
-    })
+    slot.clone()
+        .ok_or_else(|| casebook::Error::Unavailable("Choose the file first.".into()).into())
 }
 
 /// Opens the chosen package (with the transfer code, or this vault's key when `code` is

@@ -146,6 +146,34 @@ export const commands = {
 	combineTrends: () => typedError<Combined_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("combine_trends")),
 	/**  Signs the trust-wide report made from `files` (read and checked again) and saves it. */
 	saveCombinedReport: (files: string[]) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_combined_report", { files })),
+	childTransfers: (personId: number) => typedError<ChildTransfers_Serialize, CommandError_Serialize>(__TAURI_INVOKE("child_transfers", { personId })),
+	startTransfer: (input: TransferInput_Deserialize) => typedError<Transfer_Serialize, CommandError_Serialize>(__TAURI_INVOKE("start_transfer", { input })),
+	/**  The file as it would go now, with each redaction, for the DSL to look over first. */
+	transferPreview: (transferId: number) => typedError<Built, CommandError_Serialize>(__TAURI_INVOKE("transfer_preview", { transferId })),
+	/**  Signs the transfer's PDF and saves it where the DSL chooses. `None` when cancelled. */
+	saveTransferPdf: (transferId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_transfer_pdf", { transferId })),
+	/**  Signs and encrypts the transfer's package and saves it. `None` when cancelled. */
+	saveTransferPackage: (transferId: number, to: PackageFor) => typedError<SavedPackage_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("save_transfer_package", { transferId, to })),
+	chaseTransfer: (transferId: number, note: string) => typedError<Transfer_Serialize, CommandError_Serialize>(__TAURI_INVOKE("chase_transfer", { transferId, note })),
+	confirmTransfer: (transferId: number, input: ConfirmationInput_Deserialize) => typedError<Transfer_Serialize, CommandError_Serialize>(__TAURI_INVOKE("confirm_transfer", { transferId, input })),
+	cancelTransfer: (transferId: number, reason: string) => typedError<Transfer_Serialize, CommandError_Serialize>(__TAURI_INVOKE("cancel_transfer", { transferId, reason })),
+	/**  This vault's key for receiving packages, to send to the school a child is coming from. */
+	receivingKey: () => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("receiving_key")),
+	/**  Asks for a package file and holds it. `false` when cancelled. */
+	chooseTransferPackage: () => typedError<boolean, CommandError_Serialize>(__TAURI_INVOKE("choose_transfer_package")),
+	/**
+	 *  Opens the chosen package (with the transfer code, or this vault's key when `code` is
+	 *  empty) and says who sent it and what it holds. Writes nothing.
+	 */
+	previewTransferPackage: (code: string | null) => typedError<PackagePreview, CommandError_Serialize>(__TAURI_INVOKE("preview_transfer_package", { code })),
+	/**  Imports the chosen package as a received file attached to the child the DSL chose. */
+	importTransferPackage: (code: string | null, attach: AttachTo_Deserialize, signerConfirmed: boolean) => typedError<ReceivedFile, CommandError_Serialize>(__TAURI_INVOKE("import_transfer_package", { code, attach, signerConfirmed })),
+	/**  Signs a receipt for a received file and saves it, to send back. `None` when cancelled. */
+	saveTransferReceipt: (receivedId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_transfer_receipt", { receivedId })),
+	/**  Asks for a receipt file, holds it, and says what it confirms. `None` when cancelled. */
+	chooseTransferReceipt: () => typedError<ReceiptPreview | null, CommandError_Serialize>(__TAURI_INVOKE("choose_transfer_receipt")),
+	/**  Records the chosen receipt: the transfer is confirmed. */
+	importTransferReceipt: (signerConfirmed: boolean) => typedError<Transfer_Serialize, CommandError_Serialize>(__TAURI_INVOKE("import_transfer_receipt", { signerConfirmed })),
 	/**
 	 *  Asks where to save, then writes incident `reference`'s record as a PDF (to print for a
 	 *  strategy meeting or a paper file). `None` when the DSL cancelled the dialog.
@@ -393,6 +421,24 @@ export type Article6 = "public_task" | "legal_obligation" | "vital_interests" | 
  */
 export type Article9 = "no_special_category" | "safeguarding" | "statutory_purposes" | "vital_interests" | "health_or_social_care" | "explicit_consent" | "legal_claims";
 
+/**
+ *  Which child a received file is attached to: one already here (the DSL's confirmed match,
+ *  never an automatic one) or a new record.
+ */
+export type AttachTo = AttachTo_Serialize | AttachTo_Deserialize;
+
+/**
+ *  Which child a received file is attached to: one already here (the DSL's confirmed match,
+ *  never an automatic one) or a new record.
+ */
+export type AttachTo_Deserialize = { kind: "existing"; value: number } | { kind: "new"; value: PersonInput_Deserialize };
+
+/**
+ *  Which child a received file is attached to: one already here (the DSL's confirmed match,
+ *  never an automatic one) or a new record.
+ */
+export type AttachTo_Serialize = { kind: "existing"; value: number } | { kind: "new"; value: PersonInput_Serialize };
+
 /**  A contact with an agency whose answer is due (or overdue) and not yet received. */
 export type AwaitedAnswer = {
 	entry_id: number,
@@ -435,8 +481,55 @@ export type Branch = {
 	goto: string,
 };
 
+/**  A built file with what its redaction did. */
+export type Built = {
+	file: ChildFile,
+	redactions: Redacted[],
+	left_in: LeftIn[],
+	/**  The people whose details the file names (the subject, and whoever is not redacted). */
+	named: number[],
+};
+
 /**  The kinds of online-safety incident in the seed policies. */
 export type Category = "sharing_nudes" | "indecent_images" | "online_sexual_abuse" | "radicalisation" | "cyberbullying" | "online_hate" | "upskirting" | "sexual_harassment" | "inappropriate_content" | "filtering_breach" | "allegation_against_staff" | "computer_misuse" | "other";
+
+/**  A person's whole record as it leaves the vault. */
+export type ChildFile = {
+	format: string,
+	schema: number,
+	/**  The school or college it comes from. */
+	organisation: string,
+	/**  When it was made (stored UTC form). */
+	made_at: string,
+	subject: FileSubject,
+	household: FileRelative[],
+	/**  Oldest first. */
+	incidents: FileIncident[],
+	/**
+	 *  How people other than the subject appear, said once at the top ("Other children are
+	 *  shown by their role only.").
+	 */
+	redaction_note: string,
+};
+
+/**  A child's transfers and the files received for them, for the child's page. */
+export type ChildTransfers = ChildTransfers_Serialize | ChildTransfers_Deserialize;
+
+/**  A child's transfers and the files received for them, for the child's page. */
+export type ChildTransfers_Deserialize = {
+	transfers: Transfer_Deserialize[],
+	received: ReceivedFile[],
+	/**  The reason a new transfer's form starts from (KCSIE's duty, in words). */
+	default_reason: string,
+};
+
+/**  A child's transfers and the files received for them, for the child's page. */
+export type ChildTransfers_Serialize = {
+	transfers: Transfer_Serialize[],
+	received: ReceivedFile[],
+	/**  The reason a new transfer's form starts from (KCSIE's duty, in words). */
+	default_reason: string,
+};
 
 /**  A value and how it is written for people, for select boxes. */
 export type Choice<T> = {
@@ -629,6 +722,25 @@ export type Condition =
 /**  Any of these question steps was answered "yes". */
 { when: "any_yes"; value: string[] };
 
+/**  What the DSL records when the receiving school confirms receipt on paper or by phone. */
+export type ConfirmationInput = ConfirmationInput_Serialize | ConfirmationInput_Deserialize;
+
+/**  What the DSL records when the receiving school confirms receipt on paper or by phone. */
+export type ConfirmationInput_Deserialize = {
+	/**  Who confirmed (their name and role). */
+	by_whom: string,
+	how: ReceiptHow,
+	at?: Moment_Deserialize | null,
+};
+
+/**  What the DSL records when the receiving school confirms receipt on paper or by phone. */
+export type ConfirmationInput_Serialize = {
+	/**  Who confirmed (their name and role). */
+	by_whom: string,
+	how: ReceiptHow,
+	at: Moment_Serialize | null,
+};
+
 export type Consent = Consent_Serialize | Consent_Deserialize;
 
 export type ConsentInput = ConsentInput_Serialize | ConsentInput_Deserialize;
@@ -770,6 +882,13 @@ export type Deletion = {
 	references: string[],
 	/**  People recorded only in the deleted incidents, deleted with them. */
 	people_deleted: number,
+};
+
+/**  Whom a package is for. */
+export type Destination = {
+	school: string,
+	dsl: string,
+	contact: string,
 };
 
 /**  An open action with a due date. */
@@ -972,6 +1091,12 @@ export type ErrorCode =
  *  for a new copy.
  */
 "bad_trends_file" | 
+/**
+ *  A transfer package or receipt cannot be used: damaged, forged, for someone else, the
+ *  wrong transfer code, or already imported. Retry: no (yes with the right code); ask the
+ *  sending school for a new copy.
+ */
+"bad_transfer_file" | 
 /**  The disk is full; nothing was saved. Retry: yes, after freeing space. */
 "disk_full" | 
 /**  A file could not be read or written. Retry: perhaps (a removed disk, a permission). */
@@ -1058,7 +1183,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out" | "clock_choice" | "reported_from" | "reported_to" | "period_first" | "period_last" | "trends_file";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out" | "clock_choice" | "reported_from" | "reported_to" | "period_first" | "period_last" | "trends_file" | "destination" | "destination_dsl" | "destination_contact" | "moved_on" | "transfer_code" | "transfer_key" | "confirmed_by" | "attach_to" | "transfer";
 
 /**  One invalid field: its key, and the sentence to show beside it ("What happened: please fill this in"). */
 export type FieldError = {
@@ -1080,6 +1205,77 @@ export type Figure =
 { kind: "between"; low: number; high: number } | 
 /**  Not shown at all: with it, a count shown as "fewer than 5" could be worked out (rule 2). */
 { kind: "withheld" };
+
+/**  A checklist used on an incident, with its answers on the route taken. */
+export type FileChecklist = {
+	title: string,
+	version: number,
+	/**  "finished 3 March 2026 10:00 by …" or "in progress". */
+	state: string,
+	/**  Each step's question and its answer, with who answered and when. */
+	answers: FileEntry[],
+};
+
+/**  One dated entry with its author: a chronology entry, an evidence note, a sharing record. */
+export type FileEntry = {
+	/**  Stable within the file ("entry 14"), for exemptions and the reviewer's list. */
+	id: string,
+	/**  When it happened (stored UTC form). */
+	at: string,
+	/**  What it is, in words ("Decision", "Evidence note", "Signed referral"). */
+	kind: string,
+	text: string,
+	/**  Labelled details ("Reason", "Owner", "Agency", custody lines …). */
+	details: FileFact[],
+	/**  Who recorded it, and when (the sender's authorship, kept). */
+	recorded_by: string,
+	recorded_at: string,
+};
+
+/**  A label and its value ("Date of birth": "14 March 2011"). */
+export type FileFact = {
+	label: string,
+	value: string,
+};
+
+/**  One incident the subject is in. */
+export type FileIncident = {
+	reference: string,
+	/**  The subject's roles in it. */
+	roles: string[],
+	/**  Category, 4 Cs, risk, status, when it happened, when and by whom reported. */
+	facts: FileFact[],
+	summary: string,
+	childs_words: string,
+	outcome: string,
+	/**  Everyone on it: role and name (or, redacted, their label). */
+	people: FileFact[],
+	/**  What the family was told and agreed. */
+	family: FileFact[],
+	chronology: FileEntry[],
+	evidence: FileEntry[],
+	checklists: FileChecklist[],
+	/**  Who was told what, with referrals' SHA-256. */
+	shared: FileEntry[],
+	recorded_by: string,
+	recorded_at: string,
+};
+
+/**  Someone in the subject's household or family. */
+export type FileRelative = {
+	relation: string,
+	name: string,
+	facts: FileFact[],
+};
+
+/**  The person the file is about. */
+export type FileSubject = {
+	full_name: string,
+	/**  Identity, school and needs, services, employment: as the person PDF prints them. */
+	facts: FileFact[],
+	/**  Status with services, a line each with dates. */
+	statuses: string[],
+};
 
 export type FirstAccount = {
 	id: number,
@@ -1416,6 +1612,13 @@ export type Item = { kind: "field"; label: string; value: string } | { kind: "pa
 /**  A dated entry: a heading line and lines under it. */
 { kind: "entry"; heading: string; lines: string[] };
 
+/**  A name left in because it is also the name of someone shown by name, for the reviewer. */
+export type LeftIn = {
+	word: string,
+	belongs_to: string,
+	also: string,
+};
+
 /**  One detail of one person left out of a referral. */
 export type LeftOut = {
 	person: number,
@@ -1484,6 +1687,9 @@ export type Moment_Deserialize = string | TimeParts_Deserialize;
 /**  A moment in a form: as typed, or already known. */
 export type Moment_Serialize = string | TimeParts_Serialize;
 
+/**  When the child moves. */
+export type Move = "in_year" | "new_term";
+
 /**
  *  Someone not recorded yet, added on the new-incident form: recorded with the incident, in the
  *  same transaction, so that an incident refused (or a draft discarded) leaves no stray person
@@ -1518,6 +1724,51 @@ export type OpenChecklist = {
 	title: string,
 	started_at: string,
 	started_by: string,
+};
+
+/**  A transfer still open (not confirmed, not cancelled), as Today lists it. */
+export type OpenTransfer = {
+	id: number,
+	person_id: number,
+	child_name: string,
+	destination: string,
+	due: string,
+	state: TransferState,
+	/**  Days past the due date (0 on it, negative before). */
+	days_late: number,
+	chases: number,
+	/**  Past the due date and not chased in the last 5 school days: time to chase. */
+	chase_now: boolean,
+};
+
+/**  How other children in the child's incidents appear in the file. */
+export type OtherChildren = "named" | "by_role";
+
+/**  How the DSL asks for a package to be encrypted. */
+export type PackageFor = 
+/**  A new transfer code, shown once, to read to the receiving DSL by phone. */
+{ kind: "new_code" } | 
+/**  The receiving vault's key ("age1…"), which its DSL sent first. */
+{ kind: "key"; key: string };
+
+/**  What the DSL sees before a package is imported. */
+export type PackagePreview = {
+	from: Party,
+	signed_by: SignedBy,
+	/**
+	 *  The signer was confirmed here before; otherwise the DSL must check the fingerprint
+	 *  with the sending school and confirm it to import.
+	 */
+	known_signer: boolean,
+	to: Destination,
+	/**  The package names another school than this vault's organisation. */
+	addressed_elsewhere: boolean,
+	sent_at: string,
+	child_name: string,
+	child_birth: string,
+	incidents: number,
+	entries: number,
+	matches: PossibleMatch[],
 };
 
 /**  Parental responsibility (Children Act 1989, s. 3). */
@@ -1600,6 +1851,14 @@ export type PartialBirth_Deserialize = {
 export type PartialBirth_Serialize = {
 	year: number,
 	month: number | null,
+};
+
+/**  Who sent a package, or signed a receipt, as the content says. */
+export type Party = {
+	organisation: string,
+	name: string,
+	role: string,
+	contact: string,
 };
 
 /**  A passphrase typed by the DSL (or a recovery code as typed, before it is parsed). */
@@ -1841,6 +2100,43 @@ export type Person_Serialize = {
 	changed_by: string,
 };
 
+/**  A child of this vault who may be the one a received file is about. */
+export type PossibleMatch = {
+	person_id: number,
+	full_name: string,
+	date_of_birth: string,
+	/**  Name and date of birth both as the file has them. */
+	same_name_and_birth: boolean,
+};
+
+/**  How receipt was confirmed. */
+export type ReceiptHow = "signed_receipt" | "paper" | "phone" | "email";
+
+/**  What the DSL sees before a receipt is recorded. */
+export type ReceiptPreview = {
+	transfer_id: number,
+	child_name: string,
+	destination: string,
+	by: Party,
+	signed_by: SignedBy,
+	known_signer: boolean,
+	received_at: string,
+};
+
+/**  A file received from another school. */
+export type ReceivedFile = {
+	id: number,
+	person_id: number,
+	transfer_uid: string,
+	sender_organisation: string,
+	sender_name: string,
+	sender_fingerprint: string,
+	sent_at: string,
+	received_at: string,
+	received_by: string,
+	file: ChildFile,
+};
+
 /**  Who a referral is for. */
 export type Recipient = "police" | "social_care" | "lado";
 
@@ -1869,6 +2165,18 @@ export type RecoveredView_Serialize = {
 export type RecoveryCodeView = {
 	/**  8 groups of 4 characters. */
 	groups: string[],
+};
+
+/**  One redaction, for the reviewer's view before the file is issued. */
+export type Redacted = {
+	/**  Where in the file ("INC-2026-0001, What happened"). */
+	place: string,
+	/**  The words replaced (a name). */
+	replaced: string,
+	/**  What stands in their place ("Child B"). */
+	by: string,
+	/**  The text around it, after redaction. */
+	context: string,
 };
 
 /**  What the DSL enters: `person` is `kind` of `other`. */
@@ -2095,6 +2403,21 @@ export type RunSummary_Serialize = {
 	finished_by: string | null,
 };
 
+/**  A package saved, with its transfer code when one was made (shown once, never kept). */
+export type SavedPackage = SavedPackage_Serialize | SavedPackage_Deserialize;
+
+/**  A package saved, with its transfer code when one was made (shown once, never kept). */
+export type SavedPackage_Deserialize = {
+	file: string,
+	code?: string | null,
+};
+
+/**  A package saved, with its transfer code when one was made (shown once, never kept). */
+export type SavedPackage_Serialize = {
+	file: string,
+	code: string | null,
+};
+
 export type Section = {
 	title: string,
 	items: Item[],
@@ -2300,6 +2623,14 @@ export type SignatureCoverage = {
 	/**  The name the certificate claims (not confirmed). */
 	signer: string,
 	cert_fingerprint: string,
+};
+
+/**  Who signed, from the certificate. */
+export type SignedBy = {
+	name: string,
+	organisation: string,
+	/**  SHA-256 of the certificate, "AB:CD:…", to read out and compare. */
+	fingerprint: string,
 };
 
 /**  A document the template's steps come from. */
@@ -2669,6 +3000,11 @@ export type Today_Deserialize = {
 	/**  Answers awaited from agencies, by the date they were due (past it: chase, escalate). */
 	awaited_answers: AwaitedAnswer[],
 	open_checklists: OpenChecklist[],
+	/**
+	 *  Child protection files to send, or whose receipt is awaited, by due date (chase the
+	 *  late ones).
+	 */
+	transfers: OpenTransfer[],
 	/**  Records past their retention date, for the retention review (the first few). */
 	retention_due: DueRecord[],
 	/**  A reminder when the last verified backup is old (or there is none). */
@@ -2684,10 +3020,141 @@ export type Today_Serialize = {
 	/**  Answers awaited from agencies, by the date they were due (past it: chase, escalate). */
 	awaited_answers: AwaitedAnswer[],
 	open_checklists: OpenChecklist[],
+	/**
+	 *  Child protection files to send, or whose receipt is awaited, by due date (chase the
+	 *  late ones).
+	 */
+	transfers: OpenTransfer[],
 	/**  Records past their retention date, for the retention review (the first few). */
 	retention_due: DueRecord[],
 	/**  A reminder when the last verified backup is old (or there is none). */
 	backup_reminder: string | null,
+};
+
+/**  A transfer with its events. */
+export type Transfer = Transfer_Serialize | Transfer_Deserialize;
+
+/**  One event of a transfer. */
+export type TransferEvent = TransferEvent_Serialize | TransferEvent_Deserialize;
+
+/**  What happened to a transfer. */
+export type TransferEventKind = "pdf" | "package" | "chased" | "confirmed" | "cancelled";
+
+/**  One event of a transfer. */
+export type TransferEvent_Deserialize = {
+	kind: TransferEventKind,
+	at: string,
+	/**  In words: the file's SHA-256, who confirmed and how, the chase's note, why cancelled. */
+	detail: string,
+	/**  The SHA-256 of the signed file made, for a PDF or a package. */
+	sha256?: string | null,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+/**  One event of a transfer. */
+export type TransferEvent_Serialize = {
+	kind: TransferEventKind,
+	at: string,
+	/**  In words: the file's SHA-256, who confirmed and how, the chase's note, why cancelled. */
+	detail: string,
+	/**  The SHA-256 of the signed file made, for a PDF or a package. */
+	sha256: string | null,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+/**  What the DSL enters to start a transfer. */
+export type TransferInput = TransferInput_Serialize | TransferInput_Deserialize;
+
+/**  What the DSL enters to start a transfer. */
+export type TransferInput_Deserialize = {
+	person_id: number,
+	destination: string,
+	destination_dsl: string,
+	destination_contact: string,
+	move: Move,
+	moved_on?: Day | null,
+	method: TransferMethod,
+	other_children: OtherChildren,
+	article6: Article6,
+	article9: Article9,
+	/**  Why the file goes (prefilled with KCSIE's duty; the DSL may add to it). */
+	reason: string,
+};
+
+/**  What the DSL enters to start a transfer. */
+export type TransferInput_Serialize = {
+	person_id: number,
+	destination: string,
+	destination_dsl: string,
+	destination_contact: string,
+	move: Move,
+	moved_on: Day | null,
+	method: TransferMethod,
+	other_children: OtherChildren,
+	article6: Article6,
+	article9: Article9,
+	/**  Why the file goes (prefilled with KCSIE's duty; the DSL may add to it). */
+	reason: string,
+};
+
+/**  How the file is sent. */
+export type TransferMethod = "package" | "secure_email" | "secure_transfer" | "by_hand" | "recorded_post";
+
+/**  Where a transfer stands. */
+export type TransferState = "not_sent" | "sent" | "confirmed" | "cancelled";
+
+/**  A transfer with its events. */
+export type Transfer_Deserialize = {
+	id: number,
+	/**  Random; carried by the package and the receipt that answers it. */
+	uid: string,
+	person_id: number,
+	child_name: string,
+	/**  As recorded when it was started ("14 March 2011", or "not recorded"). */
+	child_birth: string,
+	destination: string,
+	destination_dsl: string,
+	destination_contact: string,
+	move: Move,
+	moved_on: string,
+	due: string,
+	method: TransferMethod,
+	other_children: OtherChildren,
+	article6: Article6,
+	article9: Article9,
+	reason: string,
+	started_at: string,
+	started_by: string,
+	events: TransferEvent_Deserialize[],
+	state: TransferState,
+};
+
+/**  A transfer with its events. */
+export type Transfer_Serialize = {
+	id: number,
+	/**  Random; carried by the package and the receipt that answers it. */
+	uid: string,
+	person_id: number,
+	child_name: string,
+	/**  As recorded when it was started ("14 March 2011", or "not recorded"). */
+	child_birth: string,
+	destination: string,
+	destination_dsl: string,
+	destination_contact: string,
+	move: Move,
+	moved_on: string,
+	due: string,
+	method: TransferMethod,
+	other_children: OtherChildren,
+	article6: Article6,
+	article9: Article9,
+	reason: string,
+	started_at: string,
+	started_by: string,
+	events: TransferEvent_Serialize[],
+	state: TransferState,
 };
 
 /**  Sent to the UI when the vault locks without the UI asking (idle time-out). */
@@ -2794,6 +3261,12 @@ export type Vocabulary = {
 	send_routes: Choice<SendRoute>[],
 	harm_criteria: Choice<HarmCriterion>[],
 	sensitive_details: Choice<Sensitive>[],
+	moves: Choice<Move>[],
+	transfer_methods: Choice<TransferMethod>[],
+	other_children: Choice<OtherChildren>[],
+	receipt_hows: Choice<ReceiptHow>[],
+	transfer_states: Choice<TransferState>[],
+	transfer_events: Choice<TransferEventKind>[],
 };
 
 /**  A time to a decision or a referral, as published (rule 3). */
