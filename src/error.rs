@@ -243,6 +243,10 @@ text_enum! {
         ConfirmedBy = "confirmed_by", "Who confirmed receipt";
         AttachTo = "attach_to", "Which child this file is about";
         Transfer = "transfer", "This transfer";
+        Requester = "requester", "Who asked";
+        IdentityChecked = "identity_checked", "How their identity was checked";
+        ReceivedOn = "received_on", "The day the request was received";
+        Part = "part", "The part to withhold";
     }
 }
 

@@ -81,6 +81,8 @@ pub struct Today {
     /// Child protection files to send, or whose receipt is awaited, by due date (chase the
     /// late ones).
     pub transfers: Vec<crate::records::transfers::OpenTransfer>,
+    /// Subject access requests not yet answered, by due date.
+    pub subject_access: Vec<crate::records::subject_access::OpenRequest>,
     /// Records past their retention date, for the retention review (the first few).
     pub retention_due: Vec<crate::records::retention::DueRecord>,
     /// A reminder when the last verified backup is old (or there is none).
@@ -96,6 +98,7 @@ impl Today {
             && self.awaited_answers.is_empty()
             && self.open_checklists.is_empty()
             && self.transfers.is_empty()
+            && self.subject_access.is_empty()
             && self.retention_due.is_empty()
             && self.backup_reminder.is_none()
     }
@@ -219,6 +222,7 @@ pub fn today(session: &Session, date: NaiveDate) -> Result<Today> {
         awaited_answers,
         open_checklists,
         transfers: crate::records::transfers::open(conn, date)?,
+        subject_access: crate::records::subject_access::open(conn, date)?,
         retention_due: crate::records::retention::due_limited(conn, date, RETENTION_LIMIT)?,
         backup_reminder: session.backup_reminder(reminder_days, chrono::Utc::now())?,
     })

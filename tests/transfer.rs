@@ -569,8 +569,12 @@ fn made_once() -> &'static Made {
         let (public, secret) = package::new_key();
         let (_a, _sa, path, _dir) = package_to(&public);
         let bytes = std::fs::read(&path).unwrap();
-        let opened = package::open(&path, &bytes, &OpenWith::Keys(std::slice::from_ref(&secret)))
-            .unwrap();
+        let opened = package::open(
+            &path,
+            &bytes,
+            &OpenWith::Keys(std::slice::from_ref(&secret)),
+        )
+        .unwrap();
         Made {
             bytes,
             secret,

@@ -59,6 +59,8 @@ const COVERED: &[(&str, &[&str])] = &[
     ("transfer_keys", &["id"]),
     ("known_signers", &["fingerprint"]),
     ("received_files", &["id"]),
+    ("subject_access_requests", &["id"]),
+    ("subject_access_events", &["id"]),
 ];
 
 /// One covered row: its table, its key (a JSON array) and the SHA-256 of its content.

@@ -430,19 +430,30 @@ pub fn build(
     let conn = session.conn();
     let subject = people::get(conn, person_id)?;
     let organisation = crate::organisation::current(conn)?.name;
-    let rows = search::incidents(
-        conn,
-        &IncidentFilter {
-            person_id: Some(person_id),
-            limit: Some(u32::try_from(MAX_INCIDENTS + 1).unwrap_or(u32::MAX)),
-            ..IncidentFilter::default()
-        },
-    )?;
-    if rows.len() > MAX_INCIDENTS {
-        return Err(crate::Error::Unavailable(format!(
-            "{} is in more than {MAX_INCIDENTS} incidents: too many for one file",
-            subject.full_name
-        )));
+    // Every incident the person is in: the list is read a page at a time (a page is at most
+    // 500), so none is left out however many there are.
+    let mut rows = Vec::new();
+    loop {
+        let page = search::incidents(
+            conn,
+            &IncidentFilter {
+                person_id: Some(person_id),
+                limit: Some(500),
+                offset: Some(u32::try_from(rows.len()).unwrap_or(u32::MAX)),
+                ..IncidentFilter::default()
+            },
+        )?;
+        let last = page.len() < 500;
+        rows.extend(page);
+        if rows.len() > MAX_INCIDENTS {
+            return Err(crate::Error::Unavailable(format!(
+                "{} is in more than {MAX_INCIDENTS} incidents: too many for one file",
+                subject.full_name
+            )));
+        }
+        if last {
+            break;
+        }
     }
     let household = relationships::relatives(conn, person_id)?;
 

@@ -5,11 +5,13 @@
 //!   DSL chose applied to every text and each redaction listed for review;
 //! - [`render`]: that file as a signed PDF, in the referral summaries' text-only layout;
 //! - [`package`]: the encrypted, signed transfer package and its receipt, and their checks;
-//! - [`transfer`]: a child protection file transfer, sending and receiving.
+//! - [`transfer`]: a child protection file transfer, sending and receiving;
+//! - [`subject_access`]: the redacted, signed response to a subject access request.
 //!
 //! Layer 6: above the referral (signing), the incident record and the records.
 
 pub mod file;
 pub mod package;
 pub mod render;
+pub mod subject_access;
 pub mod transfer;

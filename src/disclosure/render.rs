@@ -15,6 +15,8 @@ use crate::Result;
 pub enum Purpose<'a> {
     /// A child protection file going to the child's next school.
     Transfer(&'a Transfer),
+    /// The response to a subject access request.
+    SubjectAccess(&'a crate::records::subject_access::Request),
 }
 
 pub struct Rendered {
@@ -67,57 +69,45 @@ pub fn render(
     signer: &Signer,
     demo: bool,
 ) -> Result<Rendered> {
-    let Purpose::Transfer(t) = purpose;
     let child = &file.subject.full_name;
+    let (header, footer, title) = match purpose {
+        Purpose::Transfer(t) => (
+            format!("{} · child protection file · {child}", file.organisation),
+            format!(
+                "Child protection file of {child} · for the designated safeguarding lead of {} only",
+                t.destination
+            ),
+            format!("Child protection file: {child}"),
+        ),
+        Purpose::SubjectAccess(r) => (
+            format!("{} · subject access request {}", file.organisation, r.id),
+            format!("Response to {}'s subject access request, about {child}", r.requester),
+            format!("Information held about {child}"),
+        ),
+    };
     let mut l = Layout::new(Furniture {
         marking: crate::organisation::marking("OFFICIAL-SENSITIVE", demo),
-        header: format!("{} · child protection file · {child}", file.organisation),
-        footer: format!(
-            "Child protection file of {child} · for the designated safeguarding lead of {} only",
-            t.destination
-        ),
+        header,
+        footer,
     })?;
-    l.text(&format!("Child protection file: {child}"), Style::H1, 0.0);
-    l.text(
-        &format!(
-            "From {} to {} · made {} · transfer {}",
-            file.organisation,
-            t.destination,
-            display_time(&file.made_at),
-            t.uid
-        ),
-        Style::SMALL,
-        0.0,
-    );
-    l.heading("This transfer", Style::H2);
-    l.field("To", &format!("{}, {}", t.destination_dsl, t.destination));
-    l.field("Their contact", &t.destination_contact);
-    l.field(
-        match t.move_kind {
-            crate::records::transfers::Move::InYear => "Left this school on",
-            crate::records::transfers::Move::NewTerm => "Starts the new term on",
-        },
-        &crate::time::long_date(t.moved_on),
-    );
-    l.field("Sent", t.method.label());
-    l.field("Other people", &file.redaction_note);
-    l.text(
-        "Keep this file separately from the pupil's main file, with access limited to the \
-         designated safeguarding lead and their deputies (KCSIE, Annex C). Please sign the \
-         receipt on the last page and return it to the sender.",
-        Style::BODY,
-        0.0,
-    );
-
-    l.heading("The child", Style::H2);
-    facts(&mut l, &file.subject.facts);
-    l.keep(60.0);
-    l.heading("Status with services", Style::H2);
-    if file.subject.statuses.is_empty() {
-        l.text("None recorded.", Style::BODY, 0.0);
+    l.text(&title, Style::H1, 0.0);
+    match purpose {
+        Purpose::Transfer(t) => transfer_cover(&mut l, file, t),
+        Purpose::SubjectAccess(r) => request_cover(&mut l, file, r),
     }
-    for s in &file.subject.statuses {
-        l.text(s, Style::BODY, 0.0);
+
+    let transfer = matches!(purpose, Purpose::Transfer(_));
+    l.heading(if transfer { "The child" } else { "Details" }, Style::H2);
+    facts(&mut l, &file.subject.facts);
+    if transfer || !file.subject.statuses.is_empty() {
+        l.keep(60.0);
+        l.heading("Status with services", Style::H2);
+        if file.subject.statuses.is_empty() {
+            l.text("None recorded.", Style::BODY, 0.0);
+        }
+        for s in &file.subject.statuses {
+            l.text(s, Style::BODY, 0.0);
+        }
     }
     l.keep(60.0);
     l.heading("Household and family", Style::H2);
@@ -213,16 +203,100 @@ pub fn render(
     l.text_in(area, &signature_lines(signer));
     l.after(area);
 
-    receipt_page(&mut l, file, t);
-    let pdf = l.finish(
-        &format!("Child protection file — {child}"),
-        &signer.name,
-        signer.at,
-    )?;
+    if let Purpose::Transfer(t) = purpose {
+        receipt_page(&mut l, file, t);
+    }
+    let pdf = l.finish(&title, &signer.name, signer.at)?;
     Ok(Rendered {
         pdf,
         signature: area,
     })
+}
+
+fn transfer_cover(l: &mut Layout, file: &ChildFile, t: &Transfer) {
+    l.text(
+        &format!(
+            "From {} to {} · made {} · transfer {}",
+            file.organisation,
+            t.destination,
+            display_time(&file.made_at),
+            t.uid
+        ),
+        Style::SMALL,
+        0.0,
+    );
+    l.heading("This transfer", Style::H2);
+    l.field("To", &format!("{}, {}", t.destination_dsl, t.destination));
+    l.field("Their contact", &t.destination_contact);
+    l.field(
+        match t.move_kind {
+            crate::records::transfers::Move::InYear => "Left this school on",
+            crate::records::transfers::Move::NewTerm => "Starts the new term on",
+        },
+        &crate::time::long_date(t.moved_on),
+    );
+    l.field("Sent", t.method.label());
+    l.field("Other people", &file.redaction_note);
+    l.text(
+        "Keep this file separately from the pupil's main file, with access limited to the \
+         designated safeguarding lead and their deputies (KCSIE, Annex C). Please sign the \
+         receipt on the last page and return it to the sender.",
+        Style::BODY,
+        0.0,
+    );
+}
+
+/// What a response to a subject access request says first: who asked, when, what it holds,
+/// how other people appear, what was withheld, and the requester's rights.
+fn request_cover(l: &mut Layout, file: &ChildFile, r: &crate::records::subject_access::Request) {
+    l.text(
+        &format!(
+            "{} · made {} · request {}",
+            file.organisation,
+            display_time(&file.made_at),
+            r.id
+        ),
+        Style::SMALL,
+        0.0,
+    );
+    l.heading("Your request", Style::H2);
+    l.field(
+        "Asked by",
+        &format!("{} ({})", r.requester, r.relation.label()),
+    );
+    l.field("Received", &crate::time::long_date(r.received_on));
+    l.field("About", &file.subject.full_name);
+    l.text(
+        &format!(
+            "This is the information {} holds about {} in its safeguarding records (UK GDPR \
+             Article 15): details, family, every incident they are in with what was recorded, \
+             decided and shared, and who recorded it and when.",
+            file.organisation, file.subject.full_name
+        ),
+        Style::BODY,
+        0.0,
+    );
+    l.field("Other people", &file.redaction_note);
+    if !r.withheld.is_empty() {
+        l.text(
+            &format!(
+                "{} part{} of the record {} withheld under an exemption in the Data \
+                 Protection Act 2018; each is marked where it would be, with the exemption.",
+                r.withheld.len(),
+                if r.withheld.len() == 1 { "" } else { "s" },
+                if r.withheld.len() == 1 { "is" } else { "are" },
+            ),
+            Style::BODY,
+            0.0,
+        );
+    }
+    l.text(
+        "If you are unhappy with this response, please tell the school's data protection \
+         officer. You can also complain to the Information Commissioner's Office (ico.org.uk, \
+         0303 123 1113).",
+        Style::BODY,
+        0.0,
+    );
 }
 
 /// The last page: what the receiving DSL signs and returns (the sender records it on Casebook

@@ -97,15 +97,6 @@ fn record_sent(
         .any(|e| matches!(e.kind, TransferEventKind::Pdf | TransferEventKind::Package));
     session.with_tx(|tx| {
         let now = Utc::now();
-        audit::append(
-            tx,
-            now,
-            &actor,
-            Action::RecordExported,
-            &transfers::subject(t.id),
-            &json!({ "what": format!("transfer_{}", kind.as_str()), "sha256": sha256,
-                     "bytes": bytes.len() }),
-        )?;
         transfers::add_event(tx, &actor, t, kind, now, &json!({ "sha256": sha256 }))?;
         if first {
             for incident in &built.file.incidents {
@@ -152,6 +143,16 @@ fn record_sent(
                 )?;
             }
         }
+        // Last, so that it covers every row written above.
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::RecordExported,
+            &transfers::subject(t.id),
+            &json!({ "what": format!("transfer_{}", kind.as_str()), "sha256": sha256,
+                     "bytes": bytes.len() }),
+        )?;
         write(bytes)
     })?;
     Ok(sha256)

@@ -24,6 +24,7 @@ pub mod relationships;
 pub mod retention;
 pub mod search;
 pub mod sharing;
+pub mod subject_access;
 pub mod transfers;
 
 /// The id of a record (a row of `people`, `incidents`, …) or a version number. SQLite row ids
