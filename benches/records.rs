@@ -1580,30 +1580,33 @@ fn time_transfer(path: &Path, size: u32) {
     }
     s.change_my_contact("01632 960123", "dsl@bench.example.org")
         .unwrap();
-    let t = transfers::start(
-        &mut s,
-        &TransferInput {
-            person_id: child,
-            destination: "Bench College".into(),
-            destination_dsl: "Bench Receiver".into(),
-            destination_contact: "01632 960555".into(),
-            move_kind: Move::InYear,
-            moved_on: Some(casebook::time::uk_date(Utc::now()).into()),
-            method: TransferMethod::Package,
-            other_children: OtherChildren::ByRole,
-            article6: Article6::PublicTask,
-            article9: Article9::Safeguarding,
-            reason: transfers::DEFAULT_REASON.into(),
-        },
-    )
-    .unwrap();
+    // One transfer for each package: a package is imported once (by its transfer's id).
+    let start = |s: &mut Session| {
+        transfers::start(
+            s,
+            &TransferInput {
+                person_id: child,
+                destination: "Bench College".into(),
+                destination_dsl: "Bench Receiver".into(),
+                destination_contact: "01632 960555".into(),
+                move_kind: Move::InYear,
+                moved_on: Some(casebook::time::uk_date(Utc::now()).into()),
+                method: TransferMethod::Package,
+                other_children: OtherChildren::ByRole,
+                article6: Article6::PublicTask,
+                article9: Article9::Safeguarding,
+                reason: transfers::DEFAULT_REASON.into(),
+            },
+        )
+        .unwrap()
+        .id
+    };
+    let ids: Vec<RecordId> = (0..7).map(|_| start(&mut s)).collect();
+    let t = ids[0];
     let key = xfer::receiving_key(&mut s).unwrap();
     let mut pdf_bytes = 0;
     let pdf = timed(7, || {
-        pdf_bytes = xfer::make_pdf(&mut s, t.id, |_| Ok(()))
-            .unwrap()
-            .bytes
-            .len();
+        pdf_bytes = xfer::make_pdf(&mut s, t, |_| Ok(())).unwrap().bytes.len();
     });
     let dir = tempfile::tempdir().unwrap();
     let mut packages = Vec::new();
@@ -1611,9 +1614,12 @@ fn time_transfer(path: &Path, size: u32) {
         let path = dir
             .path()
             .join(format!("{}.casebook-transfer", packages.len()));
-        xfer::make_package(&mut s, t.id, &PackageFor::Key(key.clone()), |b| {
-            std::fs::write(&path, b).map_err(|e| casebook::Error::io(&path, e))
-        })
+        xfer::make_package(
+            &mut s,
+            ids[packages.len()],
+            &PackageFor::Key(key.clone()),
+            |b| std::fs::write(&path, b).map_err(|e| casebook::Error::io(&path, e)),
+        )
         .unwrap();
         packages.push(path);
     });

@@ -9,7 +9,7 @@ CREATE TABLE subject_access_requests (
     person_id          INTEGER NOT NULL,        -- no foreign key: the request is kept after the file
     subject_name       TEXT NOT NULL,
     requester          TEXT NOT NULL,
-    requester_relation TEXT NOT NULL CHECK (requester_relation IN ('self', 'parent_carer', 'representative')),
+    requester_relation TEXT NOT NULL CHECK (requester_relation IN ('themselves', 'parent_carer', 'representative')),
     received_on        TEXT NOT NULL,
     identity_checked   TEXT NOT NULL,
     due                TEXT NOT NULL,

@@ -114,6 +114,10 @@ mod tests {
         use crate::records::evidence::CustodyKind;
         use crate::records::incidents::{Category, FourC, Risk, Role, Status};
         use crate::records::people::PersonKind;
+        use crate::records::subject_access::{Exemption, RequestEventKind, Requester};
+        use crate::records::transfers::{
+            Move, OtherChildren, ReceiptHow, TransferEventKind, TransferMethod, TransferState,
+        };
         use crate::referral::Recipient;
         check_text_enums!(
             crate::error::Field,
@@ -129,6 +133,15 @@ mod tests {
             Status,
             PersonKind,
             Recipient,
+            Requester,
+            Exemption,
+            RequestEventKind,
+            Move,
+            TransferMethod,
+            OtherChildren,
+            TransferEventKind,
+            ReceiptHow,
+            TransferState,
         );
     }
 }

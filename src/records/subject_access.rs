@@ -30,7 +30,7 @@ use crate::{Error, Result};
 text_enum! {
     /// Who asked.
     Requester {
-        Themselves = "self", "The person the information is about";
+        Themselves = "themselves", "The person the information is about";
         ParentCarer = "parent_carer", "A parent or carer, for a child";
         Representative = "representative", "Someone acting for them, with their written authority";
     }

@@ -17,6 +17,7 @@ pub mod records;
 pub mod referrals;
 pub mod session;
 pub mod setup;
+pub mod subject_access;
 pub mod team;
 pub mod time;
 pub mod transfers;

@@ -18,6 +18,7 @@ use casebook::records::people::{
 use casebook::records::relationships::{ParentalResponsibility, RelationshipKind};
 use casebook::records::search::{self, IncidentFilter, IncidentList};
 use casebook::records::sharing::{Article6, Article9, SharedDetail, SharingMethod};
+use casebook::records::subject_access::{Exemption, Requester};
 use casebook::records::transfers::{
     Move, OtherChildren, ReceiptHow, TransferEventKind, TransferMethod, TransferState,
 };
@@ -69,6 +70,8 @@ pub struct Vocabulary {
     pub receipt_hows: Vec<Choice<ReceiptHow>>,
     pub transfer_states: Vec<Choice<TransferState>>,
     pub transfer_events: Vec<Choice<TransferEventKind>>,
+    pub requesters: Vec<Choice<Requester>>,
+    pub exemptions: Vec<Choice<Exemption>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -118,6 +121,8 @@ pub async fn vocabulary() -> CommandResult<Vocabulary> {
         receipt_hows: choices(ReceiptHow::ALL, ReceiptHow::label),
         transfer_states: choices(TransferState::ALL, TransferState::label),
         transfer_events: choices(TransferEventKind::ALL, TransferEventKind::label),
+        requesters: choices(Requester::ALL, Requester::label),
+        exemptions: choices(Exemption::ALL, Exemption::label),
     })
 }
 

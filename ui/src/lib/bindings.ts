@@ -174,6 +174,15 @@ export const commands = {
 	chooseTransferReceipt: () => typedError<ReceiptPreview | null, CommandError_Serialize>(__TAURI_INVOKE("choose_transfer_receipt")),
 	/**  Records the chosen receipt: the transfer is confirmed. */
 	importTransferReceipt: (signerConfirmed: boolean) => typedError<Transfer_Serialize, CommandError_Serialize>(__TAURI_INVOKE("import_transfer_receipt", { signerConfirmed })),
+	personRequests: (personId: number) => typedError<Request_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("person_requests", { personId })),
+	recordRequest: (input: RequestInput_Deserialize) => typedError<Request_Serialize, CommandError_Serialize>(__TAURI_INVOKE("record_request", { input })),
+	extendRequest: (requestId: number, reason: string) => typedError<Request_Serialize, CommandError_Serialize>(__TAURI_INVOKE("extend_request", { requestId, reason })),
+	withholdPart: (requestId: number, part: string, exemption: Exemption, reason: string) => typedError<Request_Serialize, CommandError_Serialize>(__TAURI_INVOKE("withhold_part", { requestId, part, exemption, reason })),
+	releasePart: (requestId: number, part: string) => typedError<Request_Serialize, CommandError_Serialize>(__TAURI_INVOKE("release_part", { requestId, part })),
+	/**  The response as it would be made now, for the reviewer. */
+	responsePreview: (requestId: number, choices: ResponseChoices) => typedError<ResponsePreview, CommandError_Serialize>(__TAURI_INVOKE("response_preview", { requestId, choices })),
+	/**  Signs the response and saves it where the DSL chooses. `None` when cancelled. */
+	saveResponse: (requestId: number, choices: ResponseChoices) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_response", { requestId, choices })),
 	/**
 	 *  Asks where to save, then writes incident `reference`'s record as a PDF (to print for a
 	 *  strategy meeting or a paper file). `None` when the DSL cancelled the dialog.
@@ -1161,6 +1170,13 @@ export type EvidenceNote = {
 	custody: CustodyEvent[],
 };
 
+/**
+ *  Why a part is withheld (DPA 2018). Third parties' details are not an exemption to choose:
+ *  they are redacted by role throughout (Schedule 2, Part 3, para 16, "protection of the
+ *  rights of others").
+ */
+export type Exemption = "serious_harm" | "child_abuse" | "social_work" | "crime" | "legal_privilege" | "confidential_reference";
+
 /**  The family side of an incident: the newest record of each. */
 export type FamilyRecord = FamilyRecord_Serialize | FamilyRecord_Deserialize;
 
@@ -1183,7 +1199,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out" | "clock_choice" | "reported_from" | "reported_to" | "period_first" | "period_last" | "trends_file" | "destination" | "destination_dsl" | "destination_contact" | "moved_on" | "transfer_code" | "transfer_key" | "confirmed_by" | "attach_to" | "transfer";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out" | "clock_choice" | "reported_from" | "reported_to" | "period_first" | "period_last" | "trends_file" | "destination" | "destination_dsl" | "destination_contact" | "moved_on" | "transfer_code" | "transfer_key" | "confirmed_by" | "attach_to" | "transfer" | "requester" | "identity_checked" | "received_on" | "part";
 
 /**  One invalid field: its key, and the sentence to show beside it ("What happened: please fill this in"). */
 export type FieldError = {
@@ -1726,6 +1742,18 @@ export type OpenChecklist = {
 	started_by: string,
 };
 
+/**  A request not yet answered, as Today lists it. */
+export type OpenRequest = {
+	id: number,
+	person_id: number,
+	subject_name: string,
+	requester: string,
+	due: string,
+	/**  Days past the due date (0 on it, negative before). */
+	days_late: number,
+	extended: boolean,
+};
+
 /**  A transfer still open (not confirmed, not cancelled), as Today lists it. */
 export type OpenTransfer = {
 	id: number,
@@ -1827,6 +1855,14 @@ export type ParentsInformed_Serialize = {
 	reason_not: string,
 	recorded_at: string,
 	recorded_by: string,
+};
+
+/**  A part of the file that can be withheld, as the reviewer's view lists it. */
+export type Part = {
+	/**  Its key ("entry 14", "DEMO-2026-0001 what happened"). */
+	part: string,
+	/**  Where it is and how it starts, after redaction. */
+	label: string,
 };
 
 /**
@@ -2282,6 +2318,112 @@ export type Report_Serialize = {
 	waits: WaitRow_Serialize[],
 	/**  What changed most, in plain sentences. */
 	sentences: string[],
+};
+
+/**  A request with where it stands. */
+export type Request = Request_Serialize | Request_Deserialize;
+
+/**  One event of a request. */
+export type RequestEvent = {
+	kind: RequestEventKind,
+	at: string,
+	detail: string,
+	recorded_by: string,
+};
+
+/**  What happened to a request. */
+export type RequestEventKind = "extended" | "withheld" | "released" | "responded";
+
+/**  What the DSL records. */
+export type RequestInput = RequestInput_Serialize | RequestInput_Deserialize;
+
+/**  What the DSL records. */
+export type RequestInput_Deserialize = {
+	person_id: number,
+	/**  Who asked, by name. */
+	requester: string,
+	relation: Requester,
+	/**  The day the request (and any proof of identity asked for) was received. */
+	received_on?: Day | null,
+	/**  How their identity (and, for someone acting for another, their authority) was checked. */
+	identity_checked: string,
+};
+
+/**  What the DSL records. */
+export type RequestInput_Serialize = {
+	person_id: number,
+	/**  Who asked, by name. */
+	requester: string,
+	relation: Requester,
+	/**  The day the request (and any proof of identity asked for) was received. */
+	received_on: Day | null,
+	/**  How their identity (and, for someone acting for another, their authority) was checked. */
+	identity_checked: string,
+};
+
+/**  A request with where it stands. */
+export type Request_Deserialize = {
+	id: number,
+	person_id: number,
+	subject_name: string,
+	requester: string,
+	relation: Requester,
+	received_on: string,
+	identity_checked: string,
+	/**  One calendar month on, or three once extended. */
+	due: string,
+	/**  Why it was extended, if it was. */
+	extended?: string | null,
+	/**  Parts withheld now. */
+	withheld: Withheld[],
+	events: RequestEvent[],
+	/**  A signed response was made. */
+	responded: boolean,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+/**  A request with where it stands. */
+export type Request_Serialize = {
+	id: number,
+	person_id: number,
+	subject_name: string,
+	requester: string,
+	relation: Requester,
+	received_on: string,
+	identity_checked: string,
+	/**  One calendar month on, or three once extended. */
+	due: string,
+	/**  Why it was extended, if it was. */
+	extended: string | null,
+	/**  Parts withheld now. */
+	withheld: Withheld[],
+	events: RequestEvent[],
+	/**  A signed response was made. */
+	responded: boolean,
+	recorded_at: string,
+	recorded_by: string,
+};
+
+/**  Who asked. */
+export type Requester = "themselves" | "parent_carer" | "representative";
+
+/**  The DSL's choices for a response. */
+export type ResponseChoices = {
+	/**  Staff and professionals named (acting in their work) rather than shown by role. */
+	staff_named: boolean,
+	/**
+	 *  Others to name: the person asking, when they are recorded (a parent asking for their
+	 *  child's file is named as themselves).
+	 */
+	also_named: number[],
+};
+
+/**  What the reviewer sees before the response is signed. */
+export type ResponsePreview = {
+	built: Built,
+	parts: Part[],
+	withheld: Withheld[],
 };
 
 /**  How long child protection records are kept, and why it was set so. */
@@ -3005,6 +3147,8 @@ export type Today_Deserialize = {
 	 *  late ones).
 	 */
 	transfers: OpenTransfer[],
+	/**  Subject access requests not yet answered, by due date. */
+	subject_access: OpenRequest[],
 	/**  Records past their retention date, for the retention review (the first few). */
 	retention_due: DueRecord[],
 	/**  A reminder when the last verified backup is old (or there is none). */
@@ -3025,6 +3169,8 @@ export type Today_Serialize = {
 	 *  late ones).
 	 */
 	transfers: OpenTransfer[],
+	/**  Subject access requests not yet answered, by due date. */
+	subject_access: OpenRequest[],
 	/**  Records past their retention date, for the retention review (the first few). */
 	retention_due: DueRecord[],
 	/**  A reminder when the last verified backup is old (or there is none). */
@@ -3267,6 +3413,8 @@ export type Vocabulary = {
 	receipt_hows: Choice<ReceiptHow>[],
 	transfer_states: Choice<TransferState>[],
 	transfer_events: Choice<TransferEventKind>[],
+	requesters: Choice<Requester>[],
+	exemptions: Choice<Exemption>[],
 };
 
 /**  A time to a decision or a referral, as published (rule 3). */
@@ -3332,6 +3480,16 @@ export type Waiting_Serialize = {
 	note: string,
 	chases: number,
 	escalated: boolean,
+};
+
+/**  A part withheld, with why (kept in the vault, never in the response). */
+export type Withheld = {
+	/**  The part of the file ("entry 14", "evidence 3", "CB-2026-0001 what happened"). */
+	part: string,
+	exemption: Exemption,
+	reason: string,
+	at: string,
+	by: string,
 };
 
 /**  The school's year groups (England), and post-16 for sixth forms and colleges. */
