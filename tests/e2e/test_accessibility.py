@@ -1,7 +1,8 @@
 """Every screen and state a DSL meets, checked by axe-core inside the real window (the WCAG
 2.0, 2.1 and 2.2 A and AA rules it automates): set-up, unlock with its error, Today, the list,
 the restore screen with its errors, a new incident with every error showing, an incident, a checklist step and the emergency panel,
-the referral preview with its gaps, people, a child's page, Settings, Backup, Check a PDF. Any
+the referral preview with its gaps, people, a child's page (with the transfer and subject
+access forms showing their errors), importing a transfer package, Settings, Backup, Check a PDF. Any
 "serious" or "critical" finding fails; the counts per screen go into docs/accessibility.md."""
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -11,6 +12,7 @@ from selenium.webdriver.support.ui import Select
 
 from a11y import Audit, violations
 from helpers import ORG, PASSPHRASE, click_button, heading, open_first_incident, preview_referral, type_into, unlock, wait
+from test_transfer import open_a_child
 
 
 def test_every_screen_passes_axe(app, cli):
@@ -88,6 +90,20 @@ def test_every_screen_passes_axe(app, cli):
     audit.check("A person's page")
     click_button(driver, "Change details…")
     audit.check("A person's page, changing details")
+    open_a_child(driver)
+    click_button(driver, "Start a transfer…")
+    click_button(driver, "Start the transfer")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "transfer-destination-error"), "please fill this in"))
+    audit.check("A child's page, starting a transfer, with its errors")
+    click_button(driver, "Cancel")
+    click_button(driver, "Record a subject access request…")
+    click_button(driver, "Record the request")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "request-requester-error"), "please fill this in"))
+    audit.check("A person's page, recording a subject access request, with its errors")
+    click_button(driver, "People")
+    click_button(driver, "Import a child protection file…")
+    heading(driver, "Import a child protection file")
+    audit.check("Import a child protection file")
 
     click_button(driver, "Settings")
     heading(driver, "Settings")
