@@ -42,10 +42,12 @@ CREATE TABLE transfer_events (
 ) STRICT;
 CREATE INDEX transfer_events_by_transfer ON transfer_events(transfer_id, id);
 
--- Which sharing-record rows (one per incident) a transfer wrote.
+-- Which sharing-record rows (one per incident) a transfer wrote. No foreign key to the sharing
+-- row: it goes with its incident at the retention review, while this link, like the transfer,
+-- is kept (the transfer's events still say what was sent, with its SHA-256).
 CREATE TABLE transfer_sharing (
     transfer_id INTEGER NOT NULL REFERENCES transfers(id),
-    sharing_id  INTEGER NOT NULL REFERENCES information_shared(id),
+    sharing_id  INTEGER NOT NULL,
     PRIMARY KEY (transfer_id, sharing_id)
 ) STRICT;
 

@@ -247,6 +247,7 @@ text_enum! {
         IdentityChecked = "identity_checked", "How their identity was checked";
         ReceivedOn = "received_on", "The day the request was received";
         Part = "part", "The part to withhold";
+        Months = "months", "Months after receipt is confirmed";
     }
 }
 

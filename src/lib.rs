@@ -113,6 +113,7 @@ mod tests {
         use crate::records::chronology::EntryKind;
         use crate::records::evidence::CustodyKind;
         use crate::records::incidents::{Category, FourC, Risk, Role, Status};
+        use crate::records::local_practice::AfterTransferRule;
         use crate::records::people::PersonKind;
         use crate::records::subject_access::{Exemption, RequestEventKind, Requester};
         use crate::records::transfers::{
@@ -142,6 +143,7 @@ mod tests {
             TransferEventKind,
             ReceiptHow,
             TransferState,
+            AfterTransferRule,
         );
     }
 }

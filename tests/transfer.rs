@@ -668,3 +668,86 @@ fn the_package_made_once_opens_unchanged() {
     let again = open_bytes(&m.bytes).unwrap();
     assert_eq!(again.content, m.opened.content);
 }
+
+#[test]
+fn after_confirmation_the_organisations_rule_brings_the_childs_own_incidents_to_the_review() {
+    use casebook::records::incidents::{self, PersonLink, Role};
+    use casebook::records::local_practice::{self, AfterTransfer, AfterTransferRule};
+    use casebook::records::retention;
+    let a = new_vault();
+    let (mut sa, child) = sender(&a);
+    let shared = casebook::records::search::incidents(sa.conn(), &Default::default()).unwrap()[0]
+        .reference
+        .clone();
+    let solo = incidents::create(
+        &mut sa,
+        &incident_input("Ánh alone: a stranger messaged her on a game."),
+        &[PersonLink {
+            person_id: child,
+            role: Role::Victim,
+        }],
+    )
+    .unwrap()
+    .reference;
+    let until = |s: &Session, r: &str| incidents::get(s.conn(), r).unwrap().retention_until;
+    let (shared_before, solo_before) = (until(&sa, &shared), until(&sa, &solo));
+    let confirm = ConfirmationInput {
+        by_whom: "Ms Priya Raman, DSL".into(),
+        how: ReceiptHow::Phone,
+        at: None,
+    };
+    // The default keeps the file for the usual period.
+    let t = start(&mut sa, child, OtherChildren::Named);
+    transfer::make_pdf(&mut sa, t.id, |_| Ok(())).unwrap();
+    transfers::confirm(&mut sa, t.id, &confirm).unwrap();
+    assert_eq!(
+        (until(&sa, &shared), until(&sa, &solo)),
+        (shared_before, solo_before)
+    );
+
+    // Review at once after confirmation, as the organisation sets it (with a reason).
+    let rule = |months| AfterTransfer {
+        rule: AfterTransferRule::Review,
+        months,
+        reason: "Trust policy: the file goes with the child.".into(),
+        changed_at: String::new(),
+        changed_by: String::new(),
+    };
+    assert!(local_practice::set_after_transfer(&mut sa, &rule(25)).is_err());
+    local_practice::set_after_transfer(&mut sa, &rule(0)).unwrap();
+    let t2 = start(&mut sa, child, OtherChildren::Named);
+    transfer::make_pdf(&mut sa, t2.id, |_| Ok(())).unwrap();
+    transfers::confirm(&mut sa, t2.id, &confirm).unwrap();
+    let today = casebook::time::uk_date(Utc::now());
+    assert_eq!(
+        until(&sa, &solo),
+        today,
+        "the child's own incident comes to the review"
+    );
+    assert_eq!(
+        until(&sa, &shared),
+        shared_before,
+        "another child's record keeps its date"
+    );
+    let tomorrow = today + Duration::days(1);
+    let due: Vec<String> = retention::due(sa.conn(), tomorrow)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.reference)
+        .collect();
+    assert_eq!(due, vec![solo.clone()]);
+    retention::delete(
+        &mut sa,
+        std::slice::from_ref(&solo),
+        "Transferred; trust policy.",
+        tomorrow,
+    )
+    .unwrap();
+    // The transfers are kept; the child stays (still in the other incident).
+    assert_eq!(
+        transfers::get(sa.conn(), t2.id).unwrap().state,
+        TransferState::Confirmed
+    );
+    assert_eq!(transfers::for_person(sa.conn(), child).unwrap().len(), 2);
+    assert!(sa.verify_audit().unwrap().is_intact());
+}

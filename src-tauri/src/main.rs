@@ -124,6 +124,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::family::add_closure,
             commands::family::remove_closure,
             commands::family::set_retention_period,
+            commands::family::set_after_transfer,
             commands::records::save_draft,
             commands::records::load_draft,
             commands::records::discard_draft,

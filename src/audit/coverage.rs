@@ -61,6 +61,7 @@ const COVERED: &[(&str, &[&str])] = &[
     ("received_files", &["id"]),
     ("subject_access_requests", &["id"]),
     ("subject_access_events", &["id"]),
+    ("after_transfer_settings", &["version"]),
 ];
 
 /// One covered row: its table, its key (a JSON array) and the SHA-256 of its content.

@@ -799,7 +799,8 @@ pub fn import_receipt(
                 "signer": r.signer.name,
                 "fingerprint": r.signer.fingerprint,
             }),
-        )
+        )?;
+        transfers::apply_after_transfer(tx, &actor, &t, time::uk_date(at)).map(|_| ())
     })?;
     transfers::get(session.conn(), t.id)
 }

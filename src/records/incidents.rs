@@ -429,6 +429,53 @@ pub fn amend(session: &mut Session, reference: &str, input: &IncidentInput) -> R
     get_by_id(session.conn(), current.id)
 }
 
+/// Brings incident `id`'s retention date forward to `until` (never later than it is), by a new
+/// version that copies the current one with that date, inside the caller's transaction; `why`
+/// goes in its audit entry. Returns whether it changed. For the organisation's rule after a
+/// child's file is transferred (`transfers`).
+pub(crate) fn bring_retention_forward_in_tx(
+    tx: &Connection,
+    actor: &str,
+    id: RecordId,
+    until: NaiveDate,
+    why: &str,
+) -> Result<bool> {
+    let (reference, version, current): (String, RecordId, String) = tx.query_row(
+        "SELECT i.reference, h.version, h.retention_until FROM incident_heads h
+         JOIN incidents i ON i.id = h.incident_id WHERE h.incident_id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    if time::parse_date(&current).is_some_and(|d| d <= until) {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    let at = time::format(now);
+    tx.execute(
+        "INSERT INTO incident_versions (incident_id, version, occurred_at, reported_at,
+             reported_by, category, four_cs, summary, childs_words, risk, status, outcome,
+             retention_until, retention_auto, changed_at, changed_by)
+         SELECT incident_id, version + 1, occurred_at, reported_at, reported_by, category,
+             four_cs, summary, childs_words, risk, status, outcome, ?3, 0, ?4, ?5
+         FROM incident_versions WHERE incident_id = ?1 AND version = ?2",
+        params![id, version, time::format_date(until), at, actor],
+    )?;
+    tx.execute(
+        "UPDATE incident_heads SET version = ?2, retention_until = ?3 WHERE incident_id = ?1",
+        params![id, version + 1, time::format_date(until)],
+    )?;
+    audit::append(
+        tx,
+        now,
+        actor,
+        Action::RecordAmended,
+        &reference,
+        &json!({ "record": "incident", "version": version + 1,
+                 "retention_until": time::format_date(until), "why": why }),
+    )?;
+    Ok(true)
+}
+
 /// Links a person with a role (an event; a version of the incident is not needed).
 pub fn link_person(session: &mut Session, reference: &str, link: PersonLink) -> Result<Incident> {
     change_link(session, reference, link, "added")

@@ -107,6 +107,104 @@ pub fn set_retention_period(
     retention_period(session.conn())
 }
 
+text_enum! {
+    /// What happens to this school's copy of a child's file once the next school has confirmed
+    /// receipt of it.
+    AfterTransferRule {
+        Keep = "keep", "Keep it for the usual retention period";
+        Review = "review", "Bring it to the retention review, in the months set after receipt is confirmed";
+    }
+}
+
+/// The organisation's rule for a transferred file (issue 18, item 4): local protocols differ
+/// (one keeps a copy of the chronology for a year; IRMS's toolkit has the file go with the
+/// child), so the organisation sets it, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AfterTransfer {
+    pub rule: AfterTransferRule,
+    /// With `Review`: months after receipt is confirmed (0 to 24).
+    pub months: u32,
+    /// Why (empty for the default).
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub changed_at: String,
+    #[serde(default)]
+    pub changed_by: String,
+}
+
+/// The most months a transferred file may wait for the retention review under `Review`.
+pub const MAX_AFTER_TRANSFER_MONTHS: u32 = 24;
+
+/// The rule in force (keep, until the organisation sets another).
+pub fn after_transfer(conn: &Connection) -> Result<AfterTransfer> {
+    Ok(conn
+        .query_row(
+            "SELECT rule, months, reason, changed_at, changed_by FROM after_transfer_settings
+             ORDER BY version DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(AfterTransfer {
+                    rule: r.get(0)?,
+                    months: r.get(1)?,
+                    reason: r.get(2)?,
+                    changed_at: r.get(3)?,
+                    changed_by: r.get(4)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or(AfterTransfer {
+            rule: AfterTransferRule::Keep,
+            months: 0,
+            reason: String::new(),
+            changed_at: String::new(),
+            changed_by: String::new(),
+        }))
+}
+
+/// Sets the rule, with the reason. Applies to transfers confirmed from now on.
+pub fn set_after_transfer(session: &mut Session, input: &AfterTransfer) -> Result<AfterTransfer> {
+    let mut form = Form::default();
+    if input.months > MAX_AFTER_TRANSFER_MONTHS {
+        form.add(fields::invalid(
+            Field::Months,
+            &format!("choose from 0 to {MAX_AFTER_TRANSFER_MONTHS} months"),
+        ));
+    }
+    let reason = form.check(fields::required_text(Field::Reason, &input.reason, 2_000));
+    form.finish()?;
+    let months = if input.rule == AfterTransferRule::Keep {
+        0
+    } else {
+        input.months
+    };
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        let now = Utc::now();
+        let version: i64 = tx.query_row(
+            "SELECT coalesce(max(version), 0) + 1 FROM after_transfer_settings",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO after_transfer_settings (version, rule, months, reason, changed_at, changed_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![version, input.rule, months, reason, time::format(now), actor],
+        )?;
+        audit::append(
+            tx,
+            now,
+            &actor,
+            Action::SettingChanged,
+            "after a transfer",
+            &json!({ "rule": input.rule.as_str(), "months": months, "version": version }),
+        )
+    })?;
+    after_transfer(session.conn())
+}
+
 /// A period the organisation is closed (an INSET day, a holiday).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -514,6 +514,58 @@ pub(crate) fn add_event(
     Ok(())
 }
 
+/// Applies the organisation's rule after a transfer is confirmed on `confirmed_on`, inside the
+/// caller's transaction: under "review", each of the child's incidents in which no other child
+/// is recorded comes to the retention review the set number of months later (its retention
+/// date brought forward by a new version, never pushed back). Incidents with another child in
+/// them are that child's record too, and keep their date. Returns the references changed.
+pub(crate) fn apply_after_transfer(
+    tx: &Connection,
+    actor: &str,
+    transfer: &Transfer,
+    confirmed_on: NaiveDate,
+) -> Result<Vec<String>> {
+    let rule = local_practice::after_transfer(tx)?;
+    if rule.rule != local_practice::AfterTransferRule::Review {
+        return Ok(Vec::new());
+    }
+    let until = confirmed_on
+        .checked_add_months(chrono::Months::new(rule.months))
+        .unwrap_or(confirmed_on);
+    let mut stmt = tx.prepare(
+        "SELECT DISTINCT l.incident_id, i.reference FROM incident_people l
+         JOIN incidents i ON i.id = l.incident_id
+         WHERE l.person_id = ?1 AND l.action = 'added'
+           AND l.id = (SELECT max(id) FROM incident_people x WHERE x.incident_id = l.incident_id
+                       AND x.person_id = l.person_id AND x.role = l.role)
+           AND NOT EXISTS (
+             SELECT 1 FROM incident_people o JOIN person_versions v ON v.person_id = o.person_id
+             WHERE o.incident_id = l.incident_id AND o.person_id <> ?1 AND o.action = 'added'
+               AND o.id = (SELECT max(id) FROM incident_people y WHERE y.incident_id = o.incident_id
+                           AND y.person_id = o.person_id AND y.role = o.role)
+               AND v.kind = 'child'
+               AND v.version = (SELECT max(version) FROM person_versions WHERE person_id = o.person_id))
+         ORDER BY l.incident_id",
+    )?;
+    let incidents = stmt
+        .query_map([transfer.person_id], |r| {
+            Ok((r.get::<_, RecordId>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let why = format!(
+        "child protection file transferred to {} (transfer {}), receipt confirmed; the \
+         organisation's rule brings it to the retention review",
+        transfer.destination, transfer.id
+    );
+    let mut changed = Vec::new();
+    for (id, reference) in incidents {
+        if super::incidents::bring_retention_forward_in_tx(tx, actor, id, until, &why)? {
+            changed.push(reference);
+        }
+    }
+    Ok(changed)
+}
+
 /// Records a chase: a call or e-mail to the receiving school asking whether the file arrived.
 pub fn chase(session: &mut Session, id: RecordId, note: &str) -> Result<Transfer> {
     let t = get(session.conn(), id)?;
@@ -577,7 +629,8 @@ pub fn confirm(session: &mut Session, id: RecordId, input: &ConfirmationInput) -
             TransferEventKind::Confirmed,
             at,
             &json!({ "by_whom": by_whom, "how": input.how.as_str() }),
-        )
+        )?;
+        apply_after_transfer(tx, &actor, &t, time::uk_date(at)).map(|_| ())
     })?;
     get(session.conn(), id)
 }

@@ -5,7 +5,9 @@
 use casebook::records::family::{self, ConsentInput, FamilyRecord, ParentsInformedInput};
 use casebook::records::first_account::{self, FirstAccount, FirstAccountInput};
 use casebook::records::incidents::{self, Role};
-use casebook::records::local_practice::{self, Closure, ClosureInput, RetentionPeriod};
+use casebook::records::local_practice::{
+    self, AfterTransfer, Closure, ClosureInput, RetentionPeriod,
+};
 use casebook::records::person_file::{self, PersonFile};
 use casebook::records::relationships::{self, RelationshipInput, Relative};
 use casebook::records::sharing::{self, Shared, SharingInput};
@@ -177,12 +179,15 @@ pub async fn save_person_pdf(
 pub struct LocalPractice {
     pub closures: Vec<Closure>,
     pub retention: RetentionPeriod,
+    /// What happens to a child's file here once the next school confirms receipt.
+    pub after_transfer: AfterTransfer,
 }
 
 fn practice(s: &casebook::vault::Session) -> CommandResult<LocalPractice> {
     Ok(LocalPractice {
         closures: local_practice::closures(s.conn())?,
         retention: local_practice::retention_period(s.conn())?,
+        after_transfer: local_practice::after_transfer(s.conn())?,
     })
 }
 
@@ -212,6 +217,18 @@ pub async fn remove_closure(
 ) -> CommandResult<LocalPractice> {
     state.with_session(|s| {
         local_practice::remove_closure(s, closure_id)?;
+        practice(s)
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_after_transfer(
+    state: State<'_, AppState>,
+    input: AfterTransfer,
+) -> CommandResult<LocalPractice> {
+    state.with_session(|s| {
+        local_practice::set_after_transfer(s, &input)?;
         practice(s)
     })
 }

@@ -188,10 +188,11 @@ export const commands = {
 	 *  strategy meeting or a paper file). `None` when the DSL cancelled the dialog.
 	 */
 	saveIncidentPdf: (reference: string) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_incident_pdf", { reference })),
-	localPractice: () => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("local_practice")),
-	addClosure: (input: ClosureInput_Deserialize) => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("add_closure", { input })),
-	removeClosure: (closureId: number) => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("remove_closure", { closureId })),
-	setRetentionPeriod: (childYears: number, reason: string) => typedError<LocalPractice, CommandError_Serialize>(__TAURI_INVOKE("set_retention_period", { childYears, reason })),
+	localPractice: () => typedError<LocalPractice_Serialize, CommandError_Serialize>(__TAURI_INVOKE("local_practice")),
+	addClosure: (input: ClosureInput_Deserialize) => typedError<LocalPractice_Serialize, CommandError_Serialize>(__TAURI_INVOKE("add_closure", { input })),
+	removeClosure: (closureId: number) => typedError<LocalPractice_Serialize, CommandError_Serialize>(__TAURI_INVOKE("remove_closure", { closureId })),
+	setRetentionPeriod: (childYears: number, reason: string) => typedError<LocalPractice_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_retention_period", { childYears, reason })),
+	setAfterTransfer: (input: AfterTransfer_Deserialize) => typedError<LocalPractice_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_after_transfer", { input })),
 	saveDraft: (form: string, body: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { form, body })),
 	loadDraft: (form: string) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("load_draft", { form })),
 	discardDraft: (form: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("discard_draft", { form })),
@@ -313,6 +314,49 @@ export type ActionStatus = {
 	note: string,
 	recorded_at: string,
 	recorded_by: string,
+};
+
+/**
+ *  The organisation's rule for a transferred file (issue 18, item 4): local protocols differ
+ *  (one keeps a copy of the chronology for a year; IRMS's toolkit has the file go with the
+ *  child), so the organisation sets it, with the reason.
+ */
+export type AfterTransfer = AfterTransfer_Serialize | AfterTransfer_Deserialize;
+
+/**
+ *  What happens to this school's copy of a child's file once the next school has confirmed
+ *  receipt of it.
+ */
+export type AfterTransferRule = "keep" | "review";
+
+/**
+ *  The organisation's rule for a transferred file (issue 18, item 4): local protocols differ
+ *  (one keeps a copy of the chronology for a year; IRMS's toolkit has the file go with the
+ *  child), so the organisation sets it, with the reason.
+ */
+export type AfterTransfer_Deserialize = {
+	rule: AfterTransferRule,
+	/**  With `Review`: months after receipt is confirmed (0 to 24). */
+	months: number,
+	/**  Why (empty for the default). */
+	reason?: string,
+	changed_at?: string,
+	changed_by?: string,
+};
+
+/**
+ *  The organisation's rule for a transferred file (issue 18, item 4): local protocols differ
+ *  (one keeps a copy of the chronology for a year; IRMS's toolkit has the file go with the
+ *  child), so the organisation sets it, with the reason.
+ */
+export type AfterTransfer_Serialize = {
+	rule: AfterTransferRule,
+	/**  With `Review`: months after receipt is confirmed (0 to 24). */
+	months: number,
+	/**  Why (empty for the default). */
+	reason: string,
+	changed_at: string,
+	changed_by: string,
 };
 
 /**
@@ -1199,7 +1243,7 @@ export type FamilyRecord_Serialize = {
  *  through the bindings (the name of the input struct's field where there is one), never an
  *  English label. `label()` is how the field is named in messages.
  */
-export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out" | "clock_choice" | "reported_from" | "reported_to" | "period_first" | "period_last" | "trends_file" | "destination" | "destination_dsl" | "destination_contact" | "moved_on" | "transfer_code" | "transfer_key" | "confirmed_by" | "attach_to" | "transfer" | "requester" | "identity_checked" | "received_on" | "part";
+export type Field = "organisation" | "dsl_name" | "passphrase" | "confirm" | "recovery_code" | "idle_lock_minutes" | "backup_reminder_days" | "backup_file" | "confirmation" | "pdf" | "standard_input" | "reported_at" | "occurred_at" | "at" | "reported_by" | "category" | "four_cs" | "status" | "risk" | "summary" | "childs_words" | "outcome" | "full_name" | "class_year" | "date_of_birth" | "kind" | "text" | "reason" | "action_owner" | "action_due" | "agency" | "agency_person" | "agency_outcome" | "agency_reference" | "description" | "urls" | "device" | "device_location" | "held_by" | "event" | "by_whom" | "bag_number" | "location" | "recipient" | "collar_number" | "note" | "action_state" | "answer_due" | "answer" | "chosen_option" | "person" | "reference" | "steps" | "name" | "details" | "phone" | "records" | "form" | "draft" | "other_names" | "gender" | "ethnicity" | "address" | "secure_email" | "first_language" | "communication_needs" | "year_group" | "send" | "statuses" | "social_worker" | "agencies" | "staff_role" | "employer" | "supply_agency" | "start_date" | "relationship" | "who_was_told" | "told_by" | "how" | "reason_not" | "given_by" | "covers" | "recipient_name" | "recipient_organisation" | "recipient_role" | "people" | "what" | "article6" | "article9" | "received_by" | "received_role" | "note_location" | "first_day" | "last_day" | "label" | "child_years" | "member" | "member_name" | "member_role" | "role_title" | "urn" | "referrer_contact" | "asks" | "childs_views" | "where_child_is" | "not_for_family" | "also_name" | "parents_know" | "parents_know_why_not" | "consent" | "consent_by" | "consent_note" | "harm_criteria" | "adult_knows" | "adult_knows_note" | "previous_concerns" | "actions_taken" | "other_work" | "own_children" | "confirms_call" | "leave_out" | "clock_choice" | "reported_from" | "reported_to" | "period_first" | "period_last" | "trends_file" | "destination" | "destination_dsl" | "destination_contact" | "moved_on" | "transfer_code" | "transfer_key" | "confirmed_by" | "attach_to" | "transfer" | "requester" | "identity_checked" | "received_on" | "part" | "months";
 
 /**  One invalid field: its key, and the sentence to show beside it ("What happened: please fill this in"). */
 export type FieldError = {
@@ -1649,9 +1693,22 @@ export type LinkedPerson = {
 };
 
 /**  The organisation's local practice, as Settings shows it. */
-export type LocalPractice = {
+export type LocalPractice = LocalPractice_Serialize | LocalPractice_Deserialize;
+
+/**  The organisation's local practice, as Settings shows it. */
+export type LocalPractice_Deserialize = {
 	closures: Closure[],
 	retention: RetentionPeriod,
+	/**  What happens to a child's file here once the next school confirms receipt. */
+	after_transfer: AfterTransfer_Deserialize,
+};
+
+/**  The organisation's local practice, as Settings shows it. */
+export type LocalPractice_Serialize = {
+	closures: Closure[],
+	retention: RetentionPeriod,
+	/**  What happens to a child's file here once the next school confirms receipt. */
+	after_transfer: AfterTransfer_Serialize,
 };
 
 /**  What a step is, for the promises a template makes about its routes (see [`Promise`]). */
