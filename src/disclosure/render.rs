@@ -123,7 +123,8 @@ pub fn render(
         l.entry(&format!("{}: {}", r.relation, r.name), &lines);
     }
 
-    l.keep(60.0);
+    // Room for the first incident's heading and details too: never this heading alone.
+    l.keep(200.0);
     l.heading(
         &format!("Incidents ({}, oldest first)", file.incidents.len()),
         Style::H2,
