@@ -751,3 +751,29 @@ fn after_confirmation_the_organisations_rule_brings_the_childs_own_incidents_to_
     assert_eq!(transfers::for_person(sa.conn(), child).unwrap().len(), 2);
     assert!(sa.verify_audit().unwrap().is_intact());
 }
+
+/// Files made to hang or exhaust the reader: a transfer code's package asking for scrypt work
+/// of 2^40 (hours, and terabytes), and 60 MB of nested brackets encrypted to the key. Each is
+/// refused with a sentence, quickly.
+#[test]
+fn packages_made_to_exhaust_the_reader_are_refused() {
+    use age::secrecy::SecretString;
+    let code = casebook::vault::RecoveryCode::generate().unwrap();
+    let typed = code.display_grouped();
+    let mut r = age::scrypt::Recipient::new(SecretString::from(typed.replace('-', "")));
+    r.set_work_factor(15);
+    let honest = age::encrypt(&r, b"{}").unwrap();
+    let header_end = honest.windows(4).position(|w| w == b"\n---").unwrap();
+    let header = String::from_utf8(honest[..header_end].to_vec()).unwrap();
+    assert!(header.contains(" 15\n"), "{header}");
+    let mut greedy = header.replacen(" 15\n", " 40\n", 1).into_bytes();
+    greedy.extend_from_slice(&honest[header_end..]);
+    let started = std::time::Instant::now();
+    let e = package::open(Path::new("greedy"), &greedy, &OpenWith::Code(&typed)).unwrap_err();
+    assert!(e.to_string().contains("far more work"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
+    let nested = "[".repeat(60 * 1024 * 1024);
+    let e = open_bytes(&sealed(nested.as_bytes())).unwrap_err();
+    assert!(e.to_string().contains("fuzzed.casebook-transfer"), "{e}");
+}

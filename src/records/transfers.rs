@@ -469,7 +469,7 @@ pub fn open(conn: &Connection, today: NaiveDate) -> Result<Vec<OpenTransfer>> {
 }
 
 /// Appends an event inside the caller's transaction; refused once the transfer is confirmed
-/// or cancelled (except nothing: a closed transfer takes no more events).
+/// or cancelled (a closed transfer takes no more events).
 pub(crate) fn add_event(
     tx: &Connection,
     actor: &str,
@@ -568,19 +568,28 @@ pub(crate) fn apply_after_transfer(
 
 /// Records a chase: a call or e-mail to the receiving school asking whether the file arrived.
 pub fn chase(session: &mut Session, id: RecordId, note: &str) -> Result<Transfer> {
+    worded_event(
+        session,
+        id,
+        TransferEventKind::Chased,
+        (Field::Note, "note"),
+        note,
+    )
+}
+
+/// An event whose detail is one sentence the DSL typed (a chase's note, a cancellation's reason),
+/// required, kept under `key`.
+fn worded_event(
+    session: &mut Session,
+    id: RecordId,
+    kind: TransferEventKind,
+    (field, key): (Field, &str),
+    words: &str,
+) -> Result<Transfer> {
     let t = get(session.conn(), id)?;
-    let note = fields::required_text(Field::Note, note, 2_000)?;
+    let words = fields::required_text(field, words, 2_000)?;
     let actor = session.actor().to_owned();
-    session.with_tx(|tx| {
-        add_event(
-            tx,
-            &actor,
-            &t,
-            TransferEventKind::Chased,
-            Utc::now(),
-            &json!({ "note": note }),
-        )
-    })?;
+    session.with_tx(|tx| add_event(tx, &actor, &t, kind, Utc::now(), &json!({ key: words })))?;
     get(session.conn(), id)
 }
 
@@ -595,7 +604,7 @@ pub struct ConfirmationInput {
 }
 
 /// Records receipt confirmed on paper, by phone or e-mail (a signed receipt is imported by
-/// `disclosure::receipt`). Only once the file was sent.
+/// `disclosure::transfer::import_receipt`). Only once the file was sent.
 pub fn confirm(session: &mut Session, id: RecordId, input: &ConfirmationInput) -> Result<Transfer> {
     let t = get(session.conn(), id)?;
     let now = Utc::now();
@@ -637,18 +646,11 @@ pub fn confirm(session: &mut Session, id: RecordId, input: &ConfirmationInput) -
 
 /// Cancels a transfer started in error (the child did not move), with the reason.
 pub fn cancel(session: &mut Session, id: RecordId, reason: &str) -> Result<Transfer> {
-    let t = get(session.conn(), id)?;
-    let reason = fields::required_text(Field::Reason, reason, 2_000)?;
-    let actor = session.actor().to_owned();
-    session.with_tx(|tx| {
-        add_event(
-            tx,
-            &actor,
-            &t,
-            TransferEventKind::Cancelled,
-            Utc::now(),
-            &json!({ "reason": reason }),
-        )
-    })?;
-    get(session.conn(), id)
+    worded_event(
+        session,
+        id,
+        TransferEventKind::Cancelled,
+        (Field::Reason, "reason"),
+        reason,
+    )
 }

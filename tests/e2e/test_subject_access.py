@@ -32,6 +32,15 @@ def test_record_review_withhold_and_answer_a_request(app, cli, screenshot, tmp_p
     click_button(driver, "Look over the response…")
     preview = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=response-preview]")))
     wait(driver).until(lambda d: "Parts of the record" in preview.text)
+    # A family member the DSL names (the parent asking): named in the response; the rest by role.
+    family = preview.find_elements(By.XPATH, ".//fieldset[.//legend[starts-with(normalize-space(.), 'Family members to name')]]//label")
+    named = None
+    if family:
+        named = family[0].text.rsplit(" (", 1)[0]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", family[0])
+        family[0].find_element(By.TAG_NAME, "input").click()
+        wait(driver).until(lambda d: "Parts of the record" in d.find_element(By.CSS_SELECTOR, "[data-testid=response-preview]").text)
+    preview = driver.find_element(By.CSS_SELECTOR, "[data-testid=response-preview]")
     links = preview.find_elements(By.XPATH, ".//button[normalize-space(.)='Withhold…']")
     assert links, preview.text
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", links[0])
@@ -53,6 +62,8 @@ def test_record_review_withhold_and_answer_a_request(app, cli, screenshot, tmp_p
     assert f"Information held about {child}" in text
     assert "Withheld under an exemption: Serious harm" in text
     assert "police asked that this stays private" not in text
+    if named:
+        assert named in text, named
     click_button(driver, "Today")
     heading(driver, "Today")
     assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid=requests-due]"), "answered: off Today"
