@@ -252,6 +252,190 @@ fn other_children_are_shown_by_role_when_the_dsl_chooses() {
         .all(|r| r.by == "Child B" && !r.context.contains("Łukasz")));
 }
 
+/// Sends `child`'s file from `from` to a new vault by package, and imports it there.
+fn send_on(
+    from: &mut Session,
+    t: &transfers::Transfer,
+    to: &mut Session,
+    dir: &Path,
+) -> transfer::ReceivedFile {
+    let path = dir.join(format!("{}.casebook-transfer", t.uid));
+    let made = transfer::make_package(from, t.id, &PackageFor::NewCode, write_to(&path)).unwrap();
+    let code = made.code.unwrap().display_grouped();
+    transfer::import_package(to, &path, Some(&code), &new_child(), true).unwrap()
+}
+
+/// KCSIE Annex C: the child protection file follows the child, so what a school received from
+/// the child's earlier school goes on with its own file, with the redaction this transfer
+/// chose applied to it too, and flat however many schools it passed through.
+#[test]
+fn a_received_file_goes_on_with_the_child_redacted_as_this_transfer_chooses() {
+    let dir = tempfile::tempdir().unwrap();
+    // School A names everyone in what it sends to B.
+    let a = new_vault();
+    let (mut sa, child) = sender(&a);
+    let ta = start(&mut sa, child, OtherChildren::Named);
+    let b = new_vault();
+    let mut sb = b.unlock();
+    reachable(&mut sb);
+    let at_b = send_on(&mut sa, &ta, &mut sb, dir.path());
+    let from_a = at_b.file.clone();
+    let named_in_a = serde_json::to_string(&from_a).unwrap();
+    assert!(named_in_a.contains(OTHER_CHILD), "A named the other child");
+
+    // B sends the child on with other children by role: A's incidents go too, without them.
+    let tb = start(&mut sb, at_b.person_id, OtherChildren::ByRole);
+    let pdf_path = dir.path().join("from-b.pdf");
+    transfer::make_pdf(&mut sb, tb.id, write_to(&pdf_path)).unwrap();
+    let sig = common::referrals::tool("pdfsig", &[], &pdf_path);
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    let text = common::referrals::pdf_text(&pdf_path);
+    for needle in [
+        "Files received from earlier schools (1, oldest first)",
+        "Incidents: 0, and 1 in 1 file from earlier schools",
+        "Sextortion by an adult",
+        "EVB-55501",
+        "Child B saw the messages too; Child B's mother was told.",
+        "Checked when it arrived: the sender's signature was valid and the package unaltered",
+        // (the hash is wrapped over two lines)
+        &at_b.package_sha256[..32],
+    ] {
+        assert!(text.contains(needle), "B's PDF lacks {needle:?}");
+    }
+    for name in ["Łukasz", "ŁUKASZ", "łukasz", "Wiśniewski"] {
+        assert!(!text.contains(name), "{name} is in B's PDF");
+    }
+    // The adults stay named, as B chose.
+    assert!(text.contains("Kristóf Várnagy"));
+    let preview = transfer::preview(&sb, tb.id).unwrap();
+    assert!(
+        preview
+            .redactions
+            .iter()
+            .any(|r| r.place.starts_with("file 1, ") && r.by == "Child B"),
+        "the reviewer sees the redactions in A's file: {:?}",
+        preview.redactions
+    );
+
+    // C receives B's file with A's inside it, redacted.
+    let c = new_vault();
+    let mut sc = c.unlock();
+    reachable(&mut sc);
+    let at_c = send_on(&mut sb, &tb, &mut sc, dir.path());
+    assert_eq!(at_c.file.earlier.len(), 1);
+    let a_at_c = &at_c.file.earlier[0];
+    assert_eq!(a_at_c.file.incidents.len(), from_a.incidents.len());
+    assert_eq!(a_at_c.file.organisation, ORG);
+    assert!(a_at_c
+        .facts
+        .iter()
+        .any(|f| f.label == "Package as received, SHA-256" && f.value == at_b.package_sha256));
+    let json = serde_json::to_string(&at_c.file).unwrap().to_lowercase();
+    for name in ["łukasz", "wiśniewski"] {
+        assert!(!json.contains(name), "{name} reached C");
+    }
+
+    // C sends it on again: A's file and B's stand side by side, oldest first, never nested.
+    let tc = start(&mut sc, at_c.person_id, OtherChildren::Named);
+    let built = file::build(
+        &sc,
+        at_c.person_id,
+        &transfer::redaction_of(&tc),
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(built.file.earlier.len(), 2);
+    assert_eq!(
+        built.file.earlier[0].file.incidents.len(),
+        from_a.incidents.len()
+    );
+    assert!(built.file.earlier.iter().all(|e| e.file.earlier.is_empty()));
+    // A's label from B's redaction is B's: C's own labels never reuse it.
+    assert!(built.file.earlier[0].file.incidents[0]
+        .people
+        .iter()
+        .any(|p| p.value.starts_with("Child B")));
+    for s in [&sa, &sb, &sc] {
+        assert!(s.verify_audit().unwrap().is_intact());
+    }
+}
+
+/// A subject access response holds the files received from earlier schools too (they are
+/// information held about the child), with every third party they name shown by role, and
+/// their parts can be withheld like the school's own.
+#[test]
+fn a_subject_access_response_holds_the_received_file_with_third_parties_by_role() {
+    use casebook::disclosure::subject_access::{self as response, ResponseChoices};
+    use casebook::records::subject_access::{self, Exemption, RequestInput, Requester};
+    let dir = tempfile::tempdir().unwrap();
+    let a = new_vault();
+    let (mut sa, child) = sender(&a);
+    let ta = start(&mut sa, child, OtherChildren::Named);
+    let b = new_vault();
+    let mut sb = b.unlock();
+    reachable(&mut sb);
+    let at_b = send_on(&mut sa, &ta, &mut sb, dir.path());
+    let today = casebook::time::uk_date(Utc::now());
+    let r = subject_access::record(
+        &mut sb,
+        &RequestInput {
+            person_id: at_b.person_id,
+            requester: "Ann Smith".into(),
+            relation: Requester::ParentCarer,
+            received_on: Some(today.into()),
+            identity_checked: "Seen in person with her passport.".into(),
+        },
+    )
+    .unwrap();
+    let preview = response::preview(&sb, r.id, &ResponseChoices::default()).unwrap();
+    let reference = &at_b.file.incidents[0].reference;
+    let part = format!("file 1, {reference} what happened");
+    assert!(
+        preview.parts.iter().any(|p| p.part == part),
+        "{:?}",
+        preview.parts
+    );
+    assert!(preview
+        .parts
+        .iter()
+        .any(|p| p.part.starts_with("file 1, entry ")));
+    subject_access::withhold(
+        &mut sb,
+        r.id,
+        &part,
+        Exemption::SeriousHarm,
+        "Not to be read.",
+    )
+    .unwrap();
+    let path = dir.path().join("response.pdf");
+    response::make_response(&mut sb, r.id, &ResponseChoices::default(), write_to(&path)).unwrap();
+    let text = common::referrals::pdf_text(&path);
+    assert!(text.contains("received from their earlier schools."));
+    assert!(
+        text.contains("EVB-55501"),
+        "A's evidence is in the response"
+    );
+    assert!(text.contains("[Withheld under an exemption"));
+    assert!(!text.contains("Not to be read."));
+    assert!(
+        !text.contains("asked her for a photo"),
+        "the withheld summary is not there"
+    );
+    // Every person A's file names (a child, an adult, a member of staff) is shown by role.
+    for name in [
+        "Łukasz",
+        "łukasz",
+        "Wiśniewski",
+        "Kristóf",
+        "Várnagy",
+        "Ådne",
+        "Solberg",
+    ] {
+        assert!(!text.contains(name), "{name} is in the response");
+    }
+    assert!(text.contains("Nguyễn Thị Ánh"));
+}
+
 #[test]
 fn a_name_shared_with_the_child_is_left_in_and_listed() {
     let a = new_vault();
@@ -550,6 +734,47 @@ fn forged_and_altered_packages_are_refused() {
     let p = write("image", &forged(&with_image, &lookalike, &key));
     let e = transfer::import_package(&mut sb, &p, None, &new_child(), true).unwrap_err();
     assert!(e.to_string().contains("image"), "{e}");
+
+    // The child's file: a newer schema; a schema-1 file claiming earlier files; an earlier
+    // file holding earlier files of its own (Casebook writes them flat); an image in an
+    // earlier file. Each signed by the (unknown but confirmable) look-alike, so only the
+    // check under test can refuse it.
+    let earlier = file::EarlierFile {
+        facts: vec![],
+        file: opened.content.file.clone(),
+    };
+    let mut cases: Vec<(&str, package::Content, &str)> = Vec::new();
+    let mut c = opened.content.clone();
+    c.file.schema = file::SCHEMA + 1;
+    cases.push(("file-newer", c, "newer version"));
+    let mut c = opened.content.clone();
+    c.file.schema = 1;
+    c.file.earlier = vec![earlier.clone()];
+    cases.push(("file-1-earlier", c, "form Casebook does not read"));
+    let mut c = opened.content.clone();
+    let mut nested = earlier.clone();
+    nested.file.earlier = vec![earlier.clone()];
+    c.file.earlier = vec![nested];
+    cases.push(("nested", c, "not in the form Casebook writes"));
+    let mut c = opened.content.clone();
+    let mut pictured = earlier.clone();
+    pictured.file.incidents[0].outcome = with_image.file.incidents[0].summary.clone();
+    c.file.earlier = vec![pictured];
+    cases.push(("earlier-image", c, "image"));
+    for (name, content, says) in cases {
+        let p = write(name, &forged(&content, &lookalike, &key));
+        let e = transfer::import_package(&mut sb, &p, None, &new_child(), true).unwrap_err();
+        assert!(e.to_string().contains(says), "{name}: {e}");
+    }
+    // A schema-1 file (an earlier Casebook's) is still read.
+    let mut c = opened.content.clone();
+    c.file.schema = 1;
+    c.transfer = uuid::Uuid::new_v4().to_string();
+    let p = write("file-1", &forged(&c, &lookalike, &key));
+    assert_eq!(
+        transfer::preview_package(&sb, &p, None).unwrap().child_name,
+        "Nguyễn Thị Ánh"
+    );
 
     assert_eq!(counts(&sb), before, "nothing was written by any refusal");
 }

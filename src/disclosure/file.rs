@@ -22,8 +22,11 @@ use crate::Result;
 
 /// The `format` of a child's file.
 pub const FORMAT: &str = "casebook-child-file";
-/// The schema this version writes and reads.
-pub const SCHEMA: u32 = 1;
+/// The schema this version writes. Schema 2 added `earlier` (files received from earlier
+/// schools, passed on); a schema-1 file is the same without it, and is still read.
+pub const SCHEMA: u32 = 2;
+/// The oldest schema this version reads.
+pub const OLDEST_SCHEMA: u32 = 1;
 /// The most incidents one file carries (a child in more is refused, not cut short).
 pub const MAX_INCIDENTS: usize = 2_000;
 
@@ -147,6 +150,55 @@ pub struct ChildFile {
     /// How people other than the subject appear, said once at the top ("Other children are
     /// shown by their role only.").
     pub redaction_note: String,
+    /// The files this school received from the child's earlier schools, passed on with the
+    /// child (KCSIE Annex C: the child protection file follows the child), oldest first. Flat:
+    /// a received file's own earlier files stand beside it, never inside it.
+    // Absent from a schema-1 file; always written by schema 2.
+    #[serde(default)]
+    pub earlier: Vec<EarlierFile>,
+}
+
+/// A file received from an earlier school, as it is passed on: who sent it and when, and its
+/// records with this file's redaction applied (so the earlier school's signature cannot be
+/// checked on it; the facts say it was checked when it arrived).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct EarlierFile {
+    /// From, sent by, when, the signer's certificate, when and by whom it was received.
+    pub facts: Vec<Fact>,
+    pub file: ChildFile,
+}
+
+impl ChildFile {
+    /// Every incident in the file with where it stands: "" for this school's own, "file 2, "
+    /// for those of the second earlier file (the prefix of its places and parts).
+    pub fn all_incidents(&self) -> Vec<(String, &Incident)> {
+        let own = self.incidents.iter().map(|i| (String::new(), i));
+        let earlier = self
+            .earlier
+            .iter()
+            .enumerate()
+            .flat_map(|(k, e)| e.file.incidents.iter().map(move |i| (earlier_prefix(k), i)));
+        own.chain(earlier).collect()
+    }
+
+    /// As `all_incidents`, to change them.
+    pub fn all_incidents_mut(&mut self) -> Vec<(String, &mut Incident)> {
+        let own = self.incidents.iter_mut().map(|i| (String::new(), i));
+        let earlier = self.earlier.iter_mut().enumerate().flat_map(|(k, e)| {
+            e.file
+                .incidents
+                .iter_mut()
+                .map(move |i| (earlier_prefix(k), i))
+        });
+        own.chain(earlier).collect()
+    }
+}
+
+/// How the `k`th (0-based) earlier file's places and parts begin.
+fn earlier_prefix(k: usize) -> String {
+    format!("file {}, ", k + 1)
 }
 
 /// Who is shown by role rather than by name.
@@ -165,12 +217,18 @@ pub struct Redaction {
 
 impl Redaction {
     fn hides(&self, p: &Person) -> bool {
-        !self.named.contains(&p.id)
-            && match p.kind {
-                PersonKind::Child => self.children,
-                PersonKind::ParentCarer | PersonKind::Adult => self.adults,
-                PersonKind::Staff | PersonKind::Professional => self.staff,
-            }
+        !self.named.contains(&p.id) && self.hides_kind(Some(p.kind))
+    }
+
+    /// Whether someone of `kind` is hidden; someone an earlier school's file names without
+    /// saying who they are (a relative) is hidden if children or adults are.
+    fn hides_kind(&self, kind: Option<PersonKind>) -> bool {
+        match kind {
+            Some(PersonKind::Child) => self.children,
+            Some(PersonKind::ParentCarer | PersonKind::Adult) => self.adults,
+            Some(PersonKind::Staff | PersonKind::Professional) => self.staff,
+            None => self.children || self.adults,
+        }
     }
 
     fn note(&self) -> String {
@@ -254,6 +312,107 @@ fn letters(mut n: usize) -> String {
     }
 }
 
+/// The groups labels are made from, and the group of someone whose kind is not known.
+const GROUPS: &[&str] = &[
+    "Child",
+    "Parent or carer",
+    "Adult",
+    "Staff member",
+    "Professional",
+    PERSON,
+];
+const PERSON: &str = "Person";
+
+/// Whether `name` is a label ("Child B"), as this or an earlier school's Casebook gives them.
+fn is_label(name: &str) -> bool {
+    name.rsplit_once(' ').is_some_and(|(g, letters)| {
+        GROUPS.contains(&g)
+            && !letters.is_empty()
+            && letters.bytes().all(|b| b.is_ascii_uppercase())
+    })
+}
+
+/// An incident's "People" value, "Name (Child or young person)": the name and the kind.
+fn person_value(value: &str) -> (&str, Option<PersonKind>) {
+    value
+        .strip_suffix(')')
+        .and_then(|v| v.rsplit_once(" ("))
+        .and_then(|(name, label)| {
+            PersonKind::ALL
+                .iter()
+                .find(|k| k.label() == label)
+                .map(|k| (name, Some(*k)))
+        })
+        .unwrap_or((value, None))
+}
+
+/// Everyone an earlier school's file names besides its subject, by name, with their kind where
+/// the file says it; those it already shows by a label are left out.
+fn outside_people(f: &ChildFile) -> Vec<(String, Option<PersonKind>)> {
+    let mut out: Vec<(String, Option<PersonKind>)> = Vec::new();
+    let people = f
+        .incidents
+        .iter()
+        .flat_map(|i| &i.people)
+        .map(|p| person_value(&p.value));
+    let relatives = f.household.iter().map(|r| (r.name.as_str(), None));
+    for (name, kind) in people.chain(relatives) {
+        let name = name.trim();
+        if name.is_empty() || is_label(name) || name.eq_ignore_ascii_case(&f.subject.full_name) {
+            continue;
+        }
+        match out.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            Some((_, k)) => *k = k.or(kind),
+            None => out.push((name.to_owned(), kind)),
+        }
+    }
+    out
+}
+
+/// The labels an earlier school's file already uses.
+fn labels_in(f: &ChildFile) -> Vec<String> {
+    let people = f
+        .incidents
+        .iter()
+        .flat_map(|i| &i.people)
+        .map(|p| person_value(&p.value).0);
+    let relatives = f.household.iter().map(|r| r.name.as_str());
+    people
+        .chain(relatives)
+        .filter(|n| is_label(n))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The files received for `person_id`, flat and oldest first: each received file's own
+/// earlier files, then the file itself, with who sent it and when.
+fn earlier_files(conn: &rusqlite::Connection, person_id: RecordId) -> Result<Vec<EarlierFile>> {
+    let mut out = Vec::new();
+    for r in super::transfer::received_for(conn, person_id)? {
+        let mut file = r.file;
+        out.append(&mut file.earlier);
+        out.push(EarlierFile {
+            facts: vec![
+                fact("From", &r.sender_organisation),
+                fact("Sent by", &r.sender_name),
+                fact("Sent", &display_time(&r.sent_at)),
+                fact(
+                    "Received",
+                    &format!("{} by {}", display_time(&r.received_at), r.received_by),
+                ),
+                fact(
+                    "Checked when it arrived",
+                    "the sender's signature was valid and the package unaltered",
+                ),
+                fact("Sender's certificate, SHA-256", &r.sender_fingerprint),
+                fact("Package as received, SHA-256", &r.package_sha256),
+            ],
+            file,
+        });
+    }
+    Ok(out)
+}
+
 fn group(kind: PersonKind) -> &'static str {
     match kind {
         PersonKind::Child => "Child",
@@ -265,13 +424,23 @@ fn group(kind: PersonKind) -> &'static str {
 }
 
 fn name_words(p: &Person) -> Vec<String> {
-    let mut names = vec![p.full_name.trim().to_owned()];
-    names.extend(p.details.other_names.iter().map(|n| n.trim().to_owned()));
+    let mut names = vec![p.full_name.as_str()];
+    names.extend(p.details.other_names.iter().map(String::as_str));
+    words_of(&names)
+}
+
+/// Titles, which are no one's name: "Mr" alone is left where it stands (its person's other
+/// words are still found), or every "Mr" in the file would become a label.
+const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "rev"];
+
+/// Each name whole, then each of its words of two letters or more, but titles.
+fn words_of(names: &[&str]) -> Vec<String> {
+    let names: Vec<String> = names.iter().map(|n| n.trim().to_owned()).collect();
     let mut words: Vec<String> = names.clone();
     for n in &names {
         words.extend(
             n.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
-                .filter(|w| w.chars().count() >= 2)
+                .filter(|w| w.chars().count() >= 2 && !TITLES.contains(&w.to_lowercase().as_str()))
                 .map(str::to_owned),
         );
     }
@@ -279,29 +448,46 @@ fn name_words(p: &Person) -> Vec<String> {
     words
 }
 
+/// Someone as the redactor sees them: the words of their names, and how they are shown
+/// (their label if hidden, their full name if named).
+struct NameWords {
+    words: Vec<String>,
+    shown: String,
+}
+
+impl NameWords {
+    fn of(p: &Person, shown: &str) -> Self {
+        NameWords {
+            words: name_words(p),
+            shown: shown.to_owned(),
+        }
+    }
+}
+
 impl Redactor {
-    fn new(hidden: &[(Person, String)], named: &[Person]) -> Self {
-        let named_words: Vec<(String, &Person)> = named
+    fn new(hidden: &[NameWords], named: &[NameWords]) -> Self {
+        let named_words: Vec<(String, &str)> = named
             .iter()
             .flat_map(|p| {
-                name_words(p)
-                    .into_iter()
-                    .map(move |w| (w.to_lowercase(), p))
+                p.words
+                    .iter()
+                    .map(move |w| (w.to_lowercase(), p.shown.as_str()))
             })
             .collect();
         let mut patterns = Vec::new();
         let mut left_in = Vec::new();
-        for (p, label) in hidden {
-            for w in name_words(p) {
+        for p in hidden {
+            let label = &p.shown;
+            for w in &p.words {
                 if let Some((_, other)) = named_words.iter().find(|(n, _)| *n == w.to_lowercase()) {
                     left_in.push(LeftIn {
                         word: w.clone(),
                         belongs_to: label.clone(),
-                        also: other.full_name.clone(),
+                        also: (*other).to_owned(),
                     });
                     continue;
                 }
-                patterns.push((w, label.clone()));
+                patterns.push((w.clone(), label.clone()));
             }
         }
         patterns.sort_by(|a, b| {
@@ -476,25 +662,71 @@ pub fn build(
         }
         incident_files.push(f);
     }
+    let mut earlier = earlier_files(conn, person_id)?;
+
+    // A label an earlier school's file already uses stays theirs: this file's labels skip it,
+    // so that no label stands for two people.
+    let taken: std::collections::HashSet<String> =
+        earlier.iter().flat_map(|e| labels_in(&e.file)).collect();
     let mut counters: std::collections::HashMap<&'static str, usize> = Default::default();
+    let mut next_label = |g: &'static str| loop {
+        let n = counters.entry(g).or_insert(0);
+        // The subject is never a label, so other children start at B ("Child B").
+        let start = usize::from(g == "Child" && subject.kind == PersonKind::Child);
+        let label = format!("{g} {}", letters(*n + start));
+        *n += 1;
+        if !taken.contains(&label) {
+            break label;
+        }
+    };
     let mut hidden = Vec::new();
+    let mut shown = Vec::new();
     let mut named = Vec::new();
     let mut label_of = std::collections::HashMap::new();
     for p in &everyone {
         if p.id != subject.id && redaction.hides(p) {
-            let g = group(p.kind);
-            let n = counters.entry(g).or_insert(0);
-            // The subject is never a label, so other children start at B ("Child B").
-            let start = usize::from(g == "Child" && subject.kind == PersonKind::Child);
-            let label = format!("{g} {}", letters(*n + start));
-            *n += 1;
+            let label = next_label(group(p.kind));
             label_of.insert(p.id, label.clone());
-            hidden.push((p.clone(), label));
+            hidden.push(NameWords::of(p, &label));
         } else {
-            named.push(p.clone());
+            shown.push(NameWords::of(p, &p.full_name));
+            named.push(p.id);
         }
     }
-    let mut redactor = Redactor::new(&hidden, &named);
+    // Those only an earlier school's file names: hidden by the same choice, by their kind as
+    // that file gives it. Anyone this vault knows by the same name is handled as above.
+    let mut outside_label: std::collections::HashMap<String, String> = Default::default();
+    for e in &earlier {
+        let them = &e.file.subject.full_name;
+        shown.push(NameWords {
+            words: words_of(&[them]),
+            shown: them.clone(),
+        });
+        for (name, kind) in outside_people(&e.file) {
+            let key = name.to_lowercase();
+            let known = everyone
+                .iter()
+                .any(|p| p.full_name.trim().eq_ignore_ascii_case(&name))
+                || name.eq_ignore_ascii_case(&subject.full_name);
+            if known || outside_label.contains_key(&key) {
+                continue;
+            }
+            if redaction.hides_kind(kind) {
+                let label = next_label(kind.map_or(PERSON, group));
+                hidden.push(NameWords {
+                    words: words_of(&[&name]),
+                    shown: label.clone(),
+                });
+                outside_label.insert(key, label);
+            } else {
+                shown.push(NameWords {
+                    words: words_of(&[&name]),
+                    shown: name,
+                });
+            }
+        }
+    }
+    let mut redactor = Redactor::new(&hidden, &shown);
     let shown_name = |id: RecordId, name: &str| -> String {
         label_of
             .get(&id)
@@ -846,6 +1078,7 @@ pub fn build(
         household: relatives,
         incidents,
         redaction_note: redaction.note(),
+        earlier: Vec::new(),
     };
     for r in &mut file.household {
         redactor.apply("Household and family", &mut r.name);
@@ -853,12 +1086,75 @@ pub fn build(
             redactor.apply("Household and family", &mut f.value);
         }
     }
+    for (k, e) in earlier.iter_mut().enumerate() {
+        redact_earlier(
+            &mut redactor,
+            &outside_label,
+            &earlier_prefix(k),
+            &mut e.file,
+        );
+    }
+    file.earlier = earlier;
     Ok(Built {
         file,
         redactions: redactor.found,
         left_in: redactor.left_in,
-        named: named.iter().map(|p| p.id).collect(),
+        named,
     })
+}
+
+/// Applies this file's redaction to an earlier school's file: those hidden by name become
+/// their label (their contact details dropped), every text goes through the redactor, and
+/// each entry's id gains the file's `prefix` so that it stays unique in the whole file.
+fn redact_earlier(
+    r: &mut Redactor,
+    outside_label: &std::collections::HashMap<String, String>,
+    prefix: &str,
+    f: &mut ChildFile,
+) {
+    let label_for = |name: &str| outside_label.get(&name.trim().to_lowercase()).cloned();
+    let household = format!("{prefix}household and family");
+    for rel in &mut f.household {
+        if let Some(label) = label_for(&rel.name) {
+            r.record(&household, &rel.name, &label, &rel.relation);
+            rel.name = label;
+            rel.facts.clear();
+        }
+        r.apply(&household, &mut rel.name);
+        for fct in &mut rel.facts {
+            r.apply(&household, &mut fct.value);
+        }
+    }
+    let child = format!("{prefix}the child");
+    for fct in &mut f.subject.facts {
+        r.apply(&child, &mut fct.value);
+    }
+    for s in &mut f.subject.statuses {
+        r.apply(&child, s);
+    }
+    for i in &mut f.incidents {
+        let reference = i.reference.clone();
+        let place = |what: &str| format!("{prefix}{reference}, {what}");
+        for p in &mut i.people {
+            let (name, kind) = person_value(&p.value);
+            if let Some(label) = label_for(name) {
+                let value =
+                    kind.map_or_else(|| label.clone(), |k| format!("{label} ({})", k.label()));
+                r.record(&place("People"), name, &label, &value);
+                p.value = value;
+            }
+        }
+        let entries = i
+            .chronology
+            .iter_mut()
+            .chain(i.evidence.iter_mut())
+            .chain(i.shared.iter_mut())
+            .chain(i.checklists.iter_mut().flat_map(|c| c.answers.iter_mut()));
+        for e in entries {
+            e.id = format!("{prefix}{}", e.id);
+        }
+        redact_incident(r, i, &place);
+    }
 }
 
 /// Applies the redactor to every text of an incident (its references and times hold no names).
@@ -929,6 +1225,39 @@ mod tests {
         );
         assert_eq!(r.found.len(), 3);
         assert_eq!(r.found[0].replaced, "JORDAN smith");
+    }
+
+    #[test]
+    fn a_title_is_no_ones_name() {
+        assert_eq!(
+            words_of(&["Mr Ådne Solberg"]),
+            ["Mr Ådne Solberg", "Ådne", "Solberg"]
+        );
+    }
+
+    #[test]
+    fn an_earlier_schools_people_are_read_with_their_kind_and_labels_are_known() {
+        assert_eq!(
+            person_value("Sam Okoro (Child or young person)"),
+            ("Sam Okoro", Some(PersonKind::Child))
+        );
+        assert_eq!(
+            person_value("Ann (Smith) (Member of staff)"),
+            ("Ann (Smith)", Some(PersonKind::Staff))
+        );
+        assert_eq!(person_value("Sam (the cousin)"), ("Sam (the cousin)", None));
+        assert_eq!(person_value("Sam"), ("Sam", None));
+        for label in [
+            "Child B",
+            "Parent or carer AA",
+            "Person C",
+            "Staff member A",
+        ] {
+            assert!(is_label(label), "{label}");
+        }
+        for name in ["Child", "Child b", "Sam B", "Child B2", "Adult "] {
+            assert!(!is_label(name), "{name}");
+        }
     }
 
     #[test]

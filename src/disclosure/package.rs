@@ -348,7 +348,26 @@ fn texts(file: &ChildFile) -> Vec<&str> {
             entry_texts(&mut out, &c.answers);
         }
     }
+    for e in &file.earlier {
+        fact_texts(&mut out, &e.facts);
+        out.extend(texts(&e.file));
+    }
     out
+}
+
+/// A child's file of a schema this version reads (a schema-1 file has no earlier files).
+fn check_file_schema(file: &ChildFile, bad: &dyn Fn(&str) -> Error) -> Result<()> {
+    if file.schema > super::file::SCHEMA {
+        return Err(bad(
+            "the child's file in it was made by a newer version of Casebook",
+        ));
+    }
+    if file.schema < super::file::OLDEST_SCHEMA || (file.schema == 1 && !file.earlier.is_empty()) {
+        return Err(bad(
+            "the child's file in it is in a form Casebook does not read",
+        ));
+    }
+    Ok(())
 }
 
 /// Opens and checks package `bytes` (read from `path`, named in every refusal).
@@ -429,15 +448,13 @@ pub fn open(path: &std::path::Path, bytes: &[u8], with: &OpenWith<'_>) -> Result
     {
         return Err(bad("what it holds is not in the form Casebook writes"));
     }
-    if content.file.schema > super::file::SCHEMA {
-        return Err(bad(
-            "the child's file in it was made by a newer version of Casebook",
-        ));
-    }
-    if content.file.schema != super::file::SCHEMA {
-        return Err(bad(
-            "the child's file in it is in a form Casebook does not read",
-        ));
+    check_file_schema(&content.file, &bad)?;
+    for e in &content.file.earlier {
+        // Flat, as Casebook writes it: an earlier school's file holds no earlier files.
+        if e.file.format != super::file::FORMAT || !e.file.earlier.is_empty() {
+            return Err(bad("what it holds is not in the form Casebook writes"));
+        }
+        check_file_schema(&e.file, &bad)?;
     }
     if uuid::Uuid::parse_str(&content.transfer).is_err()
         || crate::time::parse(&content.sent_at).is_none()

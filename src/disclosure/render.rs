@@ -4,7 +4,7 @@
 //! with their SHA-256, evidence notes and custody; then the sender's signature block and, for
 //! a transfer, a receipt page for the receiving DSL to sign and return.
 
-use super::file::{ChildFile, Entry, Fact};
+use super::file::{ChildFile, Entry, Fact, Incident, Relative};
 use crate::pdf::{Area, Furniture, Layout, Style};
 use crate::records::transfers::Transfer;
 use crate::referral::render::{signature_lines, Signer};
@@ -109,19 +109,7 @@ pub fn render(
             l.text(s, Style::BODY, 0.0);
         }
     }
-    l.keep(60.0);
-    l.heading("Household and family", Style::H2);
-    if file.household.is_empty() {
-        l.text("No one recorded.", Style::BODY, 0.0);
-    }
-    for r in &file.household {
-        let lines: Vec<String> = r
-            .facts
-            .iter()
-            .map(|f| format!("{}: {}", f.label, f.value))
-            .collect();
-        l.entry(&format!("{}: {}", r.relation, r.name), &lines);
-    }
+    household(&mut l, &file.household);
 
     // Room for the first incident's heading and details too: never this heading alone.
     l.keep(200.0);
@@ -133,70 +121,9 @@ pub fn render(
         l.text("None recorded.", Style::BODY, 0.0);
     }
     for i in &file.incidents {
-        l.keep(120.0);
-        l.heading(
-            &format!("Incident {} · {}", i.reference, i.roles.join(", ")),
-            Style::H2,
-        );
-        facts(&mut l, &i.facts);
-        l.field("What happened", &i.summary);
-        if !i.childs_words.is_empty() {
-            l.text("In the child's own words:", Style::BODY, 0.0);
-            l.text(&format!("“{}”", i.childs_words), Style::BODY, 18.0);
-        }
-        if !i.outcome.is_empty() {
-            l.field("Outcome", &i.outcome);
-        }
-        l.keep(60.0);
-        l.text("People", Style::LABEL, 0.0);
-        facts(&mut l, &i.people);
-        facts(&mut l, &i.family);
-        entries(
-            &mut l,
-            "Chronology (oldest first)",
-            &i.chronology,
-            "Nothing recorded.",
-        );
-        entries(
-            &mut l,
-            "Evidence and custody (described in words; no images are held)",
-            &i.evidence,
-            "No evidence note recorded.",
-        );
-        l.keep(60.0);
-        l.heading("Checklists", Style::H2);
-        if i.checklists.is_empty() {
-            l.text("No checklist used.", Style::BODY, 0.0);
-        }
-        for c in &i.checklists {
-            l.text(
-                &format!("{} (version {}), {}", c.title, c.version, c.state),
-                Style::LABEL,
-                0.0,
-            );
-            for a in &c.answers {
-                let sep = if a.kind.ends_with('?') { " " } else { ": " };
-                let mut lines = vec![format!("{}{sep}{}", a.kind, a.text)];
-                lines.extend(
-                    a.details
-                        .iter()
-                        .map(|f| format!("{}: {}", f.label, f.value)),
-                );
-                lines.push(format!(
-                    "Answered by {}, {}",
-                    a.recorded_by,
-                    display_time(&a.recorded_at)
-                ));
-                l.entry("", &lines);
-            }
-        }
-        entries(
-            &mut l,
-            "Who was told what",
-            &i.shared,
-            "Nothing shared outside the school is recorded.",
-        );
+        incident(&mut l, i, "");
     }
+    earlier_files(&mut l, file);
 
     l.keep(150.0);
     l.heading("Signature", Style::H2);
@@ -212,6 +139,173 @@ pub fn render(
         pdf,
         signature: area,
     })
+}
+
+fn household(l: &mut Layout, household: &[Relative]) {
+    l.keep(60.0);
+    l.heading("Household and family", Style::H2);
+    if household.is_empty() {
+        l.text("No one recorded.", Style::BODY, 0.0);
+    }
+    for r in household {
+        let lines: Vec<String> = r
+            .facts
+            .iter()
+            .map(|f| format!("{}: {}", f.label, f.value))
+            .collect();
+        l.entry(&format!("{}: {}", r.relation, r.name), &lines);
+    }
+}
+
+/// One incident: its facts, what happened, people, family, chronology, evidence, checklist
+/// answers and what was shared. `prefix` names an earlier school's file ("file 1, ").
+fn incident(l: &mut Layout, i: &Incident, prefix: &str) {
+    l.keep(120.0);
+    l.heading(
+        &format!("Incident {prefix}{} · {}", i.reference, i.roles.join(", ")),
+        Style::H2,
+    );
+    facts(l, &i.facts);
+    l.field("What happened", &i.summary);
+    if !i.childs_words.is_empty() {
+        l.text("In the child's own words:", Style::BODY, 0.0);
+        l.text(&format!("“{}”", i.childs_words), Style::BODY, 18.0);
+    }
+    if !i.outcome.is_empty() {
+        l.field("Outcome", &i.outcome);
+    }
+    l.keep(60.0);
+    l.text("People", Style::LABEL, 0.0);
+    facts(l, &i.people);
+    facts(l, &i.family);
+    entries(
+        l,
+        "Chronology (oldest first)",
+        &i.chronology,
+        "Nothing recorded.",
+    );
+    entries(
+        l,
+        "Evidence and custody (described in words; no images are held)",
+        &i.evidence,
+        "No evidence note recorded.",
+    );
+    l.keep(60.0);
+    l.heading("Checklists", Style::H2);
+    if i.checklists.is_empty() {
+        l.text("No checklist used.", Style::BODY, 0.0);
+    }
+    for c in &i.checklists {
+        l.text(
+            &format!("{} (version {}), {}", c.title, c.version, c.state),
+            Style::LABEL,
+            0.0,
+        );
+        for a in &c.answers {
+            let sep = if a.kind.ends_with('?') { " " } else { ": " };
+            let mut lines = vec![format!("{}{sep}{}", a.kind, a.text)];
+            lines.extend(
+                a.details
+                    .iter()
+                    .map(|f| format!("{}: {}", f.label, f.value)),
+            );
+            lines.push(format!(
+                "Answered by {}, {}",
+                a.recorded_by,
+                display_time(&a.recorded_at)
+            ));
+            l.entry("", &lines);
+        }
+    }
+    entries(
+        l,
+        "Who was told what",
+        &i.shared,
+        "Nothing shared outside the school is recorded.",
+    );
+}
+
+/// The files received from the child's earlier schools, each with who sent it, the child as
+/// that school recorded them, their household and incidents.
+fn earlier_files(l: &mut Layout, file: &ChildFile) {
+    if file.earlier.is_empty() {
+        return;
+    }
+    l.keep(200.0);
+    l.heading(
+        &format!(
+            "Files received from earlier schools ({}, oldest first)",
+            file.earlier.len()
+        ),
+        Style::H2,
+    );
+    l.text(
+        &format!(
+            "These are the child protection files {} received when the child joined, passed \
+             on with theirs. Other people in them are shown as in the rest of this file; a \
+             label an earlier school gave (\"Child B\") is that school's own.",
+            file.organisation
+        ),
+        Style::BODY,
+        0.0,
+    );
+    for (k, e) in file.earlier.iter().enumerate() {
+        let prefix = format!("file {}, ", k + 1);
+        l.keep(200.0);
+        l.heading(
+            &format!(
+                "File {} of {}: from {}",
+                k + 1,
+                file.earlier.len(),
+                e.file.organisation
+            ),
+            Style::H2,
+        );
+        facts(l, &e.facts);
+        l.field(
+            "How that school showed other people",
+            &e.file.redaction_note,
+        );
+        l.keep(60.0);
+        l.heading("The child, as that school recorded them", Style::H2);
+        facts(l, &e.file.subject.facts);
+        if !e.file.subject.statuses.is_empty() {
+            l.text("Status with services", Style::LABEL, 0.0);
+        }
+        for s in &e.file.subject.statuses {
+            l.text(s, Style::BODY, 0.0);
+        }
+        household(l, &e.file.household);
+        l.keep(120.0);
+        l.heading(
+            &format!(
+                "Incidents in file {} ({}, oldest first)",
+                k + 1,
+                e.file.incidents.len()
+            ),
+            Style::H2,
+        );
+        if e.file.incidents.is_empty() {
+            l.text("None recorded.", Style::BODY, 0.0);
+        }
+        for i in &e.file.incidents {
+            incident(l, i, &prefix);
+        }
+    }
+}
+
+/// The number of incidents, with those in earlier schools' files ("4, and 7 in 2 files from
+/// earlier schools").
+fn incident_count(file: &ChildFile) -> String {
+    let earlier: usize = file.earlier.iter().map(|e| e.file.incidents.len()).sum();
+    match file.earlier.len() {
+        0 => file.incidents.len().to_string(),
+        n => format!(
+            "{}, and {earlier} in {n} file{} from earlier schools",
+            file.incidents.len(),
+            if n == 1 { "" } else { "s" }
+        ),
+    }
 }
 
 fn transfer_cover(l: &mut Layout, file: &ChildFile, t: &Transfer) {
@@ -237,6 +331,7 @@ fn transfer_cover(l: &mut Layout, file: &ChildFile, t: &Transfer) {
         &crate::time::long_date(t.moved_on),
     );
     l.field("Sent", t.method.label());
+    l.field("Incidents", &incident_count(file));
     l.field("Other people", &file.redaction_note);
     l.text(
         "Keep this file separately from the pupil's main file, with access limited to the \
@@ -271,8 +366,14 @@ fn request_cover(l: &mut Layout, file: &ChildFile, r: &crate::records::subject_a
         &format!(
             "This is the information {} holds about {} in its safeguarding records (UK GDPR \
              Article 15): details, family, every incident they are in with what was recorded, \
-             decided and shared, and who recorded it and when.",
-            file.organisation, file.subject.full_name
+             decided and shared, and who recorded it and when{}.",
+            file.organisation,
+            file.subject.full_name,
+            if file.earlier.is_empty() {
+                ""
+            } else {
+                "; and the files received from their earlier schools"
+            }
         ),
         Style::BODY,
         0.0,
@@ -318,7 +419,7 @@ fn receipt_page(l: &mut Layout, file: &ChildFile, t: &Transfer) {
     l.field("Date of birth", &t.child_birth);
     l.field("From", &file.organisation);
     l.field("Transfer", &t.uid);
-    l.field("Incidents in the file", &file.incidents.len().to_string());
+    l.field("Incidents in the file", &incident_count(file));
     l.gap(8.0);
     l.text(
         "I confirm that I have received this child protection file, complete, and hold it \

@@ -71,17 +71,18 @@ fn shortened(text: &str) -> String {
 /// Every part of `file` that can be withheld.
 fn parts(file: &ChildFile) -> Vec<Part> {
     let mut out = Vec::new();
-    for i in &file.incidents {
+    // An earlier school's incidents are parts too, named with their file ("file 1, INC-…").
+    for (prefix, i) in file.all_incidents() {
+        let reference = format!("{prefix}{}", i.reference);
         out.push(Part {
-            part: format!("{} what happened", i.reference),
-            label: format!("{}, what happened: {}", i.reference, shortened(&i.summary)),
+            part: format!("{reference} what happened"),
+            label: format!("{reference}, what happened: {}", shortened(&i.summary)),
         });
         if !i.childs_words.is_empty() {
             out.push(Part {
-                part: format!("{} in the child's own words", i.reference),
+                part: format!("{reference} in the child's own words"),
                 label: format!(
-                    "{}, in the child's own words: {}",
-                    i.reference,
+                    "{reference}, in the child's own words: {}",
                     shortened(&i.childs_words)
                 ),
             });
@@ -95,13 +96,7 @@ fn parts(file: &ChildFile) -> Vec<Part> {
         for e in entries {
             out.push(Part {
                 part: e.id.clone(),
-                label: format!(
-                    "{}, {} ({}): {}",
-                    i.reference,
-                    e.kind,
-                    e.id,
-                    shortened(&e.text)
-                ),
+                label: format!("{reference}, {} ({}): {}", e.kind, e.id, shortened(&e.text)),
             });
         }
     }
@@ -113,11 +108,12 @@ fn parts(file: &ChildFile) -> Vec<Part> {
 fn apply(file: &mut ChildFile, withheld: &[Withheld]) {
     let note = |w: &Withheld| format!("[Withheld under an exemption: {}]", w.exemption.label());
     let find = |part: &str| withheld.iter().find(|w| w.part == part);
-    for i in &mut file.incidents {
-        if let Some(w) = find(&format!("{} what happened", i.reference)) {
+    for (prefix, i) in file.all_incidents_mut() {
+        let reference = format!("{prefix}{}", i.reference);
+        if let Some(w) = find(&format!("{reference} what happened")) {
             i.summary = note(w);
         }
-        if let Some(w) = find(&format!("{} in the child's own words", i.reference)) {
+        if let Some(w) = find(&format!("{reference} in the child's own words")) {
             i.childs_words = note(w);
         }
         let entries = i

@@ -126,13 +126,14 @@ fn record_sent(
                     article6: t.article6,
                     article9: t.article9,
                     reason: format!(
-                        "{} Child protection file transfer {}; other children {}.",
+                        "{} Child protection file transfer {}; other children {}{}.",
                         t.reason,
                         t.uid,
                         match t.other_children {
                             OtherChildren::Named => "named",
                             OtherChildren::ByRole => "shown by their role only",
-                        }
+                        },
+                        passed_on(&built.file)
                     ),
                 };
                 let row =
@@ -502,7 +503,22 @@ pub struct ReceivedFile {
     pub sent_at: String,
     pub received_at: String,
     pub received_by: String,
+    /// The package's SHA-256 as it arrived.
+    pub package_sha256: String,
     pub file: ChildFile,
+}
+
+/// "; with the files received from …", when the file passes earlier schools' files on.
+fn passed_on(file: &ChildFile) -> String {
+    if file.earlier.is_empty() {
+        return String::new();
+    }
+    let from: Vec<&str> = file
+        .earlier
+        .iter()
+        .map(|e| e.file.organisation.as_str())
+        .collect();
+    format!("; with the files received from {}", from.join(", "))
 }
 
 /// Imports the package at `path` as a received file attached to `attach`. Everything is
@@ -603,6 +619,7 @@ fn received_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ReceivedFile, S
             sent_at: r.get(6)?,
             received_at: r.get(7)?,
             received_by: r.get(8)?,
+            package_sha256: r.get(10)?,
             file: empty_file(),
         },
         r.get(9)?,
@@ -623,11 +640,12 @@ fn empty_file() -> ChildFile {
         household: Vec::new(),
         incidents: Vec::new(),
         redaction_note: String::new(),
+        earlier: Vec::new(),
     }
 }
 
 const SELECT_RECEIVED: &str = "SELECT id, person_id, transfer_uid, sender_organisation,
-    sender_name, sender_fingerprint, sent_at, received_at, received_by, content
+    sender_name, sender_fingerprint, sent_at, received_at, received_by, content, package_sha256
     FROM received_files";
 
 fn with_file((mut f, content): (ReceivedFile, String)) -> Result<ReceivedFile> {

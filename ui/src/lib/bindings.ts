@@ -149,7 +149,7 @@ export const commands = {
 	childTransfers: (personId: number) => typedError<ChildTransfers_Serialize, CommandError_Serialize>(__TAURI_INVOKE("child_transfers", { personId })),
 	startTransfer: (input: TransferInput_Deserialize) => typedError<Transfer_Serialize, CommandError_Serialize>(__TAURI_INVOKE("start_transfer", { input })),
 	/**  The file as it would go now, with each redaction, for the DSL to look over first. */
-	transferPreview: (transferId: number) => typedError<Built, CommandError_Serialize>(__TAURI_INVOKE("transfer_preview", { transferId })),
+	transferPreview: (transferId: number) => typedError<Built_Serialize, CommandError_Serialize>(__TAURI_INVOKE("transfer_preview", { transferId })),
 	/**  Signs the transfer's PDF and saves it where the DSL chooses. `None` when cancelled. */
 	saveTransferPdf: (transferId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_transfer_pdf", { transferId })),
 	/**  Signs and encrypts the transfer's package and saves it. `None` when cancelled. */
@@ -167,7 +167,7 @@ export const commands = {
 	 */
 	previewTransferPackage: (code: string | null) => typedError<PackagePreview, CommandError_Serialize>(__TAURI_INVOKE("preview_transfer_package", { code })),
 	/**  Imports the chosen package as a received file attached to the child the DSL chose. */
-	importTransferPackage: (code: string | null, attach: AttachTo_Deserialize, signerConfirmed: boolean) => typedError<ReceivedFile, CommandError_Serialize>(__TAURI_INVOKE("import_transfer_package", { code, attach, signerConfirmed })),
+	importTransferPackage: (code: string | null, attach: AttachTo_Deserialize, signerConfirmed: boolean) => typedError<ReceivedFile_Serialize, CommandError_Serialize>(__TAURI_INVOKE("import_transfer_package", { code, attach, signerConfirmed })),
 	/**  Signs a receipt for a received file and saves it, to send back. `None` when cancelled. */
 	saveTransferReceipt: (receivedId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_transfer_receipt", { receivedId })),
 	/**  Asks for a receipt file, holds it, and says what it confirms. `None` when cancelled. */
@@ -180,7 +180,7 @@ export const commands = {
 	withholdPart: (requestId: number, part: string, exemption: Exemption, reason: string) => typedError<Request_Serialize, CommandError_Serialize>(__TAURI_INVOKE("withhold_part", { requestId, part, exemption, reason })),
 	releasePart: (requestId: number, part: string) => typedError<Request_Serialize, CommandError_Serialize>(__TAURI_INVOKE("release_part", { requestId, part })),
 	/**  The response as it would be made now, for the reviewer. */
-	responsePreview: (requestId: number, choices: ResponseChoices) => typedError<ResponsePreview, CommandError_Serialize>(__TAURI_INVOKE("response_preview", { requestId, choices })),
+	responsePreview: (requestId: number, choices: ResponseChoices) => typedError<ResponsePreview_Serialize, CommandError_Serialize>(__TAURI_INVOKE("response_preview", { requestId, choices })),
 	/**  Signs the response and saves it where the DSL chooses. `None` when cancelled. */
 	saveResponse: (requestId: number, choices: ResponseChoices) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_response", { requestId, choices })),
 	/**
@@ -535,8 +535,20 @@ export type Branch = {
 };
 
 /**  A built file with what its redaction did. */
-export type Built = {
-	file: ChildFile,
+export type Built = Built_Serialize | Built_Deserialize;
+
+/**  A built file with what its redaction did. */
+export type Built_Deserialize = {
+	file: ChildFile_Deserialize,
+	redactions: Redacted[],
+	left_in: LeftIn[],
+	/**  The people whose details the file names (the subject, and whoever is not redacted). */
+	named: number[],
+};
+
+/**  A built file with what its redaction did. */
+export type Built_Serialize = {
+	file: ChildFile_Serialize,
 	redactions: Redacted[],
 	left_in: LeftIn[],
 	/**  The people whose details the file names (the subject, and whoever is not redacted). */
@@ -547,7 +559,10 @@ export type Built = {
 export type Category = "sharing_nudes" | "indecent_images" | "online_sexual_abuse" | "radicalisation" | "cyberbullying" | "online_hate" | "upskirting" | "sexual_harassment" | "inappropriate_content" | "filtering_breach" | "allegation_against_staff" | "computer_misuse" | "other";
 
 /**  A person's whole record as it leaves the vault. */
-export type ChildFile = {
+export type ChildFile = ChildFile_Serialize | ChildFile_Deserialize;
+
+/**  A person's whole record as it leaves the vault. */
+export type ChildFile_Deserialize = {
 	format: string,
 	schema: number,
 	/**  The school or college it comes from. */
@@ -563,6 +578,37 @@ export type ChildFile = {
 	 *  shown by their role only.").
 	 */
 	redaction_note: string,
+	/**
+	 *  The files this school received from the child's earlier schools, passed on with the
+	 *  child (KCSIE Annex C: the child protection file follows the child), oldest first. Flat:
+	 *  a received file's own earlier files stand beside it, never inside it.
+	 */
+	earlier?: EarlierFile_Deserialize[],
+};
+
+/**  A person's whole record as it leaves the vault. */
+export type ChildFile_Serialize = {
+	format: string,
+	schema: number,
+	/**  The school or college it comes from. */
+	organisation: string,
+	/**  When it was made (stored UTC form). */
+	made_at: string,
+	subject: FileSubject,
+	household: FileRelative[],
+	/**  Oldest first. */
+	incidents: FileIncident[],
+	/**
+	 *  How people other than the subject appear, said once at the top ("Other children are
+	 *  shown by their role only.").
+	 */
+	redaction_note: string,
+	/**
+	 *  The files this school received from the child's earlier schools, passed on with the
+	 *  child (KCSIE Annex C: the child protection file follows the child), oldest first. Flat:
+	 *  a received file's own earlier files stand beside it, never inside it.
+	 */
+	earlier: EarlierFile_Serialize[],
 };
 
 /**  A child's transfers and the files received for them, for the child's page. */
@@ -571,7 +617,7 @@ export type ChildTransfers = ChildTransfers_Serialize | ChildTransfers_Deseriali
 /**  A child's transfers and the files received for them, for the child's page. */
 export type ChildTransfers_Deserialize = {
 	transfers: Transfer_Deserialize[],
-	received: ReceivedFile[],
+	received: ReceivedFile_Deserialize[],
 	/**  The reason a new transfer's form starts from (KCSIE's duty, in words). */
 	default_reason: string,
 };
@@ -579,7 +625,7 @@ export type ChildTransfers_Deserialize = {
 /**  A child's transfers and the files received for them, for the child's page. */
 export type ChildTransfers_Serialize = {
 	transfers: Transfer_Serialize[],
-	received: ReceivedFile[],
+	received: ReceivedFile_Serialize[],
 	/**  The reason a new transfer's form starts from (KCSIE's duty, in words). */
 	default_reason: string,
 };
@@ -965,6 +1011,35 @@ export type DueRecord = {
 	people: number,
 	/**  Of those, people linked to no other incident: deleting this record deletes them too. */
 	people_only_here: number,
+};
+
+/**
+ *  A file received from an earlier school, as it is passed on: who sent it and when, and its
+ *  records with this file's redaction applied (so the earlier school's signature cannot be
+ *  checked on it; the facts say it was checked when it arrived).
+ */
+export type EarlierFile = EarlierFile_Serialize | EarlierFile_Deserialize;
+
+/**
+ *  A file received from an earlier school, as it is passed on: who sent it and when, and its
+ *  records with this file's redaction applied (so the earlier school's signature cannot be
+ *  checked on it; the facts say it was checked when it arrived).
+ */
+export type EarlierFile_Deserialize = {
+	/**  From, sent by, when, the signer's certificate, when and by whom it was received. */
+	facts: FileFact[],
+	file: ChildFile_Deserialize,
+};
+
+/**
+ *  A file received from an earlier school, as it is passed on: who sent it and when, and its
+ *  records with this file's redaction applied (so the earlier school's signature cannot be
+ *  checked on it; the facts say it was checked when it arrived).
+ */
+export type EarlierFile_Serialize = {
+	/**  From, sent by, when, the signer's certificate, when and by whom it was received. */
+	facts: FileFact[],
+	file: ChildFile_Serialize,
 };
 
 /**  A member of staff's employment (for allegations: LADO forms ask for each of these). */
@@ -2217,7 +2292,10 @@ export type ReceiptPreview = {
 };
 
 /**  A file received from another school. */
-export type ReceivedFile = {
+export type ReceivedFile = ReceivedFile_Serialize | ReceivedFile_Deserialize;
+
+/**  A file received from another school. */
+export type ReceivedFile_Deserialize = {
 	id: number,
 	person_id: number,
 	transfer_uid: string,
@@ -2227,7 +2305,25 @@ export type ReceivedFile = {
 	sent_at: string,
 	received_at: string,
 	received_by: string,
-	file: ChildFile,
+	/**  The package's SHA-256 as it arrived. */
+	package_sha256: string,
+	file: ChildFile_Deserialize,
+};
+
+/**  A file received from another school. */
+export type ReceivedFile_Serialize = {
+	id: number,
+	person_id: number,
+	transfer_uid: string,
+	sender_organisation: string,
+	sender_name: string,
+	sender_fingerprint: string,
+	sent_at: string,
+	received_at: string,
+	received_by: string,
+	/**  The package's SHA-256 as it arrived. */
+	package_sha256: string,
+	file: ChildFile_Serialize,
 };
 
 /**  Who a referral is for. */
@@ -2477,8 +2573,18 @@ export type ResponseChoices = {
 };
 
 /**  What the reviewer sees before the response is signed. */
-export type ResponsePreview = {
-	built: Built,
+export type ResponsePreview = ResponsePreview_Serialize | ResponsePreview_Deserialize;
+
+/**  What the reviewer sees before the response is signed. */
+export type ResponsePreview_Deserialize = {
+	built: Built_Deserialize,
+	parts: Part[],
+	withheld: Withheld[],
+};
+
+/**  What the reviewer sees before the response is signed. */
+export type ResponsePreview_Serialize = {
+	built: Built_Serialize,
 	parts: Part[],
 	withheld: Withheld[],
 };
