@@ -177,6 +177,128 @@ fn a_wrong_code_or_an_existing_vault_changes_nothing() {
     );
 }
 
+/// Rewrites the manifest of the backup `bytes` with `change`, keeping the database as it is.
+fn with_manifest(bytes: &[u8], change: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let magic = b"CASEBOOK BACKUP 1\n";
+    let rest = &bytes[magic.len()..];
+    let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+    let mut manifest: serde_json::Value = serde_json::from_slice(&rest[4..4 + len]).unwrap();
+    change(&mut manifest);
+    let json = serde_json::to_vec(&manifest).unwrap();
+    [
+        magic.as_slice(),
+        &u32::try_from(json.len()).unwrap().to_le_bytes(),
+        &json,
+        &rest[4 + len..],
+    ]
+    .concat()
+}
+
+/// The organisation's adapted checklists are part of what a restore must bring back: they
+/// travel in the backup, bound to the vault's key, so a backup's templates cannot be changed,
+/// added to or written outside the checklists folder by anyone who edits the file.
+#[test]
+fn the_organisations_checklists_travel_in_the_backup_and_cannot_be_changed_in_it() {
+    let f = new_demo_vault();
+    let mut s = f.unlock();
+    let folder = f.vault.paths().checklists();
+    std::fs::create_dir_all(&folder).unwrap();
+    let adapted = casebook::checklists::library::SHIPPED[0].1.replacen(
+        "\nversion = 2\n",
+        "\nversion = 3\n",
+        1,
+    );
+    std::fs::write(folder.join("sharing-nudes-local.toml"), &adapted).unwrap();
+    std::fs::write(folder.join("notes.txt"), "not a template").unwrap();
+    let file = f.tmp.path().join("b.cbk");
+    s.backup_to(&file).unwrap();
+    s.lock(casebook::vault::LockReason::Exit).unwrap();
+    let good = std::fs::read(&file).unwrap();
+
+    // Changed, added to, or aimed outside the folder: refused before anything is written,
+    // on verifying and on restoring.
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "changed",
+            with_manifest(&good, |m| {
+                m["checklists"]["files"][0]["text"] = "title = \"weaker\"".into();
+            }),
+        ),
+        (
+            "added",
+            with_manifest(&good, |m| {
+                let extra = serde_json::json!({ "name": "extra.toml", "text": "x" });
+                m["checklists"]["files"].as_array_mut().unwrap().push(extra);
+            }),
+        ),
+        (
+            "unsigned",
+            with_manifest(&good, |m| m["checklists"]["mac"] = "".into()),
+        ),
+        (
+            "outside",
+            with_manifest(&good, |m| {
+                m["checklists"]["files"][0]["name"] = "../../evil.toml".into();
+            }),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let path = f.tmp.path().join(format!("{name}.cbk"));
+        std::fs::write(&path, &bytes).unwrap();
+        let other = elsewhere(&f.tmp.path().join(name));
+        let e = backup::restore(&other, &path, &f.recovery, Existing::Refuse).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::DamagedBackup, "{name}: {e}");
+        assert!(e.to_string().contains("checklist"), "{name}: {e}");
+        assert!(
+            !other.paths().dir().exists(),
+            "{name}: something was written"
+        );
+    }
+    assert!(!f.tmp.path().join("evil.toml").exists());
+
+    // On another computer the template comes back, byte for byte; the other file does not.
+    let other = elsewhere(f.tmp.path());
+    let recovered = backup::restore(&other, &file, &f.recovery, Existing::Refuse).unwrap();
+    let restored = other.paths().checklists();
+    assert_eq!(
+        std::fs::read_to_string(restored.join("sharing-nudes-local.toml")).unwrap(),
+        adapted
+    );
+    assert!(!restored.join("notes.txt").exists());
+    drop(recovered);
+
+    // Over the vault it came from, once its checklists changed: the backup's are put back and
+    // the replaced vault's kept aside with it.
+    std::fs::write(folder.join("sharing-nudes-local.toml"), "changed since").unwrap();
+    drop(
+        backup::restore(
+            &f.vault,
+            &file,
+            &f.recovery,
+            Existing::Replace { typed: "REPLACE" },
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("sharing-nudes-local.toml")).unwrap(),
+        adapted
+    );
+    let aside = std::fs::read_dir(f.dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("replaced-")
+        })
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(aside.join("checklists").join("sharing-nudes-local.toml")).unwrap(),
+        "changed since"
+    );
+}
+
 #[test]
 fn damaged_backups_are_refused_by_name_and_never_written_over() {
     let f = new_demo_vault();

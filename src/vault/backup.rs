@@ -9,11 +9,17 @@
 //!
 //! The manifest anchors the audit trail's newest entry: a restored vault whose trail is shorter
 //! than its backup said would be detected.
+//!
+//! The manifest also carries the organisation's own checklist templates (the vault folder's
+//! `checklists/`: plain TOML, not confidential, not records), so that a restore on a new
+//! computer offers the same checklists. They are bound to the vault by a MAC under its data
+//! key: nobody without the key can change or add a template in a backup.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,13 +30,18 @@ use super::{db, RecoveredVault, Session, UnlockMethod, Vault};
 use crate::audit::{self, Action};
 use crate::error::Field;
 use crate::files;
+use crate::secret::Key32;
 use crate::vault::recovery::RecoveryCode;
 use crate::vault::Passphrase;
 use crate::{Error, Result};
 
 const MAGIC: &[u8] = b"CASEBOOK BACKUP 1\n";
-/// A manifest is a few kilobytes; anything much larger is not one.
-const MAX_MANIFEST: u32 = 1024 * 1024;
+/// A manifest is a few kilobytes, with the organisation's checklist templates a few hundred;
+/// anything much larger is not one.
+const MAX_MANIFEST: u32 = 16 * 1024 * 1024;
+/// The most checklist templates a backup carries, and their most bytes in all.
+const MAX_CHECKLIST_FILES: usize = 100;
+const MAX_CHECKLIST_BYTES: usize = 8 * 1024 * 1024;
 /// Far above any backup Casebook makes (a 100 000-incident vault is under 1 GB): a larger
 /// "backup", or a device that never ends, is refused before it is read.
 const MAX_BACKUP_BYTES: u64 = 16 * 1024 * 1024 * 1024;
@@ -51,6 +62,132 @@ pub struct Manifest {
     pub tables: Vec<(String, i64)>,
     /// The audit trail's newest entry at the snapshot: (seq, hash).
     pub audit_head: Option<(i64, String)>,
+    /// The organisation's checklist templates (none in backups made before they were kept).
+    #[serde(default)]
+    pub checklists: Checklists,
+}
+
+/// The `checklists/` folder's templates as a backup carries them, with their MAC.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checklists {
+    pub files: Vec<ChecklistFile>,
+    /// HMAC-SHA256 under the vault's data key over the vault's id and `files` (hex); empty
+    /// when there are none.
+    pub mac: String,
+}
+
+/// One template file: its name in the folder and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// A template's file name as the folder may hold it and a restore may write it: one plain
+/// name ending `.toml`, never a path, never hidden.
+fn is_checklist_name(name: &str) -> bool {
+    name.len() <= 255
+        && name.ends_with(".toml")
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0'])
+        && !name.chars().any(char::is_control)
+}
+
+impl Checklists {
+    /// The templates in `dir` (none if it does not exist): every regular `*.toml` file that
+    /// Casebook could offer (UTF-8, within the template size limit), by name.
+    fn read(dir: &Path, vault_id: uuid::Uuid, key: &Key32) -> Result<Self> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(Self::default());
+        };
+        let mut files = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !is_checklist_name(&name) {
+                continue;
+            }
+            let max = crate::checklists::template::MAX_TEMPLATE_BYTES as u64;
+            let Ok(bytes) = files::read_regular(&entry.path(), max) else {
+                continue;
+            };
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            files.push(ChecklistFile { name, text });
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        if files.len() > MAX_CHECKLIST_FILES
+            || files.iter().map(|f| f.text.len()).sum::<usize>() > MAX_CHECKLIST_BYTES
+        {
+            return Err(Error::Unavailable(format!(
+                "the checklists folder ({}) holds more than a backup carries ({MAX_CHECKLIST_FILES} \
+                 templates, 8 MB): remove the templates no longer used, then back up again",
+                dir.display()
+            )));
+        }
+        let mac = if files.is_empty() {
+            String::new()
+        } else {
+            hex::encode(Self::mac(vault_id, key, &files)?.finalize().into_bytes())
+        };
+        Ok(Checklists { files, mac })
+    }
+
+    fn mac(vault_id: uuid::Uuid, key: &Key32, files: &[ChecklistFile]) -> Result<Hmac<Sha256>> {
+        let bytes = serde_json::to_vec(files)
+            .map_err(|e| Error::Internal(format!("backup checklists: {e}")))?;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose())
+            .map_err(|_| Error::Internal("backup checklists key".into()))?;
+        mac.update(format!("casebook backup checklists v1|{vault_id}|").as_bytes());
+        mac.update(&bytes);
+        Ok(mac)
+    }
+
+    /// The shape a backup's templates must have before anything reads them.
+    fn well_formed(&self) -> bool {
+        let mut names: Vec<&str> = self.files.iter().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        self.files.len() <= MAX_CHECKLIST_FILES
+            && names.len() == self.files.len()
+            && self.files.iter().all(|f| is_checklist_name(&f.name))
+            && self.files.iter().map(|f| f.text.len()).sum::<usize>() <= MAX_CHECKLIST_BYTES
+            && (self.files.is_empty() == self.mac.is_empty())
+    }
+
+    /// Whether the templates are the vault's own, as its backup wrote them.
+    fn checks(&self, vault_id: uuid::Uuid, key: &Key32) -> bool {
+        if self.files.is_empty() {
+            return self.mac.is_empty();
+        }
+        let Ok(mac) = Self::mac(vault_id, key, &self.files) else {
+            return false;
+        };
+        hex::decode(&self.mac).is_ok_and(|expected| mac.verify_slice(&expected).is_ok())
+    }
+
+    /// Writes each template into `dir` where no file of that name is; one already there with
+    /// other text is left as it is. Returns the names written and the names left.
+    fn restore_into(&self, dir: &Path) -> Result<(Vec<String>, Vec<String>)> {
+        let (mut written, mut left) = (Vec::new(), Vec::new());
+        if self.files.is_empty() {
+            return Ok((written, left));
+        }
+        files::create_private_dir(dir)?;
+        for f in &self.files {
+            let path = dir.join(&f.name);
+            match std::fs::read(&path) {
+                Ok(there) if there == f.text.as_bytes() => {}
+                Ok(_) => left.push(f.name.clone()),
+                Err(_) => {
+                    files::write_private_new(&path, f.text.as_bytes())?;
+                    written.push(f.name.clone());
+                }
+            }
+        }
+        let _ = files::sync_dir(dir);
+        Ok((written, left))
+    }
 }
 
 /// What a verified backup holds.
@@ -136,6 +273,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Manifest, Vec<u8>)> {
     if manifest.schema_version > db::SCHEMA_VERSION {
         return Err(damaged(path, "it was made by a newer Casebook"));
     }
+    if !manifest.checklists.well_formed() {
+        return Err(damaged(path, "its checklist templates are damaged"));
+    }
     if db_bytes.len() as u64 != manifest.db_len {
         return Err(damaged(path, "it is cut short or has extra bytes"));
     }
@@ -146,6 +286,13 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<(Manifest, Vec<u8>)> {
 }
 
 /// Removes a SQLite file with its -wal and -shm companions.
+fn changed_checklists(path: &Path) -> Error {
+    damaged(
+        path,
+        "its checklist templates were changed or added to outside Casebook",
+    )
+}
+
 fn remove_db_files(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -357,6 +504,11 @@ impl Session {
             db_sha256: hex::encode(Sha256::digest(&db_bytes)),
             tables,
             audit_head: head,
+            checklists: Checklists::read(
+                &self.paths.checklists(),
+                self.keys.vault_id,
+                &self.data_key,
+            )?,
         };
         let json = serde_json::to_vec(&manifest)
             .map_err(|e| Error::Internal(format!("backup description: {e}")))?;
@@ -389,6 +541,12 @@ impl Session {
             other => other,
         })?;
         let (manifest, db_bytes) = parse(path, &bytes)?;
+        if !manifest
+            .checklists
+            .checks(manifest.keys.vault_id, &self.data_key)
+        {
+            return Err(changed_checklists(path));
+        }
         let extracted = scratch(&std::env::temp_dir().join("x"), "verify")?;
         let result = (|| {
             files::write_private_new(&extracted, &db_bytes)?;
@@ -545,6 +703,9 @@ pub fn restore_with(
     })();
     remove_db_files(&extracted);
     checked?;
+    if !manifest.checklists.checks(vault_id, &key) {
+        return Err(changed_checklists(backup));
+    }
 
     let paths = vault.paths();
     let present = paths.db().exists() || paths.keys().exists();
@@ -576,10 +737,18 @@ pub fn restore_with(
                         }
                     }
                 }
+                // The replaced vault's checklists go aside with it, when the backup brings
+                // its own: the restored vault offers what it offered when it was backed up.
+                let checklists = paths.checklists();
+                if !manifest.checklists.files.is_empty() && checklists.exists() {
+                    std::fs::rename(&checklists, aside.join("checklists"))
+                        .map_err(|e| Error::io(&checklists, e))?;
+                }
             }
         }
     }
     files::create_private_dir(paths.dir())?;
+    let (written, left) = manifest.checklists.restore_into(&paths.checklists())?;
     files::write_private_new(&paths.db(), &db_bytes)?;
     manifest.keys.save(&paths.keys())?;
     // A restored vault is older than the one this computer last opened, on purpose: it opens,
@@ -596,7 +765,12 @@ pub fn restore_with(
         }
     };
     let actor = recovered.session.actor.clone();
-    let detail = json!({ "backup_made_at": manifest.created_at.to_rfc3339(), "db_sha256": manifest.db_sha256 });
+    let detail = json!({
+        "backup_made_at": manifest.created_at.to_rfc3339(),
+        "db_sha256": manifest.db_sha256,
+        "checklists_restored": written,
+        "checklists_already_here": left,
+    });
     recovered.session.with_tx(|tx| {
         audit::append(
             tx,
