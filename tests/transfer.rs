@@ -265,13 +265,17 @@ fn send_on(
     transfer::import_package(to, &path, Some(&code), &new_child(), true).unwrap()
 }
 
-/// KCSIE Annex C: the child protection file follows the child, so what a school received from
-/// the child's earlier school goes on with its own file, with the redaction this transfer
-/// chose applied to it too, and flat however many schools it passed through.
-#[test]
-fn a_received_file_goes_on_with_the_child_redacted_as_this_transfer_chooses() {
+/// School A's file, naming everyone, received by school B: the folder, both vaults and
+/// sessions, and the received file.
+fn received_from_a() -> (
+    tempfile::TempDir,
+    Fixture,
+    Session,
+    Fixture,
+    Session,
+    transfer::ReceivedFile,
+) {
     let dir = tempfile::tempdir().unwrap();
-    // School A names everyone in what it sends to B.
     let a = new_vault();
     let (mut sa, child) = sender(&a);
     let ta = start(&mut sa, child, OtherChildren::Named);
@@ -279,6 +283,15 @@ fn a_received_file_goes_on_with_the_child_redacted_as_this_transfer_chooses() {
     let mut sb = b.unlock();
     reachable(&mut sb);
     let at_b = send_on(&mut sa, &ta, &mut sb, dir.path());
+    (dir, a, sa, b, sb, at_b)
+}
+
+/// KCSIE Annex C: the child protection file follows the child, so what a school received from
+/// the child's earlier school goes on with its own file, with the redaction this transfer
+/// chose applied to it too, and flat however many schools it passed through.
+#[test]
+fn a_received_file_goes_on_with_the_child_redacted_as_this_transfer_chooses() {
+    let (dir, _a, sa, _b, mut sb, at_b) = received_from_a();
     let from_a = at_b.file.clone();
     let named_in_a = serde_json::to_string(&from_a).unwrap();
     assert!(named_in_a.contains(OTHER_CHILD), "A named the other child");
@@ -367,14 +380,7 @@ fn a_received_file_goes_on_with_the_child_redacted_as_this_transfer_chooses() {
 fn a_subject_access_response_holds_the_received_file_with_third_parties_by_role() {
     use casebook::disclosure::subject_access::{self as response, ResponseChoices};
     use casebook::records::subject_access::{self, Exemption, RequestInput, Requester};
-    let dir = tempfile::tempdir().unwrap();
-    let a = new_vault();
-    let (mut sa, child) = sender(&a);
-    let ta = start(&mut sa, child, OtherChildren::Named);
-    let b = new_vault();
-    let mut sb = b.unlock();
-    reachable(&mut sb);
-    let at_b = send_on(&mut sa, &ta, &mut sb, dir.path());
+    let (dir, _a, _sa, _b, mut sb, at_b) = received_from_a();
     let today = casebook::time::uk_date(Utc::now());
     let r = subject_access::record(
         &mut sb,

@@ -170,6 +170,30 @@ pub struct EarlierFile {
     pub file: ChildFile,
 }
 
+impl Incident {
+    /// Every dated entry: chronology, evidence, what was shared, checklist answers.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.chronology
+            .iter()
+            .chain(&self.evidence)
+            .chain(&self.shared)
+            .chain(self.checklists.iter().flat_map(|c| &c.answers))
+    }
+
+    /// As `entries`, to change them.
+    pub fn entries_mut(&mut self) -> impl Iterator<Item = &mut Entry> {
+        self.chronology
+            .iter_mut()
+            .chain(self.evidence.iter_mut())
+            .chain(self.shared.iter_mut())
+            .chain(
+                self.checklists
+                    .iter_mut()
+                    .flat_map(|c| c.answers.iter_mut()),
+            )
+    }
+}
+
 impl ChildFile {
     /// Every incident in the file with where it stands: "" for this school's own, "file 2, "
     /// for those of the second earlier file (the prefix of its places and parts).
@@ -1144,13 +1168,7 @@ fn redact_earlier(
                 p.value = value;
             }
         }
-        let entries = i
-            .chronology
-            .iter_mut()
-            .chain(i.evidence.iter_mut())
-            .chain(i.shared.iter_mut())
-            .chain(i.checklists.iter_mut().flat_map(|c| c.answers.iter_mut()));
-        for e in entries {
+        for e in i.entries_mut() {
             e.id = format!("{prefix}{}", e.id);
         }
         redact_incident(r, i, &place);
@@ -1168,13 +1186,7 @@ fn redact_incident(r: &mut Redactor, i: &mut Incident, place: &dyn Fn(&str) -> S
     for f in &mut i.people {
         r.apply(&place("People"), &mut f.value);
     }
-    let entries = i
-        .chronology
-        .iter_mut()
-        .chain(i.evidence.iter_mut())
-        .chain(i.shared.iter_mut())
-        .chain(i.checklists.iter_mut().flat_map(|c| c.answers.iter_mut()));
-    for e in entries {
+    for e in i.entries_mut() {
         let where_ = place(&e.id);
         r.apply(&where_, &mut e.text);
         for f in &mut e.details {

@@ -87,13 +87,7 @@ fn parts(file: &ChildFile) -> Vec<Part> {
                 ),
             });
         }
-        let entries = i
-            .chronology
-            .iter()
-            .chain(&i.evidence)
-            .chain(&i.shared)
-            .chain(i.checklists.iter().flat_map(|c| &c.answers));
-        for e in entries {
+        for e in i.entries() {
             out.push(Part {
                 part: e.id.clone(),
                 label: format!("{reference}, {} ({}): {}", e.kind, e.id, shortened(&e.text)),
@@ -116,13 +110,7 @@ fn apply(file: &mut ChildFile, withheld: &[Withheld]) {
         if let Some(w) = find(&format!("{reference} in the child's own words")) {
             i.childs_words = note(w);
         }
-        let entries = i
-            .chronology
-            .iter_mut()
-            .chain(i.evidence.iter_mut())
-            .chain(i.shared.iter_mut())
-            .chain(i.checklists.iter_mut().flat_map(|c| c.answers.iter_mut()));
-        for e in entries {
+        for e in i.entries_mut() {
             if let Some(w) = find(&e.id) {
                 e.text = note(w);
                 e.details.clear();
