@@ -199,6 +199,11 @@ fn with_manifest(bytes: &[u8], change: impl FnOnce(&mut serde_json::Value)) -> V
 /// added to or written outside the checklists folder by anyone who edits the file.
 #[test]
 fn the_organisations_checklists_travel_in_the_backup_and_cannot_be_changed_in_it() {
+    assert_eq!(
+        backup::MAX_CHECKLIST_FILE_BYTES,
+        casebook::checklists::template::MAX_TEMPLATE_BYTES as u64,
+        "a backup carries every template Casebook would offer"
+    );
     let f = new_demo_vault();
     let mut s = f.unlock();
     let folder = f.vault.paths().checklists();

@@ -41,6 +41,9 @@ const MAGIC: &[u8] = b"CASEBOOK BACKUP 1\n";
 const MAX_MANIFEST: u32 = 16 * 1024 * 1024;
 /// The most checklist templates a backup carries, and their most bytes in all.
 const MAX_CHECKLIST_FILES: usize = 100;
+/// A larger file is not a template Casebook offers: the same limit as the checklists' own
+/// (`checklists::template::MAX_TEMPLATE_BYTES`, a layer above; tests/backup.rs keeps them equal).
+pub const MAX_CHECKLIST_FILE_BYTES: u64 = 512 * 1024;
 const MAX_CHECKLIST_BYTES: usize = 8 * 1024 * 1024;
 /// Far above any backup Casebook makes (a 100 000-incident vault is under 1 GB): a larger
 /// "backup", or a device that never ends, is refused before it is read.
@@ -106,8 +109,7 @@ impl Checklists {
             if !is_checklist_name(&name) {
                 continue;
             }
-            let max = crate::checklists::template::MAX_TEMPLATE_BYTES as u64;
-            let Ok(bytes) = files::read_regular(&entry.path(), max) else {
+            let Ok(bytes) = files::read_regular(&entry.path(), MAX_CHECKLIST_FILE_BYTES) else {
                 continue;
             };
             let Ok(text) = String::from_utf8(bytes) else {
