@@ -296,6 +296,30 @@ fn a_received_file_goes_on_with_the_child_redacted_as_this_transfer_chooses() {
     let named_in_a = serde_json::to_string(&from_a).unwrap();
     assert!(named_in_a.contains(OTHER_CHILD), "A named the other child");
 
+    // B can print what it received, as it arrived, signed by the member who prints it.
+    let printed = dir.path().join("received.pdf");
+    transfer::make_received_pdf(&mut sb, at_b.id, write_to(&printed)).unwrap();
+    let sig = common::referrals::tool("pdfsig", &[], &printed);
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    let images = common::referrals::tool("pdfimages", &["-list"], &printed);
+    assert_eq!(images.lines().count(), 2, "no image in the PDF: {images}");
+    let text = common::referrals::pdf_text(&printed);
+    for needle in [
+        "Child protection file received from",
+        "How it arrived",
+        "the sender's signature was valid and the package unaltered",
+        "Sextortion by an adult",
+        "EVB-55501",
+        OTHER_CHILD,
+        &at_b.package_sha256[..32],
+    ] {
+        assert!(
+            text.contains(needle),
+            "the received file's PDF lacks {needle:?}"
+        );
+    }
+    assert!(!text.contains("Confirmation of receipt"));
+
     // B sends the child on with other children by role: A's incidents go too, without them.
     let tb = start(&mut sb, at_b.person_id, OtherChildren::ByRole);
     let pdf_path = dir.path().join("from-b.pdf");

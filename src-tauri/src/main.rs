@@ -110,6 +110,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::transfers::preview_transfer_package,
             commands::transfers::import_transfer_package,
             commands::transfers::save_transfer_receipt,
+            commands::transfers::save_received_pdf,
             commands::transfers::choose_transfer_receipt,
             commands::transfers::import_transfer_receipt,
             commands::subject_access::person_requests,

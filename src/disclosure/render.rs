@@ -5,6 +5,7 @@
 //! a transfer, a receipt page for the receiving DSL to sign and return.
 
 use super::file::{ChildFile, Entry, Fact, Incident, Relative};
+use super::transfer::ReceivedFile;
 use crate::pdf::{Area, Furniture, Layout, Style};
 use crate::records::transfers::Transfer;
 use crate::referral::render::{signature_lines, Signer};
@@ -17,6 +18,11 @@ pub enum Purpose<'a> {
     Transfer(&'a Transfer),
     /// The response to a subject access request.
     SubjectAccess(&'a crate::records::subject_access::Request),
+    /// A file received from another school, printed by this one (`here`) as it arrived.
+    Received {
+        received: &'a ReceivedFile,
+        here: &'a str,
+    },
 }
 
 pub struct Rendered {
@@ -84,6 +90,15 @@ pub fn render(
             format!("Response to {}'s subject access request, about {child}", r.requester),
             format!("Information held about {child}"),
         ),
+        Purpose::Received { received, here } => (
+            format!("{here} · child protection file received · {child}"),
+            format!(
+                "Child protection file of {child}, received from {} · for the designated \
+                 safeguarding lead only",
+                received.sender_organisation
+            ),
+            format!("Child protection file received from {}: {child}", received.sender_organisation),
+        ),
     };
     let mut l = Layout::new(Furniture {
         marking: crate::organisation::marking("OFFICIAL-SENSITIVE", demo),
@@ -94,9 +109,10 @@ pub fn render(
     match purpose {
         Purpose::Transfer(t) => transfer_cover(&mut l, file, t),
         Purpose::SubjectAccess(r) => request_cover(&mut l, file, r),
+        Purpose::Received { received, here } => received_cover(&mut l, file, received, here),
     }
 
-    let transfer = matches!(purpose, Purpose::Transfer(_));
+    let transfer = matches!(purpose, Purpose::Transfer(_) | Purpose::Received { .. });
     l.heading(if transfer { "The child" } else { "Details" }, Style::H2);
     facts(&mut l, &file.subject.facts);
     if transfer || !file.subject.statuses.is_empty() {
@@ -337,6 +353,44 @@ fn transfer_cover(l: &mut Layout, file: &ChildFile, t: &Transfer) {
         "Keep this file separately from the pupil's main file, with access limited to the \
          designated safeguarding lead and their deputies (KCSIE, Annex C). Please sign the \
          receipt on the last page and return it to the sender.",
+        Style::BODY,
+        0.0,
+    );
+}
+
+/// What a received file printed here says first: where it came from, how it was checked, and
+/// that the records are the sending school's.
+fn received_cover(l: &mut Layout, file: &ChildFile, r: &ReceivedFile, here: &str) {
+    l.text(
+        &format!(
+            "Received by {here} · printed from Casebook · transfer {}",
+            r.transfer_uid
+        ),
+        Style::SMALL,
+        0.0,
+    );
+    l.heading("How it arrived", Style::H2);
+    l.field("From", &r.sender_organisation);
+    l.field("Sent by", &r.sender_name);
+    l.field("Sent", &display_time(&r.sent_at));
+    l.field(
+        "Received",
+        &format!("{} by {}", display_time(&r.received_at), r.received_by),
+    );
+    l.field(
+        "Checked when it arrived",
+        "the sender's signature was valid and the package unaltered",
+    );
+    l.field("Sender's certificate, SHA-256", &r.sender_fingerprint);
+    l.field("Package as received, SHA-256", &r.package_sha256);
+    l.field("Incidents", &incident_count(file));
+    l.field("How the sender showed other people", &file.redaction_note);
+    l.text(
+        &format!(
+            "These are {}'s records, as they arrived, with their authors and times; {here} has \
+             not changed them. Keep this copy as securely as the child protection file.",
+            r.sender_organisation
+        ),
         Style::BODY,
         0.0,
     );

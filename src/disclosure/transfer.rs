@@ -678,6 +678,57 @@ pub fn received_for(conn: &Connection, person_id: RecordId) -> Result<Vec<Receiv
     rows.into_iter().map(with_file).collect()
 }
 
+/// Makes, signs and saves received file `id` as a PDF: the sending school's records as they
+/// arrived, printed here, signed by the member who saves it (audited, with its SHA-256).
+pub fn make_received_pdf(
+    session: &mut Session,
+    id: RecordId,
+    write: impl FnOnce(&[u8]) -> Result<()>,
+) -> Result<Made> {
+    let r = received(session.conn(), id)?;
+    let at = Utc::now();
+    let here = crate::organisation::current(session.conn())?.name;
+    let demo = crate::organisation::is_demo(session.conn())?;
+    let (identity, signer) = crate::referral::member_signer(session, at)?;
+    let purpose = Purpose::Received {
+        received: &r,
+        here: &here,
+    };
+    let rendered = render::render(&r.file, &purpose, &signer, demo)?;
+    let a = rendered.signature;
+    let pdf = sign::sign_pdf(
+        rendered.pdf,
+        &identity,
+        &signer.name,
+        &format!(
+            "Child protection file received from {}",
+            r.sender_organisation
+        ),
+        at,
+        a.page,
+        [a.x, a.y, a.x + a.width, a.y + a.height],
+    )
+    .map_err(|e| Error::Internal(format!("signing the received file's PDF: {e}")))?;
+    let sha256 = hex::encode(Sha256::digest(&pdf));
+    let actor = session.actor().to_owned();
+    session.with_tx(|tx| {
+        audit::append(
+            tx,
+            at,
+            &actor,
+            Action::RecordExported,
+            &format!("received file {id}"),
+            &json!({ "what": "received_file_pdf", "sha256": sha256, "bytes": pdf.len() }),
+        )?;
+        write(&pdf)
+    })?;
+    Ok(Made {
+        bytes: pdf,
+        sha256,
+        file_name: format!("Received child protection file {id}.pdf"),
+    })
+}
+
 /// Signs a receipt for received file `id` and has `write` save it (audited, with its hash).
 pub fn make_receipt(
     session: &mut Session,

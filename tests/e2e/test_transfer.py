@@ -114,3 +114,13 @@ def test_start_save_and_receive_a_transfer(app, cli, screenshot, tmp_path):
     assert "signed by" in received.text.lower(), received.text
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", received)
     screenshot(driver, "transfer-received")
+
+    # The received file printed as it arrived, signed here, through the native dialog.
+    printed = str(tmp_path / "received.pdf")
+    click_button(driver, "Save as a signed PDF…")
+    answer_file_dialog("Save the received file as a PDF", printed)
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=transfer-notice]"), "The received file, signed"))
+    sig = subprocess.run(["pdfsig", printed], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in sig, sig
+    text = subprocess.run(["pdftotext", printed, "-"], capture_output=True, text=True).stdout
+    assert "Child protection file received from" in text and "How it arrived" in text, text[:500]

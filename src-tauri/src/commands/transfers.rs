@@ -231,6 +231,26 @@ pub async fn save_transfer_receipt(
     .map(|saved| saved.map(|(name, ())| name))
 }
 
+/// Signs a received file as a PDF, as it arrived, and saves it. `None` when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_received_pdf(
+    window: tauri::Window,
+    state: State<'_, AppState>,
+    received_id: RecordId,
+) -> CommandResult<Option<String>> {
+    let name = format!("Received child protection file {received_id}.pdf");
+    save_made(
+        &window,
+        &state,
+        ("Save the received file as a PDF", &name),
+        ("PDF document", "pdf"),
+        |s, write| transfer::make_received_pdf(s, received_id, write).map(|_| ()),
+    )
+    .await
+    .map(|saved| saved.map(|(name, ())| name))
+}
+
 /// Asks for a receipt file, holds it, and says what it confirms. `None` when cancelled.
 #[tauri::command]
 #[specta::specta]

@@ -170,6 +170,8 @@ export const commands = {
 	importTransferPackage: (code: string | null, attach: AttachTo_Deserialize, signerConfirmed: boolean) => typedError<ReceivedFile_Serialize, CommandError_Serialize>(__TAURI_INVOKE("import_transfer_package", { code, attach, signerConfirmed })),
 	/**  Signs a receipt for a received file and saves it, to send back. `None` when cancelled. */
 	saveTransferReceipt: (receivedId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_transfer_receipt", { receivedId })),
+	/**  Signs a received file as a PDF, as it arrived, and saves it. `None` when cancelled. */
+	saveReceivedPdf: (receivedId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_received_pdf", { receivedId })),
 	/**  Asks for a receipt file, holds it, and says what it confirms. `None` when cancelled. */
 	chooseTransferReceipt: () => typedError<ReceiptPreview | null, CommandError_Serialize>(__TAURI_INVOKE("choose_transfer_receipt")),
 	/**  Records the chosen receipt: the transfer is confirmed. */
