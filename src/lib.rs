@@ -108,6 +108,7 @@ mod tests {
     #[test]
     fn word_lists_store_send_and_refuse_unknown_values_alike() {
         use crate::checklists::contacts::ContactKey;
+        use crate::disclosure::transfer::SignerDecision;
         use crate::records::actions::ActionState;
         use crate::records::answers::AnswerEvent;
         use crate::records::chronology::EntryKind;
@@ -121,6 +122,7 @@ mod tests {
         };
         use crate::referral::Recipient;
         check_text_enums!(
+            SignerDecision,
             crate::error::Field,
             ActionState,
             AnswerEvent,

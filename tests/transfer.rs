@@ -397,6 +397,63 @@ fn a_received_file_goes_on_with_the_child_redacted_as_this_transfer_chooses() {
     }
 }
 
+/// Trust in a signer can be withdrawn (their DSL has left, a laptop was lost): the next file
+/// they sign is refused until the fingerprint is checked again, what was received from them
+/// is kept, and every decision stays on record.
+#[test]
+fn trust_in_a_signer_can_be_withdrawn_and_given_again() {
+    let (dir, _a, mut sa, _b, mut sb, at_b) = received_from_a();
+    let fingerprint = at_b.sender_fingerprint.clone();
+    let known = transfer::known_signers(sb.conn()).unwrap();
+    assert_eq!(known.len(), 1);
+    assert!(known[0].trusted && known[0].events.is_empty());
+
+    let e = transfer::withdraw_signer(&mut sb, &fingerprint, "  ").unwrap_err();
+    assert!(e.to_string().contains("Say why"), "{e}");
+    assert!(transfer::withdraw_signer(&mut sb, "AB:CD", "left").is_err());
+    let k = transfer::withdraw_signer(&mut sb, &fingerprint, "Their DSL has left.").unwrap();
+    assert!(!k.trusted);
+    assert_eq!(k.events[0].decision, transfer::SignerDecision::Withdrawn);
+    let again = transfer::withdraw_signer(&mut sb, &fingerprint, "again").unwrap_err();
+    assert!(again.to_string().contains("already withdrawn"), "{again}");
+
+    // Another child's file from the same signer: unknown again, refused unless confirmed.
+    let other = child_id(&sa, OTHER_CHILD);
+    let t = start(&mut sa, other, OtherChildren::ByRole);
+    let path = dir.path().join("second.casebook-transfer");
+    let made =
+        transfer::make_package(&mut sa, t.id, &PackageFor::NewCode, write_to(&path)).unwrap();
+    let code = made.code.unwrap().display_grouped();
+    assert!(
+        !transfer::preview_package(&sb, &path, Some(&code))
+            .unwrap()
+            .known_signer
+    );
+    let before = counts(&sb);
+    let refused =
+        transfer::import_package(&mut sb, &path, Some(&code), &new_child(), false).unwrap_err();
+    assert!(refused.to_string().contains(&fingerprint), "{refused}");
+    assert_eq!(
+        counts(&sb),
+        before,
+        "a withdrawn signer's file writes nothing"
+    );
+    transfer::import_package(&mut sb, &path, Some(&code), &new_child(), true).unwrap();
+    let k = &transfer::known_signers(sb.conn()).unwrap()[0];
+    assert!(k.trusted);
+    let decisions: Vec<_> = k.events.iter().map(|e| e.decision).collect();
+    assert_eq!(
+        decisions,
+        [
+            transfer::SignerDecision::Withdrawn,
+            transfer::SignerDecision::Confirmed
+        ]
+    );
+    // What was received before the withdrawal is kept.
+    assert!(transfer::received(sb.conn(), at_b.id).is_ok());
+    assert!(sb.verify_audit().unwrap().is_intact());
+}
+
 /// A subject access response holds the files received from earlier schools too (they are
 /// information held about the child), with every third party they name shown by role, and
 /// their parts can be withheld like the school's own.

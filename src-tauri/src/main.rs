@@ -111,6 +111,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::transfers::import_transfer_package,
             commands::transfers::save_transfer_receipt,
             commands::transfers::save_received_pdf,
+            commands::transfers::known_signers,
+            commands::transfers::withdraw_signer,
             commands::transfers::choose_transfer_receipt,
             commands::transfers::import_transfer_receipt,
             commands::subject_access::person_requests,

@@ -58,6 +58,7 @@ const COVERED: &[(&str, &[&str])] = &[
     ("transfer_sharing", &["transfer_id", "sharing_id"]),
     ("transfer_keys", &["id"]),
     ("known_signers", &["fingerprint"]),
+    ("signer_events", &["id"]),
     ("received_files", &["id"]),
     ("subject_access_requests", &["id"]),
     ("subject_access_events", &["id"]),

@@ -316,19 +316,181 @@ fn key_secrets(conn: &Connection) -> Result<Vec<SecretString>> {
     Ok(out)
 }
 
+text_enum! {
+    /// A decision about a signer after their first confirmation.
+    SignerDecision {
+        Withdrawn = "withdrawn", "Trust withdrawn";
+        Confirmed = "confirmed", "Confirmed again";
+    }
+}
+
+/// A decision about a signer, with its reason, when and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SignerEvent {
+    pub decision: SignerDecision,
+    pub reason: String,
+    pub at: String,
+    pub by: String,
+}
+
+/// Another school's signer this vault has confirmed, and where trust in them stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KnownSigner {
+    pub fingerprint: String,
+    pub name: String,
+    pub organisation: String,
+    pub confirmed_at: String,
+    pub confirmed_by: String,
+    /// Trusted now: confirmed, and not withdrawn since.
+    pub trusted: bool,
+    /// The decisions since the first confirmation, oldest first.
+    pub events: Vec<SignerEvent>,
+}
+
+/// The signers this vault has confirmed, by organisation and name.
+pub fn known_signers(conn: &Connection) -> Result<Vec<KnownSigner>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT fingerprint, name, organisation, confirmed_at, confirmed_by FROM known_signers
+         ORDER BY organisation, name, fingerprint",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(KnownSigner {
+                fingerprint: r.get(0)?,
+                name: r.get(1)?,
+                organisation: r.get(2)?,
+                confirmed_at: r.get(3)?,
+                confirmed_by: r.get(4)?,
+                trusted: true,
+                events: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut events = conn.prepare_cached(
+        "SELECT kind, reason, at, by FROM signer_events WHERE fingerprint = ?1 ORDER BY id",
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for mut k in rows {
+        k.events = events
+            .query_map([&k.fingerprint], |r| {
+                Ok(SignerEvent {
+                    decision: r.get(0)?,
+                    reason: r.get(1)?,
+                    at: r.get(2)?,
+                    by: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        k.trusted = k
+            .events
+            .last()
+            .is_none_or(|e| e.decision == SignerDecision::Confirmed);
+        out.push(k);
+    }
+    Ok(out)
+}
+
+/// Whether the signer is trusted now: confirmed, and not withdrawn since.
 fn known_signer(conn: &Connection, fingerprint: &str) -> Result<bool> {
-    Ok(conn
+    let confirmed = conn
         .query_row(
             "SELECT 1 FROM known_signers WHERE fingerprint = ?1",
             [fingerprint],
             |_| Ok(()),
         )
         .optional()?
-        .is_some())
+        .is_some();
+    let latest: Option<SignerDecision> = conn
+        .query_row(
+            "SELECT kind FROM signer_events WHERE fingerprint = ?1 ORDER BY id DESC LIMIT 1",
+            [fingerprint],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(confirmed && latest != Some(SignerDecision::Withdrawn))
 }
 
-/// Records a signer the DSL confirmed (by the fingerprint, with the other school).
+fn signer_event(
+    tx: &Connection,
+    fingerprint: &str,
+    decision: SignerDecision,
+    reason: &str,
+    actor: &str,
+) -> Result<()> {
+    let now = Utc::now();
+    tx.execute(
+        "INSERT INTO signer_events (fingerprint, kind, reason, at, by) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![fingerprint, decision, reason, time::format(now), actor],
+    )?;
+    audit::append(
+        tx,
+        now,
+        actor,
+        Action::RecordAmended,
+        "known signer",
+        &json!({ "record": "signer_event", "fingerprint": fingerprint,
+                 "decision": decision.as_str() }),
+    )?;
+    Ok(())
+}
+
+/// Withdraws trust in a signer (their DSL has left, their laptop was lost): a package or
+/// receipt they sign is then imported only when the DSL confirms the fingerprint again. The
+/// files already received from them are kept.
+pub fn withdraw_signer(
+    session: &mut Session,
+    fingerprint: &str,
+    reason: &str,
+) -> Result<KnownSigner> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(crate::records::fields::invalid(
+            crate::Field::Reason,
+            "Say why trust in this signer is withdrawn (for example, they have left the school)",
+        ));
+    }
+    let find = |conn: &Connection| -> Result<KnownSigner> {
+        known_signers(conn)?
+            .into_iter()
+            .find(|k| k.fingerprint == fingerprint)
+            .ok_or_else(|| Error::NotFound {
+                what: format!("The signer with fingerprint {fingerprint}"),
+            })
+    };
+    if !find(session.conn())?.trusted {
+        return Err(crate::records::fields::invalid(
+            crate::Field::Reason,
+            "Trust in this signer is already withdrawn",
+        ));
+    }
+    let actor = session.actor().to_owned();
+    session
+        .with_tx(|tx| signer_event(tx, fingerprint, SignerDecision::Withdrawn, reason, &actor))?;
+    find(session.conn())
+}
+
+/// Records a signer the DSL confirmed (by the fingerprint, with the other school): the first
+/// time as a known signer, after a withdrawal as a confirmation again.
 fn remember_signer(tx: &Connection, signer: &package::SignedBy, actor: &str) -> Result<()> {
+    let seen_before = tx
+        .query_row(
+            "SELECT 1 FROM known_signers WHERE fingerprint = ?1",
+            [&signer.fingerprint],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if seen_before {
+        return signer_event(
+            tx,
+            &signer.fingerprint,
+            SignerDecision::Confirmed,
+            "The fingerprint was checked with the sending school again on import.",
+            actor,
+        );
+    }
     let now = Utc::now();
     tx.execute(
         "INSERT INTO known_signers (fingerprint, name, organisation, certificate, confirmed_at,

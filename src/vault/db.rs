@@ -40,11 +40,12 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/0017_transfers.sql")),
         M::up(include_str!("../../migrations/0018_subject_access.sql")),
         M::up(include_str!("../../migrations/0019_after_transfer.sql")),
+        M::up(include_str!("../../migrations/0020_signer_trust.sql")),
     ])
 });
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 19;
+pub const SCHEMA_VERSION: i64 = 20;
 
 /// How the database pages are encrypted and authenticated. Fixed when a vault is made and
 /// recorded in its key-slot file, because SQLCipher cannot tell from an encrypted file.
@@ -202,6 +203,6 @@ mod tests {
     #[test]
     fn the_migration_list_is_valid() {
         assert!(MIGRATIONS.validate().is_ok());
-        assert_eq!(SCHEMA_VERSION, 19);
+        assert_eq!(SCHEMA_VERSION, 20);
     }
 }

@@ -124,3 +124,17 @@ def test_start_save_and_receive_a_transfer(app, cli, screenshot, tmp_path):
     assert "Signature is Valid" in sig, sig
     text = subprocess.run(["pdftotext", printed, "-"], capture_output=True, text=True).stdout
     assert "Child protection file received from" in text and "How it arrived" in text, text[:500]
+
+    # The signer confirmed on import is listed in Settings; trust in them can be withdrawn,
+    # with the reason, and the decision is shown.
+    click_button(driver, "Settings")
+    heading(driver, "Settings")
+    signers = wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=known-signers]")))
+    assert "Trusted." in signers.text, signers.text
+    click_button(driver, "Withdraw trust…")
+    click_button(driver, "Withdraw trust")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "withdraw-reason-error"), "Say why"))
+    type_into(driver, "withdraw-reason", "Their DSL has left the school.")
+    click_button(driver, "Withdraw trust")
+    wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=known-signers]"), "Trust withdrawn."))
+    assert "Their DSL has left the school." in driver.find_element(By.CSS_SELECTOR, "[data-testid=known-signers]").text

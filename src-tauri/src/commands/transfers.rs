@@ -8,7 +8,7 @@ use tauri::State;
 
 use casebook::disclosure::file::Built;
 use casebook::disclosure::transfer::{
-    self, AttachTo, PackageFor, PackagePreview, ReceiptPreview, ReceivedFile,
+    self, AttachTo, KnownSigner, PackageFor, PackagePreview, ReceiptPreview, ReceivedFile,
 };
 use casebook::records::transfers::{self, ConfirmationInput, Transfer, TransferInput};
 use casebook::records::RecordId;
@@ -229,6 +229,24 @@ pub async fn save_transfer_receipt(
     )
     .await
     .map(|saved| saved.map(|(name, ())| name))
+}
+
+/// The other schools' signers this vault has confirmed, and whether each is trusted now.
+#[tauri::command]
+#[specta::specta]
+pub async fn known_signers(state: State<'_, AppState>) -> CommandResult<Vec<KnownSigner>> {
+    state.with_session(|s| Ok(transfer::known_signers(s.conn())?))
+}
+
+/// Withdraws trust in a signer, with the reason; their next file needs the fingerprint again.
+#[tauri::command]
+#[specta::specta]
+pub async fn withdraw_signer(
+    state: State<'_, AppState>,
+    fingerprint: String,
+    reason: String,
+) -> CommandResult<KnownSigner> {
+    state.with_session(|s| Ok(transfer::withdraw_signer(s, &fingerprint, &reason)?))
 }
 
 /// Signs a received file as a PDF, as it arrived, and saves it. `None` when cancelled.

@@ -172,6 +172,10 @@ export const commands = {
 	saveTransferReceipt: (receivedId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_transfer_receipt", { receivedId })),
 	/**  Signs a received file as a PDF, as it arrived, and saves it. `None` when cancelled. */
 	saveReceivedPdf: (receivedId: number) => typedError<string | null, CommandError_Serialize>(__TAURI_INVOKE("save_received_pdf", { receivedId })),
+	/**  The other schools' signers this vault has confirmed, and whether each is trusted now. */
+	knownSigners: () => typedError<KnownSigner[], CommandError_Serialize>(__TAURI_INVOKE("known_signers")),
+	/**  Withdraws trust in a signer, with the reason; their next file needs the fingerprint again. */
+	withdrawSigner: (fingerprint: string, reason: string) => typedError<KnownSigner, CommandError_Serialize>(__TAURI_INVOKE("withdraw_signer", { fingerprint, reason })),
 	/**  Asks for a receipt file, holds it, and says what it confirms. `None` when cancelled. */
 	chooseTransferReceipt: () => typedError<ReceiptPreview | null, CommandError_Serialize>(__TAURI_INVOKE("choose_transfer_receipt")),
 	/**  Records the chosen receipt: the transfer is confirmed. */
@@ -1749,6 +1753,19 @@ export type Item = { kind: "field"; label: string; value: string } | { kind: "pa
 /**  A dated entry: a heading line and lines under it. */
 { kind: "entry"; heading: string; lines: string[] };
 
+/**  Another school's signer this vault has confirmed, and where trust in them stands. */
+export type KnownSigner = {
+	fingerprint: string,
+	name: string,
+	organisation: string,
+	confirmed_at: string,
+	confirmed_by: string,
+	/**  Trusted now: confirmed, and not withdrawn since. */
+	trusted: boolean,
+	/**  The decisions since the first confirmation, oldest first. */
+	events: SignerEvent[],
+};
+
 /**  A name left in because it is also the name of someone shown by name, for the reviewer. */
 export type LeftIn = {
 	word: string,
@@ -2938,6 +2955,17 @@ export type SignedBy = {
 	organisation: string,
 	/**  SHA-256 of the certificate, "AB:CD:…", to read out and compare. */
 	fingerprint: string,
+};
+
+/**  A decision about a signer after their first confirmation. */
+export type SignerDecision = "withdrawn" | "confirmed";
+
+/**  A decision about a signer, with its reason, when and by whom. */
+export type SignerEvent = {
+	decision: SignerDecision,
+	reason: string,
+	at: string,
+	by: string,
 };
 
 /**  A document the template's steps come from. */
