@@ -137,4 +137,7 @@ def test_start_save_and_receive_a_transfer(app, cli, screenshot, tmp_path):
     type_into(driver, "withdraw-reason", "Their DSL has left the school.")
     click_button(driver, "Withdraw trust")
     wait(driver).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=known-signers]"), "Trust withdrawn."))
-    assert "Their DSL has left the school." in driver.find_element(By.CSS_SELECTOR, "[data-testid=known-signers]").text
+    signers = driver.find_element(By.CSS_SELECTOR, "[data-testid=known-signers]")
+    assert "Their DSL has left the school." in signers.text
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", signers)
+    screenshot(driver, "settings-signers")
