@@ -392,16 +392,21 @@ pub fn known_signers(conn: &Connection) -> Result<Vec<KnownSigner>> {
     Ok(out)
 }
 
-/// Whether the signer is trusted now: confirmed, and not withdrawn since.
-fn known_signer(conn: &Connection, fingerprint: &str) -> Result<bool> {
-    let confirmed = conn
+/// Whether the signer was ever confirmed here (trusted now or not).
+fn confirmed_before(conn: &Connection, fingerprint: &str) -> Result<bool> {
+    Ok(conn
         .query_row(
             "SELECT 1 FROM known_signers WHERE fingerprint = ?1",
             [fingerprint],
             |_| Ok(()),
         )
         .optional()?
-        .is_some();
+        .is_some())
+}
+
+/// Whether the signer is trusted now: confirmed, and not withdrawn since.
+fn known_signer(conn: &Connection, fingerprint: &str) -> Result<bool> {
+    let confirmed = confirmed_before(conn, fingerprint)?;
     let latest: Option<SignerDecision> = conn
         .query_row(
             "SELECT kind FROM signer_events WHERE fingerprint = ?1 ORDER BY id DESC LIMIT 1",
@@ -474,15 +479,7 @@ pub fn withdraw_signer(
 /// Records a signer the DSL confirmed (by the fingerprint, with the other school): the first
 /// time as a known signer, after a withdrawal as a confirmation again.
 fn remember_signer(tx: &Connection, signer: &package::SignedBy, actor: &str) -> Result<()> {
-    let seen_before = tx
-        .query_row(
-            "SELECT 1 FROM known_signers WHERE fingerprint = ?1",
-            [&signer.fingerprint],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if seen_before {
+    if confirmed_before(tx, &signer.fingerprint)? {
         return signer_event(
             tx,
             &signer.fingerprint,
